@@ -1,0 +1,269 @@
+"""The `civicpulse` command line.
+
+Exit status: 0 when everything landed, 2 when some records were rejected (they are in the rejects file),
+1 on a fatal error (bad arguments, unreadable store or input). Errors are one clear line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from civicpulse import __version__, sources
+from civicpulse.export import FORMATS as EXPORT_FORMATS
+from civicpulse.export import export_posts
+from civicpulse.ingest.pipeline import FileSummary, Ingestor
+from civicpulse.ingest.pseudonymize import KeyFileError, KeyStore, Pseudonymizer
+from civicpulse.ingest.reader import InputError, expand
+from civicpulse.ingest.rejects import RejectWriter
+from civicpulse.sources.generic import Mapping, MappingError
+from civicpulse.store import Store, open_store, validate_workspace_name
+
+EXIT_REJECTED = 2
+# Wide enough for file paths when output goes to a file or CI log (rich assumes 80 columns there).
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+out = Console(width=None if sys.stdout.isatty() else 200)
+
+
+class Fatal(click.ClickException):
+    """One-line error, exit status 1."""
+
+    def show(self, file: object = None) -> None:
+        err.print(f"[bold red]error:[/] {self.message}", highlight=False)
+
+
+class State:
+    def __init__(self, db: str, keys_dir: str | None):
+        self.db = db
+        self.keys_dir = Path(keys_dir) if keys_dir else Path(f"{db}.keys")
+        self._store: Store | None = None
+
+    def store(self) -> Store:
+        if self._store is None:
+            try:
+                self._store = open_store(self.db)
+            except Exception as exc:
+                raise Fatal(str(exc)) from None
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _workspace(name: str) -> str:
+    try:
+        return validate_workspace_name(name)
+    except ValueError as exc:
+        raise Fatal(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.option("--db", envvar="CIVICPULSE_DB", default="civicpulse.duckdb", show_default=True,
+              help="Store: a DuckDB file path (env CIVICPULSE_DB).")
+@click.option("--keys-dir", envvar="CIVICPULSE_KEYS_DIR", default=None,
+              help="Folder of per-workspace pseudonymization keys, kept outside the database "
+                   "(env CIVICPULSE_KEYS_DIR; default: DB.keys beside the store).")
+@click.version_option(__version__, prog_name="civicpulse")
+@click.pass_context
+def main(ctx: click.Context, db: str, keys_dir: str | None) -> None:
+    """civicpulse: privacy-first public-opinion analytics for social media."""
+    state = State(db, keys_dir)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-w", "--workspace", required=True, help="Workspace to ingest into (created if new).")
+@click.option("-f", "--format", "format_name", default=None,
+              help="Force a format instead of detecting it (see `civicpulse formats`).")
+@click.option("--mapping", type=click.Path(dir_okay=False), default=None,
+              help="Column mapping (TOML) for CSV/JSONL; NAME.mapping.toml beside a file is used automatically.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the inputs.")
+@click.option("--rejects", type=click.Path(dir_okay=False), default=None,
+              help="Where rejected records go as JSON lines (default: DB.rejects/WORKSPACE-TIME.jsonl).")
+@click.option("--batch-size", default=20_000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@click.pass_obj
+def ingest(state: State, paths: tuple[str, ...], workspace: str, format_name: str | None, mapping: str | None,
+           encoding: str, rejects: str | None, batch_size: int, progress: bool | None) -> None:
+    """Ingest files, folders (recursively), `-` for stdin; `.gz` is read transparently.
+
+    Formats are detected per file; posts are normalized, authors pseudonymized, and re-ingesting the same
+    data changes nothing.
+    """
+    workspace = _workspace(workspace)
+    try:
+        files = expand(list(paths))
+        if format_name:
+            sources.get(format_name)
+        "".encode(encoding)
+        mapping_obj = Mapping.load(mapping) if mapping else None
+        key = KeyStore(state.keys_dir).load(workspace)
+    except (InputError, MappingError, KeyFileError) as exc:
+        raise Fatal(str(exc)) from None
+    except KeyError as exc:
+        raise Fatal(exc.args[0]) from None
+    except LookupError:
+        raise Fatal(f"unknown encoding {encoding!r}") from None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    writer = RejectWriter(rejects or Path(f"{state.db}.rejects") / f"{workspace}-{stamp}.jsonl")
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    summaries: list[FileSummary] = []
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                      console=err, disable=not show_progress, transient=True) as bar:
+            task = bar.add_task("", total=None)
+            ingestor = Ingestor(state.store(), workspace, Pseudonymizer(key), writer, format_name=format_name,
+                                mapping=mapping_obj, encoding=encoding, batch_size=batch_size,
+                                on_progress=lambda pos: bar.update(task, completed=pos))
+            for name in files:
+                size = None if name == "-" else os.path.getsize(name)
+                bar.reset(task, total=size, description=Path(name).name if name != "-" else "stdin")
+                try:
+                    summaries.append(ingestor.ingest(name))
+                except InputError as exc:
+                    raise Fatal(str(exc)) from None
+    finally:
+        writer.close()
+    _print_summary(summaries)
+    rejected = sum(s.rejected for s in summaries)
+    warnings = sum(s.warnings for s in summaries)
+    if rejected or warnings:
+        err.print(f"{rejected} rejected, {warnings} warnings; details in {writer.path}", highlight=False)
+    if rejected:
+        sys.exit(EXIT_REJECTED)
+
+
+def _print_summary(summaries: list[FileSummary]) -> None:
+    table = Table(title="ingest summary", title_justify="left")
+    columns = ("read", "stored", "updated", "unchanged", "deleted", "rejected", "warnings")
+    table.add_column("file", overflow="fold")
+    table.add_column("format")
+    for c in columns:
+        table.add_column(c, justify="right")
+    common = os.path.commonpath([os.path.dirname(os.path.abspath(s.file)) for s in summaries if s.file != "-"] or ["/"])
+    for s in summaries:
+        shown = s.file if s.file == "-" else os.path.relpath(os.path.abspath(s.file), common)
+        table.add_row(shown, s.format, *(str(getattr(s, c)) for c in columns))
+    if len(summaries) > 1:
+        table.add_row("total", "", *(str(sum(getattr(s, c) for s in summaries)) for c in columns), style="bold")
+    out.print(table)
+    for s in summaries:
+        for message in s.messages:
+            err.print(f"  {message}", highlight=False, markup=False)
+
+
+@main.command("export")
+@click.option("-w", "--workspace", required=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True)
+@click.option("-o", "--out", default=None, help="Output file (default: stdout; required for parquet).")
+@click.pass_obj
+def export_cmd(state: State, workspace: str, fmt: str, out: str | None) -> None:
+    """Write a workspace's normalized posts (fields as in docs/schema.md)."""
+    store = state.store()
+    if store.get_workspace(_workspace(workspace)) is None:
+        raise Fatal(f"no workspace {workspace!r} in {state.db}")
+    try:
+        count = export_posts(store, workspace, fmt, out)
+    except (ValueError, OSError) as exc:
+        raise Fatal(str(exc)) from None
+    store.audit(getpass.getuser(), workspace, "export", f"format={fmt} posts={count} out={out or 'stdout'}")
+    err.print(f"exported {count} posts from {workspace}" + (f" to {out}" if out else ""), highlight=False)
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def workspaces(ctx: click.Context) -> None:
+    """List workspaces (or create / configure one)."""
+    if ctx.invoked_subcommand is None:
+        store = ctx.obj.store()
+        table = Table("workspace", "created", "keep raw", "posts")
+        counts = store.stats()["by"]["workspace"]
+        for w in store.list_workspaces():
+            table.add_row(w.name, f"{w.created_at:%Y-%m-%d %H:%M}", "yes" if w.keep_raw else "no",
+                          str(counts.get(w.name, 0)))
+        out.print(table)
+
+
+@workspaces.command("create")
+@click.argument("name")
+@click.option("--keep-raw/--no-keep-raw", default=False, show_default=True,
+              help="Keep raw payloads (author fields removed) beside normalized posts.")
+@click.pass_obj
+def workspaces_create(state: State, name: str, keep_raw: bool) -> None:
+    """Create a workspace and its pseudonymization key."""
+    store = state.store()
+    if store.get_workspace(_workspace(name)) is not None:
+        raise Fatal(f"workspace {name!r} already exists")
+    store.ensure_workspace(name, keep_raw=keep_raw)
+    KeyStore(state.keys_dir).load(name)
+    err.print(f"created workspace {name}", highlight=False)
+
+
+@workspaces.command("set")
+@click.argument("name")
+@click.option("--keep-raw/--no-keep-raw", required=True)
+@click.pass_obj
+def workspaces_set(state: State, name: str, keep_raw: bool) -> None:
+    """Change a workspace's settings."""
+    store = state.store()
+    if store.get_workspace(_workspace(name)) is None:
+        raise Fatal(f"no workspace {name!r}")
+    store.set_keep_raw(name, keep_raw)
+
+
+@main.command()
+@click.option("-w", "--workspace", default=None, help="One workspace (default: all).")
+@click.pass_obj
+def stats(state: State, workspace: str | None) -> None:
+    """Counts of stored posts by workspace, platform, kind, language and format."""
+    s = state.store().stats(workspace)
+    out.print(f"posts: {s['posts']}  deleted: {s['deleted']}  edited: {s['edited']}  "
+              f"distinct authors: {s['distinct_authors']}")
+    if s["first_post_at"]:
+        out.print(f"from {s['first_post_at']:%Y-%m-%d %H:%M} to {s['last_post_at']:%Y-%m-%d %H:%M} UTC")
+    for column, counts in s["by"].items():
+        if counts:
+            out.print(f"{column}: " + ", ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
+
+
+@main.command("formats")
+def formats_cmd() -> None:
+    """The input formats civicpulse reads, in detection order."""
+    table = Table("format", "platform", "description")
+    for name, source in sources.formats().items():
+        table.add_row(name, source.platform, source.description)
+    out.print(table)
+
+
+@main.group()
+def keys() -> None:
+    """Pseudonymization keys (kept outside the database)."""
+
+
+@keys.command("rotate")
+@click.option("-w", "--workspace", required=True)
+@click.option("--destroy-old", is_flag=True, help="Delete the old key instead of keeping it as retired.")
+@click.pass_obj
+def keys_rotate(state: State, workspace: str, destroy_old: bool) -> None:
+    """New key for new ingests; authors seen afterwards get pseudonyms unlinkable to the old ones."""
+    try:
+        key = KeyStore(state.keys_dir).rotate(_workspace(workspace), keep_retired=not destroy_old)
+    except KeyFileError as exc:
+        raise Fatal(str(exc)) from None
+    state.store().audit(getpass.getuser(), workspace, "keys.rotate", f"version={key.version}")
+    err.print(f"workspace {workspace}: key version {key.version} is now in use", highlight=False)
+
+
+if __name__ == "__main__":
+    main()

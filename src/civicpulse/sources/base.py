@@ -1,0 +1,316 @@
+"""The small interface every source format implements, and the privacy rules they all inherit.
+
+A source turns one *document* (a whole JSON file, one JSONL line, or one CSV row) into normalized
+`Post`s, `Deletion`s and `Reject`s. Sources never see the store, and never put an author identifier into
+a `Post`: they hand it to `ParseContext.post`, which replaces it with a keyed pseudonym, masks @mentions
+in the text, validates coordinates and scrubs the raw payload. That keeps privacy in the base class
+(as 4CAT does), so a new platform module cannot forget it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+import orjson
+
+from civicpulse.schema import Deletion, Kind, Post
+from civicpulse.sources.timeparse import TimeError, to_utc
+
+
+class RecordError(Exception):
+    """A record is unusable; `path` is its JSON path inside the document."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}" if path else reason)
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class Reject:
+    """A record that could not be ingested, kept for inspection with the reason."""
+
+    path: str
+    reason: str
+    record: Any = None
+    severity: str = "error"  # "warning": the record landed but something in it was dropped
+
+
+Item = Post | Deletion | Reject
+
+_MISSING = object()
+
+
+class Node:
+    """A JSON object plus its path, with typed getters whose errors name the exact field."""
+
+    __slots__ = ("path", "value")
+
+    def __init__(self, value: Any, path: str = "$"):
+        if not isinstance(value, dict):
+            raise RecordError(path, f"expected an object, got {type_name(value)}")
+        self.value = value
+        self.path = path
+
+    def at(self, key: str) -> str:
+        return f"{self.path}.{key}"
+
+    def has(self, key: str) -> bool:
+        return self.value.get(key) is not None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.value.get(key, default)
+
+    def _fetch(self, key: str, required: bool) -> Any:
+        value = self.value.get(key, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                raise RecordError(self.at(key), "required field is missing")
+            return None
+        return value
+
+    def string(self, key: str, required: bool = False) -> str | None:
+        value = self._fetch(key, required)
+        if value is None or isinstance(value, str):
+            return value
+        raise RecordError(self.at(key), f"expected a string, got {type_name(value)}")
+
+    def ident(self, key: str, required: bool = True) -> str | None:
+        """An id: strings as they are, integers exactly (never through float; TikTok ids exceed 2^53)."""
+        value = self._fetch(key, required)
+        if value is None:
+            return None
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        raise RecordError(self.at(key), f"expected an id (string or integer), got {type_name(value)}")
+
+    def integer(self, key: str, required: bool = False) -> int | None:
+        """A count: integers, or digit strings (YouTube statistics arrive as strings)."""
+        value = self._fetch(key, required)
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise RecordError(self.at(key), f"expected an integer, got {type_name(value)}")
+
+    def number(self, key: str, required: bool = False) -> float | None:
+        value = self._fetch(key, required)
+        if value is None:
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise RecordError(self.at(key), f"expected a number, got {type_name(value)}")
+
+    def flag(self, key: str) -> bool:
+        value = self.value.get(key)
+        if value is None:
+            return False
+        if isinstance(value, bool):
+            return value
+        raise RecordError(self.at(key), f"expected true or false, got {type_name(value)}")
+
+    def time(self, key: str, required: bool = False) -> datetime | None:
+        value = self._fetch(key, required)
+        if value is None:
+            return None
+        try:
+            return to_utc(value)
+        except TimeError as exc:
+            raise RecordError(self.at(key), str(exc)) from None
+
+    def obj(self, key: str, required: bool = False) -> Node | None:
+        value = self._fetch(key, required)
+        return None if value is None else Node(value, self.at(key))
+
+    def array(self, key: str, required: bool = False) -> list[Any]:
+        value = self._fetch(key, required)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise RecordError(self.at(key), f"expected an array, got {type_name(value)}")
+        return value
+
+    def objects(self, key: str, required: bool = False) -> Iterator[Node]:
+        """Each element of an array of objects, as a Node with an indexed path."""
+        for i, value in enumerate(self.array(key, required)):
+            yield Node(value, f"{self.at(key)}[{i}]")
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {shown!r}"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+# @user, @user@instance.social, @handle.bsky.social; not e-mail addresses (a word character before @).
+_MENTION = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?(?:@[A-Za-z0-9.\-]+[A-Za-z0-9])?")
+MENTION_PLACEHOLDER = "@user"
+
+
+def mask_mentions(text: str) -> str:
+    """Replace account handles in text: people mentioned are not stored in clear either."""
+    return _MENTION.sub(MENTION_PLACEHOLDER, text) if "@" in text else text
+
+
+@dataclass
+class ParseContext:
+    """What a source needs while parsing one file: the pseudonymizer, policy and reporting hooks."""
+
+    pseudonymize: Callable[[str, str], str]
+    keep_raw: bool = False
+    collected_at: datetime | None = None
+    author_fields: frozenset[str] = frozenset()
+    warnings: list[Reject] = field(default_factory=list)
+
+    def post(
+        self,
+        *,
+        platform: str,
+        post_id: str,
+        kind: Kind,
+        text: str,
+        created_at: datetime | None,
+        source_format: str,
+        author_id: str | None = None,
+        author_handle: str | None = None,
+        url: str | None = None,
+        raw: Any = None,
+        raw_path: str = "$",
+        place_lon: float | None = None,
+        place_lat: float | None = None,
+        **fields: Any,
+    ) -> Post:
+        """Build a Post; the only place author ids, mentions, coordinates and raw payloads are handled."""
+        lon, lat = self._valid_point(place_lon, place_lat, raw_path)
+        # A link that embeds the author's id or handle would undo the pseudonym: keep only id-only links.
+        if url and any(ident and ident in url for ident in (author_id, author_handle)):
+            url = None
+        return Post(
+            platform=platform,
+            post_id=post_id,
+            kind=kind,
+            text=mask_mentions(text),
+            created_at=created_at,
+            source_format=source_format,
+            author_key=self.pseudonymize(platform, author_id) if author_id else None,
+            url=url,
+            place_lon=lon,
+            place_lat=lat,
+            collected_at=fields.pop("collected_at", None) or self.collected_at,
+            raw=self._scrubbed(raw) if self.keep_raw and raw is not None else None,
+            **fields,
+        )
+
+    def _valid_point(self, lon: float | None, lat: float | None, path: str) -> tuple[float | None, float | None]:
+        if lon is None or lat is None:
+            return None, None
+        if -180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0 and not (lon == 0.0 and lat == 0.0):
+            return lon, lat
+        self.warnings.append(Reject(path, f"coordinates lon={lon}, lat={lat} are out of range; dropped",
+                                    severity="warning"))
+        return None, None
+
+    def _scrubbed(self, raw: Any) -> str:
+        return orjson.dumps(scrub(raw, self.author_fields)).decode()
+
+
+def scrub(value: Any, author_fields: frozenset[str]) -> Any:
+    """A copy of a payload without the keys that identify people (names, handles, profile fields)."""
+    if isinstance(value, dict):
+        return {k: scrub(v, author_fields) for k, v in value.items() if k not in author_fields}
+    if isinstance(value, list):
+        return [scrub(v, author_fields) for v in value]
+    if isinstance(value, str):
+        return mask_mentions(value)
+    return value
+
+
+# Keys that identify or describe a person on the platforms we read. Sources add their own.
+COMMON_AUTHOR_FIELDS = frozenset({
+    "author", "author_id", "author_fullname", "authorDisplayName", "authorChannelId", "authorChannelUrl",
+    "authorProfileImageUrl", "user", "users", "username", "screen_name", "name", "from", "from_id",
+    "account", "accounts", "handle", "did", "displayName", "avatar", "profile_image_url", "owner",
+    "in_reply_to_screen_name", "in_reply_to_user_id", "in_reply_to_user_id_str", "in_reply_to_account_id",
+    "mentions", "user_mentions", "channelTitle", "signature", "actor", "reply_to_peer_id",
+})
+
+
+class Source:
+    """Base class of a source format. Subclasses are declarative: name, platform, sniff, parse."""
+
+    name: ClassVar[str]
+    platform: ClassVar[str]
+    description: ClassVar[str] = ""
+    # Higher runs earlier in auto-detection: specific shapes before generic ones.
+    priority: ClassVar[int] = 50
+    # Extra keys to scrub from raw payloads, beyond COMMON_AUTHOR_FIELDS.
+    author_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def sniff(self, doc: Any) -> bool:
+        """True when this document has this format's shape. Must be cheap: it runs during detection."""
+        raise NotImplementedError
+
+    def parse(self, doc: Any, ctx: ParseContext) -> Iterator[Item]:
+        raise NotImplementedError
+
+    @staticmethod
+    def each(nodes: Iterable[Any], convert: Callable[[Any], Iterable[Item]], path: str = "$") -> Iterator[Item]:
+        """Run `convert` on each element, turning one element's failure into a Reject of that element only.
+
+        `nodes` yields Nodes (errors name their path) or raw values (named by index under `path`).
+        """
+        for i, node in enumerate(nodes):
+            record = node.value if isinstance(node, Node) else node
+            where = node.path if isinstance(node, Node) else f"{path}[{i}]"
+            try:
+                yield from convert(node)
+            except RecordError as exc:
+                yield Reject(exc.path or where, exc.reason, record)
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                yield Reject(where, f"unexpected shape ({type(exc).__name__}: {exc})", record)
+
+
+def api_error_message(doc: Any) -> str | None:
+    """The message of a platform error body, whatever the platform's envelope; None when not an error."""
+    if not isinstance(doc, dict):
+        return None
+    err = doc.get("error")
+    if isinstance(err, dict):
+        if err.get("code") == "ok":  # TikTok's success envelope carries error.code == "ok"
+            return None
+        parts = [str(err.get(k)) for k in ("code", "status", "type", "message") if err.get(k) not in (None, "")]
+        return "API error body: " + " / ".join(parts)
+    if isinstance(err, str) and len(doc) <= 3 and "data" not in doc:
+        return f"API error body: {err}" + (f" / {doc['message']}" if doc.get("message") else "")
+    errors = doc.get("errors")
+    if isinstance(errors, list) and errors and not doc.get("data") and not doc.get("includes"):
+        first = errors[0] if isinstance(errors[0], dict) else {}
+        detail = first.get("detail") or first.get("message") or first.get("title") or str(errors[0])
+        return f"API error body: {detail}"
+    return None

@@ -1,0 +1,17 @@
+"""Storage: one interface (`Store`), an embedded DuckDB backend, and room for a PostgreSQL one."""
+
+from __future__ import annotations
+
+from civicpulse.store.base import Store, UpsertCounts, WorkspaceInfo, validate_workspace_name
+
+
+def open_store(url_or_path: str, read_only: bool = False) -> Store:
+    """Open a store from a path (DuckDB file) or a `postgresql://` URL (not yet available)."""
+    if url_or_path.startswith(("postgres://", "postgresql://")):
+        raise NotImplementedError("the PostgreSQL backend is not available yet; use a DuckDB file path")
+    from civicpulse.store.duckdb_store import DuckDBStore
+
+    return DuckDBStore(url_or_path, read_only=read_only)
+
+
+__all__ = ["Store", "UpsertCounts", "WorkspaceInfo", "open_store", "validate_workspace_name"]

@@ -1,0 +1,216 @@
+"""The storage interface every backend implements, and the portable SQL they share.
+
+Only this package writes SQL. The statements here use syntax that DuckDB and PostgreSQL both accept
+(UPDATE ... FROM, IS DISTINCT FROM, NOT EXISTS); backends supply the type names, the way a batch is staged
+as a table, and connection handling.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from civicpulse.schema import COLUMN_NAMES, POST_COLUMNS, Deletion, Post
+
+SCHEMA_VERSION = 1
+KEY = ("workspace", "platform", "post_id")
+_WORKSPACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+# Columns an upsert may change; the key and first_seen_at never change after insert.
+_CONTENT_COLUMNS = ("text", "place_name", "place_country", "place_lon", "place_lat", "content_hash")
+_METRIC_COLUMNS = ("likes", "replies", "shares", "quotes", "views")
+_DESCRIPTIVE_COLUMNS = ("parent_id", "thread_id", "kind", "author_key", "language", "created_at", "url",
+                        "source_format", "collected_at")
+
+
+_ARROW_TYPES = {"TEXT": pa.string(), "TIMESTAMP": pa.timestamp("us"), "DOUBLE": pa.float64(),
+                "BIGINT": pa.int64(), "BOOLEAN": pa.bool_()}
+
+
+def arrow_schema(columns: Sequence[str] = COLUMN_NAMES) -> pa.Schema:
+    """Arrow types of post columns: how batches are staged and how Parquet exports are typed."""
+    types = dict(POST_COLUMNS)
+    return pa.schema([(c, _ARROW_TYPES[types[c]]) for c in columns])
+
+
+def validate_workspace_name(name: str) -> str:
+    if not _WORKSPACE_NAME.match(name or ""):
+        raise ValueError(f"invalid workspace name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
+                         "starting with a letter or digit")
+    return name
+
+
+@dataclass(frozen=True)
+class WorkspaceInfo:
+    name: str
+    created_at: datetime
+    keep_raw: bool
+
+
+@dataclass
+class UpsertCounts:
+    stored: int = 0      # new posts
+    updated: int = 0     # existing posts whose content or engagement changed
+    unchanged: int = 0   # seen before, identical (re-ingest, duplicates)
+    suppressed: int = 0  # arrived for a post already deleted: content stays deleted
+    deleted: int = 0     # deletions newly applied
+
+    def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+
+def ddl(type_names: dict[str, str]) -> list[str]:
+    cols = ",\n  ".join(f"{name} {type_names.get(t, t)}" for name, t in POST_COLUMNS)
+    return [
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
+        "CREATE TABLE IF NOT EXISTS workspaces (name TEXT PRIMARY KEY, created_at TIMESTAMP NOT NULL, "
+        "keep_raw BOOLEAN NOT NULL DEFAULT FALSE, settings TEXT)",
+        f"CREATE TABLE IF NOT EXISTS posts (\n  {cols},\n  PRIMARY KEY (workspace, platform, post_id))",
+        "CREATE TABLE IF NOT EXISTS ingest_runs (run_id TEXT, workspace TEXT, source TEXT, format TEXT, "
+        "started_at TIMESTAMP, finished_at TIMESTAMP, read_count BIGINT, stored BIGINT, updated BIGINT, "
+        "unchanged BIGINT, deleted BIGINT, rejected BIGINT, warnings BIGINT)",
+        "CREATE TABLE IF NOT EXISTS audit_log (logged_at TIMESTAMP NOT NULL, actor TEXT, workspace TEXT, "
+        "action TEXT NOT NULL, detail TEXT)",
+    ]
+
+
+def _key_match(a: str, b: str) -> str:
+    return " AND ".join(f"{a}.{k} = {b}.{k}" for k in KEY)
+
+
+def upsert_statements(batch: str) -> dict[str, str]:
+    """Portable statements that merge the staged table `batch` into posts, in the order they must run."""
+    changed = " OR ".join(
+        [f"p.{c} IS DISTINCT FROM b.{c}" for c in (*_CONTENT_COLUMNS, *_METRIC_COLUMNS, *_DESCRIPTIVE_COLUMNS)
+         if c != "collected_at"] + ["(b.edited AND NOT p.edited)"]
+    )
+    sets = ", ".join(f"{c} = b.{c}" for c in (*_CONTENT_COLUMNS, *_METRIC_COLUMNS, *_DESCRIPTIVE_COLUMNS))
+    insert_cols = ", ".join(COLUMN_NAMES)
+    return {
+        "suppressed": f"SELECT count(*) FROM {batch} b JOIN posts p ON {_key_match('p', 'b')} WHERE p.deleted",
+        "updated": (
+            f"UPDATE posts AS p SET {sets}, "
+            "edited = p.edited OR b.edited OR p.content_hash <> b.content_hash, "
+            "raw = COALESCE(b.raw, p.raw), updated_at = b.updated_at "
+            f"FROM {batch} AS b WHERE {_key_match('p', 'b')} AND NOT p.deleted AND ({changed})"
+        ),
+        "stored": (
+            f"INSERT INTO posts ({insert_cols}) SELECT {', '.join('b.' + c for c in COLUMN_NAMES)} FROM {batch} b "
+            f"WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE {_key_match('p', 'b')})"
+        ),
+    }
+
+
+def delete_statements(batch: str) -> dict[str, str]:
+    """Deletions: remove content of known posts, keep tombstones so a later copy cannot bring it back."""
+    return {
+        "deleted": (
+            "UPDATE posts AS p SET text = NULL, raw = NULL, url = NULL, author_key = NULL, place_name = NULL, "
+            "place_country = NULL, place_lon = NULL, place_lat = NULL, content_hash = NULL, deleted = TRUE, "
+            f"updated_at = b.updated_at FROM {batch} AS b WHERE {_key_match('p', 'b')} AND NOT p.deleted"
+        ),
+        "tombstones": (
+            "INSERT INTO posts (workspace, platform, post_id, source_format, edited, deleted, first_seen_at, "
+            "updated_at) SELECT b.workspace, b.platform, b.post_id, b.source_format, FALSE, TRUE, b.updated_at, "
+            f"b.updated_at FROM {batch} b WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE {_key_match('p', 'b')})"
+        ),
+    }
+
+
+def post_rows(workspace: str, posts: Sequence[Post], now: datetime) -> dict[str, list[Any]]:
+    """Column lists for a batch of posts, in POST_COLUMNS order (backends stage them as a table)."""
+    cols: dict[str, list[Any]] = {name: [] for name in COLUMN_NAMES}
+    for p in posts:
+        cols["workspace"].append(workspace)
+        cols["platform"].append(p.platform)
+        cols["post_id"].append(p.post_id)
+        cols["parent_id"].append(p.parent_id)
+        cols["thread_id"].append(p.thread_id)
+        cols["kind"].append(p.kind.value)
+        cols["author_key"].append(p.author_key)
+        cols["text"].append(p.text)
+        cols["language"].append(p.language)
+        cols["created_at"].append(p.created_at)
+        cols["collected_at"].append(p.collected_at or now)
+        cols["url"].append(p.url)
+        cols["place_name"].append(p.place_name)
+        cols["place_country"].append(p.place_country)
+        cols["place_lon"].append(p.place_lon)
+        cols["place_lat"].append(p.place_lat)
+        cols["likes"].append(p.likes)
+        cols["replies"].append(p.replies)
+        cols["shares"].append(p.shares)
+        cols["quotes"].append(p.quotes)
+        cols["views"].append(p.views)
+        cols["source_format"].append(p.source_format)
+        cols["edited"].append(p.edited)
+        cols["deleted"].append(False)
+        cols["content_hash"].append(p.content_hash())
+        cols["raw"].append(p.raw)
+        cols["first_seen_at"].append(now)
+        cols["updated_at"].append(now)
+    return cols
+
+
+def deletion_rows(workspace: str, deletions: Sequence[Deletion], now: datetime) -> dict[str, list[Any]]:
+    return {
+        "workspace": [workspace] * len(deletions),
+        "platform": [d.platform for d in deletions],
+        "post_id": [d.post_id for d in deletions],
+        "source_format": [f"deletion:{d.reason}" for d in deletions],
+        "updated_at": [now] * len(deletions),
+    }
+
+
+class Store(ABC):
+    """What the rest of civicpulse may ask of storage."""
+
+    @abstractmethod
+    def ensure_workspace(self, name: str, keep_raw: bool | None = None) -> WorkspaceInfo: ...
+
+    @abstractmethod
+    def get_workspace(self, name: str) -> WorkspaceInfo | None: ...
+
+    @abstractmethod
+    def list_workspaces(self) -> list[WorkspaceInfo]: ...
+
+    @abstractmethod
+    def set_keep_raw(self, name: str, keep_raw: bool) -> None: ...
+
+    @abstractmethod
+    def upsert_posts(self, workspace: str, posts: Sequence[Post]) -> UpsertCounts:
+        """Idempotent on (workspace, platform, post_id); an edit updates text and marks the post edited."""
+
+    @abstractmethod
+    def apply_deletions(self, workspace: str, deletions: Sequence[Deletion]) -> UpsertCounts: ...
+
+    @abstractmethod
+    def iter_posts(self, workspace: str, columns: Sequence[str], batch_size: int = 10_000,
+                   include_deleted: bool = False) -> Iterator[list[tuple]]:
+        """Stored posts as batches of tuples in `columns` order, ordered by created_at then key."""
+
+    @abstractmethod
+    def stats(self, workspace: str | None = None) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def record_run(self, run: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def audit(self, actor: str, workspace: str | None, action: str, detail: str) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

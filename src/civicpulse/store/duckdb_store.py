@@ -1,0 +1,169 @@
+"""Embedded DuckDB backend: one file, one writing process (DuckDB's rule), batches staged as Arrow tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from civicpulse.schema import COLUMN_NAMES, Deletion, Post
+from civicpulse.store.base import (
+    SCHEMA_VERSION,
+    Store,
+    UpsertCounts,
+    WorkspaceInfo,
+    arrow_schema,
+    ddl,
+    delete_statements,
+    deletion_rows,
+    post_rows,
+    upsert_statements,
+    validate_workspace_name,
+)
+
+_POST_SCHEMA = arrow_schema()
+# Only the extensions built into the wheel: anything else would try to download at run time.
+_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class DuckDBStore(Store):
+    def __init__(self, path: str, read_only: bool = False):
+        self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(path, read_only=read_only, config=_CONFIG)
+        except duckdb.IOException as exc:
+            raise StoreError(f"cannot open the store {path}: {exc}") from None
+        if not read_only:
+            self._migrate()
+
+    # DuckDB 2 refuses new work on a connection while a result is unread, so every statement is drained here.
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return self.con.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        rows = self._all(sql, params)
+        return rows[0] if rows else None
+
+    def _migrate(self) -> None:
+        for statement in ddl({"DOUBLE": "DOUBLE"}):
+            self._all(statement)
+        row = self._one("SELECT value FROM meta WHERE key = 'schema_version'")
+        if row is None:
+            self._all("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        elif int(row[0]) > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was written by a newer civicpulse (schema {row[0]})")
+
+    # workspaces -------------------------------------------------------------------------------------------
+    def ensure_workspace(self, name: str, keep_raw: bool | None = None) -> WorkspaceInfo:
+        validate_workspace_name(name)
+        info = self.get_workspace(name)
+        if info is None:
+            self._all("INSERT INTO workspaces VALUES (?, ?, ?, ?)", [name, _now(), bool(keep_raw), "{}"])
+        elif keep_raw is not None and keep_raw != info.keep_raw:
+            self.set_keep_raw(name, keep_raw)
+        return self.get_workspace(name)  # type: ignore[return-value]
+
+    def get_workspace(self, name: str) -> WorkspaceInfo | None:
+        row = self._one("SELECT name, created_at, keep_raw FROM workspaces WHERE name = ?", [name])
+        return WorkspaceInfo(*row) if row else None
+
+    def list_workspaces(self) -> list[WorkspaceInfo]:
+        rows = self._all("SELECT name, created_at, keep_raw FROM workspaces ORDER BY name")
+        return [WorkspaceInfo(*r) for r in rows]
+
+    def set_keep_raw(self, name: str, keep_raw: bool) -> None:
+        self._all("UPDATE workspaces SET keep_raw = ? WHERE name = ?", [keep_raw, name])
+
+    # posts ------------------------------------------------------------------------------------------------
+    def _merge(self, table: pa.Table, statements: dict[str, str]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        self.con.register("staged_batch", table)
+        try:
+            self._all("BEGIN TRANSACTION")
+            for name, sql in statements.items():
+                counts[name] = self._one(sql)[0]
+            self._all("COMMIT")
+        except Exception:
+            self._all("ROLLBACK")
+            raise
+        finally:
+            self.con.unregister("staged_batch")
+        return counts
+
+    def upsert_posts(self, workspace: str, posts: Sequence[Post]) -> UpsertCounts:
+        unique = list({(p.platform, p.post_id): p for p in posts}.values())  # last copy in a batch wins
+        if not unique:
+            return UpsertCounts(unchanged=len(posts))
+        table = pa.table(post_rows(workspace, unique, _now()), schema=_POST_SCHEMA)
+        c = self._merge(table, upsert_statements("staged_batch"))
+        return UpsertCounts(stored=c["stored"], updated=c["updated"], suppressed=c["suppressed"],
+                            unchanged=len(posts) - c["stored"] - c["updated"] - c["suppressed"])
+
+    def apply_deletions(self, workspace: str, deletions: Sequence[Deletion]) -> UpsertCounts:
+        unique = list({(d.platform, d.post_id): d for d in deletions}.values())
+        if not unique:
+            return UpsertCounts()
+        cols = deletion_rows(workspace, unique, _now())
+        table = pa.table(cols, schema=pa.schema([(n, _POST_SCHEMA.field(n).type) for n in cols]))
+        c = self._merge(table, delete_statements("staged_batch"))
+        done = c["deleted"] + c["tombstones"]
+        return UpsertCounts(deleted=done, unchanged=len(deletions) - done)
+
+    def iter_posts(self, workspace: str, columns: Sequence[str], batch_size: int = 10_000,
+                   include_deleted: bool = False) -> Iterator[list[tuple]]:
+        unknown = set(columns) - set(COLUMN_NAMES)
+        if unknown:
+            raise ValueError(f"unknown columns: {', '.join(sorted(unknown))}")
+        where = "workspace = ?" + ("" if include_deleted else " AND NOT deleted")
+        cur = self.con.cursor()
+        cur.execute(f"SELECT {', '.join(columns)} FROM posts WHERE {where} "
+                    "ORDER BY created_at NULLS LAST, platform, post_id", [workspace])
+        while rows := cur.fetchmany(batch_size):
+            yield rows
+
+    def stats(self, workspace: str | None = None) -> dict[str, Any]:
+        where, params = ("WHERE workspace = ?", [workspace]) if workspace else ("", [])
+        totals = self._one(f"SELECT count(*) FILTER (WHERE NOT deleted), count(*) FILTER (WHERE deleted), "
+                   f"count(*) FILTER (WHERE edited AND NOT deleted), count(DISTINCT author_key), "
+                   f"min(created_at), max(created_at) FROM posts {where}", params)
+        by = {}
+        for column in ("workspace", "platform", "kind", "language", "source_format"):
+            rows = self._all(f"SELECT coalesce({column}, '(none)'), count(*) FROM posts {where} "
+                     f"{'AND' if where else 'WHERE'} NOT deleted GROUP BY 1 ORDER BY 2 DESC, 1", params)
+            by[column] = dict(rows)
+        return {"posts": totals[0], "deleted": totals[1], "edited": totals[2], "distinct_authors": totals[3],
+                "first_post_at": totals[4], "last_post_at": totals[5], "by": by}
+
+    def record_run(self, run: dict[str, Any]) -> None:
+        cols = ("run_id", "workspace", "source", "format", "started_at", "finished_at", "read_count", "stored",
+                "updated", "unchanged", "deleted", "rejected", "warnings")
+        self._all(f"INSERT INTO ingest_runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                         [run.get(c) for c in cols])
+
+    def audit(self, actor: str, workspace: str | None, action: str, detail: str) -> None:
+        self._all("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)", [_now(), actor, workspace, action, detail])
+
+    def audit_entries(self, workspace: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE workspace = ?", [workspace]) if workspace else ("", [])
+        rows = self._all(f"SELECT logged_at, actor, workspace, action, detail FROM audit_log {where} "
+                         "ORDER BY logged_at", params)
+        return [dict(zip(("logged_at", "actor", "workspace", "action", "detail"), r, strict=True)) for r in rows]
+
+    def close(self) -> None:
+        self.con.close()
+
+

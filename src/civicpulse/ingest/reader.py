@@ -108,9 +108,7 @@ def _parse(raw: bytes, encoding: str) -> Any:
 def _json_error(raw: bytes, exc: orjson.JSONDecodeError, encoding: str, first_line: int) -> ReadError:
     reason = _decode_error(raw, encoding)
     if reason is None:
-        msg = exc.msg if hasattr(exc, "msg") else str(exc)
-        line = first_line + getattr(exc, "lineno", 1) - 1
-        return ReadError(line, f"invalid JSON: {msg} (column {getattr(exc, 'colno', '?')})", raw)
+        return ReadError(first_line + exc.lineno - 1, f"invalid JSON: {exc.msg} (column {exc.colno})", raw)
     return ReadError(first_line, reason, raw)
 
 
@@ -155,7 +153,9 @@ def _line_doc(raw: bytes, line_no: int, encoding: str) -> Doc | ReadError:
     try:
         return Doc(_parse(raw, encoding), line_no)
     except orjson.JSONDecodeError as exc:
-        return _json_error(raw.rstrip(b"\r\n"), exc, encoding, line_no)
+        raw = raw.rstrip(b"\r\n")
+        reason = _decode_error(raw, encoding) or f"invalid JSON: {exc.msg} (column {exc.colno})"
+        return ReadError(line_no, reason, raw)
     except UnicodeDecodeError:
         return ReadError(line_no, _decode_error(raw, encoding) or "cannot decode", raw)
 

@@ -10,6 +10,7 @@ in the text, validates coordinates and scrubs the raw payload. That keeps privac
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -173,6 +174,11 @@ _MENTION = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])
 MENTION_PLACEHOLDER = "@user"
 
 
+def nfc(text: str) -> str:
+    """Composed Unicode: Vietnamese typed on some systems (or decoded from cp1258) arrives decomposed."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def mask_mentions(text: str) -> str:
     """Replace account handles in text: people mentioned are not stored in clear either."""
     return _MENTION.sub(MENTION_PLACEHOLDER, text) if "@" in text else text
@@ -215,7 +221,7 @@ class ParseContext:
             platform=platform,
             post_id=post_id,
             kind=kind,
-            text=mask_mentions(text),
+            text=mask_mentions(nfc(text)),
             created_at=created_at,
             source_format=source_format,
             author_key=self.pseudonymize(platform, author_id) if author_id else None,

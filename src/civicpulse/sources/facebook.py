@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 from civicpulse.schema import Kind
 from civicpulse.sources import register
 from civicpulse.sources.base import (
+    MENTION_PLACEHOLDER,
     Item,
     Node,
     ParseContext,
@@ -134,10 +135,47 @@ def _count(node: Node, key: str) -> int | None:
     return node.integer(key)
 
 
-def _raw(value: dict) -> dict:
+def without_edge_items(value: dict) -> dict:
     """The payload without edge item lists: reaction/like lists name people, nested comments land separately."""
     return {k: ({kk: vv for kk, vv in v.items() if kk != "data"} if isinstance(v, dict) and "data" in v else v)
             for k, v in value.items()}
+
+
+def _mask_tags(text: str, tags: list[Any]) -> str:
+    """Replace the names of people tagged in a message (`message_tags`) with the mention placeholder.
+
+    Tagged names sit in the text as plain words, not @handles, so mask_mentions cannot see them. Pages, groups
+    and events keep their names. Offsets are checked against the name before use (UTF-16 units, else code
+    points); when neither matches, the name itself is replaced.
+    """
+    spans = []
+    for tag in tags:
+        if not isinstance(tag, dict) or tag.get("type", "user") != "user" or not isinstance(tag.get("name"), str):
+            continue
+        name, offset, length = tag["name"], tag.get("offset"), tag.get("length")
+        if isinstance(offset, int) and isinstance(length, int):
+            units = text.encode("utf-16-le")
+            if units[offset * 2:(offset + length) * 2].decode("utf-16-le", "ignore") == name:
+                spans.append((len(units[:offset * 2].decode("utf-16-le", "ignore")), len(name)))
+                continue
+            if text[offset:offset + length] == name:
+                spans.append((offset, length))
+                continue
+        text = text.replace(name, MENTION_PLACEHOLDER) if name else text
+    for start, length in sorted(spans, reverse=True):
+        text = text[:start] + MENTION_PLACEHOLDER + text[start + length:]
+    return text
+
+
+def _message(node: Node) -> str:
+    return _mask_tags((node.string("message") or "").strip(), node.array("message_tags"))
+
+
+def _raw(node: Node, text: str) -> dict:
+    raw = without_edge_items(node.value)
+    if "message" in raw:
+        raw["message"] = text  # with tagged people masked, as in the text column
+    return raw
 
 
 @register
@@ -196,6 +234,7 @@ class FacebookGraph(Source):
 
     def _post(self, node: Node, ctx: ParseContext) -> Iterator[Item]:
         post_id = node.ident("id")
+        text = _message(node)
         author = node.obj("from")
         lon = lat = None
         place_name = country = None
@@ -212,7 +251,7 @@ class FacebookGraph(Source):
             platform=self.platform,
             post_id=post_id,
             kind=Kind.POST,
-            text=(node.string("message") or "").strip(),
+            text=text,
             created_at=node.time("created_time", required=True),
             source_format=self.name,
             author_id=author.ident("id", required=False) if author is not None else None,
@@ -224,7 +263,7 @@ class FacebookGraph(Source):
             likes=likes,
             replies=_count(node, "comments"),
             shares=shares.integer("count") if shares is not None else None,
-            raw=_raw(node.value),
+            raw=_raw(node, text),
             raw_path=f"{node.path}.place.location",
         )
         if (comments := node.obj("comments")) is not None:
@@ -253,11 +292,12 @@ class FacebookGraph(Source):
         post = (where.post or edge.post or link_post
                 or (f"{parts[0]}_{parts[1]}" if len(parts) == 3 else None))
         author = node.obj("from")
+        text = _message(node)
         yield ctx.post(
             platform=self.platform,
             post_id=comment_id,
             kind=Kind.REPLY if parent_comment else Kind.COMMENT,
-            text=(node.string("message") or "").strip(),
+            text=text,
             created_at=node.time("created_time", required=True),
             source_format=self.name,
             author_id=author.ident("id", required=False) if author is not None else None,
@@ -266,7 +306,7 @@ class FacebookGraph(Source):
             url=link,
             likes=node.integer("like_count") if node.has("like_count") else _count(node, "likes"),
             replies=node.integer("comment_count") if node.has("comment_count") else _count(node, "comments"),
-            raw=_raw(node.value),
+            raw=_raw(node, text),
             raw_path=node.path,
         )
         if (replies := node.obj("comments")) is not None:

@@ -190,7 +190,7 @@ class _Mapped(Source):
             source_format=self.name,
             author_id=value("author_id"),
             url=value("url"),
-            raw=row,
+            raw={k: v for k, v in row.items() if k not in (m.columns.get("author_id") or ())},  # type: ignore[union-attr]
             parent_id=parent,
             thread_id=value("thread_id"),
             language=value("language"),

@@ -14,7 +14,7 @@ from typing import Any
 from civicpulse.schema import Kind
 from civicpulse.sources import register
 from civicpulse.sources.base import Item, Node, ParseContext, Reject, Source, api_error_message, type_name
-from civicpulse.sources.facebook import graph_edge, is_graph_time, is_id_batch
+from civicpulse.sources.facebook import graph_edge, is_graph_time, is_id_batch, without_edge_items
 
 _MEDIA_KEYS = frozenset({"caption", "media_type", "permalink", "media_url", "comments_count", "shortcode",
                          "media_product_type", "thumbnail_url"})
@@ -113,7 +113,7 @@ class InstagramGraph(Source):
             url=node.string("permalink"),
             likes=node.integer("like_count"),  # absent when the owner hides like counts
             replies=node.integer("comments_count"),
-            raw=node.value,
+            raw=without_edge_items(node.value),  # nested comments/replies land on their own
             raw_path=node.path,
         )
         if (comments := node.obj("comments")) is not None:
@@ -140,7 +140,7 @@ class InstagramGraph(Source):
             parent_id=parent or media,
             thread_id=media,
             likes=node.integer("like_count"),
-            raw=node.value,
+            raw=without_edge_items(node.value),  # nested comments/replies land on their own
             raw_path=node.path,
         )
         if (replies := node.obj("replies")) is not None:

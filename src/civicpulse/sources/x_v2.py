@@ -37,9 +37,11 @@ STATUS_URL = "https://x.com/i/web/status/{}"
 # X's pseudo-languages: undetermined, no linguistic content, and "only media/hashtags/mentions/cashtags/short".
 _NOT_LANGUAGES = frozenset({"und", "zxx", "qme", "qht", "qam", "qct", "qst"})
 
-# Keys that carry a handle in clear inside a tweet: flattened reply target, and links to tweets or media
-# (`https://twitter.com/{handle}/status/...`), which the key-based scrubber cannot clean by value.
-X_AUTHOR_FIELDS = frozenset({"in_reply_to_user", "expanded_url", "display_url", "unwound_url"})
+# Keys that identify people inside a tweet: the flattened reply target; links to tweets or media
+# (`https://twitter.com/{handle}/status/...`) that the key-based scrubber cannot clean by value; link-card
+# `title`/`description` ("<name> on Instagram: ..."); v1.1 media's `source_user*` (the original poster).
+X_AUTHOR_FIELDS = frozenset({"in_reply_to_user", "expanded_url", "display_url", "unwound_url", "title",
+                             "description", "source_user", "source_user_id", "source_user_id_str"})
 
 _SNOWFLAKE_EPOCH = datetime(2010, 11, 4, 1, 42, 54, 657000)
 _FIRST_SNOWFLAKE = 2**35  # ids before the switch to snowflakes (Nov 2010) were sequential and stayed below this

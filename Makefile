@@ -1,0 +1,33 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything they need is installed here.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= var/demo.duckdb
+
+.PHONY: setup run demo test lint bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "civicpulse needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# Ingest the bundled demo data into the embedded store and print what landed.
+run: setup
+	$(BIN)/civicpulse --db $(DB) ingest data/demo --workspace demo --no-progress
+	$(BIN)/civicpulse --db $(DB) stats --workspace demo
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks data/demo
+
+test: setup lint
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+from civicpulse.cli import main
+
+main()

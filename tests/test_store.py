@@ -1,0 +1,77 @@
+from datetime import datetime, timedelta
+
+import pytest
+
+from civicpulse.schema import Deletion, Kind, Post
+from civicpulse.store import open_store
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(str(tmp_path / "s.duckdb"))
+    s.ensure_workspace("city")
+    yield s
+    s.close()
+
+
+def post(i: int, text: str | None = None, **kw) -> Post:
+    return Post("x", str(i), Kind.POST, text or f"kẹt xe {i}", datetime(2026, 9, 1, 8) + timedelta(minutes=i), "test", **kw)
+
+
+def texts(store, workspace="city"):
+    return [row for batch in store.iter_posts(workspace, ["post_id", "text", "edited"]) for row in batch]
+
+
+def test_upsert_is_idempotent(store):
+    first = store.upsert_posts("city", [post(i) for i in range(5)])
+    again = store.upsert_posts("city", [post(i) for i in range(5)])
+    assert (first.stored, first.unchanged) == (5, 0)
+    assert (again.stored, again.updated, again.unchanged) == (0, 0, 5)
+    assert store.stats("city")["posts"] == 5
+
+
+def test_duplicates_inside_one_batch_count_once(store):
+    counts = store.upsert_posts("city", [post(1), post(1), post(2)])
+    assert (counts.stored, counts.unchanged) == (2, 1)
+
+
+def test_edit_updates_text_and_marks_edited_while_engagement_is_not_an_edit(store):
+    store.upsert_posts("city", [post(1), post(2, likes=1)])
+    counts = store.upsert_posts("city", [post(1, "kẹt xe quá trời"), post(2, likes=9)])
+    assert counts.updated == 2
+    assert texts(store) == [("1", "kẹt xe quá trời", True), ("2", "kẹt xe 2", False)]
+
+
+def test_deletion_removes_content_and_keeps_it_deleted(store):
+    store.upsert_posts("city", [post(1, author_key="1.abc"), post(2)])
+    counts = store.apply_deletions("city", [Deletion("x", "1"), Deletion("x", "99")])
+    assert counts.deleted == 2  # a known post, and a tombstone for one not seen yet
+    late = store.upsert_posts("city", [post(1), post(99)])
+    assert late.suppressed == 2 and late.stored == 0
+    assert texts(store) == [("2", "kẹt xe 2", False)]
+    rows = [r for b in store.iter_posts("city", ["post_id", "text", "author_key"], include_deleted=True) for r in b]
+    assert ("1", None, None) in rows
+    assert store.apply_deletions("city", [Deletion("x", "1")]).deleted == 0
+
+
+def test_workspaces_are_isolated(store):
+    store.ensure_workspace("other")
+    store.upsert_posts("city", [post(1)])
+    store.upsert_posts("other", [post(1, "khác"), post(2)])
+    assert texts(store, "city") == [("1", "kẹt xe 1", False)]
+    assert store.stats("other")["posts"] == 2
+
+
+def test_invalid_workspace_names_are_refused(store):
+    with pytest.raises(ValueError, match="invalid workspace name"):
+        store.ensure_workspace("../etc")
+
+
+def test_store_reopens_with_its_data(tmp_path):
+    path = str(tmp_path / "s.duckdb")
+    with open_store(path) as s:
+        s.ensure_workspace("city", keep_raw=True)
+        s.upsert_posts("city", [post(1)])
+    with open_store(path) as s:
+        assert s.get_workspace("city").keep_raw is True
+        assert s.stats()["posts"] == 1

@@ -44,4 +44,7 @@ def _from_epoch(seconds: float) -> datetime:
         seconds /= 1e3
     if seconds < 0:
         raise TimeError(f"negative epoch time {seconds!r}")
-    return datetime.fromtimestamp(seconds, tz=UTC).replace(tzinfo=None)
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError, OSError):
+        raise TimeError(f"epoch time {seconds!r} is out of range") from None

@@ -22,7 +22,7 @@ def test_ingest_twice_is_idempotent_and_summarised(run_cli, tmp_path):
     second = run_cli("ingest", str(src), "--workspace", "city")
     assert second.code == 0
     row = next(line for line in second.stdout.splitlines() if "timeline.json" in line)
-    assert [c.strip() for c in row.split("│")[3:9]] == ["2", "0", "0", "2", "0", "0"]  # read..rejected
+    assert [c.strip() for c in row.split("│")[3:10]] == ["2", "0", "0", "2", "0", "0", "0"]  # read..rejected
     assert "posts: 2" in run_cli("stats", "--workspace", "city").stdout
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from civicpulse.schema import Kind
 from civicpulse.sources.base import ParseContext, Reject
-from civicpulse.sources.generic import Mapping, MappingError, MappedCSV, MappedJSONL
+from civicpulse.sources.generic import MappedCSV, MappedJSONL, Mapping, MappingError
 
 
 def ctx() -> ParseContext:
@@ -21,8 +21,8 @@ MAPPING = {
 
 def test_csv_row_maps_to_a_post_in_utc():
     source = MappedCSV(Mapping.from_dict(MAPPING))
-    row = {"ma": "PA-1", "tieu_de": "Ngập", "noi_dung": "Đường Nguyễn Hữu Cảnh ngập sâu", "thoi_gian": "15/09/2026 08:30",
-           "nguoi": "0901234567", "thich": "1,204", "tra_loi": ""}
+    row = {"ma": "PA-1", "tieu_de": "Ngập", "noi_dung": "Đường Nguyễn Hữu Cảnh ngập sâu",
+           "thoi_gian": "15/09/2026 08:30", "nguoi": "0901234567", "thich": "1,204", "tra_loi": ""}
     (post,) = source.parse(row, ctx())
     assert post.post_id == "PA-1" and post.kind == Kind.POST
     assert post.text == "Ngập\n\nĐường Nguyễn Hữu Cảnh ngập sâu"
@@ -33,7 +33,8 @@ def test_csv_row_maps_to_a_post_in_utc():
 
 def test_bad_cell_names_the_column():
     source = MappedCSV(Mapping.from_dict(MAPPING))
-    row = {"ma": "PA-2", "tieu_de": "", "noi_dung": "x", "thoi_gian": "hôm qua", "nguoi": "", "thich": "", "tra_loi": ""}
+    row = {"ma": "PA-2", "tieu_de": "", "noi_dung": "x", "thoi_gian": "hôm qua", "nguoi": "", "thich": "",
+           "tra_loi": ""}
     (reject,) = source.parse(row, ctx())
     assert isinstance(reject, Reject) and reject.path == "thoi_gian" and "created_at" in reject.reason
 

@@ -15,7 +15,8 @@ def store(tmp_path):
 
 
 def post(i: int, text: str | None = None, **kw) -> Post:
-    return Post("x", str(i), Kind.POST, text or f"kẹt xe {i}", datetime(2026, 9, 1, 8) + timedelta(minutes=i), "test", **kw)
+    when = datetime(2026, 9, 1, 8) + timedelta(minutes=i)
+    return Post("x", str(i), Kind.POST, text or f"kẹt xe {i}", when, "test", **kw)
 
 
 def texts(store, workspace="city"):

@@ -146,7 +146,7 @@ def ingest(state: State, paths: tuple[str, ...], workspace: str, format_name: st
 
 def _print_summary(summaries: list[FileSummary]) -> None:
     table = Table(title="ingest summary", title_justify="left")
-    columns = ("read", "stored", "updated", "unchanged", "deleted", "rejected", "warnings")
+    columns = ("read", "stored", "updated", "unchanged", "deleted", "skipped", "rejected", "warnings")
     table.add_column("file", overflow="fold")
     table.add_column("format")
     for c in columns:

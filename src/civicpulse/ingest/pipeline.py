@@ -22,6 +22,7 @@ from civicpulse.sources.base import (
     ParseContext,
     RecordError,
     Reject,
+    Skip,
     Source,
     api_error_message,
 )
@@ -45,6 +46,7 @@ class FileSummary:
     unchanged: int = 0
     deleted: int = 0
     rejected: int = 0
+    skipped: int = 0  # records that are not posts (likes, follows, service messages): counted, not rejected
     warnings: int = 0
     messages: list[str] = field(default_factory=list)  # the first few reject reasons, for the terminal
 
@@ -164,6 +166,9 @@ class Ingestor:
                 elif isinstance(item, Deletion):
                     summary.read += 1
                     deletions.append(item)
+                elif isinstance(item, Skip):
+                    summary.read += 1
+                    summary.skipped += 1
                 elif item.severity == "warning":
                     self._warn(summary, inp.name, doc.line, item)
                 else:
@@ -215,7 +220,7 @@ def _sniffs(source: Source, doc: Doc) -> bool:
         return False
 
 
-def _safe_parse(source: Source, doc: Doc, ctx: ParseContext) -> Iterator[Post | Deletion | Reject]:
+def _safe_parse(source: Source, doc: Doc, ctx: ParseContext) -> Iterator[Post | Deletion | Reject | Skip]:
     """A source's items; a failure outside its per-item guard rejects what is left of the document."""
     try:
         yield from source.parse(doc.value, ctx)

@@ -41,7 +41,17 @@ class Reject:
     severity: str = "error"  # "warning": the record landed but something in it was dropped
 
 
-Item = Post | Deletion | Reject
+@dataclass(slots=True, frozen=True)
+class Skip:
+    """A record that is not a post and not an error (a like event, a service message, a `more` stub).
+
+    Counted in the ingest summary so nothing disappears unseen, but not written to the rejects file.
+    """
+
+    reason: str
+
+
+Item = Post | Deletion | Reject | Skip
 
 _MISSING = object()
 

@@ -62,8 +62,8 @@ def _redacted(value: Any, name: str | None) -> Any:
     Key scrubbing is not enough on Reddit: a post on a profile lives in subreddit `u_name`, and that name
     recurs in `subreddit`, `subreddit_name_prefixed`, `permalink` and `url`.
     """
-    # "_" may precede the name: profile posts live in subreddit u_{name}.
-    pattern = re.compile(rf"(?<![A-Za-z0-9-]){re.escape(name)}(?![A-Za-z0-9_-])", re.I) if name else None
+    # "_" and "-" may precede the name: profile posts live in subreddit u_{name}; signatures read "-name".
+    pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9_-])", re.I) if name else None
 
     def walk(v: Any) -> Any:
         if isinstance(v, dict):

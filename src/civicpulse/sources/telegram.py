@@ -123,11 +123,12 @@ class TelegramExport(Source):
         elif "messages" in doc:
             yield from self.each([Node(doc)], lambda n: self._chat(n, ctx))
         else:
-            root = Node(doc)
-            for key in ("chats", "left_chats"):
-                section = root.obj(key)
-                if section is not None:
-                    yield from _each(self, section, "list", lambda n: self._chat(n, ctx))
+            for key in ("chats", "left_chats"):  # a full export; its other sections are about the exporter
+                if key in doc:
+                    yield from self.each([doc[key]], lambda v, at=f"$.{key}": self._section(Node(v, at), ctx))
+
+    def _section(self, section: Node, ctx: ParseContext) -> Iterator[Item]:
+        yield from _each(self, section, "list", lambda n: self._chat(n, ctx), required=True)
 
     def _chat(self, chat: Node, ctx: ParseContext) -> Iterator[Item]:
         chat_id = chat.ident("id")

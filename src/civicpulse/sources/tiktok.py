@@ -14,7 +14,16 @@ from typing import Any
 
 from civicpulse.schema import Kind
 from civicpulse.sources import register
-from civicpulse.sources.base import Item, Node, ParseContext, Reject, Source, api_error_message, type_name
+from civicpulse.sources.base import (
+    Item,
+    Node,
+    ParseContext,
+    RecordError,
+    Reject,
+    Source,
+    api_error_message,
+    type_name,
+)
 from civicpulse.sources.text import join_parts
 
 
@@ -67,8 +76,8 @@ class TikTokResearch(Source):
             yield from self.each(data.objects("videos"), lambda n: self._video(n, ctx))
 
     def _item(self, node: Any, ctx: ParseContext) -> Iterator[Item]:
-        if not isinstance(node, Node):
-            node = Node(node)  # not an object: raises a RecordError that names the type
+        if not isinstance(node, Node):  # each() names the element's index when the path is left empty
+            raise RecordError("", f"expected a video or comment object, got {type_name(node)}")
         return self._comment(node, ctx) if _is_comment(node.value) else self._video(node, ctx)
 
     def _video(self, node: Node, ctx: ParseContext) -> Iterator[Item]:

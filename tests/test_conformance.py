@@ -28,6 +28,7 @@ EXPECTED_REJECTS = {
     "mastodon/error_404.json": ["API error body: Not Found"],
     "mastodon/status_edit_history.json": ["edit history"],
     "x_twitter/v2_twarc2/streaming_output_with_error.jsonl": ["invalid JSON"],
+    "telegram/desktop_export_2021/error.json": ["invalid JSON"],  # a comma is missing on line 4
 }
 HANDLE_KEYS = {"username", "screen_name", "acct", "handle", "authorDisplayName", "display_name", "displayName",
                "channelTitle"}

@@ -56,15 +56,28 @@ Item = Post | Deletion | Reject | Skip
 _MISSING = object()
 
 
+class _NotAnObject(dict):
+    """Stands in for a non-object where an object was expected; any read raises a precise RecordError."""
+
+    def __init__(self, value: Any, path: str):
+        super().__init__()
+        self.original, self.where = value, path
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        raise RecordError(self.where, f"expected an object, got {type_name(self.original)}")
+
+    __getitem__ = get
+
+
 class Node:
     """A JSON object plus its path, with typed getters whose errors name the exact field."""
 
     __slots__ = ("path", "value")
 
     def __init__(self, value: Any, path: str = "$"):
-        if not isinstance(value, dict):
-            raise RecordError(path, f"expected an object, got {type_name(value)}")
-        self.value = value
+        # Checked when first read rather than here, so that a bad array element fails inside
+        # `Source.each`'s per-item guard instead of inside the loop that produces the elements.
+        self.value = value if isinstance(value, dict) else _NotAnObject(value, path)
         self.path = path
 
     def at(self, key: str) -> str:
@@ -194,6 +207,16 @@ def mask_mentions(text: str) -> str:
     return _MENTION.sub(MENTION_PLACEHOLDER, text) if "@" in text else text
 
 
+# Keys that identify or describe a person on the platforms we read. Sources add their own.
+COMMON_AUTHOR_FIELDS = frozenset({
+    "author", "author_id", "author_fullname", "authorDisplayName", "authorChannelId", "authorChannelUrl",
+    "authorProfileImageUrl", "user", "users", "username", "screen_name", "name", "from", "from_id",
+    "account", "accounts", "handle", "did", "displayName", "avatar", "profile_image_url", "owner",
+    "in_reply_to_screen_name", "in_reply_to_user_id", "in_reply_to_user_id_str", "in_reply_to_account_id",
+    "mentions", "user_mentions", "channelTitle", "signature", "actor", "reply_to_peer_id",
+})
+
+
 @dataclass
 class ParseContext:
     """What a source needs while parsing one file: the pseudonymizer, policy and reporting hooks."""
@@ -201,7 +224,7 @@ class ParseContext:
     pseudonymize: Callable[[str, str], str]
     keep_raw: bool = False
     collected_at: datetime | None = None
-    author_fields: frozenset[str] = frozenset()
+    author_fields: frozenset[str] = COMMON_AUTHOR_FIELDS
     warnings: list[Reject] = field(default_factory=list)
 
     def post(
@@ -239,7 +262,7 @@ class ParseContext:
             place_lon=lon,
             place_lat=lat,
             collected_at=fields.pop("collected_at", None) or self.collected_at,
-            raw=self._scrubbed(raw) if self.keep_raw and raw is not None else None,
+            raw=self._scrubbed(raw, author_id, author_handle) if self.keep_raw and raw is not None else None,
             **fields,
         )
 
@@ -252,29 +275,47 @@ class ParseContext:
                                     severity="warning"))
         return None, None
 
-    def _scrubbed(self, raw: Any) -> str:
-        return orjson.dumps(scrub(raw, self.author_fields)).decode()
+    def _scrubbed(self, raw: Any, *known: str | None) -> str:
+        return orjson.dumps(scrub(raw, self.author_fields, known)).decode()
 
 
-def scrub(value: Any, author_fields: frozenset[str]) -> Any:
-    """A copy of a payload without the keys that identify people (names, handles, profile fields)."""
+def scrub(value: Any, author_fields: frozenset[str], known: tuple[str | None, ...] = ()) -> Any:
+    """A copy of a payload without the keys that identify people (names, handles, profile fields).
+
+    The values of those keys (and `known` ids) are also redacted wherever else they appear in the payload:
+    a handle removed from `account` must not survive inside a status URL or a mention's HTML.
+    """
+    identities: set[str] = {k for k in known if k and len(k) >= 3}
+    _collect_identities(value, author_fields, identities, inside=False)
+    pattern = re.compile("|".join(re.escape(i) for i in sorted(identities, key=len, reverse=True))) \
+        if identities else None
+    return _scrubbed_copy(value, author_fields, pattern)
+
+
+def _collect_identities(value: Any, author_fields: frozenset[str], out: set[str], inside: bool) -> None:
     if isinstance(value, dict):
-        return {k: scrub(v, author_fields) for k, v in value.items() if k not in author_fields}
+        for k, v in value.items():
+            _collect_identities(v, author_fields, out, inside or k in author_fields)
+    elif isinstance(value, list):
+        for v in value:
+            _collect_identities(v, author_fields, out, inside)
+    elif inside and isinstance(value, (str, int)) and not isinstance(value, bool):
+        text = str(value)
+        # Short strings and small numbers (flags, counts) would redact ordinary words and numbers.
+        if (len(text) >= 4 and not text.isdigit()) or len(text) >= 6:
+            out.add(text)
+
+
+def _scrubbed_copy(value: Any, author_fields: frozenset[str], pattern: re.Pattern[str] | None) -> Any:
+    if isinstance(value, dict):
+        return {k: _scrubbed_copy(v, author_fields, pattern) for k, v in value.items() if k not in author_fields}
     if isinstance(value, list):
-        return [scrub(v, author_fields) for v in value]
+        return [_scrubbed_copy(v, author_fields, pattern) for v in value]
     if isinstance(value, str):
+        if pattern is not None:
+            value = pattern.sub("[redacted]", value)
         return mask_mentions(value)
     return value
-
-
-# Keys that identify or describe a person on the platforms we read. Sources add their own.
-COMMON_AUTHOR_FIELDS = frozenset({
-    "author", "author_id", "author_fullname", "authorDisplayName", "authorChannelId", "authorChannelUrl",
-    "authorProfileImageUrl", "user", "users", "username", "screen_name", "name", "from", "from_id",
-    "account", "accounts", "handle", "did", "displayName", "avatar", "profile_image_url", "owner",
-    "in_reply_to_screen_name", "in_reply_to_user_id", "in_reply_to_user_id_str", "in_reply_to_account_id",
-    "mentions", "user_mentions", "channelTitle", "signature", "actor", "reply_to_peer_id",
-})
 
 
 class Source:
@@ -303,6 +344,8 @@ class Source:
         """
         for i, node in enumerate(nodes):
             record = node.value if isinstance(node, Node) else node
+            if isinstance(record, _NotAnObject):
+                record = record.original
             where = node.path if isinstance(node, Node) else f"{path}[{i}]"
             try:
                 yield from convert(node)

@@ -14,7 +14,7 @@ from typing import Any
 
 from civicpulse.schema import Deletion, Kind, Post
 from civicpulse.sources import register
-from civicpulse.sources.base import Item, Node, ParseContext, RecordError, Reject, Source, api_error_message
+from civicpulse.sources.base import Item, Node, ParseContext, RecordError, Reject, Skip, Source, api_error_message
 
 PLATFORM = "bluesky"
 POST_COLLECTION = "app.bsky.feed.post"
@@ -189,6 +189,7 @@ class BlueskyAppview(Source):
                 yield Reject(exc.path, exc.reason, value)
                 continue
             if str(node.get("$type", "")).endswith(_UNAVAILABLE) or node.get("notFound") or node.get("blocked"):
+                yield Skip("thread node for a post that is not found or blocked")
                 continue
             yield from self.each([node], lambda n: self._view(n.obj("post", required=True), ctx))
             if up and isinstance(node.get("parent"), dict):
@@ -231,8 +232,9 @@ class BlueskyRecords(Source):
     def _record(self, node: Node, ctx: ParseContext) -> Iterator[Item]:
         uri = node.string("uri", required=True)
         value = node.obj("value", required=True)
-        if value.get("$type") != POST_COLLECTION:
-            return  # likes, follows, profiles… share the envelope but are not posts
+        if value.get("$type") != POST_COLLECTION:  # likes, follows, profiles… share the envelope
+            yield Skip(f"{value.get('$type')} record is not a post")
+            return
         did = uri[5:].partition("/")[0] if uri.startswith("at://") else ""
         yield record_post(self, ctx, uri=uri, uri_path=node.at("uri"), did=did, record=value, raw=node)
 
@@ -253,13 +255,16 @@ class BlueskyJetstream(Source):
             yield error
         elif not isinstance(doc, dict):
             yield Reject("$", "expected a Jetstream event object", doc)
-        elif doc.get("kind") == "commit":  # identity and account events concern people, not posts
+        elif doc.get("kind") == "commit":
             yield from self.each([Node(doc)], lambda n: self._commit(n, ctx))
+        else:  # identity and account events concern people, not posts
+            yield Skip(f"Jetstream {doc.get('kind')} event is not a post")
 
     def _commit(self, event: Node, ctx: ParseContext) -> Iterator[Item]:
         commit = event.obj("commit", required=True)
         collection = commit.string("collection", required=True)
         if collection != POST_COLLECTION:
+            yield Skip(f"Jetstream {collection} commit is not a post")
             return
         uri = f"at://{event.string('did', required=True)}/{collection}/{commit.ident('rkey')}"
         operation = commit.string("operation", required=True)

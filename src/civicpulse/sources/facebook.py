@@ -5,10 +5,14 @@ Post ids are `{pageId}_{postId}`. Comment ids are `{postId}_{commentId}` (newer)
 granted (comments_p1 in the samples): then the id is rebuilt from the comment's permalink
 (`…/{pageId}/posts/{postId}/?comment_id=C&reply_comment_id=R` -> `{postId}_{R or C}`, the shape the API uses).
 
-A comment's parent, most certain first: its `parent{id}` field; the permalink's `comment_id` when it has a
-`reply_comment_id`; the post or comment it is nested under; the object of the `/…/comments` edge named in
-`paging.next/previous`; the post named by the permalink; the prefix of a three-part comment id. The root post
-(thread_id) comes from the same sources. When none is there the comment lands without a parent.
+A reply's parent comment, most certain first: its `parent{id}` field; the permalink's `comment_id` when it
+has a `reply_comment_id`; the comment it is nested under, or the object of the `/{id}/comments` edge named in
+`paging.next/previous` when that object is a comment. A comment with none of these is a COMMENT whose parent is
+the root post (also the thread_id): the post it is nested under, else the edge object, else the permalink's
+post, else the prefix of a three-part comment id; with none of those it lands without a parent. Reply ids
+rebuilt from a permalink are assumed to share their post's prefix, as the API's own reply ids do.
+
+People tagged in `message` appear as plain names; `message_tags` locates them and they are masked.
 
 `from` is absent without a page token, so author_id may be None. `story` is not used as text: Facebook writes
 it from names ("X shared a link"). There is no edit flag: `updated_time` also moves when comments arrive.
@@ -39,7 +43,7 @@ from civicpulse.sources.base import (
 _GRAPH_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}$")  # 2021-07-09T19:09:52+0000
 _GRAPH_ID = re.compile(r"^\d+(?:_\d+){1,2}$")
 _NUMERIC_ID = re.compile(r"^\d+(?:_\d+){0,2}$")  # any Graph object id, bare or compound
-_EDGE = re.compile(r"graph\.facebook\.com/(?:v[\d.]+/)?([^/?]+)/([a-z_]+)")
+_EDGE = re.compile(r"graph\.(?:facebook|instagram)\.com/(?:v[\d.]+/)?([^/?]+)/([a-z_]+)")
 # Feed-like edges of a page, group or user: their items are posts.
 _POST_EDGES = frozenset({"feed", "posts", "published_posts", "tagged", "visitor_posts", "ratings"})
 # Keys that only a post has (a comment has `attachment`, `like_count`, `comment_count` instead).

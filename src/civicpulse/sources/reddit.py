@@ -20,6 +20,7 @@ from civicpulse.sources.base import (
     ParseContext,
     RecordError,
     Reject,
+    Skip,
     Source,
     api_error_message,
 )
@@ -147,6 +148,7 @@ class RedditThings(Source):
     def _thing(self, thing: Node, ctx: ParseContext, children: list[tuple[Any, str]]) -> Iterator[Item]:
         kind = thing.string("kind", required=True)
         if kind in _NOT_POSTS:
+            yield Skip(f"reddit {kind} thing is not a post")
             return
         if kind not in ("t1", "t3"):
             raise RecordError(thing.at("kind"), f"unknown thing kind {kind!r}")

@@ -18,6 +18,7 @@ from civicpulse.sources.base import (
     ParseContext,
     RecordError,
     Reject,
+    Skip,
     Source,
     api_error_message,
 )
@@ -135,7 +136,8 @@ class TelegramExport(Source):
         yield from _each(self, chat, "messages", lambda n: self._message(n, chat_id, ctx))
 
     def _message(self, message: Node, chat_id: str, ctx: ParseContext) -> Iterator[Item]:
-        if message.get("type") == "service":
+        if message.get("type") == "service":  # channel created, message pinned, member joined…
+            yield Skip(f"service message ({message.get('action')})")
             return
         reply_to = message.ident("reply_to_message_id", required=False)
         parent_id = None

@@ -1,0 +1,104 @@
+"""Ingest throughput and peak memory: N synthetic posts in a platform format, through the real CLI, on one core.
+
+    python benchmarks/ingest.py                 # N = 100k and 1M, X API v2 pages (twarc2 JSONL)
+    python benchmarks/ingest.py --n 20000 --format mastodon
+
+Prints posts/second and the peak RSS of the ingesting process (pinned to one CPU core). The goal is at least
+20,000 posts/s and a peak memory that does not grow with N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+
+WORDS = ("kẹt xe", "ngập nước", "giá xăng", "mất điện", "Sài Gòn", "Hà Nội", "metro", "xe buýt", "traffic",
+         "flooding", "quá trời", "hôm nay", "ko đi được", "😡", "🙏", "#HaNoi", "#ngapnuoc", "bệnh viện", "học phí")
+PAGE = 100
+
+
+def _text(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 30)))
+
+
+def write_x_v2(path: Path, n: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    start = datetime(2026, 8, 1, tzinfo=UTC)
+    with open(path, "wb") as fh:
+        for first in range(0, n, PAGE):
+            tweets, users = [], {}
+            for i in range(first, min(n, first + PAGE)):
+                uid = str(rng.randint(1, n // 20 + 1))
+                users[uid] = {"id": uid, "username": f"user{uid}", "name": f"User {uid}"}
+                tweet = {"id": str(10**18 + i), "text": _text(rng), "author_id": uid, "lang": "vi",
+                         "conversation_id": str(10**18 + i - i % 5),
+                         "created_at": (start + timedelta(seconds=i * 7)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                         "public_metrics": {"like_count": rng.randint(0, 500), "reply_count": rng.randint(0, 40),
+                                            "retweet_count": rng.randint(0, 90), "quote_count": 0}}
+                if i % 5:
+                    tweet["referenced_tweets"] = [{"type": "replied_to", "id": str(10**18 + i - 1)}]
+                tweets.append(tweet)
+            page = {"data": tweets, "includes": {"users": list(users.values())},
+                    "meta": {"result_count": len(tweets)}}
+            fh.write(orjson.dumps(page) + b"\n")
+
+
+def write_mastodon(path: Path, n: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    start = datetime(2026, 8, 1, tzinfo=UTC)
+    with open(path, "wb") as fh:
+        for first in range(0, n, PAGE):
+            page = [{"id": str(first + i), "uri": f"https://x.y/s/{first + i}", "content": f"<p>{_text(rng)}</p>",
+                     "created_at": (start + timedelta(seconds=(first + i) * 7)).isoformat(), "language": "vi",
+                     "account": {"id": str(rng.randint(1, 5000)), "acct": "someone"}, "favourites_count": 1}
+                    for i in range(min(PAGE, n - first))]
+            fh.write(orjson.dumps(page) + b"\n")
+
+
+WRITERS = {"x-v2": write_x_v2, "mastodon": write_mastodon}
+
+
+def measure(n: int, fmt: str, workdir: Path) -> dict:
+    data = workdir / f"bench-{fmt}-{n}.jsonl"
+    WRITERS[fmt](data, n)
+    db = workdir / f"bench-{n}.duckdb"
+    cmd = [sys.executable, "-m", "civicpulse", "--db", str(db), "ingest", str(data), "-w", "bench",
+           "--no-progress", "--rejects", str(workdir / "rejects.jsonl")]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: os.sched_setaffinity(0, {0}))  # one core
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"ingest failed:\n{stderr}")
+    result = {"n": n, "format": fmt, "seconds": elapsed, "posts_per_s": n / elapsed,
+              "peak_rss_mib": usage.ru_maxrss / 1024, "input_mib": data.stat().st_size / 2**20}
+    data.unlink()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--format", choices=sorted(WRITERS), default="x-v2")
+    args = parser.parse_args()
+    print(f"{'N':>10} {'format':>9} {'input MiB':>10} {'seconds':>8} {'posts/s':>9} {'peak RSS MiB':>13}")
+    with tempfile.TemporaryDirectory(prefix="civicpulse-bench-") as tmp:
+        for n in args.n:
+            r = measure(n, args.format, Path(tmp))
+            print(f"{r['n']:>10} {r['format']:>9} {r['input_mib']:>10.1f} {r['seconds']:>8.1f} "
+                  f"{r['posts_per_s']:>9.0f} {r['peak_rss_mib']:>13.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -22,11 +22,11 @@ def to_utc(value: Any) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise TimeError(f"expected a time, got {value!r}")
     text = value.strip()
-    if text.replace(".", "", 1).isdigit():
-        return _from_epoch(float(text))
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+        parsed = datetime.fromisoformat(text)  # the common case first: ISO-8601, "Z" and "+0000" included
     except ValueError:
+        if text.replace(".", "", 1).isdigit():
+            return _from_epoch(float(text))
         try:
             parsed = datetime.strptime(text, _TWITTER_FORMAT)
         except ValueError:

@@ -123,3 +123,15 @@ def test_formats_lists_every_platform(run_cli):
     for platform in ("x", "youtube", "facebook", "instagram", "reddit", "mastodon", "bluesky", "telegram",
                      "tiktok"):
         assert f" {platform} " in listing, platform
+
+
+def test_jsonl_with_a_mapping_beside_it_is_read_as_mapped(run_cli, tmp_path):
+    src = tmp_path / "portal.jsonl"
+    src.write_text(json.dumps({"ref": 1, "body": "Đèn đường hỏng", "at": 1788230000, "who": {"phone": "0909"}})
+                   + "\n", encoding="utf-8")
+    (tmp_path / "portal.mapping.toml").write_text(
+        '[columns]\npost_id = "ref"\ntext = "body"\ncreated_at = "at"\nauthor_id = "who.phone"\n')
+    result = run_cli("ingest", str(src), "-w", "city")
+    assert result.code == 0, result.stderr
+    (post,) = [json.loads(line) for line in run_cli("export", "-w", "city").stdout.splitlines()]
+    assert post["source_format"] == "jsonl" and post["post_id"] == "1" and post["author_key"].startswith("1.")

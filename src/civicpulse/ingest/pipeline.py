@@ -109,26 +109,29 @@ class Ingestor:
         return summary
 
     def _source_for_file(self, name: str) -> Source | None:
-        """A source fixed for the whole file (forced, or mapped CSV/JSONL); None means detect per document."""
-        source = self.forced
+        """The source for a whole file, or None to detect it per document.
+
+        A forced format wins; CSV always needs a mapping; any other file with a mapping (`--mapping`, or
+        NAME.mapping.toml beside it) is read as mapped JSON lines.
+        """
         mapping = self.mapping
-        is_csv = base_name(name).lower().endswith(CSV_SUFFIXES)
-        if mapping is None and name != "-" and (is_csv or (source is not None and getattr(source, "needs_mapping",
-                                                                                          False))):
-            beside = mapping_beside(name)
-            if beside is not None:
-                try:
-                    mapping = Mapping.load(beside)
-                except MappingError as exc:
-                    raise FileError(str(exc)) from None
-        if source is None and (is_csv or (mapping is not None and name != "-" and mapping_beside(name))):
-            source = sources.get("csv" if is_csv else "jsonl")
-        if getattr(source, "needs_mapping", False):
-            if mapping is None:
-                raise FileError(f"{name}: format {source.name} needs a column mapping: pass --mapping FILE or "  # type: ignore[union-attr]
-                                f"put NAME.mapping.toml beside the file (see docs/formats.md)")
-            source = source.configured(mapping)  # type: ignore[union-attr]
-        return source
+        if mapping is None and name != "-" and (beside := mapping_beside(name)) is not None:
+            try:
+                mapping = Mapping.load(beside)
+            except MappingError as exc:
+                raise FileError(str(exc)) from None
+        source = self.forced
+        if source is None:
+            if base_name(name).lower().endswith(CSV_SUFFIXES):
+                source = sources.get("csv")
+            elif mapping is not None:
+                source = sources.get("jsonl")
+        if source is None or not getattr(source, "needs_mapping", False):
+            return source
+        if mapping is None:
+            raise FileError(f"{name}: format {source.name} needs a column mapping: pass --mapping FILE or put "
+                            "NAME.mapping.toml beside the file (see docs/formats.md)")
+        return source.configured(mapping)  # type: ignore[attr-defined]
 
     def _ingest_input(self, inp: Input, summary: FileSummary) -> None:
         fixed = self._source_for_file(inp.name)

@@ -171,8 +171,14 @@ class Node:
 
     def objects(self, key: str, required: bool = False) -> Iterator[Node]:
         """Each element of an array of objects, as a Node with an indexed path."""
-        for i, value in enumerate(self.array(key, required)):
-            yield Node(value, f"{self.at(key)}[{i}]")
+        return nodes(self.array(key, required), self.at(key))
+
+
+def nodes(values: Any, path: str) -> Iterator[Node]:
+    """The elements of an array as Nodes; a non-object element fails only when read (inside `Source.each`)."""
+    if not isinstance(values, list):
+        raise RecordError(path, f"expected an array, got {type_name(values)}")
+    return (Node(value, f"{path}[{i}]") for i, value in enumerate(values))
 
 
 def type_name(value: Any) -> str:

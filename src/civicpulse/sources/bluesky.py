@@ -8,7 +8,7 @@ replies, threads and Jetstream deletions still line up. bsky.app links embed the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -21,17 +21,6 @@ POST_COLLECTION = "app.bsky.feed.post"
 _UNAVAILABLE = ("#notFoundPost", "#blockedPost")  # thread nodes for posts the viewer cannot see: not errors
 _DID = re.compile(r"did:[a-z]+:[A-Za-z0-9._:%-]*[A-Za-z0-9._-]")
 _AUTHOR_FIELDS = frozenset({"viewer", "creator", "by", "grandparentAuthor"})
-
-
-def _each(source: Source, parent: Node, key: str, convert: Callable[[Node], Iterable[Item]],
-          required: bool = False) -> Iterator[Item]:
-    """`source.each` over the objects of `parent[key]`, where an element that is not an object becomes a Reject
-    of that element alone (`Node.objects` would raise mid-iteration and lose the rest of the array)."""
-    where = parent.at(key)
-    values = parent.array(key, required)
-    nodes = (Node(v, f"{where}[{i}]") if isinstance(v, dict) else v for i, v in enumerate(values))
-    # A non-object gets an empty path, so `each` names it by its index under `where`.
-    return source.each(nodes, lambda n: convert(n if isinstance(n, Node) else Node(n, "")), path=where)
 
 
 def pseudo_uri(uri: str, ctx: ParseContext, path: str = "$") -> str:
@@ -165,9 +154,9 @@ class BlueskyAppview(Source):
         elif "thread" in doc:
             yield from self._thread(doc["thread"], ctx)
         elif "feed" in doc:
-            yield from _each(self, root, "feed", lambda n: self._view(n.obj("post", required=True), ctx))
+            yield from self.each(root.objects("feed"), lambda n: self._view(n.obj("post", required=True), ctx))
         else:
-            yield from _each(self, root, "posts", lambda n: self._view(n, ctx), required=True)
+            yield from self.each(root.objects("posts", required=True), lambda n: self._view(n, ctx))
 
     def _view(self, view: Node, ctx: ParseContext) -> Iterator[Item]:
         author = view.obj("author", required=True)
@@ -225,7 +214,7 @@ class BlueskyRecords(Source):
             yield Reject("$", "a bare app.bsky.feed.post record carries no at:// URI, so neither its id nor its "
                               "author is known; supply it as {uri, cid, value} (com.atproto.repo.getRecord)", doc)
         elif isinstance(doc.get("records"), list):
-            yield from _each(self, Node(doc), "records", lambda n: self._record(n, ctx))
+            yield from self.each(Node(doc).objects("records"), lambda n: self._record(n, ctx))
         else:
             yield from self.each([Node(doc)], lambda n: self._record(n, ctx))
 

@@ -6,7 +6,7 @@ created, message pinned, member joined…) are not posts. The export has no chan
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from civicpulse.schema import Kind
@@ -26,17 +26,6 @@ from civicpulse.sources.text import join_parts
 
 # Text entity types whose text is a person's display name rather than an @handle.
 _NAME_ENTITIES = frozenset({"mention_name"})
-
-
-def _each(source: Source, parent: Node, key: str, convert: Callable[[Node], Iterable[Item]],
-          required: bool = False) -> Iterator[Item]:
-    """`source.each` over the objects of `parent[key]`, where an element that is not an object becomes a Reject
-    of that element alone (`Node.objects` would raise mid-iteration and lose the rest of the array)."""
-    where = parent.at(key)
-    values = parent.array(key, required)
-    nodes = (Node(v, f"{where}[{i}]") if isinstance(v, dict) else v for i, v in enumerate(values))
-    # A non-object gets an empty path, so `each` names it by its index under `where`.
-    return source.each(nodes, lambda n: convert(n if isinstance(n, Node) else Node(n, "")), path=where)
 
 
 def _is_chat(doc: Any) -> bool:
@@ -129,11 +118,11 @@ class TelegramExport(Source):
                     yield from self.each([doc[key]], lambda v, at=f"$.{key}": self._section(Node(v, at), ctx))
 
     def _section(self, section: Node, ctx: ParseContext) -> Iterator[Item]:
-        yield from _each(self, section, "list", lambda n: self._chat(n, ctx), required=True)
+        yield from self.each(section.objects("list", required=True), lambda n: self._chat(n, ctx))
 
     def _chat(self, chat: Node, ctx: ParseContext) -> Iterator[Item]:
         chat_id = chat.ident("id")
-        yield from _each(self, chat, "messages", lambda n: self._message(n, chat_id, ctx))
+        yield from self.each(chat.objects("messages"), lambda n: self._message(n, chat_id, ctx))
 
     def _message(self, message: Node, chat_id: str, ctx: ParseContext) -> Iterator[Item]:
         if message.get("type") == "service":  # channel created, message pinned, member joined…

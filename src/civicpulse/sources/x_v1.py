@@ -14,16 +14,24 @@ from typing import Any
 
 from civicpulse.schema import Deletion, Kind
 from civicpulse.sources import register
-from civicpulse.sources.base import Item, Node, ParseContext, RecordError, Reject, Source, api_error_message, type_name
+from civicpulse.sources.base import (
+    Item,
+    Node,
+    ParseContext,
+    RecordError,
+    Reject,
+    Source,
+    api_error_message,
+    nodes,
+    type_name,
+)
 from civicpulse.sources.text import unescape
 from civicpulse.sources.x_v2 import (
     PLATFORM,
     STATUS_URL,
     X_AUTHOR_FIELDS,
-    as_node,
     box_centre,
     language,
-    object_nodes,
     point,
 )
 
@@ -72,9 +80,9 @@ class XV1(Source):
         if (message := api_error_message(doc)) is not None:
             yield Reject("$", message, doc)
             return
-        convert = lambda n: self._status(as_node(n), ctx)  # noqa: E731
+        convert = lambda n: self._status(n, ctx)  # noqa: E731
         if isinstance(doc, list):
-            yield from self.each(object_nodes(doc, "$"), convert)
+            yield from self.each(nodes(doc, "$"), convert)
             return
         if not isinstance(doc, dict):
             yield Reject("$", f"expected an object or an array, got {type_name(doc)}", doc)
@@ -88,7 +96,7 @@ class XV1(Source):
         for key in ("statuses", "results"):
             if key in doc:
                 try:
-                    yield from self.each(object_nodes(doc[key], f"$.{key}"), convert, f"$.{key}")
+                    yield from self.each(nodes(doc[key], f"$.{key}"), convert, f"$.{key}")
                 except RecordError as exc:
                     yield Reject(exc.path, exc.reason, doc[key])
                 return

@@ -25,6 +25,7 @@ from civicpulse.sources.base import (
     Reject,
     Source,
     api_error_message,
+    nodes,
     type_name,
 )
 from civicpulse.sources.text import unescape
@@ -87,20 +88,6 @@ def bbox_centre(value: Any, path: str, ctx: ParseContext) -> tuple[float | None,
     ctx.warnings.append(Reject(path, f"expected a [w, s, e, n] box, got {type_name(value)}; dropped", value,
                                severity="warning"))
     return None, None
-
-
-def object_nodes(values: Any, path: str) -> Iterator[Any]:
-    """Nodes of an array's objects; other elements are passed on raw so that `each` rejects just them."""
-    if not isinstance(values, list):
-        raise RecordError(path, f"expected an array, got {type_name(values)}")
-    for i, value in enumerate(values):
-        yield Node(value, f"{path}[{i}]") if isinstance(value, dict) else value
-
-
-def as_node(item: Any) -> Node:
-    if not isinstance(item, Node):
-        raise RecordError("", f"expected an object, got {type_name(item)}")
-    return item
 
 
 def _ids(values: Any, key: str) -> dict[str, dict]:
@@ -287,8 +274,8 @@ class XV2Pages(Source):
         found = Expansions.of_page(root)
         data = root.get("data")
         try:
-            tweets = [Node(data, "$.data")] if isinstance(data, dict) else object_nodes(data or [], "$.data")
-            yield from self.each(tweets, lambda n: convert_tweet(self, as_node(n), ctx, found), "$.data")
+            tweets = [Node(data, "$.data")] if isinstance(data, dict) else nodes(data or [], "$.data")
+            yield from self.each(tweets, lambda n: convert_tweet(self, n, ctx, found), "$.data")
         except RecordError as exc:  # `data` itself is neither an object nor an array
             yield Reject(exc.path, exc.reason, data)
         errors = doc.get("errors")

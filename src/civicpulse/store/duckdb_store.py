@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,11 @@ from civicpulse.store.base import (
 
 _POST_SCHEMA = arrow_schema()
 # Only the extensions built into the wheel: anything else would try to download at run time.
-_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# A bounded buffer pool and no insertion-order bookkeeping keep a long ingest's memory from growing with the
+# table (measured in benchmarks/ingest.py); every read that needs an order says ORDER BY.
+_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+           "preserve_insertion_order": False}
+DEFAULT_MEMORY_LIMIT = "128MB"
 
 
 def _now() -> datetime:
@@ -39,12 +44,14 @@ class StoreError(RuntimeError):
 
 
 class DuckDBStore(Store):
-    def __init__(self, path: str, read_only: bool = False):
+    def __init__(self, path: str, read_only: bool = False, memory_limit: str | None = None):
         self.path = path
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.con = duckdb.connect(path, read_only=read_only, config=_CONFIG)
+            config = {**_CONFIG, "memory_limit": memory_limit or os.environ.get("CIVICPULSE_DUCKDB_MEMORY")
+                      or DEFAULT_MEMORY_LIMIT}
+            self.con = duckdb.connect(path, read_only=read_only, config=config)
         except duckdb.IOException as exc:
             raise StoreError(f"cannot open the store {path}: {exc}") from None
         if not read_only:

@@ -7,10 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from support import make_context, parse_with, posts
 
-from civicpulse.schema import Kind, Post
+from civicpulse.schema import Kind
 from civicpulse.sources import detect, get
-from civicpulse.sources.base import COMMON_AUTHOR_FIELDS, ParseContext, Reject
+from civicpulse.sources.base import ParseContext, Reject
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "instagram"
 SOURCE = get("instagram")
@@ -18,16 +19,11 @@ MEDIA = "17900000000000001"
 
 
 def ctx() -> ParseContext:
-    return ParseContext(pseudonymize=lambda platform, author: f"k:{author}", keep_raw=True,
-                        author_fields=COMMON_AUTHOR_FIELDS | SOURCE.author_fields)
+    return make_context(SOURCE)
 
 
 def parse(doc) -> list:
-    return list(SOURCE.parse(doc, ctx()))
-
-
-def posts(items: list) -> dict[str, Post]:
-    return {i.post_id: i for i in items if isinstance(i, Post)}
+    return parse_with(SOURCE, doc)
 
 
 def media_list() -> dict:

@@ -18,7 +18,6 @@ from civicpulse.ingest.reader import CSV_SUFFIXES, Doc, Input, ReadError, base_n
 from civicpulse.ingest.rejects import RejectWriter
 from civicpulse.schema import Deletion, Post
 from civicpulse.sources.base import (
-    COMMON_AUTHOR_FIELDS,
     ParseContext,
     RecordError,
     Reject,
@@ -161,7 +160,8 @@ class Ingestor:
                 summary.format = source.name
             elif source.name not in summary.format.split("+"):
                 summary.format += "+" + source.name
-            ctx = contexts.get(source.name) or contexts.setdefault(source.name, self._context(source))
+            ctx = contexts.get(source.name) or contexts.setdefault(
+                source.name, source.context(self.pseudonymize, self.keep_raw))
             for item in _safe_parse(source, doc, ctx):
                 if isinstance(item, Post):
                     summary.read += 1
@@ -187,10 +187,6 @@ class Ingestor:
             self.on_progress(inp.position())
         if n == 0:
             summary.messages.append("empty input: no records")
-
-    def _context(self, source: Source) -> ParseContext:
-        return ParseContext(pseudonymize=self.pseudonymize, keep_raw=self.keep_raw,
-                            author_fields=COMMON_AUTHOR_FIELDS | source.author_fields)
 
     def _flush(self, posts: list[Post], deletions: list[Deletion], summary: FileSummary) -> None:
         # Posts before deletions: a delete later in the same input must win over the create before it.

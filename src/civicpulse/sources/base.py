@@ -335,6 +335,11 @@ class Source:
     # Extra keys to scrub from raw payloads, beyond COMMON_AUTHOR_FIELDS.
     author_fields: ClassVar[frozenset[str]] = frozenset()
 
+    def context(self, pseudonymize: Callable[[str, str], str], keep_raw: bool = False) -> ParseContext:
+        """The parse context for this format: its own author fields are scrubbed on top of the common ones."""
+        return ParseContext(pseudonymize=pseudonymize, keep_raw=keep_raw,
+                            author_fields=COMMON_AUTHOR_FIELDS | self.author_fields)
+
     def sniff(self, doc: Any) -> bool:
         """True when this document has this format's shape. Must be cheap: it runs during detection."""
         raise NotImplementedError

@@ -5,6 +5,7 @@ import json
 
 import pyarrow.parquet as pq
 
+from civicpulse.store import open_store
 from conftest import mastodon_status, write_json
 
 
@@ -108,6 +109,9 @@ def test_export_formats_and_audit(run_cli, tmp_path):
     table = pq.read_table(tmp_path / "p.parquet")
     assert table.num_rows == 3 and table.column("text").to_pylist()[0] == "bài 0"
     assert set(jsonl[0]) == set(table.column_names)
+    with open_store(str(run_cli.db)) as store:
+        actions = [(e["workspace"], e["action"]) for e in store.audit_entries("city")]
+    assert actions == [("city", "export")] * 3  # jsonl, csv, parquet file; the refused one wrote no entry
 
 
 def test_workspaces_create_list_and_keep_raw(run_cli, tmp_path):

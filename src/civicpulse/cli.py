@@ -6,6 +6,7 @@ Exit status: 0 when everything landed, 2 when some records were rejected (they a
 
 from __future__ import annotations
 
+import codecs
 import getpass
 import os
 import sys
@@ -106,7 +107,7 @@ def ingest(state: State, paths: tuple[str, ...], workspace: str, format_name: st
         files = expand(list(paths))
         if format_name:
             sources.get(format_name)
-        "".encode(encoding)
+        codecs.lookup(encoding)
         mapping_obj = Mapping.load(mapping) if mapping else None
         key = KeyStore(state.keys_dir).load(workspace)
     except (InputError, MappingError, KeyFileError) as exc:

@@ -7,7 +7,7 @@ and a test checks that the two agree.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -50,7 +50,6 @@ class Post:
     edited: bool = False
     collected_at: datetime | None = None
     raw: str | None = None
-    extra: dict = field(default_factory=dict)
 
     def content_hash(self) -> str:
         """Hash of what an edit can change; engagement counts are not content."""
@@ -102,4 +101,3 @@ POST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("updated_at", "TIMESTAMP"),
 )
 COLUMN_NAMES = tuple(name for name, _ in POST_COLUMNS)
-POST_FIELD_NAMES = tuple(f.name for f in fields(Post))

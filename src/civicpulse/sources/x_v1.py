@@ -114,11 +114,6 @@ class XV1(Source):
         text = _text(original if original is not None else node)
         parent = node.ident("in_reply_to_status_id_str", required=False)
         lon, lat, place_name, country = _place(node, ctx)
-        extra = {}
-        if original is not None:
-            extra["retweet_of"] = original.ident("id_str")
-        if quoted := node.ident("quoted_status_id_str", required=False):
-            extra["quote_of"] = quoted
         history = node.obj("edit_history")
         yield ctx.post(
             platform=self.platform,
@@ -141,7 +136,6 @@ class XV1(Source):
             shares=node.integer("retweet_count"),
             quotes=node.integer("quote_count"),
             edited=history is not None and len(history.array("edit_tweet_ids")) > 1,
-            extra=extra,
             raw=node.value,
             raw_path=node.path,
         )

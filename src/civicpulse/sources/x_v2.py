@@ -167,7 +167,6 @@ def convert_tweet(source: Source, node: Node, ctx: ParseContext, found: Expansio
     metrics = node.obj("public_metrics")
     author_id = node.ident("author_id", required=False)
     parent = refs.get("replied_to")
-    extra = {k: refs[t] for k, t in (("retweet_of", "retweeted"), ("quote_of", "quoted")) if t in refs}
     yield ctx.post(
         platform=PLATFORM,
         post_id=post_id,
@@ -192,7 +191,6 @@ def convert_tweet(source: Source, node: Node, ctx: ParseContext, found: Expansio
         views=metrics.integer("impression_count") if metrics else None,
         edited=len(node.array("edit_history_tweet_ids")) > 1,  # the list holds every version, this one included
         collected_at=found.collected_at,
-        extra=extra,
         raw=node.value,
         raw_path=node.path,
     )

@@ -61,11 +61,6 @@ class UpsertCounts:
     suppressed: int = 0  # arrived for a post already deleted: content stays deleted
     deleted: int = 0     # deletions newly applied
 
-    def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        return self
-
 
 def ddl(type_names: dict[str, str]) -> list[str]:
     cols = ",\n  ".join(f"{name} {type_names.get(t, t)}" for name, t in POST_COLUMNS)
@@ -205,6 +200,9 @@ class Store(ABC):
 
     @abstractmethod
     def audit(self, actor: str, workspace: str | None, action: str, detail: str) -> None: ...
+
+    @abstractmethod
+    def audit_entries(self, workspace: str | None = None) -> list[dict[str, Any]]: ...
 
     @abstractmethod
     def close(self) -> None: ...

@@ -4,20 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= var/demo.duckdb
 
-.PHONY: setup run demo test lint bench clean
+.PHONY: setup run demo test lint bench models clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/.installed: requirements.lock requirements-hf.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "civicpulse needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	# Optional Hugging Face backends (torch CPU build + transformers): installed so their tests run.
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-hf.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-# Ingest the bundled demo data into the embedded store and print what landed.
+# Ingest the bundled demo data into the embedded store, analyze it, and print what landed.
 run: setup
 	$(BIN)/civicpulse --db $(DB) ingest data/demo --workspace demo --no-progress
+	$(BIN)/civicpulse --db $(DB) analyze --workspace demo --no-progress
 	$(BIN)/civicpulse --db $(DB) stats --workspace demo
 
 lint: setup
@@ -28,6 +31,13 @@ test: setup lint
 
 bench: setup
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/accuracy.py
+	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/topics.py
+
+# Rebuild the default models from data/training (deterministic; writes src/civicpulse/analysis/resources/models).
+models: setup
+	$(BIN)/civicpulse train
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from civicpulse.schema import COLUMN_NAMES, POST_COLUMNS, Deletion, Post
+from civicpulse.store.analysis_sql import ANALYSIS_DDL, clear_staged_sql
 
 SCHEMA_VERSION = 1
 KEY = ("workspace", "platform", "post_id")
@@ -74,6 +75,7 @@ def ddl(type_names: dict[str, str]) -> list[str]:
         "unchanged BIGINT, deleted BIGINT, rejected BIGINT, warnings BIGINT)",
         "CREATE TABLE IF NOT EXISTS audit_log (logged_at TIMESTAMP NOT NULL, actor TEXT, workspace TEXT, "
         "action TEXT NOT NULL, detail TEXT)",
+        *ANALYSIS_DDL,
     ]
 
 
@@ -117,6 +119,8 @@ def delete_statements(batch: str) -> dict[str, str]:
             "updated_at) SELECT b.workspace, b.platform, b.post_id, b.source_format, FALSE, TRUE, b.updated_at, "
             f"b.updated_at FROM {batch} b WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE {_key_match('p', 'b')})"
         ),
+        # What was derived from a deleted post goes with it.
+        **{f"cleared_{i}": sql for i, sql in enumerate(clear_staged_sql(batch))},
     }
 
 
@@ -203,6 +207,49 @@ class Store(ABC):
 
     @abstractmethod
     def audit_entries(self, workspace: str | None = None) -> list[dict[str, Any]]: ...
+
+    # analysis results (see store/analysis_sql.py) -----------------------------------------------------------
+    @abstractmethod
+    def analysis_backlog(self, workspace: str, model: str, limit: int) -> list[tuple]:
+        """Up to `limit` posts needing (re-)analysis: (platform, post_id, text, content_hash, place_name,
+        place_country, place_lon, place_lat), in key order."""
+
+    @abstractmethod
+    def count_backlog(self, workspace: str, model: str) -> int: ...
+
+    @abstractmethod
+    def save_analysis(self, workspace: str, tables: dict[str, dict[str, list[Any]]]) -> None:
+        """Replace the analysis of the posts in tables["post_analysis"], atomically."""
+
+    @abstractmethod
+    def drop_deleted_analysis(self, workspace: str) -> None: ...
+
+    @abstractmethod
+    def set_discovered_topics(self, workspace: str, assignments: Sequence[tuple[str, str, int | None]]) -> None:
+        """(platform, post_id, topic id or None) for posts whose discovered topic changed."""
+
+    @abstractmethod
+    def get_setting(self, table: str, workspace: str) -> str | None:
+        """The JSON document a workspace keeps in `taxonomies` or `discovery_state`."""
+
+    @abstractmethod
+    def put_setting(self, table: str, workspace: str, value: str) -> None: ...
+
+    @abstractmethod
+    def get_workspace_model(self, workspace: str, task: str) -> tuple[bytes, str] | None: ...
+
+    @abstractmethod
+    def put_workspace_model(self, workspace: str, task: str, model: bytes, meta: str) -> None: ...
+
+    @abstractmethod
+    def delete_workspace_model(self, workspace: str, task: str) -> bool: ...
+
+    @abstractmethod
+    def list_workspace_models(self, workspace: str) -> list[tuple[str, str, datetime]]: ...
+
+    @abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """Read-only SQL for analytics (callers pass parameters, never interpolate user input)."""
 
     @abstractmethod
     def close(self) -> None: ...

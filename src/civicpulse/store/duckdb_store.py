@@ -25,6 +25,7 @@ from civicpulse.store.base import (
     upsert_statements,
     validate_workspace_name,
 )
+from civicpulse.store.duckdb_analysis import DuckDBAnalysisMixin
 
 _POST_SCHEMA = arrow_schema()
 # Only the extensions built into the wheel: anything else would try to download at run time.
@@ -43,7 +44,7 @@ class StoreError(RuntimeError):
     pass
 
 
-class DuckDBStore(Store):
+class DuckDBStore(DuckDBAnalysisMixin, Store):
     def __init__(self, path: str, read_only: bool = False, memory_limit: str | None = None):
         self.path = path
         if path != ":memory:":

@@ -1,0 +1,103 @@
+"""Clustering for topic discovery: bisecting spherical 2-means with a separation test as its stopping rule.
+
+Why this rather than HDBSCAN or plain k-means on short posts: density clustering labels a third to a half of
+short posts as noise and needs memory that grows faster than the data; k-means needs k and, on sparse short
+texts, scatters a big topic over many small mixed pieces. Bisecting keeps splitting a cluster in two only while the
+two halves are clearly different topics — the distinctive centroids (mean minus the corpus mean) of the halves have
+a cosine under `split_threshold` — so the number of topics follows from the data. The same test later decides
+whether an existing topic splits, so discovery and maintenance agree on what "two topics" means. Each step is
+linear in the posts, runs on the columns the posts use, and is deterministic for a seed and a row order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+POWER_ITERATIONS = 30
+ITERATIONS = 15
+MAX_PEELS = 3  # tiny groups split off one cluster in a row before it is taken as it is
+
+
+def compact(vectors: sp.csr_matrix, background: np.ndarray | None) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The rows restricted to the columns they use, and the background on those columns."""
+    used = np.unique(vectors.indices)
+    rows = sp.csr_matrix(vectors[:, used], dtype=np.float64)
+    return rows, (background[used] if background is not None else np.zeros(len(used)))
+
+
+def distinctive_centre(rows: sp.csr_matrix, background: np.ndarray) -> np.ndarray:
+    """Unit (mean of rows − background)+, dense over the compact columns."""
+    centre = np.clip(np.asarray(rows.mean(axis=0)).ravel() - background, 0.0, None)
+    return centre / (np.linalg.norm(centre) or 1.0)
+
+
+def principal_split(rows: sp.csr_matrix) -> np.ndarray:
+    """Side (0/1) per row by the sign of its projection on the rows' first principal direction (PDDP).
+
+    Power iteration on the implicitly centred rows, started from the row farthest from the mean; no random seed,
+    so equal rows give an equal split, and the direction moves little when a few rows are added or removed.
+    """
+    mean = np.asarray(rows.mean(axis=0)).ravel()
+    squared = np.asarray(rows.multiply(rows).sum(axis=1)).ravel()
+    start = int(np.argmax(squared - 2 * (rows @ mean) + mean @ mean))
+    direction = rows[start].toarray().ravel() - mean
+    for _ in range(POWER_ITERATIONS):
+        projected = rows @ direction - mean @ direction
+        direction = rows.T @ projected - mean * projected.sum()
+        direction /= np.linalg.norm(direction) or 1.0
+    projection = rows @ direction - mean @ direction
+    return (projection > 0).astype(np.int64)
+
+
+def two_means(rows: sp.csr_matrix, background: np.ndarray) -> np.ndarray:
+    """Side (0/1) per row: the principal split, refined by cosine 2-means with distinctive centres."""
+    labels = principal_split(rows)
+    for _ in range(ITERATIONS):
+        if np.bincount(labels, minlength=2).min() == 0:
+            break
+        centres = np.vstack([distinctive_centre(rows[labels == side], background) for side in (0, 1)])
+        new_labels = np.asarray(rows @ centres.T).argmax(axis=1)
+        if np.array_equal(new_labels, labels):
+            break
+        labels = new_labels
+    return labels
+
+
+def separate(rows: sp.csr_matrix, background: np.ndarray, sides: np.ndarray) -> float:
+    """Cosine between the distinctive centres of the two sides (1.0 when a side is empty)."""
+    if np.bincount(sides, minlength=2).min() == 0:
+        return 1.0
+    return float(distinctive_centre(rows[sides == 0], background) @ distinctive_centre(rows[sides == 1], background))
+
+
+def bisect(vectors: sp.csr_matrix, background: np.ndarray | None, *, min_size: int,
+           split_threshold: float) -> np.ndarray:
+    """Group number per row (-1: a row with no features): split while the halves are separate topics."""
+    rows, bg = compact(vectors, background)
+    labels = np.full(rows.shape[0], -1)
+    todo = [(np.flatnonzero(rows.getnnz(axis=1) > 0), 0)]
+    leaves = []
+    while todo:
+        members, peeled = todo.pop()
+        if len(members) < 2 * min_size:
+            leaves.append(members)
+            continue
+        part = rows[members]
+        sides = two_means(part, bg)
+        small = int(np.bincount(sides, minlength=2).argmin())
+        smaller = int((sides == small).sum())
+        if smaller == 0 or separate(part, bg, sides) >= split_threshold:
+            leaves.append(members)
+        elif smaller >= min_size:
+            todo.extend([(members[sides == 0], 0), (members[sides == 1], 0)])
+        elif peeled < MAX_PEELS:
+            # a tight handful split off a mixed cluster: set it aside (too small to be a topic) and keep going,
+            # rather than stop and leave the mixture as one "topic"
+            leaves.append(members[sides == small])
+            todo.append((members[sides != small], peeled + 1))
+        else:
+            leaves.append(members)
+    for number, members in enumerate(sorted(leaves, key=lambda m: (-len(m), m[0] if len(m) else -1))):
+        labels[members] = number
+    return labels

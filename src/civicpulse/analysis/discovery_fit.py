@@ -1,0 +1,124 @@
+"""Describe member documents as a topic: distinctive sparse centroid, label keywords and joining thresholds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from civicpulse.analysis.discovery_vectors import HASH_BITS, sparse_centroid, token_hash
+
+SIMILARITY_FLOOR = 0.02  # a post must share some distinctive weight with a topic, however loose the topic
+OUTSIDE_QUANTILE = 0.98  # a post joins when it is closer to the topic than 98% of the corpus outside it
+N_KEYWORDS = 8
+COHERENCE_WORDS = 5
+
+
+@dataclass
+class TopicFit:
+    terms: np.ndarray
+    weights: np.ndarray
+    keywords: list[str]
+    threshold: float = 1.0  # set by joining_thresholds against a reference population
+    separation: float = 0.0  # typical member's cosine over the uncapped threshold: how well the topic stands out
+    coherence: float = 0.0  # mean NPMI of the top keywords over the corpus
+
+
+def keywords(token_lists: Sequence[Sequence[str]], idf: np.ndarray, limit: int = N_KEYWORDS) -> list[str]:
+    """Tokens that are frequent among the members and rare overall (share of members × IDF), most telling first.
+
+    A token is skipped when its words are a subset of a keyword already chosen ("xe" after "kẹt xe") or the other
+    way round, so a label does not spend two of its few slots on one idea.
+    """
+    mask = (1 << HASH_BITS) - 1
+    shares = Counter(t for tokens in token_lists for t in set(tokens))
+    minimum = 2 if len(token_lists) >= 4 else 1
+    scored = sorted(((-(n / len(token_lists)) * float(idf[token_hash(t) & mask]), t)
+                     for t, n in shares.items() if n >= minimum))
+    chosen: list[str] = []
+    for _, token in scored:
+        words = set(token.lstrip("#").split())
+        if any(words <= set(c.lstrip("#").split()) or set(c.lstrip("#").split()) <= words for c in chosen):
+            continue
+        chosen.append(token)
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def fit_topic(vectors: sp.csr_matrix, token_lists: Sequence[Sequence[str]], idf: np.ndarray, top_terms: int,
+              background: np.ndarray | None) -> TopicFit:
+    """Distinctive centroid (top_terms heaviest columns) and keywords of the member rows."""
+    terms, weights = sparse_centroid(vectors, top_terms, background)
+    return TopicFit(terms=terms, weights=weights, keywords=keywords(token_lists, idf))
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][min(len(values) - 1, int(np.searchsorted(cumulative, q * cumulative[-1])))])
+
+
+def joining_thresholds(sims: np.ndarray, owner: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per topic (column of sims): the cosine a post needs to join it, and the uncapped value of that cosine.
+
+    `sims` are the cosines of a reference population (rows: the pool and every topic's member sample) to the
+    topics; `owner` is each row's column (-1: none of these); `weights` is how many posts a row stands for (a
+    sample row stands for size / sample length posts), so the population stands for the whole corpus.
+
+    The threshold is the weighted OUTSIDE_QUANTILE of the outsiders' cosines: a post joins when it is closer to
+    the topic than 98% of the corpus outside it is. It is capped at the members' weighted median (a topic accepts
+    its typical member) and floored at SIMILARITY_FLOOR. Competing topics are settled by taking the nearest
+    accepting one, so the threshold only has to keep out posts that belong nowhere.
+    """
+    n_topics = sims.shape[1]
+    thresholds, uncapped = np.ones(n_topics), np.ones(n_topics)
+    for j in range(n_topics):
+        column, inside = sims[:, j], owner == j
+        if not inside.any():
+            continue
+        outside = _weighted_quantile(column[~inside], weights[~inside], OUTSIDE_QUANTILE) if (~inside).any() else 0.0
+        uncapped[j] = max(SIMILARITY_FLOOR, outside)
+        thresholds[j] = min(_weighted_quantile(column[inside], weights[inside], 0.5), uncapped[j])
+    return thresholds, uncapped
+
+
+def coherence(keyword_lists: Sequence[Sequence[str]], token_lists: Sequence[Sequence[str]], weights: np.ndarray,
+              top: int = COHERENCE_WORDS) -> np.ndarray:
+    """Mean normalised PMI of each topic's top keywords, counted over a reference population of posts.
+
+    Words of a real topic turn up together across the corpus (NPMI well above 0); a cluster held together only by
+    everyday words that happen to share a few posts has keywords that are independent elsewhere (NPMI near 0). This
+    is the usual topic-coherence measure of topic-model evaluation, used here as a gate.
+    """
+    vocabulary = {w: i for i, w in enumerate(sorted({w for words in keyword_lists for w in words[:top]}))}
+    if not vocabulary:
+        return np.zeros(len(keyword_lists))
+    rows, cols = [], []
+    for r, tokens in enumerate(token_lists):
+        for c in {vocabulary[t] for t in tokens if t in vocabulary}:
+            rows.append(r)
+            cols.append(c)
+    present = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(token_lists), len(vocabulary)))
+    total = float(weights.sum())
+    joint = np.asarray((present.T @ sp.diags(weights) @ present).todense()) / total
+    single = np.diag(joint)
+    scores = np.zeros(len(keyword_lists))
+    for k, words in enumerate(keyword_lists):
+        ids = [vocabulary[w] for w in words[:top]]
+        pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
+        values = []
+        for a, b in pairs:
+            p_ab = joint[a, b]
+            values.append(-1.0 if p_ab <= 0 else
+                          float(np.log(p_ab / (single[a] * single[b])) / -np.log(p_ab)) if p_ab < 1 else 1.0)
+        scores[k] = float(np.mean(values)) if values else 0.0
+    return scores
+
+
+def label(words: Sequence[str], size: int = 4) -> str:
+    """A short readable label: the first few keywords joined by a middle dot."""
+    return " · ".join(words[:size])

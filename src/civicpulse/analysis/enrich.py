@@ -1,0 +1,111 @@
+"""`civicpulse analyze`: enrich a workspace's stored posts incrementally.
+
+Only posts without an analysis by the current models (new, edited, or analysed by an older model) are read, in
+key order, one batch per transaction; a crash loses at most the batch in flight and the next run resumes there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from civicpulse.analysis.discovery import DiscoveryState, TopicDiscovery
+from civicpulse.analysis.labels import Analysis
+from civicpulse.analysis.pipeline import Analyzer, TextItem
+from civicpulse.store.analysis_sql import ANALYSIS_COLUMNS, PLACE_COLUMNS
+from civicpulse.store.base import Store
+
+DEFAULT_BATCH = 1024
+STATE_EVERY = 20  # batches between saves of the topic-discovery state
+
+
+@dataclass
+class EnrichReport:
+    analyzed: int = 0
+    backlog: int = 0
+    encoded: int = 0
+    seconds: float = 0.0
+    discovery: dict[str, Any] = field(default_factory=dict)
+
+
+def _tokens(result: Analysis) -> list[str]:
+    return [*result.keywords, *result.hashtags]
+
+
+def analysis_tables(workspace: str, rows: list[tuple], results: list[Analysis], topics: dict[str, int | None],
+                    now: datetime) -> dict[str, dict[str, list[Any]]]:
+    """Column lists for post_analysis and the long tables, ready for Store.save_analysis."""
+    main: dict[str, list[Any]] = {c: [] for c in ANALYSIS_COLUMNS}
+    topic_rows: dict[str, list[Any]] = {c: [] for c in ("workspace", "platform", "post_id", "topic", "score")}
+    place_rows: dict[str, list[Any]] = {c: [] for c in ("workspace", "platform", "post_id", *PLACE_COLUMNS)}
+    term_rows: dict[str, list[Any]] = {c: [] for c in ("workspace", "platform", "post_id", "term", "kind")}
+    for row, r in zip(rows, results, strict=True):
+        platform, post_id, content_hash = row[0], row[1], row[3]
+        values = {"workspace": workspace, "platform": platform, "post_id": post_id, "content_hash": content_hash,
+                  "model": r.model, "analyzed_at": now, "language": r.language,
+                  "language_confidence": r.language_confidence, "sentiment": r.sentiment,
+                  "sentiment_score": r.sentiment_score, "sentiment_confidence": r.sentiment_confidence,
+                  "emotion": r.emotion, "emotion_scores": json.dumps(r.emotion_scores),
+                  "topic_scores": json.dumps(r.topic_scores), "keywords": json.dumps(r.keywords, ensure_ascii=False),
+                  "hashtags": json.dumps(r.hashtags, ensure_ascii=False),
+                  "why": json.dumps(r.why, ensure_ascii=False),
+                  "discovered_topic": topics.get(f"{platform}\t{post_id}")}
+        for c in ANALYSIS_COLUMNS:
+            main[c].append(values[c])
+        key = {"workspace": workspace, "platform": platform, "post_id": post_id}
+        for topic in r.topics:
+            _append(topic_rows, {**key, "topic": topic, "score": r.topic_scores.get(topic)})
+        for place in r.places:
+            _append(place_rows, {**key, **{c: place.get(c) for c in PLACE_COLUMNS}})
+        for kind, terms in (("keyword", r.keywords), ("hashtag", r.hashtags)):
+            for term in terms:
+                _append(term_rows, {**key, "term": term, "kind": kind})
+    return {"post_analysis": main, "post_topics": topic_rows, "post_places": place_rows, "post_terms": term_rows}
+
+
+def _append(columns: dict[str, list[Any]], values: dict[str, Any]) -> None:
+    for c, v in values.items():
+        columns[c].append(v)
+
+
+def enrich_workspace(store: Store, workspace: str, analyzer: Analyzer, *, batch_size: int = DEFAULT_BATCH,
+                     limit: int | None = None, progress: Callable[[int, int], None] = lambda done, total: None,
+                     discover: bool = True) -> EnrichReport:
+    started = datetime.now(UTC)
+    store.drop_deleted_analysis(workspace)
+    signature = analyzer.signature
+    report = EnrichReport(backlog=store.count_backlog(workspace, signature))
+    total = min(report.backlog, limit) if limit is not None else report.backlog
+    stored_state = store.get_setting("discovery_state", workspace)
+    discovery = TopicDiscovery(DiscoveryState.from_json(stored_state) if stored_state else None)
+    progress(0, total)
+    batches = 0
+    while report.analyzed < total:
+        rows = store.analysis_backlog(workspace, signature, min(batch_size, total - report.analyzed))
+        if not rows:
+            break
+        items = [TextItem(r[2], r[4], r[5], r[6], r[7]) for r in rows]
+        results = analyzer.analyze(items)
+        topics: dict[str, int | None] = {}
+        if discover:
+            docs = [(f"{row[0]}\t{row[1]}", _tokens(r)) for row, r in zip(rows, results, strict=True)]
+            topics = {a.doc_id: a.topic_id for a in discovery.assign(docs)}
+        store.save_analysis(workspace, analysis_tables(workspace, rows, results, topics,
+                                                       datetime.now(UTC).replace(tzinfo=None)))
+        report.analyzed += len(rows)
+        batches += 1
+        if discover and batches % STATE_EVERY == 0:
+            store.put_setting("discovery_state", workspace, discovery.state.to_json())
+        progress(report.analyzed, total)
+    if discover:
+        refreshed = discovery.refresh()
+        store.set_discovered_topics(workspace, [(*a.doc_id.split("\t", 1), a.topic_id)
+                                                for a in discovery.pool_assignments() if a.topic_id is not None])
+        store.put_setting("discovery_state", workspace, discovery.state.to_json())
+        report.discovery = refreshed.__dict__ if hasattr(refreshed, "__dict__") else dict(refreshed)
+    report.encoded = analyzer.encoded
+    report.seconds = (datetime.now(UTC) - started).total_seconds()
+    return report

@@ -1,0 +1,217 @@
+"""The analyzer: every task over a batch of texts, with duplicate texts analysed once and the encoder used only
+where the fast models are unsure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from civicpulse.analysis import explain
+from civicpulse.analysis.backends import Classifier
+from civicpulse.analysis.encoder import Encoder, default_encoder
+from civicpulse.analysis.features import FeatureExtractor, lexicon_matrix
+from civicpulse.analysis.keywords import hashtags, keywords
+from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS, TASKS, Analysis
+from civicpulse.analysis.language import detect_languages
+from civicpulse.analysis.models import TaskModel, default_model
+from civicpulse.analysis.places import get_recognizer
+from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
+from civicpulse.analysis.text import clean, fold
+
+MODES = ("cascade", "fast", "accurate")
+LABELS = {"sentiment": SENTIMENTS, "emotion": EMOTIONS}
+TOPIC_BAND = (0.35, 0.65)  # topic probabilities in this band count as unsure
+
+
+@dataclass
+class TextItem:
+    text: str
+    place_name: str | None = None
+    place_country: str | None = None
+    place_lon: float | None = None
+    place_lat: float | None = None
+
+
+class Analyzer:
+    """Labels texts with every task in `tasks`. Workspace-specific models and taxonomy replace the defaults."""
+
+    def __init__(self, tasks: Sequence[str] = TASKS, *, models: dict[str, TaskModel] | None = None,
+                 taxonomy: Taxonomy | None = None, encoder: Encoder | None = None, mode: str = "cascade",
+                 classifiers: dict[str, Classifier] | None = None) -> None:
+        unknown = set(tasks) - set(TASKS)
+        if unknown:
+            raise ValueError(f"unknown task(s): {', '.join(sorted(unknown))}; choose from {', '.join(TASKS)}")
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+        self.tasks = tuple(tasks)
+        self.mode = mode
+        self.taxonomy = taxonomy or default_taxonomy()
+        # A named classifier (e.g. a Hugging Face model) replaces the built-in model of its task.
+        self.classifiers = {t: c for t, c in (classifiers or {}).items() if t in self.tasks}
+        self.models = {t: (models or {}).get(t) or default_model(t)
+                       for t in ("sentiment", "emotion", "topics") if t in self.tasks and t not in self.classifiers}
+        self._check_topics()
+        self._encoder = encoder
+        self.features = FeatureExtractor()
+        self.encoded = 0  # texts sent to the encoder, for progress and benchmarks
+
+    def _check_topics(self) -> None:
+        model = self.models.get("topics")
+        if model and model.student.classes != self.taxonomy.ids:
+            raise ValueError("the topic model was trained for another taxonomy "
+                             f"({', '.join(model.student.classes)}); retrain it for this one")
+
+    @property
+    def signature(self) -> str:
+        """Identifies the models and taxonomy; stored with every result so a model change triggers re-analysis."""
+        parts = [f"{t}={m.version}" for t, m in sorted(self.models.items())]
+        parts += [f"{t}={c.name}" for t, c in sorted(self.classifiers.items())]
+        if "topics" in self.tasks:
+            parts.append(f"taxonomy={self.taxonomy.fingerprint()}")
+        return ";".join([self.mode, *parts, "tasks=" + ",".join(self.tasks)])
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = default_encoder()
+        return self._encoder
+
+    def analyze_texts(self, texts: Sequence[str]) -> list[Analysis]:
+        return self.analyze([TextItem(t) for t in texts])
+
+    def analyze(self, items: Sequence[TextItem]) -> list[Analysis]:
+        cleaned = [clean(item.text or "") for item in items]
+        unique = list(dict.fromkeys(cleaned))
+        slot = {text: i for i, text in enumerate(unique)}
+        results = self._analyze_unique(unique)
+        out: list[Analysis] = []
+        for item, text in zip(items, cleaned, strict=True):
+            base = results[slot[text]]
+            result = Analysis(**{**base.to_dict(), "places": list(base.places)})
+            if "places" in self.tasks and (item.place_name or item.place_lat is not None):
+                result.places = _merge_places(result.places, get_recognizer().from_platform(
+                    item.place_name, item.place_country, item.place_lon, item.place_lat))
+            out.append(result)
+        return out
+
+    def _analyze_unique(self, texts: list[str]) -> list[Analysis]:
+        results = [Analysis(model=self.signature) for _ in texts]
+        detected = detect_languages(texts)
+        langs = [lang for lang, _ in detected]
+        if "language" in self.tasks:
+            for r, (lang, conf) in zip(results, detected, strict=True):
+                r.language, r.language_confidence = lang, round(conf, 4)
+        if self.models or self.classifiers:
+            self._classify(texts, langs, results)
+        recognizer = get_recognizer() if "places" in self.tasks else None
+        for text, lang, r in zip(texts, langs, results, strict=True):
+            if recognizer:
+                r.places = [p.to_dict() for p in recognizer.find(text)]
+                if r.places:
+                    r.why["places"] = [p["matched"] for p in r.places]
+            if "keywords" in self.tasks:
+                r.keywords = keywords(text, lang)
+                r.hashtags = hashtags(text)
+        return results
+
+    def _classify(self, texts: list[str], langs: list[str], results: list[Analysis]) -> None:
+        x, lex, per_text = self.features.transform(texts, langs)
+        probs = {task: model.student.proba(x) for task, model in self.models.items()}
+        empty = np.array([not len(f.columns) and not s.hits for f, s in zip(per_text, lex, strict=True)])
+        unsure = self._unsure(probs) & ~empty if probs else np.zeros(len(texts), dtype=bool)
+        if self.mode == "fast":
+            unsure[:] = False
+        elif self.mode == "accurate":
+            unsure = ~empty
+        rows = np.flatnonzero(unsure)
+        if len(rows):
+            self.encoded += len(rows)
+            z = np.hstack([self.encoder.passages([texts[i] for i in rows]), lexicon_matrix([lex[i] for i in rows])])
+            for task, model in self.models.items():
+                if model.teacher is not None:
+                    probs[task][rows] = (probs[task][rows] + model.teacher.proba(z)) / 2
+        external = {task: _columns(c.predict_proba(texts), c.labels, LABELS[task])
+                    for task, c in self.classifiers.items()}
+        for i, r in enumerate(results):
+            via = "student+encoder" if unsure[i] else "student"
+            if empty[i]:  # emoji-free, word-free input: nothing to judge
+                self._label_empty(r)
+                continue
+            if "sentiment" in probs:
+                self._sentiment(r, probs["sentiment"][i], per_text[i], lex[i].hits, via)
+            elif "sentiment" in external:
+                self._sentiment(r, external["sentiment"][i], None, lex[i].hits, self.classifiers["sentiment"].name)
+            if "emotion" in probs or "emotion" in external:
+                p = probs["emotion"][i] if "emotion" in probs else external["emotion"][i]
+                k = int(np.argmax(p))
+                r.emotion = EMOTIONS[k]
+                r.emotion_scores = {c: round(float(v), 4) for c, v in zip(EMOTIONS, p, strict=True)}
+                model = self.models.get("emotion")
+                r.why["emotion"] = {"words": explain.top_words(model.student, per_text[i], k) if model else [],
+                                    "model": via if model else self.classifiers["emotion"].name}
+            if "topics" in probs:
+                self._topics(r, probs["topics"][i], per_text[i], texts[i], via)
+
+    def _unsure(self, probs: dict[str, np.ndarray]) -> np.ndarray:
+        n = next(iter(probs.values())).shape[0]
+        unsure = np.zeros(n, dtype=bool)
+        for task, p in probs.items():
+            model = self.models[task]
+            if model.teacher is None:
+                continue
+            if model.student.multilabel:
+                unsure |= ((p > TOPIC_BAND[0]) & (p < TOPIC_BAND[1])).any(axis=1)
+            else:
+                unsure |= p.max(axis=1) < model.threshold
+        return unsure
+
+    def _sentiment(self, r: Analysis, p: np.ndarray, feats, hits: list[str], via: str) -> None:
+        classes = SENTIMENTS  # models and external classifiers both give columns in this order
+        k = int(np.argmax(p))
+        r.sentiment = classes[k]
+        r.sentiment_score = round(float(p[classes.index("positive")] - p[classes.index("negative")]), 4)
+        r.sentiment_confidence = round(float(p[k]), 4)
+        model = self.models.get("sentiment")
+        words = explain.top_words(model.student, feats, k) if model and feats is not None else []
+        r.why["sentiment"] = {"words": words, "lexicon": hits[:5], "model": via}
+
+    def _topics(self, r: Analysis, p: np.ndarray, feats, text: str, via: str) -> None:
+        head = self.models["topics"].student
+        folded = fold(text)
+        r.topic_scores = {c: round(float(v), 4) for c, v in zip(head.classes, p, strict=True) if v >= 0.05}
+        order = np.argsort(-p, kind="stable")
+        r.topics = [head.classes[j] for j in order if p[j] >= 0.5]
+        why = {}
+        for topic_id in r.topics:
+            j = head.classes.index(topic_id)
+            topic = self.taxonomy.get(topic_id)
+            why[topic_id] = {"words": explain.top_words(head, feats, j),
+                             "examples": explain.matching_examples(topic, folded) if topic else [], "model": via}
+        if why:
+            r.why["topics"] = why
+
+    def _label_empty(self, r: Analysis) -> None:
+        if "sentiment" in self.models or "sentiment" in self.classifiers:
+            r.sentiment, r.sentiment_score, r.sentiment_confidence = "neutral", 0.0, 0.0
+            r.why["sentiment"] = {"words": [], "lexicon": [], "model": "empty text"}
+        if "emotion" in self.models or "emotion" in self.classifiers:
+            r.emotion = "neutral"
+            r.emotion_scores = {e: (1.0 if e == "neutral" else 0.0) for e in EMOTIONS}
+
+
+def _columns(p: np.ndarray, labels: list[str], wanted: tuple[str, ...]) -> np.ndarray:
+    """A classifier's probabilities re-ordered to civicpulse's label order (absent labels get 0)."""
+    out = np.zeros((p.shape[0], len(wanted)), dtype=np.float32)
+    for j, label in enumerate(wanted):
+        if label in labels:
+            out[:, j] = p[:, labels.index(label)]
+    return out
+
+
+def _merge_places(found: list[dict], platform: list) -> list[dict]:
+    seen = {(p["kind"], p.get("code_2025") or p["name"]) for p in found}
+    extra = [p.to_dict() for p in platform if (p.kind, p.code_2025 or p.name) not in seen]
+    return found + extra
+

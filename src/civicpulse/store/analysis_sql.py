@@ -1,0 +1,69 @@
+"""Tables and portable SQL for analysis results, taxonomies, workspace models and topic-discovery state.
+
+Lists (topics, places, keywords) are stored as long tables keyed like posts, so dashboards filter and group on
+them with plain joins in DuckDB and PostgreSQL alike; the full per-post record (scores, explanations) stays as JSON.
+"""
+
+from __future__ import annotations
+
+ANALYSIS_DDL = [
+    "CREATE TABLE IF NOT EXISTS post_analysis (workspace TEXT NOT NULL, platform TEXT NOT NULL, "
+    "post_id TEXT NOT NULL, content_hash TEXT, model TEXT NOT NULL, analyzed_at TIMESTAMP NOT NULL, "
+    "language TEXT, language_confidence DOUBLE, sentiment TEXT, sentiment_score DOUBLE, "
+    "sentiment_confidence DOUBLE, emotion TEXT, emotion_scores TEXT, topic_scores TEXT, keywords TEXT, "
+    "hashtags TEXT, why TEXT, discovered_topic BIGINT, PRIMARY KEY (workspace, platform, post_id))",
+    "CREATE TABLE IF NOT EXISTS post_topics (workspace TEXT NOT NULL, platform TEXT NOT NULL, "
+    "post_id TEXT NOT NULL, topic TEXT NOT NULL, score DOUBLE)",
+    "CREATE TABLE IF NOT EXISTS post_places (workspace TEXT NOT NULL, platform TEXT NOT NULL, "
+    "post_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT, country TEXT, lat DOUBLE, lon DOUBLE, "
+    "code_2025 TEXT, name_2025 TEXT, province_2025 TEXT, code_legacy TEXT, name_legacy TEXT, "
+    "province_legacy TEXT, matched TEXT)",
+    "CREATE TABLE IF NOT EXISTS post_terms (workspace TEXT NOT NULL, platform TEXT NOT NULL, "
+    "post_id TEXT NOT NULL, term TEXT NOT NULL, kind TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS taxonomies (workspace TEXT PRIMARY KEY, taxonomy TEXT NOT NULL, "
+    "updated_at TIMESTAMP NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS workspace_models (workspace TEXT NOT NULL, task TEXT NOT NULL, "
+    "model BLOB NOT NULL, meta TEXT NOT NULL, created_at TIMESTAMP NOT NULL, PRIMARY KEY (workspace, task))",
+    "CREATE TABLE IF NOT EXISTS discovery_state (workspace TEXT PRIMARY KEY, state TEXT NOT NULL, "
+    "updated_at TIMESTAMP NOT NULL)",
+]
+
+# Tables holding one or more rows per post: cleared together whenever a post is re-analysed or deleted.
+PER_POST_TABLES = ("post_analysis", "post_topics", "post_places", "post_terms")
+
+PLACE_COLUMNS = ("kind", "name", "country", "lat", "lon", "code_2025", "name_2025", "province_2025",
+                 "code_legacy", "name_legacy", "province_legacy", "matched")
+ANALYSIS_COLUMNS = ("workspace", "platform", "post_id", "content_hash", "model", "analyzed_at", "language",
+                    "language_confidence", "sentiment", "sentiment_score", "sentiment_confidence", "emotion",
+                    "emotion_scores", "topic_scores", "keywords", "hashtags", "why", "discovered_topic")
+
+
+def backlog_sql() -> str:
+    """Posts of a workspace that have no analysis, an analysis of older text, or one by another model."""
+    return (
+        "SELECT p.platform, p.post_id, p.text, p.content_hash, p.place_name, p.place_country, p.place_lon, "
+        "p.place_lat FROM posts p LEFT JOIN post_analysis a ON a.workspace = p.workspace "
+        "AND a.platform = p.platform AND a.post_id = p.post_id "
+        "WHERE p.workspace = ? AND NOT p.deleted AND p.text IS NOT NULL "
+        "AND (a.post_id IS NULL OR a.content_hash IS DISTINCT FROM p.content_hash OR a.model <> ?) "
+        "ORDER BY p.platform, p.post_id LIMIT ?"
+    )
+
+
+def backlog_count_sql() -> str:
+    return backlog_sql().replace(
+        "SELECT p.platform, p.post_id, p.text, p.content_hash, p.place_name, p.place_country, p.place_lon, "
+        "p.place_lat", "SELECT count(*)").replace(" ORDER BY p.platform, p.post_id LIMIT ?", "")
+
+
+def clear_staged_sql(batch: str) -> list[str]:
+    """Remove existing per-post rows for the keys in the staged table `batch` (workspace, platform, post_id)."""
+    return [f"DELETE FROM {t} WHERE EXISTS (SELECT 1 FROM {batch} b WHERE b.workspace = {t}.workspace "
+            f"AND b.platform = {t}.platform AND b.post_id = {t}.post_id)" for t in PER_POST_TABLES]
+
+
+def orphan_cleanup_sql() -> list[str]:
+    """Drop analysis rows of posts that were deleted since (platform deletion requests are honoured)."""
+    return [f"DELETE FROM {t} WHERE workspace = ? AND EXISTS (SELECT 1 FROM posts p WHERE p.workspace = "
+            f"{t}.workspace AND p.platform = {t}.platform AND p.post_id = {t}.post_id AND p.deleted)"
+            for t in PER_POST_TABLES]

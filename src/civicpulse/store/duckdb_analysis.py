@@ -1,0 +1,102 @@
+"""DuckDB side of analysis storage: staged Arrow tables merged in one transaction per batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from civicpulse.store.analysis_sql import backlog_count_sql, backlog_sql, clear_staged_sql, orphan_cleanup_sql
+
+_SETTING_TABLES = {"taxonomies": "taxonomy", "discovery_state": "state"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class DuckDBAnalysisMixin:
+    """Mixed into DuckDBStore; relies on its `con`, `_all` and `_one`."""
+
+    def analysis_backlog(self, workspace: str, model: str, limit: int) -> list[tuple]:
+        return self._all(backlog_sql(), [workspace, model, limit])  # type: ignore[attr-defined]
+
+    def count_backlog(self, workspace: str, model: str) -> int:
+        return self._one(backlog_count_sql(), [workspace, model])[0]  # type: ignore[attr-defined]
+
+    def save_analysis(self, workspace: str, tables: dict[str, dict[str, list[Any]]]) -> None:
+        keys = tables["post_analysis"]
+        staged = pa.table({"workspace": keys["workspace"], "platform": keys["platform"], "post_id": keys["post_id"]})
+        con = self.con  # type: ignore[attr-defined]
+        con.register("staged_keys", staged)
+        registered = ["staged_keys"]
+        try:
+            self._all("BEGIN TRANSACTION")  # type: ignore[attr-defined]
+            for sql in clear_staged_sql("staged_keys"):
+                self._all(sql)  # type: ignore[attr-defined]
+            for table, columns in tables.items():
+                if not columns or not next(iter(columns.values())):
+                    continue
+                name = f"staged_{table}"
+                con.register(name, pa.table(columns))
+                registered.append(name)
+                self._all(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM {name}")  # type: ignore
+            self._all("COMMIT")  # type: ignore[attr-defined]
+        except Exception:
+            self._all("ROLLBACK")  # type: ignore[attr-defined]
+            raise
+        finally:
+            for name in registered:
+                con.unregister(name)
+
+    def drop_deleted_analysis(self, workspace: str) -> None:
+        for sql in orphan_cleanup_sql():
+            self._all(sql, [workspace])  # type: ignore[attr-defined]
+
+    def set_discovered_topics(self, workspace: str, assignments: Sequence[tuple[str, str, int | None]]) -> None:
+        if not assignments:
+            return
+        con = self.con  # type: ignore[attr-defined]
+        table = pa.table({"platform": [a[0] for a in assignments], "post_id": [a[1] for a in assignments],
+                          "topic": pa.array([a[2] for a in assignments], type=pa.int64())})
+        con.register("staged_topics", table)
+        try:
+            self._all("UPDATE post_analysis AS a SET discovered_topic = s.topic FROM staged_topics s "  # type: ignore
+                      "WHERE a.workspace = ? AND a.platform = s.platform AND a.post_id = s.post_id", [workspace])
+        finally:
+            con.unregister("staged_topics")
+
+    def get_setting(self, table: str, workspace: str) -> str | None:
+        column = _SETTING_TABLES[table]
+        row = self._one(f"SELECT {column} FROM {table} WHERE workspace = ?", [workspace])  # type: ignore
+        return row[0] if row else None
+
+    def put_setting(self, table: str, workspace: str, value: str) -> None:
+        column = _SETTING_TABLES[table]
+        self._all(f"INSERT INTO {table} (workspace, {column}, updated_at) VALUES (?, ?, ?) "  # type: ignore
+                  f"ON CONFLICT (workspace) DO UPDATE SET {column} = excluded.{column}, "
+                  "updated_at = excluded.updated_at", [workspace, value, _now()])
+
+    def get_workspace_model(self, workspace: str, task: str) -> tuple[bytes, str] | None:
+        row = self._one("SELECT model, meta FROM workspace_models WHERE workspace = ? AND task = ?",  # type: ignore
+                        [workspace, task])
+        return (bytes(row[0]), row[1]) if row else None
+
+    def put_workspace_model(self, workspace: str, task: str, model: bytes, meta: str) -> None:
+        self._all("INSERT INTO workspace_models VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace, task) DO UPDATE "  # type: ignore
+                  "SET model = excluded.model, meta = excluded.meta, created_at = excluded.created_at",
+                  [workspace, task, model, meta, _now()])
+
+    def delete_workspace_model(self, workspace: str, task: str) -> bool:
+        found = self.get_workspace_model(workspace, task) is not None
+        self._all("DELETE FROM workspace_models WHERE workspace = ? AND task = ?", [workspace, task])  # type: ignore
+        return found
+
+    def list_workspace_models(self, workspace: str) -> list[tuple[str, str, datetime]]:
+        return self._all("SELECT task, meta, created_at FROM workspace_models WHERE workspace = ? "  # type: ignore
+                         "ORDER BY task", [workspace])
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return self._all(sql, params)  # type: ignore[attr-defined]

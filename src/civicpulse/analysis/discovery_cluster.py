@@ -3,10 +3,11 @@
 Why this rather than HDBSCAN or plain k-means on short posts: density clustering labels a third to a half of
 short posts as noise and needs memory that grows faster than the data; k-means needs k and, on sparse short
 texts, scatters a big topic over many small mixed pieces. Bisecting keeps splitting a cluster in two only while the
-two halves are clearly different topics — the distinctive centroids (mean minus the corpus mean) of the halves have
-a cosine under `split_threshold` — so the number of topics follows from the data. The same test later decides
-whether an existing topic splits, so discovery and maintenance agree on what "two topics" means. Each step is
-linear in the posts, runs on the columns the posts use, and is deterministic for a seed and a row order.
+two halves are clearly different topics — the distinctive centroids of the halves (their mean minus the mean of the
+posts outside the cluster) have a cosine under `split_threshold` — so the number of topics follows from the data.
+The same test later decides whether an existing topic splits, so discovery and maintenance agree on what "two
+topics" means. Splits start from the principal direction (PDDP, no random seed) and are refined by 2-means; each
+step is linear in the posts and runs on the columns they use. Equal input gives equal output.
 """
 
 from __future__ import annotations
@@ -17,13 +18,28 @@ import scipy.sparse as sp
 POWER_ITERATIONS = 30
 ITERATIONS = 15
 MAX_PEELS = 3  # tiny groups split off one cluster in a row before it is taken as it is
+OUTSIDE_PRIOR = 0.02
 
 
-def compact(vectors: sp.csr_matrix, background: np.ndarray | None) -> tuple[sp.csr_matrix, np.ndarray]:
-    """The rows restricted to the columns they use, and the background on those columns."""
+def compact(vectors: sp.csr_matrix, dense: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The rows restricted to the columns they use, and a dense vector (a background, a total) on those columns."""
     used = np.unique(vectors.indices)
-    rows = sp.csr_matrix(vectors[:, used], dtype=np.float64)
-    return rows, (background[used] if background is not None else np.zeros(len(used)))
+    return sp.csr_matrix(vectors[:, used], dtype=np.float64), dense[used]
+
+
+def outside_mean(total: np.ndarray, total_weight: float, member_sum: np.ndarray, member_weight: float) -> np.ndarray:
+    """Mean vector of the posts outside a group, from the corpus total and the group's sum.
+
+    This is the background a group's distinctive centroid is measured against: words common outside the group say
+    nothing about it, while words common inside it stay, however large the group. When little lies outside (the
+    group is most of the corpus), the estimate is shrunk towards the corpus mean, with a prior worth OUTSIDE_PRIOR
+    of the corpus, so that everyday words shared by everything still count as background.
+    """
+    if total_weight <= 0:
+        return np.zeros_like(total)
+    prior = OUTSIDE_PRIOR * total_weight
+    outside = total - member_sum + prior * total / total_weight
+    return np.clip(outside / (max(total_weight - member_weight, 0.0) + prior), 0.0, None)
 
 
 def distinctive_centre(rows: sp.csr_matrix, background: np.ndarray) -> np.ndarray:
@@ -71,10 +87,13 @@ def separate(rows: sp.csr_matrix, background: np.ndarray, sides: np.ndarray) -> 
     return float(distinctive_centre(rows[sides == 0], background) @ distinctive_centre(rows[sides == 1], background))
 
 
-def bisect(vectors: sp.csr_matrix, background: np.ndarray | None, *, min_size: int,
+def bisect(vectors: sp.csr_matrix, total: np.ndarray, total_weight: float, *, min_size: int,
            split_threshold: float) -> np.ndarray:
-    """Group number per row (-1: a row with no features): split while the halves are separate topics."""
-    rows, bg = compact(vectors, background)
+    """Group number per row (-1: a row with no features): split while the halves are separate topics.
+
+    `total` and `total_weight` describe the whole corpus the rows come from (dense sum of unit rows, posts).
+    """
+    rows, corpus = compact(vectors, total)
     labels = np.full(rows.shape[0], -1)
     todo = [(np.flatnonzero(rows.getnnz(axis=1) > 0), 0)]
     leaves = []
@@ -84,10 +103,11 @@ def bisect(vectors: sp.csr_matrix, background: np.ndarray | None, *, min_size: i
             leaves.append(members)
             continue
         part = rows[members]
-        sides = two_means(part, bg)
+        background = outside_mean(corpus, total_weight, np.asarray(part.sum(axis=0)).ravel(), len(members))
+        sides = two_means(part, background)
         small = int(np.bincount(sides, minlength=2).argmin())
         smaller = int((sides == small).sum())
-        if smaller == 0 or separate(part, bg, sides) >= split_threshold:
+        if smaller == 0 or separate(part, background, sides) >= split_threshold:
             leaves.append(members)
         elif smaller >= min_size:
             todo.extend([(members[sides == 0], 0), (members[sides == 1], 0)])

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from civicpulse.analysis.discovery_cluster import bisect, compact, separate, two_means
+from civicpulse.analysis.discovery_cluster import bisect, compact, outside_mean, separate, two_means
 from civicpulse.analysis.discovery_fit import TopicFit, coherence, fit_topic, joining_thresholds
 from civicpulse.analysis.discovery_state import MERGED, SPLIT, DiscoveryState, TopicRecord
 from civicpulse.analysis.discovery_vectors import (
     HASH_BITS,
     centroid_matrix,
+    normalize_rows,
     similarities,
     term_counts,
     tfidf,
@@ -20,6 +21,7 @@ from civicpulse.analysis.discovery_vectors import (
 
 MIN_SEPARATION = 3.0  # a new topic's typical member must sit well above the cosine where false joins begin
 MIN_COHERENCE = 0.2  # mean NPMI of a new topic's top keywords: they must go together beyond chance
+PRESELECT = 0.5  # pairs whose plain mean vectors are this fraction of merge_threshold apart get the full test
 MIN_SPLIT_SHARE = 0.2  # each side of a split holds at least this share of the topic's sample
 
 
@@ -27,6 +29,14 @@ MIN_SPLIT_SHARE = 0.2  # each side of a split holds at least this share of the t
 class _Candidate:
     fit: TopicFit
     members: list[str]
+
+
+@dataclass
+class _Profile:
+    """Plain mean vector of a topic's (sampled) members, and how many posts the topic has."""
+
+    mean: sp.csr_matrix
+    size: float
 
 
 @dataclass
@@ -52,40 +62,44 @@ class TopicMaintenance:
         self.merge_threshold = merge_threshold
         self.split_threshold = split_threshold
         self.idf = np.ones(1 << HASH_BITS, np.float32)
-        self.background: np.ndarray | None = None  # corpus mean vector, estimated at each refresh
+        self.total = np.zeros(1 << HASH_BITS)  # sum of unit vectors over the corpus, estimated at each refresh
+        self.total_weight = 0.0  # posts the total stands for
 
     # -- existing topics ------------------------------------------------------------------------------------
 
     def begin(self, idf: np.ndarray) -> None:
-        """Estimate the corpus mean vector, then recompute every active topic's centroid from its sample.
+        """Estimate the corpus sum vector, then recompute every active topic's centroid from its sample.
 
-        The mean weighs each topic's sample mean by the topic's size and the pool's mean by the pool's size, so it
+        The sum weighs each topic's sample mean by the topic's size and the pool's mean by the pool's size, so it
         stands for everything seen, not just what is in memory. Centroids follow their topic and the new IDF.
         """
         self.idf = idf
-        total, weight = np.zeros(1 << HASH_BITS), 0
+        self.total, self.total_weight = np.zeros(1 << HASH_BITS), 0.0
         for topic in self.state.active_topics():
             topic.trim_sample(self.sample_size)
         parts = [(t.size, list(t.sample.values())) for t in self.state.active_topics()]
         parts.append((len(self.state.pool), [p.tokens for _, p in sorted(self.state.pool.items())]))
         for size, token_lists in parts:
             if size and token_lists:
-                total += size * np.asarray(self._vectors(token_lists).mean(axis=0)).ravel()
-                weight += size
-        self.background = total / weight if weight else None
+                self.total += size * np.asarray(self._vectors(token_lists).mean(axis=0)).ravel()
+                self.total_weight += size
         for topic in self.state.active_topics():
             if topic.sample:
-                self._apply(topic, self._fit_sample(topic.sample))
+                self._apply(topic, self._fit_sample(topic.sample, topic.size))
 
     def merge_similar(self) -> list[tuple[int, int]]:
-        """Merge pairs of active topics whose centroids reached merge_threshold; the older (smaller) id survives."""
+        """Merge pairs of active topics that became the same topic; the older (smaller) id survives.
+
+        Two topics are the same when their distinctive centroids, both measured against the corpus outside the two
+        of them, reach merge_threshold. (Each topic's own centroid is measured against everything outside it, the
+        other topic included, which keeps twins apart by construction; so it cannot be used for this test.)
+        """
         active = self.state.active_topics()
         if len(active) < 2:
             return []
-        matrix = _matrix(active)
-        sims = (matrix @ matrix.T).toarray()
-        pairs = sorted((-sims[i, j], active[i].id, active[j].id) for i in range(len(active))
-                       for j in range(i + 1, len(active)) if sims[i, j] >= self.merge_threshold)
+        profiles = [self._profile(t.sample, t.size) for t in active]
+        pairs = sorted((-sim, active[i].id, active[j].id) for i, j, sim in self._same_topic_pairs(profiles, profiles)
+                       if i < j)
         done: set[int] = set()
         merged: list[tuple[int, int]] = []
         for _, keep_id, drop_id in pairs:
@@ -100,7 +114,7 @@ class TopicMaintenance:
             keep.trim_sample(self.sample_size)
             drop.merged_into = keep_id
             self._retire(drop, MERGED)
-            self._apply(keep, self._fit_sample(keep.sample))
+            self._apply(keep, self._fit_sample(keep.sample, keep.size))
             self._event("merged", drop_id, keep_id)
             merged.append((drop_id, keep_id))
         return merged
@@ -116,7 +130,9 @@ class TopicMaintenance:
             if topic.first_seen == self.state.run or len(topic.sample) < 2 * self.min_topic_size:
                 continue
             doc_ids = sorted(topic.sample)
-            rows, background = compact(self._vectors([topic.sample[d] for d in doc_ids]), self.background)
+            vectors = self._vectors([topic.sample[d] for d in doc_ids])
+            background = self._outside(vectors, topic.size)
+            rows, background = compact(vectors, background)
             sides = two_means(rows, background)
             groups = [[d for d, s in zip(doc_ids, sides, strict=True) if s == side] for side in (0, 1)]
             if (min(len(g) for g in groups) < max(MIN_SPLIT_SHARE * len(doc_ids), self.min_topic_size / 2)
@@ -125,8 +141,9 @@ class TopicMaintenance:
             children = []
             for group in groups:
                 sample = {d: topic.sample[d] for d in group}
-                child = self._new_topic(self._fit_sample(sample), parents=[topic.id])
-                child.size = round(topic.size * len(group) / len(doc_ids))
+                size = round(topic.size * len(group) / len(doc_ids))
+                child = self._new_topic(self._fit_sample(sample, size), parents=[topic.id])
+                child.size = size
                 child.sample = sample
                 children.append(child.id)
             topic.children = children
@@ -162,7 +179,7 @@ class TopicMaintenance:
         ref = self._reference()
         n_samples = len(ref.owner) - len(ref.pool_ids)
         pool_vectors = ref.vectors[n_samples:]
-        groups = bisect(pool_vectors, self.background, min_size=self.min_topic_size,
+        groups = bisect(pool_vectors, self.total, self.total_weight, min_size=self.min_topic_size,
                         split_threshold=self.split_threshold)
         candidates, owner = [], np.full(len(ref.owner), -1)
         for group in range(int(groups.max()) + 1 if len(groups) else 0):
@@ -171,7 +188,7 @@ class TopicMaintenance:
                 continue
             owner[n_samples + rows] = len(candidates)
             fit = fit_topic(pool_vectors[rows], [state.pool[ref.pool_ids[i]].tokens for i in rows], self.idf,
-                            self.top_terms, self.background)
+                            self.top_terms, self._outside(pool_vectors[rows], len(rows)))
             candidates.append(_Candidate(fit, []))
         if not candidates:
             return []
@@ -209,25 +226,61 @@ class TopicMaintenance:
         return sorted(candidates, key=lambda c: (-len(c.members), c.members[0]))
 
     def _create(self, candidates: list[_Candidate], attached: dict[str, tuple[int, float]]) -> list[int]:
+        """New topics from the candidates, except those that are the same topic as an existing one (their posts
+        join it) and those beyond max_topics."""
         state = self.state
         existing = state.active_topics()
-        existing_matrix = _matrix(existing)
+        hosts = [self._profile(t.sample, t.size) for t in existing]
         created: list[int] = []
         room = self.max_topics - len(existing)
         for cand in candidates:
-            near = similarities(centroid_matrix([(cand.fit.terms, cand.fit.weights)]), existing_matrix).ravel()
-            if len(near) and near.max() >= self.merge_threshold:
-                host = existing[int(near.argmax())]
+            profile = self._profile({d: state.pool[d].tokens for d in cand.members}, len(cand.members))
+            same = sorted((-sim, j) for _, j, sim in self._same_topic_pairs([profile], hosts))
+            if same:
+                host = existing[same[0][1]]
                 for doc_id in cand.members:
                     host.size += 1
                     host.add_to_sample(doc_id, state.pool.pop(doc_id).tokens, self.sample_size)
-                    attached[doc_id] = (host.id, round(float(near.max()), 4))
+                    attached[doc_id] = (host.id, round(-same[0][0], 4))
             elif room > 0:
                 topic = self._new_topic(cand.fit, parents=[])
                 self._event("created", topic.id, None)
                 created.append(topic.id)
                 room -= 1
         return created
+
+    def _profile(self, sample: dict[str, list[str]], size: float) -> _Profile:
+        vectors = self._vectors([sample[d] for d in sorted(sample)]) if sample else None
+        mean = sp.csr_matrix(vectors.mean(axis=0)) if vectors is not None else sp.csr_matrix((1, 1 << HASH_BITS))
+        return _Profile(mean, float(size))
+
+    def _same_topic_pairs(self, left: list[_Profile], right: list[_Profile]) -> list[tuple[int, int, float]]:
+        """(i, j, similarity) for the pairs that are the same topic (similarity >= merge_threshold).
+
+        Plain mean vectors pick the pairs worth testing; the test is the cosine of the two distinctive centroids
+        against the corpus outside both.
+        """
+        if not left or not right:
+            return []
+        a, b = normalize_rows(sp.vstack([p.mean for p in left])), normalize_rows(sp.vstack([p.mean for p in right]))
+        plain = (a @ b.T).toarray()
+        found = []
+        for i, j in zip(*np.nonzero(plain >= PRESELECT * self.merge_threshold), strict=True):
+            if left[i] is right[j]:
+                continue
+            sim = self._pair_similarity(left[i], right[j])
+            if sim >= self.merge_threshold:
+                found.append((int(i), int(j), sim))
+        return found
+
+    def _pair_similarity(self, a: _Profile, b: _Profile) -> float:
+        columns = np.union1d(a.mean.indices, b.mean.indices)
+        mean_a, mean_b = a.mean[:, columns].toarray().ravel(), b.mean[:, columns].toarray().ravel()
+        background = outside_mean(self.total[columns], self.total_weight, a.size * mean_a + b.size * mean_b,
+                                  a.size + b.size)
+        centre_a, centre_b = np.clip(mean_a - background, 0, None), np.clip(mean_b - background, 0, None)
+        norm = float(np.linalg.norm(centre_a) * np.linalg.norm(centre_b))
+        return float(centre_a @ centre_b) / norm if norm else 0.0
 
     # -- helpers --------------------------------------------------------------------------------------------
 
@@ -248,9 +301,16 @@ class TopicMaintenance:
     def _vectors(self, token_lists: list[list[str]]) -> sp.csr_matrix:
         return tfidf(term_counts(token_lists), self.idf)
 
-    def _fit_sample(self, sample: dict[str, list[str]]) -> TopicFit:
+    def _outside(self, members: sp.csr_matrix, size: float) -> np.ndarray:
+        """Mean vector of the corpus outside a group whose (sampled) member rows are given, the group being `size`
+        posts large."""
+        member_sum = size * np.asarray(members.mean(axis=0)).ravel()
+        return outside_mean(self.total, self.total_weight, member_sum, size)
+
+    def _fit_sample(self, sample: dict[str, list[str]], size: float) -> TopicFit:
         token_lists = [sample[d] for d in sorted(sample)]
-        return fit_topic(self._vectors(token_lists), token_lists, self.idf, self.top_terms, self.background)
+        vectors = self._vectors(token_lists)
+        return fit_topic(vectors, token_lists, self.idf, self.top_terms, self._outside(vectors, max(size, 1)))
 
     def _apply(self, topic: TopicRecord, fit: TopicFit) -> None:
         topic.terms = fit.terms.tolist()

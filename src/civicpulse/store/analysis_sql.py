@@ -38,22 +38,23 @@ ANALYSIS_COLUMNS = ("workspace", "platform", "post_id", "content_hash", "model",
                     "emotion_scores", "topic_scores", "keywords", "hashtags", "why", "discovered_topic")
 
 
+_BACKLOG_COLUMNS = ("p.platform, p.post_id, p.text, p.content_hash, p.place_name, p.place_country, p.place_lon, "
+                    "p.place_lat")
+# NOT EXISTS rather than a LEFT JOIN: DuckDB 2.0 drops the LIMIT of the join form while post_analysis is empty.
+_BACKLOG_WHERE = (
+    "FROM posts p WHERE p.workspace = ? AND NOT p.deleted AND p.text IS NOT NULL AND NOT EXISTS ("
+    "SELECT 1 FROM post_analysis a WHERE a.workspace = p.workspace AND a.platform = p.platform "
+    "AND a.post_id = p.post_id AND a.content_hash IS NOT DISTINCT FROM p.content_hash AND a.model = ?)"
+)
+
+
 def backlog_sql() -> str:
     """Posts of a workspace that have no analysis, an analysis of older text, or one by another model."""
-    return (
-        "SELECT p.platform, p.post_id, p.text, p.content_hash, p.place_name, p.place_country, p.place_lon, "
-        "p.place_lat FROM posts p LEFT JOIN post_analysis a ON a.workspace = p.workspace "
-        "AND a.platform = p.platform AND a.post_id = p.post_id "
-        "WHERE p.workspace = ? AND NOT p.deleted AND p.text IS NOT NULL "
-        "AND (a.post_id IS NULL OR a.content_hash IS DISTINCT FROM p.content_hash OR a.model <> ?) "
-        "ORDER BY p.platform, p.post_id LIMIT ?"
-    )
+    return f"SELECT {_BACKLOG_COLUMNS} {_BACKLOG_WHERE} ORDER BY p.platform, p.post_id LIMIT ?"
 
 
 def backlog_count_sql() -> str:
-    return backlog_sql().replace(
-        "SELECT p.platform, p.post_id, p.text, p.content_hash, p.place_name, p.place_country, p.place_lon, "
-        "p.place_lat", "SELECT count(*)").replace(" ORDER BY p.platform, p.post_id LIMIT ?", "")
+    return f"SELECT count(*) {_BACKLOG_WHERE}"
 
 
 def clear_staged_sql(batch: str) -> list[str]:

@@ -21,7 +21,8 @@ class DuckDBAnalysisMixin:
     """Mixed into DuckDBStore; relies on its `con`, `_all` and `_one`."""
 
     def analysis_backlog(self, workspace: str, model: str, limit: int) -> list[tuple]:
-        return self._all(backlog_sql(), [workspace, model, limit])  # type: ignore[attr-defined]
+        rows = self._all(backlog_sql(), [workspace, model, limit])  # type: ignore[attr-defined]
+        return rows[:limit]  # belt and braces: a LIMIT the optimizer drops must not analyse past --limit
 
     def count_backlog(self, workspace: str, model: str) -> int:
         return self._one(backlog_count_sql(), [workspace, model])[0]  # type: ignore[attr-defined]

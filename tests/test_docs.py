@@ -32,3 +32,24 @@ def test_readme_commands_exist(run_cli):
     readme = (ROOT / "README.md").read_text()
     for command in set(re.findall(r"^civicpulse (?:--db \S+ )?([a-z]+)", readme, re.M)):
         assert run_cli(command, "--help").code == 0, command
+
+
+def test_analysis_doc_names_every_output_field_label_and_topic():
+    from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
+    from civicpulse.analysis.taxonomy import default_taxonomy
+    from civicpulse.cli_analysis import OUTPUT_FIELDS
+
+    doc = (ROOT / "docs" / "analysis.md").read_text()
+    quoted = set(re.findall(r"`([a-z_0-9]+)`", doc))
+    assert set(OUTPUT_FIELDS) <= quoted, set(OUTPUT_FIELDS) - quoted
+    assert set(SENTIMENTS) | set(EMOTIONS) <= quoted
+    assert set(default_taxonomy().ids) <= set(re.findall(r"^\| ([a-z_]+) \|", doc, re.M))
+    for placeholder in ("MEASURED-ACCURACY", "MEASURED-SPEED"):
+        assert placeholder not in doc
+
+
+def test_analysis_doc_links_resolve():
+    for name in ("analysis.md", "places.md", "discovered-topics.md", "training-data.md", "hf-backends.md"):
+        doc = (ROOT / "docs" / name).read_text()
+        for link in re.findall(r"\]\(([a-z-]+\.md)(?:#[^)]*)?\)", doc):
+            assert (ROOT / "docs" / link).exists(), (name, link)

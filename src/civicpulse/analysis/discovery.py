@@ -14,7 +14,7 @@ Design and measurements: docs/discovered-topics.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
+from civicpulse.analysis.discovery_fit import label
 from civicpulse.analysis.discovery_state import ACTIVE, DiscoveryState, TopicRecord
 from civicpulse.analysis.discovery_topics import TopicMaintenance
 from civicpulse.analysis.discovery_vectors import (
@@ -78,16 +79,26 @@ def _chunks(docs: Iterable[tuple[str, list[str]]]) -> Iterator[list[tuple[str, l
 
 
 class TopicDiscovery:
-    """Incremental, deterministic topic discovery over token lists (see the module docstring for a run)."""
+    """Incremental, deterministic topic discovery over token lists (see the module docstring for a run).
+
+    min_topic_size: fewest posts a new topic needs. max_topics: cap on active topics. pool_size: unassigned posts
+    kept for later refreshes. sample_size: member posts kept per topic (what refits, merges and splits look at).
+    top_terms: centroid columns kept per topic. merge_threshold: distinctive-centroid cosine at which two topics
+    are one. split_threshold: cosine under which two halves of a topic are two topics. seed: accepted for API
+    stability and recorded nowhere: no step is random (splits start from principal directions), so there is
+    nothing to seed.
+    Each post should be assigned once; assigning the same doc_id again counts it again.
+    """
 
     def __init__(self, state: DiscoveryState | None = None, *, seed: int = 0, min_topic_size: int = 10,
                  max_topics: int = 200, pool_size: int = 20_000, sample_size: int = 128, top_terms: int = 128,
                  merge_threshold: float = 0.5, split_threshold: float = 0.15) -> None:
+        del seed  # see the class docstring
         self.state = state or DiscoveryState()
         self.pool_size = pool_size
         self.sample_size = sample_size
         self._maintenance = TopicMaintenance(
-            self.state, seed=seed, min_topic_size=min_topic_size, max_topics=max_topics, sample_size=sample_size,
+            self.state, min_topic_size=min_topic_size, max_topics=max_topics, sample_size=sample_size,
             top_terms=top_terms, merge_threshold=merge_threshold, split_threshold=split_threshold)
         self._last_pool: list[TopicAssignment] = []
         self._load_model()
@@ -100,7 +111,7 @@ class TopicDiscovery:
         Uses only what the last refresh fixed (IDF, centroids, thresholds), so the answers do not depend on the
         order of the documents or on how they are batched. Counts document frequencies for the next refresh.
         """
-        state, out = self.state, []
+        state, out, touched = self.state, [], set()
         for chunk in _chunks(docs):
             token_lists = [tokens for _, tokens in chunk]
             counts = term_counts(token_lists)
@@ -113,11 +124,16 @@ class TopicDiscovery:
                 if topic is not None:
                     topic.size += 1
                     topic.add_to_sample(doc_id, tokens, self.sample_size)
+                    touched.add(topic.id)
                     state.run_assigned += 1
                 elif tokens:
                     state.add_to_pool(doc_id, tokens, self.pool_size)
                 out.append(TopicAssignment(doc_id, topic.id if topic else None, round(s, 4)))
+        # bounded sets end every call trimmed to their best-ranked members, so the state is the same whatever the
+        # order of the posts (intermediate trims happen at order-dependent moments)
         state.trim_pool(self.pool_size)
+        for topic_id in touched:
+            state.topics[topic_id].trim_sample(self.sample_size)
         return out
 
     def predict(self, docs: Iterable[tuple[str, list[str]]]) -> list[TopicAssignment]:
@@ -134,7 +150,8 @@ class TopicDiscovery:
     def refresh(self) -> DiscoveryReport:
         """Close the run: refit topics, merge and split them, cluster the pool into new topics, re-assign the pool.
 
-        Deterministic: the pool and every topic sample are processed sorted by doc_id with fixed seeds.
+        Deterministic: the pool and every topic sample are processed sorted by doc_id, and no step is random.
+        The report counts the posts assigned since the previous refresh (this run).
         """
         # the vector work here is many small dense products, for which BLAS worker threads cost far more than they
         # save (a refresh ran 5x slower with two busy cores); one thread is also what makes results reproducible
@@ -152,20 +169,23 @@ class TopicDiscovery:
         split = steps.split_apart()
         steps.calibrate()
         self._load_model()
-        attached = self._attach_pool()
+        scores: dict[str, float] = {}
+        attached = self._attach_pool(scores)
         new_topics: list[int] = []
         for _ in range(DISCOVERY_ROUNDS):
             # what a round leaves in the pool is clustered again, so that a second refresh of the same data finds
             # nothing new: the result does not depend on how many refreshes the data went through
             created = steps.discover(attached)
             self._load_model()
-            attached.update(self._attach_pool())
+            attached.update(self._attach_pool(scores))
             new_topics.extend(created)
             if not created:
                 break
         state.trim_pool(self.pool_size)
+        for topic in state.active_topics():
+            topic.trim_sample(self.sample_size)
 
-        self._last_pool = [TopicAssignment(d, *attached.get(d, (None, 0.0))) for d in waiting]
+        self._last_pool = [TopicAssignment(d, *attached.get(d, (None, scores.get(d, 0.0)))) for d in waiting]
         run_late = sum(1 for d in attached if waiting[d] == state.run)
         assigned = state.run_assigned + run_late
         seen = state.run_seen
@@ -186,7 +206,7 @@ class TopicDiscovery:
     def topics(self, include_inactive: bool = False) -> list[TopicInfo]:
         """Active topics (and, on request, merged and split ones), largest first."""
         records = [t for t in self.state.topics.values() if include_inactive or t.status == ACTIVE]
-        return [TopicInfo(id=t.id, label=_label(t.keywords), keywords=list(t.keywords), size=t.size,
+        return [TopicInfo(id=t.id, label=label(t.keywords), keywords=list(t.keywords), size=t.size,
                           status=t.status, first_seen=t.first_seen, parents=list(t.parents),
                           merged_into=t.merged_into, children=list(t.children))
                 for t in sorted(records, key=lambda t: (-t.size, t.id))]
@@ -229,14 +249,17 @@ class TopicDiscovery:
         score = np.where(ok, sims[rows, best], sims.max(axis=1))
         return np.where(ok, best, -1), score
 
-    def _attach_pool(self) -> dict[str, tuple[int, float]]:
-        """Move pool documents that some topic now accepts into it: {doc_id: (topic id, score)}."""
+    def _attach_pool(self, scores: dict[str, float]) -> dict[str, tuple[int, float]]:
+        """Move pool documents that some topic now accepts into it: {doc_id: (topic id, score)}.
+
+        `scores` gets every pool document's cosine to its nearest topic (what an outlier is reported with)."""
         state, attached = self.state, {}
         ids = sorted(state.pool)
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start:start + CHUNK]
             best, score = self._nearest(tfidf(term_counts([state.pool[d].tokens for d in chunk]), self._idf))
             for doc_id, b, s in zip(chunk, best.tolist(), score.tolist(), strict=True):
+                scores[doc_id] = round(s, 4)
                 topic = self._topic_at(b)
                 if topic is not None:
                     topic.size += 1
@@ -245,5 +268,3 @@ class TopicDiscovery:
         return attached
 
 
-def _label(words: Sequence[str]) -> str:
-    return " · ".join(words[:4])

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-POWER_ITERATIONS = 30
+POWER_ITERATIONS = 20
+DIRECTIONS = 3  # principal directions tried before a cluster is taken as one topic
 ITERATIONS = 15
 MAX_PEELS = 3  # tiny groups split off one cluster in a row before it is taken as it is
 OUTSIDE_PRIOR = 0.02
@@ -48,27 +49,36 @@ def distinctive_centre(rows: sp.csr_matrix, background: np.ndarray) -> np.ndarra
     return centre / (np.linalg.norm(centre) or 1.0)
 
 
-def principal_split(rows: sp.csr_matrix) -> np.ndarray:
-    """Side (0/1) per row by the sign of its projection on the rows' first principal direction (PDDP).
+def principal_splits(rows: sp.csr_matrix, count: int) -> list[np.ndarray]:
+    """Sides (0/1 per row) by the sign of the projection on each of the first `count` principal directions (PDDP).
 
-    Power iteration on the implicitly centred rows, started from the row farthest from the mean; no random seed,
-    so equal rows give an equal split, and the direction moves little when a few rows are added or removed.
+    Power iteration (with deflation) on the implicitly centred rows, started from the row farthest from the mean;
+    no random seed, so equal rows give equal splits, and a direction moves little when a few rows change.
     """
     mean = np.asarray(rows.mean(axis=0)).ravel()
     squared = np.asarray(rows.multiply(rows).sum(axis=1)).ravel()
-    start = int(np.argmax(squared - 2 * (rows @ mean) + mean @ mean))
-    direction = rows[start].toarray().ravel() - mean
-    for _ in range(POWER_ITERATIONS):
-        projected = rows @ direction - mean @ direction
-        direction = rows.T @ projected - mean * projected.sum()
+    start = rows[int(np.argmax(squared - 2 * (rows @ mean) + mean @ mean))].toarray().ravel() - mean
+    found: list[np.ndarray] = []
+    splits = []
+    for _ in range(count):
+        direction = start.copy()
+        for _ in range(POWER_ITERATIONS):
+            for previous in found:
+                direction -= (direction @ previous) * previous
+            direction /= np.linalg.norm(direction) or 1.0
+            projected = rows @ direction - mean @ direction
+            direction = rows.T @ projected - mean * projected.sum()
+        for previous in found:
+            direction -= (direction @ previous) * previous
         direction /= np.linalg.norm(direction) or 1.0
-    projection = rows @ direction - mean @ direction
-    return (projection > 0).astype(np.int64)
+        found.append(direction)
+        splits.append((rows @ direction - mean @ direction > 0).astype(np.int64))
+    return splits
 
 
-def two_means(rows: sp.csr_matrix, background: np.ndarray) -> np.ndarray:
-    """Side (0/1) per row: the principal split, refined by cosine 2-means with distinctive centres."""
-    labels = principal_split(rows)
+def two_means(rows: sp.csr_matrix, background: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Side (0/1) per row: a starting split refined by cosine 2-means with distinctive centres."""
+    labels = start
     for _ in range(ITERATIONS):
         if np.bincount(labels, minlength=2).min() == 0:
             break
@@ -104,16 +114,25 @@ def bisect(vectors: sp.csr_matrix, total: np.ndarray, total_weight: float, *, mi
             continue
         part = rows[members]
         background = outside_mean(corpus, total_weight, np.asarray(part.sum(axis=0)).ravel(), len(members))
-        sides = two_means(part, background)
-        small = int(np.bincount(sides, minlength=2).argmin())
-        smaller = int((sides == small).sum())
-        if smaller == 0 or separate(part, background, sides) >= split_threshold:
-            leaves.append(members)
-        elif smaller >= min_size:
+        # the first principal direction whose refined split gives two separate halves wins; a mixture of many
+        # small subjects can look alike along one direction and still come apart along the next
+        tries = []
+        for start in principal_splits(part, DIRECTIONS):
+            sides = two_means(part, background, start)
+            smaller = int(np.bincount(sides, minlength=2).min())
+            tries.append((sides, smaller, smaller > 0 and separate(part, background, sides) < split_threshold))
+            if tries[-1][2] and smaller >= min_size:
+                break
+        valid = [t for t in tries if t[2] and t[1] >= min_size]
+        peelable = [t for t in tries if t[2]]
+        if valid:
+            sides = valid[0][0]
             todo.extend([(members[sides == 0], 0), (members[sides == 1], 0)])
-        elif peeled < MAX_PEELS:
+        elif peelable and peeled < MAX_PEELS:
             # a tight handful split off a mixed cluster: set it aside (too small to be a topic) and keep going,
             # rather than stop and leave the mixture as one "topic"
+            sides = peelable[0][0]
+            small = int(np.bincount(sides, minlength=2).argmin())
             leaves.append(members[sides == small])
             todo.append((members[sides != small], peeled + 1))
         else:

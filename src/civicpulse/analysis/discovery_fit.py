@@ -14,6 +14,7 @@ from civicpulse.analysis.discovery_vectors import HASH_BITS, sparse_centroid, to
 SIMILARITY_FLOOR = 0.02  # a post must share some distinctive weight with a topic, however loose the topic
 OUTSIDE_QUANTILE = 0.98  # a post joins when it is closer to the topic than 98% of the corpus outside it
 N_KEYWORDS = 8
+LABEL_WORDS = 4
 COHERENCE_WORDS = 5
 
 
@@ -119,6 +120,18 @@ def coherence(keyword_lists: Sequence[Sequence[str]], token_lists: Sequence[Sequ
     return scores
 
 
-def label(words: Sequence[str], size: int = 4) -> str:
+def steady_keywords(current: Sequence[str], fresh: Sequence[str], size: int = LABEL_WORDS) -> list[str]:
+    """Keywords for a refitted topic that keep its label readable across runs.
+
+    While at least half of the label's words are still among the fresh keywords, those label words stay first, in
+    their order (a label does not reshuffle because a sample moved a little); otherwise the fresh keywords win.
+    """
+    kept = [w for w in current[:size] if w in fresh]
+    if not current or len(kept) * 2 < min(size, len(current)):
+        return list(fresh)
+    return kept + [w for w in fresh if w not in kept]
+
+
+def label(words: Sequence[str], size: int = LABEL_WORDS) -> str:
     """A short readable label: the first few keywords joined by a middle dot."""
     return " · ".join(words[:size])

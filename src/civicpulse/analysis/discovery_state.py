@@ -63,7 +63,7 @@ class TopicRecord:
                 "weights": [round(w, 6) for w in self.weights], "threshold": round(self.threshold, 6),
                 "size": self.size, "first_seen": self.first_seen, "status": self.status, "parents": self.parents,
                 "absorbed": self.absorbed, "merged_into": self.merged_into, "children": self.children,
-                "sample": [[d, t] for d, t in self.sample.items()]}
+                "sample": [[d, self.sample[d]] for d in sorted(self.sample)]}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> TopicRecord:

@@ -7,8 +7,15 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from civicpulse.analysis.discovery_cluster import bisect, compact, outside_mean, separate, two_means
-from civicpulse.analysis.discovery_fit import TopicFit, coherence, fit_topic, joining_thresholds
+from civicpulse.analysis.discovery_cluster import (
+    bisect,
+    compact,
+    outside_mean,
+    principal_splits,
+    separate,
+    two_means,
+)
+from civicpulse.analysis.discovery_fit import TopicFit, coherence, fit_topic, joining_thresholds, steady_keywords
 from civicpulse.analysis.discovery_state import MERGED, SPLIT, DiscoveryState, TopicRecord
 from civicpulse.analysis.discovery_vectors import (
     HASH_BITS,
@@ -51,10 +58,9 @@ class _Reference:
 
 
 class TopicMaintenance:
-    def __init__(self, state: DiscoveryState, *, seed: int, min_topic_size: int, max_topics: int, sample_size: int,
+    def __init__(self, state: DiscoveryState, *, min_topic_size: int, max_topics: int, sample_size: int,
                  top_terms: int, merge_threshold: float, split_threshold: float) -> None:
         self.state = state
-        self.seed = seed
         self.min_topic_size = min_topic_size
         self.max_topics = max_topics
         self.sample_size = sample_size
@@ -133,7 +139,7 @@ class TopicMaintenance:
             vectors = self._vectors([topic.sample[d] for d in doc_ids])
             background = self._outside(vectors, topic.size)
             rows, background = compact(vectors, background)
-            sides = two_means(rows, background)
+            sides = two_means(rows, background, principal_splits(rows, 1)[0])
             groups = [[d for d, s in zip(doc_ids, sides, strict=True) if s == side] for side in (0, 1)]
             if (min(len(g) for g in groups) < max(MIN_SPLIT_SHARE * len(doc_ids), self.min_topic_size / 2)
                     or separate(rows, background, sides) >= self.split_threshold):
@@ -316,7 +322,7 @@ class TopicMaintenance:
         topic.terms = fit.terms.tolist()
         topic.weights = fit.weights.tolist()
         topic.threshold = fit.threshold
-        topic.keywords = fit.keywords
+        topic.keywords = steady_keywords(topic.keywords, fit.keywords)
 
     def _new_topic(self, fit: TopicFit, parents: list[int]) -> TopicRecord:
         state = self.state

@@ -15,6 +15,9 @@ import scipy.sparse as sp
 from sklearn.utils import murmurhash3_32
 
 HASH_BITS = 18
+MIN_DOCS = 2
+MIN_LIFT = 2.0  # a centroid column is at least twice as heavy among the members as outside them
+MIN_SUPPORT = 0.05  # share of a topic's members a centroid column must occur in (and at least two)
 BIGRAM_WEIGHT = 0.5  # a bigram repeats evidence its two unigrams already carry; count it half
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -82,11 +85,19 @@ def sparse_centroid(vectors: sp.csr_matrix, top_n: int,
 
     Subtracting the background keeps only what is distinctive of these rows: without it a centroid of short posts
     carries much of its weight on everyday words, and unrelated posts full of everyday words come out similar.
-    Returns (columns, unit weights).
+    Columns used by fewer than MIN_SUPPORT of the rows are dropped. Returns (columns, unit weights).
     """
     summed = np.asarray(vectors.mean(axis=0)).ravel().astype(np.float64)
     if background is not None:
+        # only columns clearly more common inside than outside describe the topic; everyday words that a sample
+        # happens to hold a little more often than elsewhere would otherwise let unrelated posts match
+        summed[summed < MIN_LIFT * background] = 0.0
         summed -= background
+    if vectors.shape[0] > 1:
+        # a column few members have is those posts' own quirk, not the topic's; left in, it lets a stray post
+        # resemble the topic through its own words
+        support = max(MIN_DOCS, int(np.ceil(MIN_SUPPORT * vectors.shape[0])))
+        summed[np.bincount(vectors.indices, minlength=len(summed)) < support] = 0.0
     nonzero = np.flatnonzero(summed > 0)
     if len(nonzero) > top_n:
         # stable tie-break on the column number keeps the pruning deterministic

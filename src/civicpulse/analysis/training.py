@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from civicpulse.analysis.dataset import Dataset, Example, load_jsonl
 from civicpulse.analysis.encoder import Encoder
 from civicpulse.analysis.evaluation import multilabel_scores, scores
-from civicpulse.analysis.features import FeatureExtractor, lexicon_matrix, lexicon_scores
+from civicpulse.analysis.features import FeatureExtractor, lexicon_matrix
 from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
 from civicpulse.analysis.language import detect_languages
 from civicpulse.analysis.linear import LinearHead, fit_multilabel, fit_softmax
@@ -50,19 +51,33 @@ class Featurizer:
         self.encoder = encoder
         self.extractor = FeatureExtractor()
         self._emb: dict[str, np.ndarray] = dict(cache or {})
+        self._student: dict[str, sp.csr_matrix] = {}
+        self._lex: dict[str, np.ndarray] = {}
 
-    def student(self, texts: Sequence[str]):
-        langs = [lang for lang, _ in detect_languages(list(texts))]
-        return self.extractor.transform(list(texts), langs)[0]
+    def student(self, texts: Sequence[str]) -> sp.csr_matrix:
+        self._compute([t for t in dict.fromkeys(texts) if t not in self._student])
+        return sp.vstack([self._student[t] for t in texts], format="csr") if texts else \
+            sp.csr_matrix((0, self.extractor.width), dtype=np.float32)
 
     def teacher(self, texts: Sequence[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._emb]
         for start in range(0, len(missing), 256):
             chunk = missing[start:start + 256]
             self._emb.update(zip(chunk, self.encoder.passages(chunk), strict=True))
-        langs = [lang for lang, _ in detect_languages(list(texts))]
-        emb = np.stack([self._emb[t] for t in texts]) if texts else np.zeros((0, self.encoder.dim), np.float32)
-        return np.hstack([emb, lexicon_matrix(lexicon_scores(list(texts), langs))])
+        self._compute([t for t in dict.fromkeys(texts) if t not in self._lex])
+        if not texts:
+            return np.zeros((0, self.encoder.dim + self.extractor.width - self.extractor.n_features), np.float32)
+        return np.hstack([np.stack([self._emb[t] for t in texts]), np.stack([self._lex[t] for t in texts])])
+
+    def _compute(self, texts: list[str]) -> None:
+        """Hashed features and lexicon columns of new texts, computed once (the C search reuses them)."""
+        if not texts:
+            return
+        langs = [lang for lang, _ in detect_languages(texts)]
+        matrix, lex, _ = self.extractor.transform(texts, langs)
+        for i, (text, row) in enumerate(zip(texts, lexicon_matrix(lex), strict=True)):
+            self._student[text] = matrix[i]
+            self._lex[text] = row
 
     def save_cache(self, path: Path, texts: Sequence[str]) -> None:
         keep = sorted({t for t in texts if t in self._emb})
@@ -82,13 +97,17 @@ def load_embedding_cache(path: Path, encoder: Encoder) -> dict[str, np.ndarray]:
 
 def _pick_c(fit: Callable[[float], LinearHead], evaluate: Callable[[LinearHead], float],
             grid: Sequence[float]) -> float:
-    best = max(grid, key=lambda c: (evaluate(fit(c)), -c))
-    return best
+    if len(grid) == 1:
+        return grid[0]
+    return max(grid, key=lambda c: (evaluate(fit(c)), -c))
 
 
 def train_single(task: str, examples: Sequence[Example], feats: Featurizer, version: str,
-                 with_teacher: bool = True) -> TaskModel:
-    """Softmax student (and teacher) for sentiment or emotion; C and the cascade threshold chosen on a dev fold."""
+                 with_teacher: bool = True, c_values: tuple[float, float] | None = None) -> TaskModel:
+    """Softmax student (and teacher) for sentiment or emotion; C and the cascade threshold chosen on a dev fold.
+
+    `c_values` (student C, teacher C) skips the search, e.g. when a workspace retrains with the defaults' choice.
+    """
     labels = list(SENTIMENTS if task == "sentiment" else EMOTIONS)
     rows = sorted((e for e in examples if getattr(e, task)), key=lambda e: e.key)
     fit_rows = [e for e in rows if not _dev(e)]
@@ -100,13 +119,14 @@ def train_single(task: str, examples: Sequence[Example], feats: Featurizer, vers
     def macro(head: LinearHead, x) -> float:
         return scores(y_dev, [labels[k] for k in head.proba(x).argmax(1)], labels)["macro_f1"]
 
+    student_grid, teacher_grid = ((c_values[0],), (c_values[1],)) if c_values else (STUDENT_C, TEACHER_C)
     c_student = _pick_c(lambda c: fit_softmax(xs_fit, y_fit, labels, c, weights),
-                        lambda h: macro(h, xs_dev), STUDENT_C)
+                        lambda h: macro(h, xs_dev), student_grid)
     teacher, c_teacher, threshold = None, None, 1.0
     if with_teacher:
         xt_fit, xt_dev = feats.teacher([e.text for e in fit_rows]), feats.teacher([e.text for e in dev_rows])
         c_teacher = _pick_c(lambda c: fit_softmax(xt_fit, y_fit, labels, c, weights),
-                            lambda h: macro(h, xt_dev), TEACHER_C)
+                            lambda h: macro(h, xt_dev), teacher_grid)
         student_dev = fit_softmax(xs_fit, y_fit, labels, c_student, weights)
         threshold = float(np.quantile(student_dev.proba(xs_dev).max(1), ENCODER_SHARE)) if dev_rows else 0.5
         all_w = np.array([e.weight for e in rows])

@@ -11,7 +11,7 @@ from civicpulse.analysis.dataset import DatasetError, Example, default_data_dir,
 from civicpulse.analysis.encoder import Encoder, default_encoder
 from civicpulse.analysis.evaluation import scores
 from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
-from civicpulse.analysis.models import TaskModel, default_bundle_path
+from civicpulse.analysis.models import TaskModel, default_bundle_path, default_model
 from civicpulse.analysis.pipeline import Analyzer
 from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
 from civicpulse.analysis.training import EMBEDDINGS_FILE, Featurizer, load_embedding_cache, train_single, train_topics
@@ -77,17 +77,21 @@ def train_workspace_model(store: Store, workspace: str, task: str, labels_path: 
         return {"task": task, "examples": len(labelled), "version": model.version}
     feats = _featurizer(encoder)
     base = _base_examples()
+    # Regularisation as the default model chose it on development data: no search over the analyst's few rows.
+    default = default_model(task)
+    c_values = (default.meta["c_student"], default.meta["c_teacher"])
     # An honest estimate first: hold out one labelled row in five, train on the rest, score the held-out rows.
     check = [e for i, e in enumerate(labelled) if i % 5 == 4]
     estimate = None
     if len(check) >= 5:
         progress(f"estimating accuracy on {len(check)} of your {len(labelled)} labels")
-        trial = train_single(task, base + [e for i, e in enumerate(labelled) if i % 5 != 4], feats, "trial")
+        trial = train_single(task, base + [e for i, e in enumerate(labelled) if i % 5 != 4], feats, "trial",
+                             c_values=c_values)
         analyzer = Analyzer(("sentiment", "emotion"), models={task: trial}, encoder=encoder)
         results = analyzer.analyze_texts([e.text for e in check])
         estimate = scores([getattr(e, task) for e in check], [getattr(r, task) for r in results], list(allowed))
     progress(f"training the {task} model on {len(labelled)} workspace labels + {len(base)} general examples")
-    model = train_single(task, base + labelled, feats, version=_version(workspace))
+    model = train_single(task, base + labelled, feats, version=_version(workspace), c_values=c_values)
     meta = {**model.meta, "workspace_examples": len(labelled), "source": str(labels_path)}
     if estimate:
         meta["estimate"] = {k: round(v, 4) for k, v in estimate.items() if k in ("n", "accuracy", "macro_f1")}

@@ -1,8 +1,9 @@
 """Discovered topics: stability, outlier share, purity, speed and peak memory.
 
     python benchmarks/topics.py              # demo corpus (ingested with the CLI) + synthetic 100k stream
-    python benchmarks/topics.py --million    # ... and the synthetic 1M stream (several minutes)
+    python benchmarks/topics.py --million    # ... and the synthetic 1M stream (about 7 minutes more)
     python benchmarks/topics.py --demo-only
+    python benchmarks/topics.py --skip-demo --n 1000000   # one size alone: its own peak RSS
 
 Demo corpus: data/demo ingested into a temporary store with the real CLI, exported as JSON lines, and tokenised with
 pyvi (word segmentation) plus a small stopword list. Synthetic stream: posts drawn from topic vocabularies with
@@ -351,6 +352,7 @@ def bench_demo(exported: Path | None) -> None:
     rest = np.setdiff1d(numbers, cut)
     incremental = run([one(cut), one(rest)], one(numbers), n)
     report(first, "one run")
+    show("one run: state JSON (MB)", f"{len(first.discovery.state.to_json().encode()) / 1e6:.1f}")
     identical = first.discovery.state.to_json() == second.discovery.state.to_json()
     show("shuffled input: identical state", identical)
     show("shuffled input vs first", stability(first.labels, second.labels))
@@ -376,6 +378,7 @@ def bench_synthetic(n: int, batch: int) -> None:
     first = run(list(_per_batch(stream, n, batch)), stream.batches(n, 50_000), n)
     report(first, "stream")
     show("stream: peak RSS so far (MiB)", f"{peak_rss_mib():.0f}")
+    show("stream: state JSON (MB)", f"{len(first.discovery.state.to_json().encode()) / 1e6:.1f}")
     show("stream: purity vs ground truth", f"{purity(first.labels, truth):.3f}")
     show("stream: ARI vs ground truth", f"{adjusted_rand_score(truth, first.labels):.3f}")
     show("stream: true topics recovered", f"{recovered(first.labels, truth)} of {stream.spec.n_topics}")
@@ -405,7 +408,9 @@ def _per_batch(stream: SyntheticStream, n: int, batch: int, shuffled: bool = Fal
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--million", action="store_true", help="also run the synthetic 1M-document stream")
+    parser.add_argument("--n", type=int, action="append", help="synthetic sizes to run instead (repeatable)")
     parser.add_argument("--demo-only", action="store_true")
+    parser.add_argument("--skip-demo", action="store_true")
     parser.add_argument("--demo-jsonl", type=Path, help="an existing `civicpulse export` of data/demo to use")
     parser.add_argument("--batch", type=int, default=20_000, help="documents per assign + refresh (stream)")
     parser.add_argument("--tokens", choices=["pyvi", "civicpulse"], default="pyvi",
@@ -413,12 +418,12 @@ def main() -> None:
     args = parser.parse_args()
     global TOKENIZER
     TOKENIZER = project_tokens if args.tokens == "civicpulse" else tokenize
-    bench_demo(args.demo_jsonl)
+    if not args.skip_demo:
+        bench_demo(args.demo_jsonl)
     if args.demo_only:
         return
-    bench_synthetic(100_000, args.batch)
-    if args.million:
-        bench_synthetic(1_000_000, args.batch)
+    for n in args.n or [100_000, *([1_000_000] if args.million else [])]:
+        bench_synthetic(n, args.batch)
 
 
 if __name__ == "__main__":

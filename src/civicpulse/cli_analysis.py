@@ -7,18 +7,20 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from civicpulse.analysis.dataset import DatasetError, default_data_dir
-from civicpulse.analysis.labels import TASKS
-from civicpulse.analysis.models import ModelError, default_bundle_path
-from civicpulse.analysis.pipeline import MODES, Analyzer, TextItem
-from civicpulse.analysis.taxonomy import Taxonomy, TaxonomyError, default_taxonomy
+from civicpulse.analysis.labels import MODES, TASKS
 from civicpulse.cli import EXIT_REJECTED, Fatal, State, _workspace, err, main, out
+
+if TYPE_CHECKING:
+    from civicpulse.analysis.pipeline import Analyzer
+
+# The models, numpy and scikit-learn load inside the commands that need them, so `civicpulse --help` and the
+# ingest commands start fast.
 
 OUTPUT_FIELDS = ("language", "sentiment", "sentiment_score", "sentiment_confidence", "emotion", "emotion_scores",
                  "topics", "topic_scores", "places", "keywords", "hashtags", "why")
@@ -40,6 +42,10 @@ def _analyzer(state: State, workspace: str | None, tasks: tuple[str, ...], mode:
         load_bundle,
         parse_classifier_options,
     )
+    from civicpulse.analysis.dataset import DatasetError
+    from civicpulse.analysis.models import ModelError
+    from civicpulse.analysis.pipeline import Analyzer
+    from civicpulse.analysis.taxonomy import TaxonomyError
 
     try:
         models, bundle_encoder = load_bundle(Path(models_dir)) if models_dir else ({}, None)
@@ -104,6 +110,8 @@ def analyze_text(state: State, tasks: str, workspace: str | None, in_path: str |
 
     A line that cannot be analysed is echoed with an `error` field (and named on stderr); exit status 2.
     """
+    from civicpulse.analysis.pipeline import TextItem
+
     analyzer = _analyzer(state, workspace, _tasks(tasks), mode, models_dir, encoder_spec, classifiers)
     handle = open(in_path, encoding="utf-8") if in_path else sys.stdin  # noqa: SIM115 - closed below
     source = in_path or "stdin"
@@ -191,6 +199,9 @@ def train_cmd(state: State, workspace: str | None, task: str | None, data_path: 
               out_dir: str | None, encoder_spec: str) -> None:
     """Rebuild the default models reproducibly, or train a workspace-specific model from corrected labels."""
     from civicpulse.analysis.backends import BackendError, encoder_from_spec
+    from civicpulse.analysis.dataset import DatasetError, default_data_dir
+    from civicpulse.analysis.models import ModelError, default_bundle_path
+    from civicpulse.analysis.taxonomy import TaxonomyError, default_taxonomy
 
     try:
         if workspace:
@@ -238,6 +249,7 @@ def taxonomy_group() -> None:
 @click.pass_obj
 def taxonomy_show(state: State, workspace: str | None) -> None:
     """Print the taxonomy as TOML (edit it and load it back with `taxonomy set`)."""
+    from civicpulse.analysis.taxonomy import default_taxonomy
     from civicpulse.analysis.workspace import get_taxonomy
 
     taxonomy = get_taxonomy(state.store(), _workspace(workspace)) if workspace else default_taxonomy()
@@ -250,6 +262,8 @@ def taxonomy_show(state: State, workspace: str | None) -> None:
 @click.pass_obj
 def taxonomy_set(state: State, workspace: str, path: str) -> None:
     """Replace the workspace's taxonomy with a TOML (or JSON) file and retrain its topic model."""
+    from civicpulse.analysis.dataset import DatasetError
+    from civicpulse.analysis.taxonomy import Taxonomy, TaxonomyError
     from civicpulse.analysis.workspace import set_taxonomy
 
     try:
@@ -286,6 +300,8 @@ def topics_cmd(state: State, workspace: str, events: bool) -> None:
 
 
 def _print_models(state: State, workspace: str) -> None:
+    from civicpulse.analysis.models import default_bundle_path
+
     rows = state.store().list_workspace_models(_workspace(workspace))
     if not rows:
         out.print(f"workspace {workspace} uses the default models ({default_bundle_path()})", highlight=False)

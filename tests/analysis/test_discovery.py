@@ -50,6 +50,25 @@ def corpus() -> list[tuple[str, list[str]]]:
             + noise(12, 4))
 
 
+# Project-written sentence parts, segmented with pyvi the way the keyword extractor does, for an end-to-end check.
+SENTENCES = {
+    "flood": (["Đường", "Hẻm nhà mình", "Khu phố"], ["ngập nước", "ngập sâu", "lội nước"],
+              ["sau cơn mưa lớn", "vì triều cường", "do cống nghẹt"]),
+    "traffic": (["Giao thông", "Đường về nhà", "Ngã tư"], ["ùn tắc nghiêm trọng", "kẹt cứng", "tắc nghẽn"],
+                ["giờ cao điểm", "vì công trình", "do tai nạn"]),
+    "power": (["Khu phố", "Chung cư", "Cả phường"], ["mất điện", "cúp điện", "mất điện cả đêm"],
+              ["điện lực chưa khắc phục sự cố", "trạm biến áp hỏng", "máy phát chạy ồn"]),
+}
+STOPWORDS = {"sau", "vì", "do", "cả", "nhà", "mình", "về", "chưa", "cơn"}
+
+
+def segmented(text: str) -> list[str]:
+    from pyvi import ViTokenizer
+
+    words = (w.replace("_", " ").lower() for w in ViTokenizer.tokenize(text).split())
+    return [w for w in words if w not in STOPWORDS and any(c.isalpha() for c in w)]
+
+
 def labelled(discovery: TopicDiscovery, docs: list[tuple[str, list[str]]]) -> dict[str, int | None]:
     return {a.doc_id: a.topic_id for a in discovery.predict(docs)}
 
@@ -71,6 +90,21 @@ def test_finds_each_topic_with_a_readable_word_segmented_label():
         got = Counter(labels[d] for d, _ in corpus() if d.startswith(prefix))
         topic, count = got.most_common(1)[0]
         assert topic is not None and count >= 38, got
+
+
+def test_pyvi_segmented_posts_get_topics_labelled_with_whole_compounds():
+    rng = random.Random(5)
+    docs = [(f"{name}{i:03d}", segmented(" ".join(rng.choice(part) for part in parts)))
+            for name, parts in SENTENCES.items() for i in range(30)]
+    discovery = TopicDiscovery()
+    discovery.assign(docs)
+    assert discovery.refresh().topics_active == 3
+    labels = labelled(discovery, docs)
+    for name in SENTENCES:
+        got = Counter(labels[d] for d, _ in docs if d.startswith(name)).most_common(1)[0]
+        assert got[0] is not None and got[1] >= 27
+    words = [w for topic in discovery.topics() for w in topic.keywords]
+    assert "_" not in "".join(words) and any(" " in w for w in words)  # "triều cường", not "triều_cường"
 
 
 def test_outliers_are_posts_that_fit_no_topic_and_are_reported():

@@ -6,6 +6,7 @@ units), saved with `save_pretrained`, and loaded by path: no network, no downloa
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -273,3 +274,48 @@ def test_threads_follow_omp_num_threads(tiny: dict[str, str], monkeypatch: pytes
         assert torch.get_num_threads() == wanted
     finally:
         torch.set_num_threads(before)
+
+
+# -- wired into civicpulse: the same loading path through the CLI --------------------------------------------
+
+
+def _small_training_set(folder: Path) -> Path:
+    folder.mkdir()
+    words = {"anger": ("bực mình", "negative"), "disgust": ("ghê tởm", "negative"), "fear": ("sợ hãi", "negative"),
+             "joy": ("vui quá", "positive"), "sadness": ("buồn quá", "negative"),
+             "surprise": ("bất ngờ ghê", "positive"), "neutral": ("thông báo lịch", "neutral")}
+    rows = [{"text": f"{word} chuyện số {k}", "lang": "vi", "sentiment": sentiment, "emotion": emotion,
+             "topics": ["traffic_transport"] if k % 2 else []}
+            for emotion, (word, sentiment) in words.items() for k in range(12)]
+    (folder / "small.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+                                        encoding="utf-8")
+    return folder
+
+
+def test_cli_classifier_backend_replaces_the_sentiment_model(run_cli, tiny: dict[str, str]) -> None:
+    stdin = json.dumps({"id": 1, "text": "kẹt xe quá trời"}, ensure_ascii=False).encode()
+    result = run_cli("analyze-text", "--tasks", "sentiment,emotion", "--classifier",
+                     f"sentiment=hf-classifier:{tiny['biased']}", stdin=stdin)
+    assert result.code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["sentiment"] == "positive"  # the biased head always prefers POS, whatever the text
+    assert out["why"]["sentiment"]["model"] == tiny["biased"]
+    assert out["emotion"] in ("anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral")
+    bad = run_cli("analyze-text", "--classifier", "sentiment", stdin=stdin)
+    assert bad.code == 1 and "expected TASK=SPEC" in bad.stderr
+
+
+def test_cli_trains_and_uses_models_for_another_encoder(run_cli, tiny: dict[str, str], tmp_path: Path) -> None:
+    data = _small_training_set(tmp_path / "data")
+    out_dir = tmp_path / "models"
+    spec = f"hf-encoder:{tiny['encoder']}"
+    trained = run_cli("train", "--encoder", spec, "--data-dir", str(data), "--out", str(out_dir))
+    assert trained.code == 0, trained.stderr
+    card = json.loads((out_dir / "card.json").read_text())
+    assert card["encoder_spec"] == spec and card["encoder"] == tiny["encoder"]
+    stdin = json.dumps({"id": 1, "text": "buồn quá chuyện số 99"}, ensure_ascii=False).encode()
+    used = run_cli("analyze-text", "--models", str(out_dir), "--tasks", "sentiment,emotion", stdin=stdin)
+    assert used.code == 0, used.stderr
+    assert json.loads(used.stdout)["emotion"] == "sadness"
+    refused = run_cli("train", "--encoder", spec, "--data-dir", str(data))
+    assert refused.code == 1 and "add --out DIR" in refused.stderr

@@ -89,35 +89,39 @@ def joining_thresholds(sims: np.ndarray, owner: np.ndarray, weights: np.ndarray)
 
 def coherence(keyword_lists: Sequence[Sequence[str]], token_lists: Sequence[Sequence[str]], weights: np.ndarray,
               top: int = COHERENCE_WORDS) -> np.ndarray:
-    """Mean normalised PMI of each topic's top keywords, counted over a reference population of posts.
+    """Mean positive normalised PMI over the pairs of each topic's top keywords, counted over reference posts.
 
     Words of a real topic turn up together across the corpus (NPMI well above 0); a cluster held together only by
     everyday words that happen to share a few posts has keywords that are independent elsewhere (NPMI near 0). This
-    is the usual topic-coherence measure of topic-model evaluation, used here as a gate.
+    is the usual topic-coherence measure of topic-model evaluation, used here as a gate, with one change: a pair
+    that turns up together less than chance counts 0, not down to -1, because a topic's synonyms ("kẹt xe",
+    "ùn tắc") are seldom written in the same post. `weights` is how many posts each reference post stands for.
     """
     vocabulary = {w: i for i, w in enumerate(sorted({w for words in keyword_lists for w in words[:top]}))}
+    scores = np.zeros(len(keyword_lists))
     if not vocabulary:
-        return np.zeros(len(keyword_lists))
+        return scores
     rows, cols = [], []
     for r, tokens in enumerate(token_lists):
         for c in {vocabulary[t] for t in tokens if t in vocabulary}:
             rows.append(r)
             cols.append(c)
     present = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(token_lists), len(vocabulary)))
-    total = float(weights.sum())
-    joint = np.asarray((present.T @ sp.diags(weights) @ present).todense()) / total
+    joint = np.asarray((present.T @ sp.diags(weights) @ present).todense()) / float(weights.sum())
     single = np.diag(joint)
-    scores = np.zeros(len(keyword_lists))
     for k, words in enumerate(keyword_lists):
         ids = [vocabulary[w] for w in words[:top]]
-        pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
-        values = []
-        for a, b in pairs:
-            p_ab = joint[a, b]
-            values.append(-1.0 if p_ab <= 0 else
-                          float(np.log(p_ab / (single[a] * single[b])) / -np.log(p_ab)) if p_ab < 1 else 1.0)
+        values = [_positive_npmi(joint[a, b], single[a], single[b]) for i, a in enumerate(ids) for b in ids[i + 1:]]
         scores[k] = float(np.mean(values)) if values else 0.0
     return scores
+
+
+def _positive_npmi(p_ab: float, p_a: float, p_b: float) -> float:
+    if p_ab <= 0:
+        return 0.0
+    if p_ab >= 1:
+        return 1.0
+    return max(0.0, float(np.log(p_ab / (p_a * p_b)) / -np.log(p_ab)))
 
 
 def steady_keywords(current: Sequence[str], fresh: Sequence[str], size: int = LABEL_WORDS) -> list[str]:

@@ -126,8 +126,9 @@ class DiscoveryState:
     @classmethod
     def from_json(cls, text: str) -> DiscoveryState:
         raw = json.loads(text)
-        if raw.get("version") != STATE_VERSION:
-            raise ValueError(f"unsupported discovery state version {raw.get('version')!r}")
+        if raw.get("version") != STATE_VERSION or raw.get("hash_bits") != HASH_BITS:
+            raise ValueError(f"unsupported discovery state (version {raw.get('version')!r}, "
+                             f"hash_bits {raw.get('hash_bits')!r})")
         topics = [TopicRecord.from_dict(t) for t in raw["topics"]]
         return cls(hash_bits=raw["hash_bits"], run=raw["run"], next_id=raw["next_id"], n_docs=raw["n_docs"],
                    df=_unpack(raw["df"]), ref_docs=raw["ref_docs"], ref_df=_unpack(raw["ref_df"]),

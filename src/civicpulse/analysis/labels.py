@@ -8,6 +8,7 @@ from typing import Any
 SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
 EMOTIONS: tuple[str, ...] = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral")
 TASKS: tuple[str, ...] = ("language", "sentiment", "emotion", "topics", "places", "keywords")
+MODES: tuple[str, ...] = ("cascade", "fast", "accurate")  # when the sentence encoder is consulted
 
 
 @dataclass

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 
 
 @dataclass
@@ -68,6 +66,9 @@ def _expand(coef: np.ndarray, used: np.ndarray | None, n_features: int) -> np.nd
 def fit_softmax(x: sp.spmatrix | np.ndarray, y: list[str], classes: list[str], c: float,
                 sample_weight: np.ndarray | None = None) -> LinearHead:
     """Multinomial logistic regression with balanced class weights (lbfgs: deterministic)."""
+    from sklearn.linear_model import LogisticRegression  # training only: serving needs numpy alone
+    from threadpoolctl import threadpool_limits
+
     n_features = x.shape[1]
     x, used = _used_columns(x)
     model = LogisticRegression(C=c, max_iter=1000, class_weight="balanced", tol=1e-4)
@@ -84,6 +85,9 @@ def fit_softmax(x: sp.spmatrix | np.ndarray, y: list[str], classes: list[str], c
 def fit_multilabel(x: sp.spmatrix | np.ndarray, targets: np.ndarray, classes: list[str], c: float,
                    sample_weight: np.ndarray | None = None) -> LinearHead:
     """One balanced binary logistic regression per label; a label without positives gets a never-firing head."""
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
     n_features = x.shape[1]
     x, used = _used_columns(x)
     weights = np.zeros((n_features, len(classes)), dtype=np.float32)

@@ -13,14 +13,13 @@ from civicpulse.analysis.backends import Classifier
 from civicpulse.analysis.encoder import Encoder, default_encoder
 from civicpulse.analysis.features import FeatureExtractor, lexicon_matrix
 from civicpulse.analysis.keywords import hashtags, keywords
-from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS, TASKS, Analysis
+from civicpulse.analysis.labels import EMOTIONS, MODES, SENTIMENTS, TASKS, Analysis
 from civicpulse.analysis.language import detect_languages
 from civicpulse.analysis.models import TaskModel, default_model
 from civicpulse.analysis.places import get_recognizer
 from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
 from civicpulse.analysis.text import clean, fold
 
-MODES = ("cascade", "fast", "accurate")
 LABELS = {"sentiment": SENTIMENTS, "emotion": EMOTIONS}
 TOPIC_BAND = (0.35, 0.65)  # topic probabilities in this band count as unsure
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from civicpulse.analysis.discovery import DiscoveryState, TopicDiscovery
+from civicpulse.analysis.discovery import DiscoveryReport, DiscoveryState, TopicDiscovery
 from civicpulse.analysis.labels import Analysis
 from civicpulse.analysis.pipeline import Analyzer, TextItem
 from civicpulse.store.analysis_sql import ANALYSIS_COLUMNS, PLACE_COLUMNS
@@ -71,6 +71,21 @@ def _append(columns: dict[str, list[Any]], values: dict[str, Any]) -> None:
         columns[c].append(v)
 
 
+def _follow_merges_and_splits(store: Store, workspace: str, discovery: TopicDiscovery,
+                              report: DiscoveryReport) -> None:
+    """Posts of a merged topic move to the survivor; posts of a split topic are re-assigned among its parts."""
+    for old, into in report.merged:
+        rows = store.query("SELECT platform, post_id FROM post_analysis WHERE workspace = ? AND discovered_topic = ?",
+                           [workspace, old])
+        store.set_discovered_topics(workspace, [(platform, post_id, into) for platform, post_id in rows])
+    for old, _children in report.split:
+        rows = store.query("SELECT platform, post_id, keywords, hashtags FROM post_analysis WHERE workspace = ? "
+                           "AND discovered_topic = ?", [workspace, old])
+        docs = [(f"{p}\t{i}", [*json.loads(k or "[]"), *json.loads(h or "[]")]) for p, i, k, h in rows]
+        store.set_discovered_topics(workspace, [(*a.doc_id.split("\t", 1), a.topic_id)
+                                                for a in discovery.predict(docs)])
+
+
 def enrich_workspace(store: Store, workspace: str, analyzer: Analyzer, *, batch_size: int = DEFAULT_BATCH,
                      limit: int | None = None, progress: Callable[[int, int], None] = lambda done, total: None,
                      discover: bool = True) -> EnrichReport:
@@ -104,8 +119,9 @@ def enrich_workspace(store: Store, workspace: str, analyzer: Analyzer, *, batch_
         refreshed = discovery.refresh()
         store.set_discovered_topics(workspace, [(*a.doc_id.split("\t", 1), a.topic_id)
                                                 for a in discovery.pool_assignments() if a.topic_id is not None])
+        _follow_merges_and_splits(store, workspace, discovery, refreshed)
         store.put_setting("discovery_state", workspace, discovery.state.to_json())
-        report.discovery = refreshed.__dict__ if hasattr(refreshed, "__dict__") else dict(refreshed)
+        report.discovery = asdict(refreshed)
     report.encoded = analyzer.encoded
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     return report

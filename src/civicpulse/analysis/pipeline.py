@@ -21,7 +21,6 @@ from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
 from civicpulse.analysis.text import clean, fold
 
 LABELS = {"sentiment": SENTIMENTS, "emotion": EMOTIONS}
-TOPIC_BAND = (0.35, 0.65)  # topic probabilities in this band count as unsure
 
 
 @dataclass
@@ -160,8 +159,8 @@ class Analyzer:
             model = self.models[task]
             if model.teacher is None:
                 continue
-            if model.student.multilabel:
-                unsure |= ((p > TOPIC_BAND[0]) & (p < TOPIC_BAND[1])).any(axis=1)
+            if model.student.multilabel:  # threshold = margin around 0.5 within which a topic is unsure
+                unsure |= (np.abs(p - 0.5) < model.threshold).any(axis=1)
             else:
                 unsure |= p.max(axis=1) < model.threshold
         return unsure

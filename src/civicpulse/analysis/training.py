@@ -229,4 +229,27 @@ def train_default(data_dir: Path, out_dir: Path, encoder: Encoder, taxonomy: Tax
         card["heldout_metrics"][task] = evaluate_model(model, heldout, feats)
     feats.save_cache(out_dir / EMBEDDINGS_FILE, [e.text for e in topic_examples(taxonomy, train)])
     (out_dir / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    (out_dir / "MODEL_CARD.md").write_text(model_card_markdown(card), encoding="utf-8")
     return card
+
+
+def model_card_markdown(card: dict) -> str:
+    """The human-readable model card written beside card.json."""
+    lines = [f"# civicpulse default models, version {card['version']}", "",
+             f"Trained {card['trained_at']} by `civicpulse train` with encoder `{card['encoder']}` "
+             f"(`{card['encoder_spec']}`).", "",
+             f"Data: {card['examples']['train']} training and {card['examples']['heldout']} held-out sentences "
+             "(see docs/training-data.md):", ""]
+    lines += [f"- `{name}` sha256 `{digest}`" for name, digest in sorted(card["data"].items())]
+    lines += ["", "Held-out scores (the split is never trained on):", "",
+              "| task | model | accuracy (topics: exact set) | macro-F1 | micro-F1 |", "|---|---|---|---|---|"]
+    for task, metrics in card["heldout_metrics"].items():
+        for model in ("student", "teacher", "cascade", "ensemble"):
+            m = metrics.get(model)
+            if m:
+                micro = f"{m['micro_f1']:.3f}" if "micro_f1" in m else "–"
+                lines.append(f"| {task} | {model} | {m.get('accuracy', m.get('exact_match', 0)):.3f} | "
+                             f"{m['macro_f1']:.3f} | {micro} |")
+    lines += ["", "Per task: regularisation picked on a development fold, cascade thresholds, label counts: "
+              "card.json.", ""]
+    return "\n".join(lines)

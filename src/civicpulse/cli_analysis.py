@@ -176,7 +176,7 @@ def analyze_cmd(state: State, workspace: str, mode: str, batch_size: int, limit:
     rate = report.analyzed / report.seconds if report.seconds else 0.0
     out.print(f"analyzed {report.analyzed} of {report.backlog} waiting posts in {report.seconds:.1f} s "
               f"({rate:.0f} posts/s; {report.encoded} texts needed the encoder)", highlight=False)
-    if report.discovery:
+    if report.discovery.get("topics_active") is not None:
         d = report.discovery
         out.print(f"discovered topics: {d['topics_active']} active, {len(d['new_topics'])} new, "
                   f"{len(d['merged'])} merged, {len(d['split'])} split; outliers {d['outlier_share']:.1%}",

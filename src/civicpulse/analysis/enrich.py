@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from civicpulse.store.analysis_sql import ANALYSIS_COLUMNS, PLACE_COLUMNS
 from civicpulse.store.base import Store
 
 DEFAULT_BATCH = 1024
-STATE_EVERY = 20  # batches between saves of the topic-discovery state
+REFRESH_EVERY = 15_000  # posts between discovery refreshes: below the discovery pool's 20,000
 
 
 @dataclass
@@ -86,6 +86,22 @@ def _follow_merges_and_splits(store: Store, workspace: str, discovery: TopicDisc
                                                 for a in discovery.predict(docs)])
 
 
+def _refresh(store: Store, workspace: str, discovery: TopicDiscovery, total: dict[str, Any]) -> None:
+    """Close a discovery run: new topics from the pool, merges and splits applied to stored posts, state saved."""
+    refreshed = discovery.refresh()
+    store.set_discovered_topics(workspace, [(*a.doc_id.split("\t", 1), a.topic_id)
+                                            for a in discovery.pool_assignments() if a.topic_id is not None])
+    _follow_merges_and_splits(store, workspace, discovery, refreshed)
+    store.put_setting("discovery_state", workspace, discovery.state.to_json())
+    for key in ("assigned", "outliers"):
+        total[key] = total.get(key, 0) + getattr(refreshed, key)
+    for key in ("new_topics", "merged", "split"):
+        total[key] = total.get(key, []) + list(getattr(refreshed, key))
+    seen = total["assigned"] + total["outliers"]
+    total["outlier_share"] = round(total["outliers"] / seen, 4) if seen else 0.0
+    total["topics_active"] = refreshed.topics_active
+
+
 def enrich_workspace(store: Store, workspace: str, analyzer: Analyzer, *, batch_size: int = DEFAULT_BATCH,
                      limit: int | None = None, progress: Callable[[int, int], None] = lambda done, total: None,
                      discover: bool = True) -> EnrichReport:
@@ -97,7 +113,7 @@ def enrich_workspace(store: Store, workspace: str, analyzer: Analyzer, *, batch_
     stored_state = store.get_setting("discovery_state", workspace)
     discovery = TopicDiscovery(DiscoveryState.from_json(stored_state) if stored_state else None)
     progress(0, total)
-    batches = 0
+    since_refresh = 0
     while report.analyzed < total:
         rows = store.analysis_backlog(workspace, signature, min(batch_size, total - report.analyzed))
         if not rows:
@@ -111,17 +127,14 @@ def enrich_workspace(store: Store, workspace: str, analyzer: Analyzer, *, batch_
         store.save_analysis(workspace, analysis_tables(workspace, rows, results, topics,
                                                        datetime.now(UTC).replace(tzinfo=None)))
         report.analyzed += len(rows)
-        batches += 1
-        if discover and batches % STATE_EVERY == 0:
-            store.put_setting("discovery_state", workspace, discovery.state.to_json())
+        since_refresh += len(rows)
+        # The pool holds a bounded number of unassigned posts: cluster it before it overflows.
+        if discover and since_refresh >= REFRESH_EVERY:
+            _refresh(store, workspace, discovery, report.discovery)
+            since_refresh = 0
         progress(report.analyzed, total)
-    if discover:
-        refreshed = discovery.refresh()
-        store.set_discovered_topics(workspace, [(*a.doc_id.split("\t", 1), a.topic_id)
-                                                for a in discovery.pool_assignments() if a.topic_id is not None])
-        _follow_merges_and_splits(store, workspace, discovery, refreshed)
-        store.put_setting("discovery_state", workspace, discovery.state.to_json())
-        report.discovery = asdict(refreshed)
+    if discover and since_refresh:
+        _refresh(store, workspace, discovery, report.discovery)
     report.encoded = analyzer.encoded
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     return report

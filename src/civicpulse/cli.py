@@ -266,7 +266,8 @@ def keys_rotate(state: State, workspace: str, destroy_old: bool) -> None:
     err.print(f"workspace {workspace}: key version {key.version} is now in use", highlight=False)
 
 
-# The analysis commands live in their own module and register themselves on `main`.
+# The analysis and administration commands live in their own modules and register themselves on `main`.
+from civicpulse import cli_admin as _cli_admin  # noqa: E402,F401
 from civicpulse import cli_analysis as _cli_analysis  # noqa: E402,F401
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ where the fast models are unsure."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -61,7 +62,7 @@ class Analyzer:
             raise ValueError("the topic model was trained for another taxonomy "
                              f"({', '.join(model.student.classes)}); retrain it for this one")
 
-    @property
+    @functools.cached_property
     def signature(self) -> str:
         """Identifies the models and taxonomy; stored with every result so a model change triggers re-analysis."""
         parts = [f"{t}={m.version}" for t, m in sorted(self.models.items())]

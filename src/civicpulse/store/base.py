@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from civicpulse.schema import COLUMN_NAMES, POST_COLUMNS, Deletion, Post
+from civicpulse.store.accounts_sql import ACCOUNTS_DDL
 from civicpulse.store.analysis_sql import ANALYSIS_DDL, clear_staged_sql
 
 SCHEMA_VERSION = 1
@@ -76,6 +77,7 @@ def ddl(type_names: dict[str, str]) -> list[str]:
         "CREATE TABLE IF NOT EXISTS audit_log (logged_at TIMESTAMP NOT NULL, actor TEXT, workspace TEXT, "
         "action TEXT NOT NULL, detail TEXT)",
         *ANALYSIS_DDL,
+        *ACCOUNTS_DDL,
     ]
 
 
@@ -250,6 +252,10 @@ class Store(ABC):
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Read-only SQL for analytics (callers pass parameters, never interpolate user input)."""
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """One write statement from the store package's SQL modules (e.g. store/accounts_sql.py)."""
 
     @abstractmethod
     def close(self) -> None: ...

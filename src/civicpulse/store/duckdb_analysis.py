@@ -101,3 +101,6 @@ class DuckDBAnalysisMixin:
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         return self._all(sql, params)  # type: ignore[attr-defined]
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._all(sql, params)  # type: ignore[attr-defined]

@@ -1,0 +1,158 @@
+"""Users, roles and tokens over the store. Every permission question goes through `Accounts.role_in`."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from civicpulse.accounts.passwords import check_strength, hash_password, needs_rehash, verify_password
+from civicpulse.store import accounts_sql as sql
+from civicpulse.store.base import Store
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.@-]{1,63}$")
+TOKEN_PREFIX = "cp_"
+
+
+class AccountError(ValueError):
+    """A request the accounts layer refuses; the message is safe to show the person who made it."""
+
+
+class Role(StrEnum):
+    OWNER = "owner"      # everything in the workspace, including members and the audit log
+    ANALYST = "analyst"  # queries, taxonomy, alerts, label corrections
+    VIEWER = "viewer"    # dashboards only
+
+    def at_least(self, other: Role) -> bool:
+        order = (Role.VIEWER, Role.ANALYST, Role.OWNER)
+        return order.index(self) >= order.index(other)
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    is_admin: bool
+    disabled: bool = False
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _token_hash(token: str) -> str:
+    # Tokens are 256-bit random values, so a plain SHA-256 is enough to keep them out of the database.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Accounts:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # users --------------------------------------------------------------------------------------------------
+    def create_user(self, username: str, password: str, *, admin: bool = False) -> User:
+        username = username.strip().lower()
+        if not _USERNAME.match(username):
+            raise AccountError(f"invalid user name {username!r}: 2-64 lowercase letters, digits, '.', '_', '-', '@'")
+        if self.get_user(username) is not None:
+            raise AccountError(f"user {username!r} already exists")
+        self._check(password, username)
+        now = _now()
+        self.store.execute(sql.INSERT_USER, [username, hash_password(password), admin, now, now])
+        return User(username, admin)
+
+    def get_user(self, username: str) -> User | None:
+        rows = self.store.query(sql.GET_USER, [username.strip().lower()])
+        return User(rows[0][0], bool(rows[0][2]), bool(rows[0][3])) if rows else None
+
+    def list_users(self) -> list[tuple[User, datetime]]:
+        return [(User(u, bool(a), bool(d)), created) for u, a, d, created in self.store.query(sql.LIST_USERS)]
+
+    def set_password(self, username: str, password: str) -> None:
+        """New password; existing API tokens of the user are revoked with it."""
+        user = self._require(username)
+        self._check(password, user.username)
+        self.store.execute(sql.SET_PASSWORD, [hash_password(password), _now(), user.username])
+        self.store.execute(sql.REVOKE_USER_TOKENS, [user.username])
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        rows = self.store.query(sql.GET_USER, [username.strip().lower()])
+        if not rows:
+            verify_password(_dummy_hash(), password)  # same work either way: no user enumeration by timing
+            return None
+        name, stored, admin, disabled = rows[0]
+        if disabled or not verify_password(stored, password):
+            return None
+        if needs_rehash(stored):
+            self.store.execute(sql.SET_PASSWORD, [hash_password(password), _now(), name])
+        return User(name, bool(admin))
+
+    # roles ---------------------------------------------------------------------------------------------------
+    def grant(self, workspace: str, username: str, role: Role | str) -> None:
+        user = self._require(username)
+        if self.store.get_workspace(workspace) is None:
+            raise AccountError(f"no workspace {workspace!r}")
+        try:
+            role = Role(role)
+        except ValueError:
+            raise AccountError(f"unknown role {role!r}: choose owner, analyst or viewer") from None
+        self.store.execute(sql.UPSERT_MEMBERSHIP, [workspace, user.username, role.value, _now()])
+
+    def revoke(self, workspace: str, username: str) -> bool:
+        user = self._require(username)
+        had = self.role_in(user, workspace) is not None
+        self.store.execute(sql.DELETE_MEMBERSHIP, [workspace, user.username])
+        return had
+
+    def role_in(self, user: User, workspace: str) -> Role | None:
+        """The one place that answers "may this user see this workspace, and as what?"."""
+        if user.disabled:
+            return None
+        rows = self.store.query(sql.GET_ROLE, [workspace, user.username])
+        return Role(rows[0][0]) if rows else None
+
+    def memberships(self, user: User) -> list[tuple[str, Role]]:
+        return [(ws, Role(role)) for ws, role in self.store.query(sql.USER_MEMBERSHIPS, [user.username])]
+
+    def members(self, workspace: str) -> list[tuple[str, Role]]:
+        return [(u, Role(role)) for u, role in self.store.query(sql.WORKSPACE_MEMBERS, [workspace])]
+
+    # API tokens ----------------------------------------------------------------------------------------------
+    def create_token(self, username: str, name: str) -> str:
+        """A new token for programmatic access; shown once, stored only as a hash."""
+        user = self._require(username)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        self.store.execute(sql.INSERT_TOKEN, [_token_hash(token), user.username, name or "token", _now()])
+        return token
+
+    def user_for_token(self, token: str) -> User | None:
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        digest = _token_hash(token)
+        rows = self.store.query(sql.GET_TOKEN, [digest])
+        if not rows:
+            return None
+        self.store.execute(sql.TOUCH_TOKEN, [_now(), digest])
+        return self.get_user(rows[0][0])
+
+    # helpers -------------------------------------------------------------------------------------------------
+    def _require(self, username: str) -> User:
+        user = self.get_user(username)
+        if user is None:
+            raise AccountError(f"no user {username!r}")
+        return user
+
+    @staticmethod
+    def _check(password: str, username: str) -> None:
+        try:
+            check_strength(password, username)
+        except ValueError as exc:
+            raise AccountError(str(exc)) from None
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))

@@ -213,14 +213,27 @@ def workspaces_create(state: State, name: str, keep_raw: bool) -> None:
 
 @workspaces.command("set")
 @click.argument("name")
-@click.option("--keep-raw/--no-keep-raw", required=True)
+@click.option("--keep-raw/--no-keep-raw", default=None, help="Keep scrubbed raw payloads.")
+@click.option("--min-authors", type=int, default=None,
+              help="Suppress any figure resting on fewer distinct authors (default 10, never below 5).")
 @click.pass_obj
-def workspaces_set(state: State, name: str, keep_raw: bool) -> None:
+def workspaces_set(state: State, name: str, keep_raw: bool | None, min_authors: int | None) -> None:
     """Change a workspace's settings."""
+    from civicpulse.analytics.privacy import set_k
+
     store = state.store()
     if store.get_workspace(_workspace(name)) is None:
         raise Fatal(f"no workspace {name!r}")
-    store.set_keep_raw(name, keep_raw)
+    if keep_raw is None and min_authors is None:
+        raise Fatal("nothing to change: give --keep-raw/--no-keep-raw and/or --min-authors")
+    if keep_raw is not None:
+        store.set_keep_raw(name, keep_raw)
+    if min_authors is not None:
+        try:
+            set_k(store, name, min_authors)
+        except ValueError as exc:
+            raise Fatal(str(exc)) from None
+        store.audit(getpass.getuser(), name, "workspaces.set", f"min_authors={min_authors}")
 
 
 @main.command()

@@ -8,12 +8,10 @@ DB ?= var/demo.duckdb
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.lock requirements-hf.lock pyproject.toml
+$(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "civicpulse needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
-	# Optional Hugging Face backends (torch CPU build + transformers): installed so their tests run.
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-hf.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
@@ -23,10 +21,16 @@ run: setup
 	$(BIN)/civicpulse --db $(DB) analyze --workspace demo --no-progress
 	$(BIN)/civicpulse --db $(DB) stats --workspace demo
 
+# The optional Hugging Face backend (torch CPU build + transformers) is installed for the tests only, so that its
+# loading path is tested; `make run` does not need it.
+$(VENV)/.hf-installed: $(VENV)/.installed requirements-hf.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-hf.lock
+	touch $@
+
 lint: setup
 	$(BIN)/ruff check src tests benchmarks data/demo
 
-test: setup lint
+test: setup lint $(VENV)/.hf-installed
 	$(BIN)/pytest
 
 bench: setup

@@ -97,3 +97,8 @@ def test_min_authors_through_the_cli(run_cli) -> None:
     low = run_cli("workspaces", "set", "desk", "--min-authors", "3")
     assert low.code == 1 and "cannot go below 5" in low.stderr
     assert run_cli("workspaces", "set", "desk").code == 1
+
+
+def test_unknown_time_bucket_is_refused(store) -> None:
+    with pytest.raises(ValueError, match="unknown time bucket 'fortnight'"):
+        Analytics(store, "city").volume(bucket="fortnight")

@@ -55,7 +55,8 @@ def classifier_from_spec(task: str, spec: str) -> Classifier:
     from civicpulse.analysis.hf import HFClassifier, load_backend
 
     classifier = load_backend(spec)
-    assert isinstance(classifier, HFClassifier)
+    if not isinstance(classifier, HFClassifier):
+        raise BackendError(f"{spec} is not a classifier")
     if getattr(classifier, "task", task) not in (task, "custom"):
         raise BackendError(f"{spec} predicts {classifier.task}, not {task}")
     return classifier

@@ -29,7 +29,6 @@ class Example:
     topics: tuple[str, ...] = ()
     source: str = ""
     weight: float = 1.0
-    has_topics: bool = True  # False where a file carries no topic labels at all
 
     @property
     def key(self) -> str:

@@ -59,8 +59,6 @@ class CachedEncoder:
         self.dim = inner.dim
         self.max_items = max_items
         self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
 
     def passages(self, texts: list[str]) -> np.ndarray:
         return self._encode("p", texts, self.inner.passages)
@@ -78,10 +76,8 @@ class CachedEncoder:
             else:
                 self._cache.move_to_end((kind, text))
                 out[i] = vec
-                self.hits += 1
         if todo:
             unique = list(todo)
-            self.misses += len(unique)
             vecs = fn(unique)
             for text, vec in zip(unique, vecs, strict=True):
                 out[todo[text]] = vec

@@ -142,7 +142,7 @@ def train_single(task: str, examples: Sequence[Example], feats: Featurizer, vers
 def topic_examples(taxonomy: Taxonomy, examples: Sequence[Example]) -> list[Example]:
     """Labelled rows restricted to the taxonomy's ids, plus each topic's own phrases as positive examples."""
     ids = set(taxonomy.ids)
-    rows = [replace(e, topics=tuple(t for t in e.topics if t in ids)) for e in examples if e.has_topics]
+    rows = [replace(e, topics=tuple(t for t in e.topics if t in ids)) for e in examples]
     for topic in taxonomy.topics:
         rows += [Example(p, "", topics=(topic.id,), source=f"taxonomy:{topic.id}") for p in topic.phrases()]
     return sorted(rows, key=lambda e: (e.key, e.topics))

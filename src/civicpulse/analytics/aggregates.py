@@ -11,7 +11,7 @@ from civicpulse.analytics.privacy import k_for
 from civicpulse.store.base import Store
 
 NO_FILTERS = Filters()
-BUCKETS = {"hour": "hour", "day": "day", "week": "week", "month": "month"}
+BUCKETS = ("hour", "day", "week", "month")
 
 
 @dataclass
@@ -55,7 +55,9 @@ class Analytics:
 
     def volume(self, f: Filters = NO_FILTERS, bucket: str = "day") -> list[Row]:
         """Posts and sentiment per time bucket: counts per label, shares, net sentiment and mean score."""
-        trunc = f"date_trunc('{BUCKETS[bucket]}', p.created_at)"
+        if bucket not in BUCKETS:  # interpolated into SQL below: only the known names get there
+            raise ValueError(f"unknown time bucket {bucket!r}; choose from {', '.join(BUCKETS)}")
+        trunc = f"date_trunc('{bucket}', p.created_at)"
         counts = ", ".join(f"count(*) FILTER (WHERE sentiment = '{s}')" for s in SENTIMENTS)
         out = []
         for key, posts, authors, *rest in self._rows(f"{counts}, avg(sentiment_score)", trunc, f):

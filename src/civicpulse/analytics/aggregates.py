@@ -83,6 +83,22 @@ class Analytics:
         return self._grouped(column, "JOIN post_places pl ON pl.workspace = p.workspace AND pl.platform = "
                              f"p.platform AND pl.post_id = p.post_id AND {column} IS NOT NULL", f, limit)
 
+    def wards(self, f: Filters, province: str, limit: int = 200, era: str = "2025") -> list[Row]:
+        """Drill-down: the wards (and pre-2025 districts) of one province that posts name, ranked."""
+        name, parent = {"2025": ("pl.name_2025", "pl.province_2025"),
+                        "legacy": ("pl.name_legacy", "pl.province_legacy")}[era]
+        join = ("JOIN post_places pl ON pl.workspace = p.workspace AND pl.platform = p.platform AND pl.post_id = "
+                f"p.post_id AND pl.kind IN ('vn_ward', 'vn_district') AND {name} IS NOT NULL AND {parent} = ?")
+        clause, params = where(self.workspace, f)
+        inner = (f"SELECT DISTINCT {name} AS key, p.platform, p.post_id, p.author_key, a.sentiment, "
+                 f"a.sentiment_score {FROM} {join} WHERE {clause}")
+        sql = ("SELECT key, count(*), count(DISTINCT author_key), avg(sentiment_score), "
+               f"count(*) FILTER (WHERE sentiment = 'negative') FROM ({inner}) g GROUP BY key ORDER BY 2 DESC, 1 "
+               f"LIMIT {int(limit)}")
+        return [self._suppress(key, posts, authors, {"mean_score": round(mean, 4) if mean is not None else None,
+                                                     "negative_share": round(neg / posts, 4) if posts else None})
+                for key, posts, authors, mean, neg in self.store.query(sql, [province, *params])]
+
     def _grouped(self, column: str, join: str, f: Filters, limit: int) -> list[Row]:
         rows = self._rows("avg(sentiment_score), count(*) FILTER (WHERE sentiment = 'negative')", column, f,
                           extra_from=join, order="2 DESC, 1", limit=limit)

@@ -18,7 +18,11 @@ import pyarrow as pa
 
 from civicpulse.schema import COLUMN_NAMES, POST_COLUMNS, Deletion, Post
 from civicpulse.store.accounts_sql import ACCOUNTS_DDL
+from civicpulse.store.alerts_sql import ALERTS_DDL
 from civicpulse.store.analysis_sql import ANALYSIS_DDL, clear_staged_sql
+from civicpulse.store.queries_sql import QUERIES_DDL
+from civicpulse.store.reports_sql import REPORTS_DDL
+from civicpulse.store.web_sql import WEB_DDL
 
 SCHEMA_VERSION = 1
 KEY = ("workspace", "platform", "post_id")
@@ -78,6 +82,10 @@ def ddl(type_names: dict[str, str]) -> list[str]:
         "action TEXT NOT NULL, detail TEXT)",
         *ANALYSIS_DDL,
         *ACCOUNTS_DDL,
+        *QUERIES_DDL,
+        *ALERTS_DDL,
+        *REPORTS_DDL,
+        *WEB_DDL,
     ]
 
 

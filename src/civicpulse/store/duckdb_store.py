@@ -58,6 +58,17 @@ class DuckDBStore(DuckDBAnalysisMixin, Store):
         if not read_only:
             self._migrate()
 
+    def fork(self) -> DuckDBStore:
+        """Another handle on the same open database (a DuckDB cursor) for one thread or request.
+
+        DuckDB connections are not safe to share between threads; cursors of one connection are, and they see
+        each other's commits. The web app gives every request and every background job its own fork.
+        """
+        twin = object.__new__(type(self))
+        twin.path = self.path
+        twin.con = self.con.cursor()
+        return twin
+
     # DuckDB 2 refuses new work on a connection while a result is unread, so every statement is drained here.
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         return self.con.execute(sql, params).fetchall()

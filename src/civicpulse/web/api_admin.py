@@ -1,0 +1,95 @@
+"""Instance administration: workspaces and users (administrators), members (administrators and owners)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field
+
+from civicpulse.accounts import AccountError, Accounts, Role
+from civicpulse.store.base import validate_workspace_name
+from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.web.deps import OWNER, Access, Caller, admin, store
+
+router = APIRouter(prefix="/api", tags=["administration"])
+
+
+class NewWorkspace(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    owner: str | None = Field(default=None, description="user to make its owner (default: you)")
+
+
+class NewUser(BaseModel):
+    username: str = Field(min_length=2, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+    admin: bool = False
+
+
+class Grant(BaseModel):
+    username: str
+    role: Role
+
+
+@router.get("/admin/workspaces", summary="All workspaces (administrators)")
+def list_workspaces(c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> list[dict]:
+    return [{"name": w.name, "created_at": w.created_at.isoformat()} for w in db.list_workspaces()]
+
+
+@router.post("/admin/workspaces", status_code=201, summary="Create a workspace and name its owner")
+def create_workspace(body: NewWorkspace, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+    try:
+        name = validate_workspace_name(body.name)
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    if db.get_workspace(name) is not None:
+        raise HTTPException(409, f"workspace {name!r} already exists")
+    db.ensure_workspace(name)
+    owner = body.owner or c.user.username
+    try:
+        Accounts(db).grant(name, owner, Role.OWNER)
+    except AccountError as exc:
+        raise HTTPException(400, str(exc)) from None
+    db.audit(c.user.username, name, "workspaces.create", f"owner={owner}")
+    return {"name": name, "owner": owner}
+
+
+@router.get("/admin/users", summary="All users (administrators)")
+def list_users(c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> list[dict]:
+    return [{"username": u.username, "is_admin": u.is_admin, "disabled": u.disabled, "created_at": t.isoformat()}
+            for u, t in Accounts(db).list_users()]
+
+
+@router.post("/admin/users", status_code=201, summary="Create (invite) a user with a first password")
+def create_user(body: NewUser, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+    try:
+        user = Accounts(db).create_user(body.username, body.password, admin=body.admin)
+    except AccountError as exc:
+        raise HTTPException(400, str(exc)) from None
+    db.audit(c.user.username, None, "users.create", f"{user.username} admin={user.is_admin}")
+    return {"username": user.username, "is_admin": user.is_admin}
+
+
+@router.get("/w/{workspace}/members", summary="Members of the workspace and their roles (owners)")
+def members(a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> list[dict]:
+    return [{"username": u, "role": r.value} for u, r in Accounts(db).members(a.workspace)]
+
+
+@router.put("/w/{workspace}/members", summary="Add a member or change their role (owners)")
+def grant(body: Grant, a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
+    try:
+        Accounts(db).grant(a.workspace, body.username, body.role)
+    except AccountError as exc:
+        raise HTTPException(400, str(exc)) from None
+    db.audit(a.username, a.workspace, "members.grant", f"{body.username}={body.role.value}")
+    return {"username": body.username, "role": body.role.value}
+
+
+@router.delete("/w/{workspace}/members/{username}", summary="Remove a member (owners)")
+def revoke(username: str, a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
+    if username == a.username:
+        raise HTTPException(400, "you cannot remove yourself; ask another owner")
+    try:
+        removed = Accounts(db).revoke(a.workspace, username)
+    except AccountError as exc:
+        raise HTTPException(404, str(exc)) from None
+    db.audit(a.username, a.workspace, "members.revoke", username)
+    return {"removed": removed}

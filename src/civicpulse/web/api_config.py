@@ -1,0 +1,225 @@
+"""Listening configuration: saved queries, the taxonomy, alert rules and scheduled digests."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.web.deps import ANALYST, OWNER, VIEWER, Access, store
+
+router = APIRouter(prefix="/api/w/{workspace}", tags=["configuration"])
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    out = dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else dict(obj)
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in out.items()}
+
+
+# saved queries ---------------------------------------------------------------------------------------------
+class QueryBody(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    query: str = Field(min_length=1, max_length=2000)
+    description: str = Field(default="", max_length=1000)
+
+
+@router.get("/queries", summary="Saved queries of the workspace")
+def list_queries(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> list[dict]:
+    from civicpulse.analytics.saved_queries import SavedQueries
+
+    return [_plain(q) for q in SavedQueries(db).list(a.workspace)]
+
+
+@router.get("/queries/check", summary="Check a query's syntax (position of the first error, if any)")
+def check_query(q: str = Query(..., max_length=2000), a: Access = Depends(VIEWER)) -> dict:
+    from civicpulse.analytics.query import QuerySyntaxError, validate
+
+    try:
+        validate(q)
+    except QuerySyntaxError as exc:
+        return {"ok": False, "message": str(exc), "position": exc.position}
+    return {"ok": True}
+
+
+@router.post("/queries", status_code=201, summary="Save a query (analysts)")
+def create_query(body: QueryBody, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+    from civicpulse.analytics.saved_queries import SavedQueries
+
+    try:
+        saved = SavedQueries(db).create(a.workspace, body.name, body.query, body.description, a.username)
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    db.audit(a.username, a.workspace, "queries.create", f"{saved.query_id}: {body.query}")
+    return _plain(saved)
+
+
+@router.put("/queries/{query_id}", summary="Edit a saved query (analysts)")
+def update_query(query_id: str, body: QueryBody, a: Access = Depends(ANALYST),
+                 db: DuckDBStore = Depends(store)) -> dict:
+    from civicpulse.analytics.saved_queries import SavedQueries
+
+    try:
+        saved = SavedQueries(db).update(a.workspace, query_id, name=body.name, query=body.query,
+                                        description=body.description)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    db.audit(a.username, a.workspace, "queries.update", f"{query_id}: {body.query}")
+    return _plain(saved)
+
+
+@router.delete("/queries/{query_id}", summary="Delete a saved query (analysts)")
+def delete_query(query_id: str, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+    from civicpulse.analytics.saved_queries import SavedQueries
+
+    try:
+        SavedQueries(db).delete(a.workspace, query_id)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    db.audit(a.username, a.workspace, "queries.delete", query_id)
+    return {"deleted": query_id}
+
+
+# taxonomy --------------------------------------------------------------------------------------------------
+class TopicBody(BaseModel):
+    id: str = Field(min_length=1, max_length=64)
+    label_en: str = Field(min_length=1, max_length=120)
+    label_vi: str = Field(default="", max_length=120)
+    description: str = Field(default="", max_length=1000)
+    examples: list[str] = Field(default_factory=list, max_length=200)
+
+
+@router.get("/taxonomy", summary="The workspace's topics: labels, descriptions and example phrases")
+def get_taxonomy(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> list[dict]:
+    from civicpulse.analysis.workspace import get_taxonomy as load
+
+    return [_plain(t) for t in load(db, a.workspace).topics]
+
+
+@router.put("/taxonomy", summary="Replace the taxonomy and retrain the topic classifier (analysts; takes ~20 s)")
+def put_taxonomy(topics: list[TopicBody], a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+    from civicpulse.analysis.taxonomy import Taxonomy, TaxonomyError
+    from civicpulse.analysis.workspace import set_taxonomy
+
+    try:
+        taxonomy = Taxonomy.from_records([t.model_dump() for t in topics], source="taxonomy editor")
+        set_taxonomy(db, a.workspace, taxonomy)
+    except TaxonomyError as exc:
+        raise HTTPException(400, str(exc)) from None
+    db.audit(a.username, a.workspace, "taxonomy.set", f"{len(taxonomy.topics)} topics")
+    return {"topics": len(taxonomy.topics), "retrained": True}
+
+
+# alerts ----------------------------------------------------------------------------------------------------
+class RuleBody(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    metric: Literal["volume", "negative_share", "spike"]
+    threshold: float
+    window: Literal["hour", "day"] = "day"
+    query_id: str | None = None
+    topic: str | None = None
+    place: str | None = None
+    email_to: list[str] = Field(default_factory=list, max_length=20)
+    webhook_url: str | None = None
+
+
+def _alerts(db: DuckDBStore):
+    from civicpulse.alerts import AlertService
+    from civicpulse.notify.email import SmtpSettings
+
+    return AlertService(db, SmtpSettings.from_env())
+
+
+@router.get("/alerts/rules", summary="Alert rules")
+def list_rules(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> list[dict]:
+    return [{k: v for k, v in _plain(r).items() if k != "webhook_secret"} for r in _alerts(db).list_rules(a.workspace)]
+
+
+@router.post("/alerts/rules", status_code=201,
+             summary="Create an alert rule (analysts); the webhook signing secret is returned only here")
+def create_rule(body: RuleBody, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+    try:
+        rule = _alerts(db).create_rule(a.workspace, user=a.username, **body.model_dump())
+    except (ValueError, LookupError) as exc:
+        raise HTTPException(400, str(exc)) from None
+    db.audit(a.username, a.workspace, "alerts.create", f"{rule.rule_id} {body.metric}>{body.threshold}")
+    return _plain(rule)
+
+
+@router.delete("/alerts/rules/{rule_id}", summary="Delete an alert rule (analysts)")
+def delete_rule(rule_id: str, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+    try:
+        _alerts(db).delete_rule(a.workspace, rule_id)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    db.audit(a.username, a.workspace, "alerts.delete", rule_id)
+    return {"deleted": rule_id}
+
+
+@router.post("/alerts/evaluate", summary="Evaluate the rules now (analysts); returns the new alerts")
+def evaluate(a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> list[dict]:
+    events = _alerts(db).evaluate(a.workspace)
+    db.audit(a.username, a.workspace, "alerts.evaluate", f"{len(events)} new")
+    return [_plain(e) for e in events]
+
+
+@router.get("/alerts", summary="In-app alerts, newest first")
+def list_events(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store), unseen: bool = False,
+                limit: int = Query(50, ge=1, le=500)) -> dict:
+    service = _alerts(db)
+    return {"unseen": service.unseen_count(a.workspace),
+            "events": [_plain(e) for e in service.events(a.workspace, limit=limit, unseen_only=unseen)]}
+
+
+@router.post("/alerts/seen", summary="Mark alerts as seen")
+def mark_seen(event_ids: list[str], a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> dict:
+    _alerts(db).mark_seen(a.workspace, event_ids)
+    return {"ok": True}
+
+
+# digests ---------------------------------------------------------------------------------------------------
+class DigestBody(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    frequency: Literal["daily", "weekly"]
+    recipients: list[str] = Field(min_length=1, max_length=50)
+    format: Literal["pdf", "xlsx", "csv"] = "pdf"
+    language: Literal["en", "vi"] = "en"
+    query_id: str | None = None
+
+
+def _digests(db: DuckDBStore):
+    from civicpulse.notify.email import SmtpSettings
+    from civicpulse.reports.digests import DigestService
+
+    return DigestService(db, SmtpSettings.from_env())
+
+
+@router.get("/digests", summary="Scheduled email digests")
+def list_digests(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> list[dict]:
+    return [_plain(d) for d in _digests(db).list(a.workspace)]
+
+
+@router.post("/digests", status_code=201, summary="Schedule a digest (owners)")
+def create_digest(body: DigestBody, a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
+    try:
+        digest = _digests(db).create(a.workspace, body.name, body.frequency, body.recipients, fmt=body.format,
+                                     lang=body.language, query_id=body.query_id, user=a.username)
+    except (ValueError, LookupError) as exc:
+        raise HTTPException(400, str(exc)) from None
+    db.audit(a.username, a.workspace, "digests.create", f"{body.name} {body.frequency} to {len(body.recipients)}")
+    return _plain(digest)
+
+
+@router.delete("/digests/{digest_id}", summary="Cancel a digest (owners)")
+def delete_digest(digest_id: str, a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
+    try:
+        _digests(db).delete(a.workspace, digest_id)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    db.audit(a.username, a.workspace, "digests.delete", digest_id)
+    return {"deleted": digest_id}

@@ -1,0 +1,130 @@
+"""Dashboard data: overview, topics, places, trends and the post explorer (all filterable, all audited)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
+from civicpulse.analytics.aggregates import Analytics
+from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.web.deps import ANALYST, VIEWER, Access, app_context, store
+from civicpulse.web.params import Scope, scope
+
+router = APIRouter(prefix="/api/w/{workspace}", tags=["dashboards"])
+Bucket = Literal["hour", "day", "week", "month"]
+
+
+def _audit(db: DuckDBStore, s: Scope, action: str) -> None:
+    db.audit(s.access.username, s.workspace, action, s.description)
+
+
+@router.get("/overview", summary="Volume, sentiment, emotions, top topics and places, vs the previous period")
+def overview(s: Scope = Depends(scope), db: DuckDBStore = Depends(store), bucket: Bucket | None = None) -> dict:
+    from civicpulse.analytics.overview import overview as build
+
+    _audit(db, s, "view.overview")
+    return build(db, s.workspace, s.filters, bucket)
+
+
+@router.get("/topics", summary="Taxonomy or discovered topics with their trends and representative posts")
+def topics(s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+           kind: Literal["taxonomy", "discovered"] = "taxonomy", bucket: Literal["hour", "day", "week"] = "day",
+           limit: int = Query(20, ge=1, le=100)) -> list[dict]:
+    from civicpulse.analytics.topic_trends import topic_trends
+
+    _audit(db, s, f"view.topics.{kind}")
+    return topic_trends(db, s.workspace, s.filters, bucket=bucket, limit=limit, kind=kind)
+
+
+@router.get("/places", summary="Provinces ranked (2025 or pre-2025 units); with `province`, its wards")
+def places(s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+           era: Literal["2025", "legacy"] = "2025", province: str | None = None) -> dict:
+    analytics = Analytics(db, s.workspace)
+    _audit(db, s, "view.places")
+    if province:
+        rows = analytics.wards(s.filters, province, era=era)
+        return {"era": era, "province": province, "k": analytics.k, "wards": [r.to_dict() for r in rows]}
+    rows = analytics.provinces(s.filters, era=era)
+    return {"era": era, "k": analytics.k, "provinces": [r.to_dict() for r in rows]}
+
+
+@router.get("/trends", summary="Unusual volume or sentiment shifts, overall and per topic, place and saved query")
+def trends(s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+           bucket: Literal["hour", "day"] = "day", threshold: float = Query(3.0, ge=1.0, le=20.0)) -> dict:
+    from dataclasses import replace
+
+    from civicpulse.analytics.saved_queries import SavedQueries
+    from civicpulse.analytics.trends import detect_spikes
+
+    _audit(db, s, "view.trends")
+    spikes = [x.to_dict() for x in detect_spikes(db, s.workspace, s.filters, bucket=bucket, threshold=threshold)]
+    for saved in SavedQueries(db).list(s.workspace):
+        text = f"({saved.query}) AND ({s.filters.query})" if s.filters.query else saved.query
+        for x in detect_spikes(db, s.workspace, replace(s.filters, query=text), bucket=bucket,
+                               dimensions=("all",), threshold=threshold):
+            spikes.append({**x.to_dict(), "dimension": "query", "key": saved.name, "query_id": saved.query_id})
+    spikes.sort(key=lambda x: -x["score"])
+    return {"bucket": bucket, "spikes": spikes}
+
+
+@router.get("/posts", summary="Post explorer: filtered, paginated posts with labels and explanations")
+def posts(s: Scope = Depends(scope), db: DuckDBStore = Depends(store), page: int = Query(1, ge=1),
+          page_size: int = Query(25, ge=1, le=100),
+          sort: Literal["newest", "oldest", "most_negative", "most_positive", "engagement"] = "newest") -> dict:
+    from civicpulse.analytics.posts import explore
+
+    _audit(db, s, "search.posts" if s.filters.query else "view.posts")
+    return explore(db, s.workspace, s.filters, page=page, page_size=page_size, sort=sort)
+
+
+class Correction(BaseModel):
+    task: Literal["sentiment", "emotion", "topics"]
+    label: str = Field(min_length=1, max_length=400, description="a label; for topics, comma-separated topic ids")
+
+
+@router.put("/posts/{platform}/{post_id}/labels", summary="Correct a post's label (analysts); feeds retraining")
+def correct(platform: str, post_id: str, body: Correction, a: Access = Depends(ANALYST),
+            db: DuckDBStore = Depends(store)) -> dict:
+    from civicpulse.analysis.workspace import get_taxonomy
+
+    allowed: Any = {"sentiment": SENTIMENTS, "emotion": EMOTIONS}.get(body.task)
+    labels = [t.strip() for t in body.label.split(",") if t.strip()]
+    if allowed is None:
+        allowed = get_taxonomy(db, a.workspace).ids
+    bad = [x for x in labels if x not in allowed] or ([] if body.task == "topics" or len(labels) == 1 else labels)
+    if bad or not labels:
+        raise HTTPException(400, f"{body.task}: {body.label!r} is not valid; choose from {', '.join(allowed)}")
+    if not db.query("SELECT 1 FROM posts WHERE workspace = ? AND platform = ? AND post_id = ? AND NOT deleted",
+                    [a.workspace, platform, post_id]):
+        raise HTTPException(404, f"no post {platform}/{post_id} in {a.workspace}")
+    db.execute("DELETE FROM label_corrections WHERE workspace = ? AND platform = ? AND post_id = ? AND task = ?",
+               [a.workspace, platform, post_id, body.task])
+    db.execute("INSERT INTO label_corrections VALUES (?, ?, ?, ?, ?, ?, current_timestamp)",
+               [a.workspace, platform, post_id, body.task, ",".join(labels), a.username])
+    db.audit(a.username, a.workspace, "label.correct", f"{platform}/{post_id} {body.task}={','.join(labels)}")
+    count = db.query("SELECT count(*) FROM label_corrections WHERE workspace = ? AND task = ?",
+                     [a.workspace, body.task])[0][0]
+    return {"task": body.task, "label": ",".join(labels), "corrections": count}
+
+
+class Retrain(BaseModel):
+    task: Literal["sentiment", "emotion", "topics"]
+
+
+@router.post("/models/retrain", status_code=202, summary="Retrain the workspace's model from corrections (analysts)")
+def retrain(body: Retrain, a: Access = Depends(ANALYST), ctx=Depends(app_context)) -> dict:
+    job = ctx.jobs.submit("retrain", a.workspace, a.username, task=body.task)
+    return job.to_dict()
+
+
+@router.get("/labels", summary="The label sets: sentiments, emotions and this workspace's topics")
+def labels(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> dict:
+    from civicpulse.analysis.workspace import get_taxonomy
+
+    taxonomy = get_taxonomy(db, a.workspace)
+    return {"sentiments": list(SENTIMENTS), "emotions": list(EMOTIONS),
+            "topics": [{"id": t.id, "label_en": t.label_en, "label_vi": t.label_vi or t.label_en}
+                       for t in taxonomy.topics]}

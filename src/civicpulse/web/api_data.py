@@ -1,0 +1,120 @@
+"""Data in and out: browser imports with progress, background jobs, report exports and the audit log."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+from typing import Literal
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
+from fastapi.responses import FileResponse, Response
+
+from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.web.context import AppContext
+from civicpulse.web.deps import ANALYST, OWNER, VIEWER, Access, app_context, store
+from civicpulse.web.params import Scope, scope
+
+router = APIRouter(prefix="/api/w/{workspace}", tags=["data"])
+MAX_UPLOAD = 512 * 1024 * 1024  # per file
+_SAFE_NAME = re.compile(r"[^\w.\-]+")
+
+
+@router.post("/imports", status_code=202,
+             summary="Upload files in any supported format; they are imported and analyzed in the background")
+async def upload(files: list[UploadFile] = File(...), format: str | None = Form(None),
+                 a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context)) -> dict:
+    from civicpulse import sources
+
+    if format:
+        try:
+            sources.get(format)
+        except KeyError as exc:
+            raise HTTPException(400, exc.args[0]) from None
+    folder = ctx.uploads_dir / a.workspace / uuid.uuid4().hex[:12]
+    folder.mkdir(parents=True, exist_ok=True)
+    paths, names = [], []
+    for i, upload_file in enumerate(files):
+        name = upload_file.filename or f"upload-{i}"
+        # Keep the extension (format detection and .gz use it); never trust the client's path.
+        target = folder / f"{i:03d}-{_SAFE_NAME.sub('_', Path(name).name)[-120:]}"
+        size = 0
+        with target.open("wb") as out:
+            while chunk := await upload_file.read(1 << 20):
+                size += len(chunk)
+                if size > MAX_UPLOAD:
+                    raise HTTPException(413, f"{name}: larger than {MAX_UPLOAD >> 20} MiB; use `civicpulse ingest`")
+                out.write(chunk)
+        paths.append(str(target))
+        names.append(name)
+    job = ctx.jobs.submit("ingest", a.workspace, a.username, paths=paths, names=names, format=format)
+    return job.to_dict()
+
+
+@router.post("/analyze", status_code=202, summary="Analyze posts not analyzed yet (analysts)")
+def analyze(a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context)) -> dict:
+    return ctx.jobs.submit("analyze", a.workspace, a.username).to_dict()
+
+
+@router.get("/jobs/{job_id}", summary="A background job: status, progress, per-file counts and rejected records")
+def job_status(job_id: str, a: Access = Depends(VIEWER), ctx: AppContext = Depends(app_context)) -> dict:
+    job = ctx.jobs.get(a.workspace, job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id!r} in {a.workspace}")
+    return job.to_dict()
+
+
+@router.get("/jobs/{job_id}/rejects", summary="Download every rejected record of an import (JSON lines)")
+def job_rejects(job_id: str, a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context),
+                db: DuckDBStore = Depends(store)) -> FileResponse:
+    job = ctx.jobs.get(a.workspace, job_id)
+    name = job.result.get("rejects_file") if job else None
+    if not name:
+        raise HTTPException(404, f"job {job_id!r} has no rejected records")
+    db.audit(a.username, a.workspace, "export.rejects", job_id)
+    return FileResponse(ctx.rejects_dir / name, media_type="application/x-ndjson", filename=name)
+
+
+@router.get("/report", summary="Export the dashboard for a period as PDF (with charts), CSV or XLSX")
+def report(s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+           format: Literal["pdf", "csv", "xlsx"] = "pdf", lang: Literal["en", "vi"] = "en") -> Response:
+    from civicpulse.reports import build_report, export
+
+    data = build_report(db, s.workspace, s.filters, lang=lang)
+    body, media_type, filename = export(data, format)
+    db.audit(s.access.username, s.workspace, "export.report", f"format={format} {s.description}")
+    return Response(body, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/audit", summary="Who viewed, searched and exported what in this workspace (owners)")
+def audit(a: Access = Depends(OWNER), db: DuckDBStore = Depends(store), limit: int = Query(200, ge=1, le=5000),
+          action: str | None = Query(None, description="only actions starting with this, e.g. export")) -> list[dict]:
+    sql = "SELECT logged_at, actor, action, detail FROM audit_log WHERE workspace = ?"
+    params: list = [a.workspace]
+    if action:
+        sql += " AND action LIKE ?"
+        params.append(action.replace("%", "").replace("_", r"\_") + "%")
+    rows = db.query(sql + " ORDER BY logged_at DESC LIMIT ?", [*params, limit])
+    db.audit(a.username, a.workspace, "view.audit", action or "")
+    return [{"at": t.isoformat(), "actor": actor, "action": act, "detail": detail} for t, actor, act, detail in rows]
+
+
+@router.get("/settings", summary="Workspace settings: the minimum number of authors behind a shown figure")
+def settings(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> dict:
+    from civicpulse.analytics.privacy import MIN_K, k_for
+
+    return {"min_authors": k_for(db, a.workspace), "min_authors_floor": MIN_K, "role": a.role.value}
+
+
+@router.put("/settings", summary="Change the minimum number of authors (owners; never below 5)")
+def put_settings(min_authors: int = Query(..., ge=1), a: Access = Depends(OWNER),
+                 db: DuckDBStore = Depends(store)) -> dict:
+    from civicpulse.analytics.privacy import set_k
+
+    try:
+        k = set_k(db, a.workspace, min_authors)
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    db.audit(a.username, a.workspace, "settings.min_authors", str(k))
+    return {"min_authors": k}

@@ -1,0 +1,117 @@
+"""The civicpulse web app: HTTP API (OpenAPI at /openapi.json), dashboard pages and their static assets."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from civicpulse import __version__
+from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.web import api_admin, api_auth, api_config, api_dash, api_data, pages
+from civicpulse.web.context import AppContext
+from civicpulse.web.job_handlers import make_handlers
+from civicpulse.web.jobs import JobRunner
+
+STATIC = Path(__file__).resolve().parent / "static"
+log = logging.getLogger("civicpulse.web")
+
+# Everything is served by the app itself: no CDN, no third-party origin. Plotly needs inline styles.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+       "connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+def plotly_js() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+
+def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cookies: bool = False,
+               background: bool = True) -> FastAPI:
+    """An app over an open, writable store; the app owns it from now on (closed at shutdown).
+
+    `background=False` leaves out the periodic work (digests, alert evaluation), for tests.
+    """
+    base = Path(store.path) if store.path != ":memory:" else Path("var/memory")
+    ctx = AppContext(store, keys_dir or Path(f"{base}.keys"), Path(f"{base}.uploads"), Path(f"{base}.rejects"),
+                     secure_cookies=secure_cookies)
+    ctx.jobs = JobRunner(store, make_handlers(ctx.keys_dir, ctx.rejects_dir))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        scheduler = None
+        if background:
+            from civicpulse.web.scheduler import Scheduler
+
+            scheduler = Scheduler(store)
+            scheduler.start()
+        yield
+        # Graceful shutdown: stop taking work, finish the job in hand, then release the database file.
+        if scheduler is not None:
+            scheduler.stop()
+        ctx.jobs.stop()
+        store.close()
+
+    app = FastAPI(title="civicpulse", version=__version__, lifespan=lifespan,
+                  description="Privacy-first public-opinion analytics. Every `/api/w/{workspace}` route needs a "
+                              "session (browser) or `Authorization: Bearer <token>` (create one at POST "
+                              "/api/tokens) and membership of the workspace; writes from a browser session need "
+                              "the `X-CSRF-Token` header. Figures resting on fewer than k distinct authors are "
+                              "suppressed.")
+    app.state.ctx = ctx
+    for router in (api_auth.router, api_admin.router, api_dash.router, api_config.router, api_data.router,
+                   pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_bundle() -> FileResponse:
+        return FileResponse(plotly_js(), media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.get("/api/shapes/{era}", tags=["dashboards"], summary="Province shapes (GeoJSON) shipped with civicpulse")
+    def shapes(era: str) -> Response:
+        from civicpulse.web.shapes import province_shapes
+
+        if era not in ("2025", "legacy"):
+            raise HTTPException(404, "era is 2025 or legacy")
+        import orjson
+
+        return Response(orjson.dumps(province_shapes(era)), media_type="application/geo+json",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> dict:
+        return {"ok": True, "version": __version__}
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        if request.url.path.startswith("/api/") or exc.status_code not in (401, 403, 404):
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+        if exc.status_code == 401:
+            return RedirectResponse(f"/login?next={request.url.path}", 303)
+        return pages.error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()]
+        return JSONResponse({"detail": "; ".join(problems)}, 422)
+
+    return app

@@ -1,0 +1,52 @@
+"""Periodic work of the server: scheduled email digests and a regular pass over alert rules.
+
+Alert rules are also evaluated right after every import and analysis job; the periodic pass catches windows
+that close with no new data (an hour's volume rule, say).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from civicpulse.store.duckdb_store import DuckDBStore
+
+log = logging.getLogger("civicpulse.scheduler")
+
+
+class Scheduler:
+    def __init__(self, store: DuckDBStore, every: float = 60.0) -> None:
+        self.store, self.every = store, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="civicpulse-scheduler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self.tick()
+
+    def tick(self) -> None:
+        from civicpulse.alerts import AlertService
+        from civicpulse.notify.email import SmtpSettings
+        from civicpulse.reports.digests import DigestService
+
+        handle = self.store.fork()
+        try:
+            smtp = SmtpSettings.from_env()
+            for ws in handle.list_workspaces():
+                try:
+                    AlertService(handle, smtp).evaluate(ws.name)
+                except Exception:  # one workspace's broken rule must not stop the others
+                    log.exception("alert evaluation failed for %s", ws.name)
+            try:
+                DigestService(handle, smtp).run_due()
+            except Exception:
+                log.exception("sending digests failed")
+        finally:
+            handle.close()

@@ -31,6 +31,7 @@ lint: setup
 	$(BIN)/ruff check src tests benchmarks data/demo
 
 test: setup lint $(VENV)/.hf-installed
+	bash scripts/install-system-packages.sh
 	$(BIN)/pytest
 
 bench: setup

@@ -44,8 +44,11 @@ class Scheduler:
                     AlertService(handle, smtp).evaluate(ws.name)
                 except Exception:  # one workspace's broken rule must not stop the others
                     log.exception("alert evaluation failed for %s", ws.name)
+            if smtp is None:  # digests wait until an SMTP server is configured (CIVICPULSE_SMTP_HOST)
+                return
             try:
-                DigestService(handle, smtp).run_due()
+                for line in DigestService(handle, smtp).run_due():
+                    log.info("digest %s", line)
             except Exception:
                 log.exception("sending digests failed")
         finally:

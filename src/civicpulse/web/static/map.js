@@ -14,9 +14,10 @@
   "use strict";
 
   var NS = "http://www.w3.org/2000/svg";
-  // ColorBrewer YlGnBu, 5 classes: sequential, colour-blind safe and distinct in greyscale.
-  var DEFAULT_COLORS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
-  var NO_DATA = "#f0f0f0";
+  // ColorBrewer YlGnBu (7 classes, its near-white first one left out so the lowest class stands apart from
+  // "no data"): sequential, colour-blind safe and ordered by lightness, so it also reads in greyscale.
+  var DEFAULT_COLORS = ["#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"];
+  var NO_DATA = "#f7f7f7";
   var STROKE = "#5c5c5c";
   var WIDTH = 1000; // viewBox width; the height follows the shapes' aspect ratio
   var uid = 0;
@@ -86,6 +87,15 @@
     return out.filter(function (b, j) { return j === 0 || b > out[j - 1]; });
   }
 
+  // n colours picked evenly from the scale, for when ties leave fewer classes than colours.
+  function spread(colors, n) {
+    if (n >= colors.length) return colors;
+    if (n === 1) return [colors[Math.floor((colors.length - 1) / 2)]];
+    var out = [];
+    for (var i = 0; i < n; i++) out.push(colors[Math.round(i * (colors.length - 1) / (n - 1))]);
+    return out;
+  }
+
   function classOf(value, bounds) {
     for (var i = 0; i < bounds.length; i++) if (value <= bounds[i]) return i;
     return bounds.length - 1;
@@ -144,7 +154,8 @@
   function legend(container, opts, bounds, fmt) {
     var box = document.createElement("div");
     box.className = "civicmap-legend";
-    box.style.cssText = "display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;margin-top:.5rem;font-size:.875rem";
+    box.style.cssText = "display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;margin-top:.5rem;" +
+      "font-size:.875rem";
     if (opts.legendTitle) {
       var title = document.createElement("strong");
       title.textContent = opts.legendTitle;
@@ -211,9 +222,7 @@
         return v && !v.suppressed && typeof v.value === "number" && isFinite(v.value);
       }).map(function (v) { return v.value; });
       var bounds = breaks(shown, opts.colors.length, opts.scale);
-      var palette = bounds.length < opts.colors.length
-        ? bounds.map(function (_, i) { return opts.colors[Math.round(i * (opts.colors.length - 1) / Math.max(bounds.length - 1, 1))]; })
-        : opts.colors;
+      var palette = spread(opts.colors, bounds.length);
       shapes.forEach(function (node) {
         var name = node.getAttribute("data-name");
         var v = vals[name];
@@ -245,8 +254,8 @@
     var proj = projection(pairs, 0.05);
     var svg = newSvg(container, proj.height, opts.label);
     if (opts.outline) {
-      el("path", { d: pathData(opts.outline, proj), fill: NO_DATA, stroke: STROKE, "vector-effect": "non-scaling-stroke",
-        "aria-hidden": "true" }, svg);
+      el("path", { d: pathData(opts.outline, proj), fill: NO_DATA, stroke: STROKE,
+        "vector-effect": "non-scaling-stroke", "aria-hidden": "true" }, svg);
     }
     var radius = Math.max(3, Math.min(9, 300 / Math.sqrt(pts.length + 1)));
     pts.forEach(function (p) {

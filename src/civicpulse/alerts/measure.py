@@ -1,0 +1,94 @@
+"""What a rule measures over its current window, resting only on k-suppressed aggregates.
+
+Saved queries and spike detection live in sibling modules (`analytics.saved_queries`, `analytics.trends`); they
+are imported when a rule needs them so alerts work, and fail per rule with a clear message, without them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from civicpulse.alerts.models import Rule
+from civicpulse.analytics.aggregates import Analytics
+from civicpulse.analytics.filters import Filters
+from civicpulse.store.base import Store
+
+_LENGTH = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+
+
+@dataclass
+class Reading:
+    """One figure that reached a rule's threshold in one window (and, for spikes, one key)."""
+
+    window_start: datetime
+    value: float
+    key: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def utc_naive(moment: datetime | None) -> datetime:
+    """Posts are stored as naive UTC; an aware `now` is converted, a naive one taken as UTC."""
+    moment = moment or datetime.now(UTC)
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def window_bounds(now: datetime, window: str) -> tuple[datetime, datetime]:
+    start = now.replace(minute=0, second=0, microsecond=0)
+    if window == "day":
+        start = start.replace(hour=0)
+    return start, start + _LENGTH[window]
+
+
+def saved_query_text(store: Store, workspace: str, query_id: str) -> str:
+    """The text of a saved query of this workspace; ValueError when there is none (or no saved queries at all)."""
+    try:
+        from civicpulse.analytics.saved_queries import SavedQueries
+    except ImportError:
+        raise ValueError("saved queries are not available in this installation") from None
+    try:
+        saved = SavedQueries(store).get(workspace, query_id)
+    except LookupError:
+        saved = None
+    if saved is None:
+        raise ValueError(f"no saved query {query_id!r} in workspace {workspace!r}")
+    return saved.query
+
+
+def rule_filters(store: Store, rule: Rule, start: datetime | None, end: datetime | None) -> Filters:
+    kwargs: dict[str, Any] = {"start": start, "end": end, "topics": (rule.topic,) if rule.topic else (),
+                              "provinces": (rule.place,) if rule.place else ()}
+    if rule.query_id:
+        kwargs["query"] = saved_query_text(store, rule.workspace, rule.query_id)
+    return Filters(**kwargs)
+
+
+def measure(store: Store, rule: Rule, now: datetime) -> list[Reading]:
+    """Readings at or above the rule's threshold in the window containing `now`; empty when suppressed."""
+    start, end = window_bounds(now, rule.window)
+    if rule.metric == "spike":
+        return _spikes(store, rule, start, end)
+    rows = Analytics(store, rule.workspace).volume(rule_filters(store, rule, start, end), bucket=rule.window)
+    row = next((r for r in rows if r.key == start), None)
+    if row is None or row.suppressed:  # fewer than k authors: the figure does not exist, so nothing fires
+        return []
+    value = float(row.posts if rule.metric == "volume" else row.values["negative_share"])
+    if value < rule.threshold:
+        return []
+    return [Reading(start, value, detail={"posts": row.posts})]
+
+
+def _spikes(store: Store, rule: Rule, start: datetime, end: datetime) -> list[Reading]:
+    try:
+        from civicpulse.analytics.trends import detect_spikes
+    except ImportError:
+        raise ValueError("spike detection is not available in this installation") from None
+    # No start: the detector needs the earlier windows as its baseline; `since` keeps only the current one.
+    f = rule_filters(store, rule, None, end)
+    spikes = detect_spikes(store, rule.workspace, f, bucket=rule.window, dimensions=("all",),
+                           threshold=rule.threshold, since=start)
+    # Volume and negative-share spikes of one window are separate findings: each keys its own event.
+    return [Reading(start, float(s.score), key=f"{s.metric}:{s.dimension}:{s.key or 'all'}",
+                    detail={"spike": s.to_dict()})
+            for s in spikes if utc_naive(s.bucket_start) >= start and s.score >= rule.threshold]

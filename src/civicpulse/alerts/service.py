@@ -1,0 +1,150 @@
+"""Alert rules per workspace: create, list, enable, delete; evaluate them, store new events, deliver them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from civicpulse.alerts import measure as m
+from civicpulse.alerts.delivery import deliver
+from civicpulse.alerts.messages import texts
+from civicpulse.alerts.models import (
+    AlertEvent,
+    Rule,
+    RuleNotFound,
+    check_emails,
+    check_metric,
+    check_text,
+    check_webhook,
+)
+from civicpulse.notify.email import SmtpSettings
+from civicpulse.store import alerts_sql as sql
+from civicpulse.store.base import Store
+
+log = logging.getLogger(__name__)
+
+
+class AlertService:
+    """Every statement names the workspace: another workspace's rule ids are simply not found."""
+
+    def __init__(self, store: Store, smtp: SmtpSettings | None = None, base_url: str = "") -> None:
+        self.store = store
+        self.smtp = smtp
+        self.base_url = base_url  # e.g. "https://civicpulse.example.org": makes the emailed link absolute
+
+    # rules ---------------------------------------------------------------------------------------------------
+    def create_rule(self, ws: str, name: str, metric: str, threshold: float, window: str = "day",
+                    query_id: str | None = None, topic: str | None = None, place: str | None = None,
+                    email_to: str | Iterable[str] = (), webhook_url: str | None = None, user: str = "") -> Rule:
+        """Validate and store a rule. The returned Rule carries the webhook secret; it is never shown again."""
+        label = check_text("rule name", name, limit=120)
+        if not label:
+            raise ValueError("a rule needs a name")
+        if self.store.get_workspace(ws) is None:
+            raise ValueError(f"no workspace {ws!r}")
+        value = check_metric(metric, threshold, window)
+        query_id = check_text("query id", query_id, limit=100)
+        if query_id:
+            m.saved_query_text(self.store, ws, query_id)  # must exist in this workspace
+        url = check_webhook(webhook_url)
+        rule = Rule(ws, uuid.uuid4().hex[:12], label, metric, value, window, query_id,
+                    check_text("topic", topic), check_text("place", place), check_emails(email_to), url, True,
+                    user, m.utc_naive(None), secrets.token_urlsafe(32) if url else None)
+        self.store.execute(sql.INSERT_RULE, [ws, rule.rule_id, rule.name, rule.metric, rule.query_id, rule.topic,
+                                             rule.place, rule.threshold, rule.window, ",".join(rule.email_to),
+                                             rule.webhook_url, True, user, rule.created_at, rule.webhook_secret])
+        self.store.audit(user, ws, "alert.rule.create", json.dumps(
+            {"rule_id": rule.rule_id, "metric": metric, "threshold": value, "window": window}))
+        return rule
+
+    def list_rules(self, ws: str) -> list[Rule]:
+        return [_rule(ws, r) for r in self.store.query(sql.LIST_RULES, [ws])]
+
+    def get_rule(self, ws: str, rule_id: str) -> Rule:
+        rows = self.store.query(sql.GET_RULE, [ws, rule_id])
+        if not rows:
+            raise RuleNotFound(f"no alert rule {rule_id!r} in workspace {ws!r}")
+        return _rule(ws, rows[0])
+
+    def delete_rule(self, ws: str, rule_id: str, user: str = "") -> None:
+        """Removes the rule; the events it fired stay as history."""
+        self.get_rule(ws, rule_id)
+        self.store.execute(sql.DELETE_RULE, [ws, rule_id])
+        self.store.audit(user, ws, "alert.rule.delete", json.dumps({"rule_id": rule_id}))
+
+    def set_enabled(self, ws: str, rule_id: str, enabled: bool, user: str = "") -> Rule:
+        self.get_rule(ws, rule_id)
+        self.store.execute(sql.SET_ENABLED, [bool(enabled), ws, rule_id])
+        self.store.audit(user, ws, "alert.rule.enable" if enabled else "alert.rule.disable",
+                         json.dumps({"rule_id": rule_id}))
+        return self.get_rule(ws, rule_id)
+
+    # evaluation ----------------------------------------------------------------------------------------------
+    def evaluate(self, ws: str, now: datetime | None = None) -> list[AlertEvent]:
+        """Evaluate the enabled rules of `ws` for the window containing `now`; return only events new this call.
+
+        A rule that cannot be evaluated (its saved query was deleted, ...) is logged and skipped; the others run.
+        """
+        moment = m.utc_naive(now)
+        fired: list[AlertEvent] = []
+        for row in self.store.query(sql.ENABLED_RULES, [ws]):
+            rule = _rule(ws, row)
+            try:
+                readings = m.measure(self.store, rule, moment)
+            except (ValueError, LookupError) as exc:
+                log.warning("alert rule %s in %s not evaluated: %s", rule.rule_id, ws, exc)
+                continue
+            for reading in readings:
+                event = self._record(rule, reading, moment)
+                if event is not None:
+                    fired.append(event)
+        return fired
+
+    def _record(self, rule: Rule, reading: m.Reading, moment: datetime) -> AlertEvent | None:
+        """Store the event first (it is the in-app notification), then deliver; None when already fired."""
+        fingerprint = "|".join((rule.rule_id, reading.window_start.isoformat(), reading.key or ""))
+        message = texts(rule, reading.value, reading.detail.get("spike"))
+        detail = {"message": message, "rule_name": rule.name, "metric": rule.metric, "window": rule.window,
+                  "topic": rule.topic, "place": rule.place, "query_id": rule.query_id, **reading.detail}
+        event = AlertEvent(rule.workspace, uuid.uuid4().hex, rule.rule_id, fingerprint, reading.window_start,
+                           moment, reading.value, rule.threshold, message["en"], detail)
+        self.store.execute(sql.INSERT_EVENT, [
+            rule.workspace, event.event_id, rule.rule_id, fingerprint, event.window_start, event.fired_at,
+            event.value, event.threshold, event.message, json.dumps(detail, ensure_ascii=False, default=str), False,
+            "{}"])
+        stored = self.store.query(sql.EVENT_BY_FINGERPRINT, [rule.workspace, fingerprint])
+        if not stored or stored[0][0] != event.event_id:  # this window already fired (maybe concurrently)
+            return None
+        secret_rows = self.store.query(sql.RULE_SECRET, [rule.workspace, rule.rule_id])
+        secret = secret_rows[0][0] if secret_rows else None
+        event.deliveries = deliver(rule, event, secret, self.smtp, self.base_url)
+        self.store.execute(sql.SET_DELIVERIES, [json.dumps(event.deliveries), rule.workspace, event.event_id])
+        return event
+
+    # in-app inbox --------------------------------------------------------------------------------------------
+    def events(self, ws: str, limit: int = 50, unseen_only: bool = False) -> list[AlertEvent]:
+        where = " AND NOT seen" if unseen_only else ""
+        rows = self.store.query(f"{sql.SELECT_EVENTS}{where} ORDER BY fired_at DESC, event_id LIMIT ?",
+                                [ws, max(1, min(int(limit), 1000))])
+        return [AlertEvent.from_row(ws, r) for r in rows]
+
+    def mark_seen(self, ws: str, event_ids: Sequence[str]) -> None:
+        ids = list(dict.fromkeys(event_ids))
+        if ids:
+            self.store.execute(sql.mark_seen_sql(len(ids)), [ws, *ids])
+
+    def unseen_count(self, ws: str) -> int:
+        return int(self.store.query(sql.UNSEEN_COUNT, [ws])[0][0])
+
+
+def _rule(ws: str, row: tuple[Any, ...]) -> Rule:
+    (rule_id, name, metric, query_id, topic, place, threshold, window, email_to, webhook_url, enabled, created_by,
+     created_at) = row
+    emails = tuple(e for e in (email_to or "").split(",") if e)
+    return Rule(ws, rule_id, name, metric, float(threshold), window, query_id, topic, place, emails, webhook_url,
+                bool(enabled), created_by or "", created_at)

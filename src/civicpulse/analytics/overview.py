@@ -1,0 +1,121 @@
+"""The Overview: one JSON-safe dict with the period's key figures, their change and the main breakdowns.
+
+It feeds the Overview dashboard and every report. Breakdowns come from `Analytics`; the totals are computed
+here, through the same `filters.where` clause, so they obey workspace isolation and k-author suppression alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from civicpulse.analysis.labels import SENTIMENTS
+from civicpulse.analytics.aggregates import BUCKETS, Analytics, Row
+from civicpulse.analytics.filters import FROM, Filters, where
+from civicpulse.store.base import Store
+
+TOP_N = 10
+_TOTAL_FIGURES = ("posts", "authors", *(f"{s}_share" for s in SENTIMENTS), "net", "mean_score")
+
+
+def auto_bucket(start: datetime, end: datetime) -> str:
+    """Hourly for a few days, daily up to four months, weekly beyond: a readable number of points."""
+    length = end - start
+    if length <= timedelta(days=3):
+        return "hour"
+    return "day" if length <= timedelta(days=120) else "week"
+
+
+def data_period(store: Store, workspace: str, f: Filters) -> tuple[datetime, datetime] | None:
+    """The period a filter means: its own bounds, an open bound closed by the matching data's first/last post.
+
+    The end is exclusive, so an end taken from the data lies just after the last post (next whole second).
+    """
+    if f.start and f.end:
+        return f.start, f.end
+    clause, params = where(workspace, f)
+    first, last = store.query(f"SELECT min(p.created_at), max(p.created_at) {FROM} WHERE {clause}", params)[0]
+    start = f.start or first
+    end = f.end or (last.replace(microsecond=0) + timedelta(seconds=1) if last else None)
+    if start is None and end is None:
+        return None
+    # One bound given, no data on the other side of it: a one-day period keeps the report well-formed.
+    start = start or end - timedelta(days=1)
+    end = end if end and end > start else start + timedelta(days=1)
+    return start, end
+
+
+def totals(store: Store, workspace: str, f: Filters, k: int) -> dict[str, Any]:
+    """Posts, authors, sentiment shares, net sentiment and mean score; all None when fewer than k authors."""
+    clause, params = where(workspace, f)
+    counts = ", ".join(f"sum(CASE WHEN a.sentiment = '{s}' THEN 1 ELSE 0 END)" for s in SENTIMENTS)
+    row = store.query(f"SELECT count(*), count(DISTINCT p.author_key), {counts}, avg(a.sentiment_score) "
+                      f"{FROM} WHERE {clause}", params)[0]
+    posts, authors, *by_label, mean = row
+    if authors < k:
+        return {**dict.fromkeys(_TOTAL_FIGURES), "suppressed": True}
+    by = dict(zip(SENTIMENTS, (n or 0 for n in by_label), strict=True))
+    labelled = sum(by.values())
+    shares = {f"{s}_share": round(by[s] / labelled, 4) if labelled else None for s in SENTIMENTS}
+    net = round((by["positive"] - by["negative"]) / labelled, 4) if labelled else None
+    return {"posts": posts, "authors": authors, **shares, "net": net,
+            "mean_score": round(mean, 4) if mean is not None else None, "suppressed": False}
+
+
+def change(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
+    """Posts in % of the previous period; net sentiment and shares in percentage points; mean score as a delta."""
+    def delta(name: str, scale: float) -> float | None:
+        now, before = current.get(name), previous.get(name)
+        return None if now is None or before is None else round((now - before) * scale, 2)
+
+    posts_now, posts_before = current.get("posts"), previous.get("posts")
+    posts_pct = (round((posts_now - posts_before) / posts_before * 100, 2)
+                 if posts_now is not None and posts_before else None)
+    return {"posts_pct": posts_pct, "net_points": delta("net", 100),
+            **{f"{s}_share_points": delta(f"{s}_share", 100) for s in SENTIMENTS},
+            "mean_score": delta("mean_score", 1)}
+
+
+def overview(store: Store, workspace: str, f: Filters, bucket: str | None = None) -> dict[str, Any]:
+    """Key figures for the period of `f` (or the data's own span) with the previous period of equal length."""
+    if bucket is not None and bucket not in BUCKETS:
+        raise ValueError(f"unknown time bucket {bucket!r}; choose from {', '.join(BUCKETS)}")
+    analytics = Analytics(store, workspace)
+    period = data_period(store, workspace, f)
+    if period is None:  # nothing in the workspace matches: an empty, well-formed overview
+        empty = {**dict.fromkeys(_TOTAL_FIGURES), "suppressed": True}
+        return {"workspace": workspace, "k": analytics.k, "period": {"start": None, "end": None},
+                "bucket": bucket or "day", "totals": empty, "previous": {"period": {"start": None, "end": None},
+                                                                         "totals": empty},
+                "change": change(empty, empty), "volume": [], "emotions": [], "topics": [], "places": []}
+    start, end = period
+    current_f = replace(f, start=start, end=end)
+    previous_f = replace(f, start=start - (end - start), end=start)
+    bucket = bucket or auto_bucket(start, end)
+    now, before = totals(store, workspace, current_f, analytics.k), totals(store, workspace, previous_f, analytics.k)
+    return {
+        "workspace": workspace,
+        "k": analytics.k,
+        "period": _period_dict(start, end),
+        "bucket": bucket,
+        "totals": now,
+        "previous": {"period": _period_dict(previous_f.start, previous_f.end), "totals": before},
+        "change": change(now, before),
+        "volume": _dicts(analytics.volume(current_f, bucket)),
+        "emotions": _dicts(analytics.emotions(current_f)),
+        "topics": _dicts(analytics.topics(current_f, limit=TOP_N)),
+        "places": _dicts(analytics.provinces(current_f, limit=TOP_N, era="2025")),
+    }
+
+
+def _period_dict(start: datetime | None, end: datetime | None) -> dict[str, str | None]:
+    return {"start": start.isoformat() if start else None, "end": end.isoformat() if end else None}
+
+
+def _dicts(rows: list[Row]) -> list[dict[str, Any]]:
+    return [{name: _json_safe(value) for name, value in row.to_dict().items()} for row in rows]
+
+
+def _json_safe(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (datetime, date)) else value

@@ -1,0 +1,1 @@
+"""Outbound notifications: SMTP email and signed webhooks (stdlib only, no network at import time)."""

@@ -1,0 +1,167 @@
+"""PDF export: title, period, filters, key figures against the previous period, charts and tables."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus.doctemplate import BaseDocTemplate
+
+from civicpulse.analysis.labels import SENTIMENTS
+from civicpulse.reports import charts
+from civicpulse.reports.fonts import register_fonts
+from civicpulse.reports.labels import emotion_name, labels
+from civicpulse.reports.model import Report, period_text
+
+HEADER_FILL = colors.HexColor("#e8eef6")
+GRID = colors.HexColor("#c0c8d2")
+DASH = "–"
+MAX_NAME = 48  # characters of a topic or place name in a table row
+
+
+def to_pdf(report: Report, *, compress: bool = True, invariant: bool = False) -> bytes:
+    """The report as an A4 PDF. `invariant`/`compress=False` give byte-stable, greppable output for tests."""
+    regular, bold = register_fonts()
+    words = labels(report.lang)
+    styles = _styles(regular, bold)
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=1.8 * cm,
+                            bottomMargin=1.8 * cm, title=report.title, author="CivicPulse",
+                            subject=f"{words['workspace']}: {report.workspace}", lang=report.lang,
+                            invariant=int(invariant), pageCompression=int(compress))
+    footer = f"CivicPulse · {report.workspace} · {period_text(report)}"
+
+    def on_page(canvas: Any, document: BaseDocTemplate) -> None:
+        canvas.setFont(regular, 7)
+        canvas.setFillColor(colors.grey)
+        canvas.drawString(2 * cm, 1 * cm, footer)
+        canvas.drawRightString(A4[0] - 2 * cm, 1 * cm, str(document.page))
+
+    doc.build(_story(report, styles, regular, bold), onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()
+
+
+def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
+    return {"title": ParagraphStyle("title", fontName=bold, fontSize=18, leading=22, spaceAfter=8),
+            "h2": ParagraphStyle("h2", fontName=bold, fontSize=12, leading=15, spaceBefore=10, spaceAfter=4),
+            "body": ParagraphStyle("body", fontName=regular, fontSize=9, leading=12),
+            "th": ParagraphStyle("th", fontName=bold, fontSize=8, leading=10),
+            "note": ParagraphStyle("note", fontName=regular, fontSize=8, leading=10, textColor=colors.grey)}
+
+
+def _story(report: Report, styles: dict[str, ParagraphStyle], regular: str, bold: str) -> list[Flowable]:
+    words, ov = labels(report.lang), report.overview
+    suppressed = words["suppressed"].format(k=report.k)
+    story: list[Flowable] = [Paragraph(escape(report.title), styles["title"])]
+    meta = [(words["workspace"], report.workspace), (words["period"], period_text(report)),
+            (words["previous_period"], period_text(report, previous=True)),
+            (words["bucket"], words.get(ov["bucket"], ov["bucket"])),
+            (words["filters"], "; ".join(f"{k}: {v}" for k, v in report.filters_description) or words["no_filters"]),
+            (words["generated"], f"{report.generated_at:%Y-%m-%d %H:%M} UTC")]
+    story += [_table([list(pair) for pair in meta], styles, header=False, wrap=True, widths=(4.5 * cm, 12.5 * cm)),
+              Paragraph(escape(words["k_note"].format(k=report.k)), styles["note"]),
+              Paragraph(escape(words["key_figures"]), styles["h2"])]
+    figures = [[words["metric"], words["current"], words["previous"], words["change"]]]
+    for name, now, before, change, unit in report.key_figures():
+        figures.append([words[name], _value(name, now, ov["totals"]["suppressed"], suppressed),
+                        _value(name, before, ov["previous"]["totals"]["suppressed"], suppressed),
+                        _change(change, unit, report.lang)])
+    story.append(_table(figures, styles, widths=(4 * cm, 4.9 * cm, 4.9 * cm, 3.2 * cm)))
+    story += _time_series(report, styles, regular, words, suppressed)
+    emotion_names = {r["key"]: emotion_name(r["key"], report.lang) for r in ov["emotions"]}
+    for section in ("emotions", "topics", "places"):
+        rows = ov[section]
+        name_of = (lambda key: emotion_names.get(key, key)) if section == "emotions" else str
+        part: list[Flowable] = [Paragraph(escape(words[section]), styles["h2"])]
+        shown = [(name_of(r["key"]), r["posts"]) for r in rows if not r["suppressed"]]
+        if shown:
+            part.append(charts.horizontal_bars(shown, regular))
+        part.append(_group_table(rows, section, name_of, words, styles, suppressed) if rows
+                    else Paragraph(escape(words["no_data"]), styles["body"]))
+        story.append(KeepTogether(part))  # a heading never ends a page alone
+    return story
+
+
+def _time_series(report: Report, styles: dict[str, ParagraphStyle], font: str, words: dict[str, str],
+                 suppressed: str) -> list[Flowable]:
+    rows, bucket = report.overview["volume"], report.overview["bucket"]
+    out: list[Flowable] = [Paragraph(escape(words["volume"]), styles["h2"])]
+    if not any(not r["suppressed"] for r in rows):
+        note = words["no_data"] if not rows else words["suppressed"].format(k=report.k)
+        return [*out, Paragraph(escape(note), styles["body"])]
+    out = [KeepTogether([*out, charts.volume_chart(rows, bucket, font)])]
+    out.append(charts.sentiment_chart(rows, bucket, font, words["sentiment"], {s: words[s] for s in SENTIMENTS}))
+    table = [[words["time"], words["posts"], words["authors"], *(words[f"{s}_share"] for s in SENTIMENTS),
+              words["net"]]]
+    for r in rows:
+        if r["suppressed"]:
+            table.append([r["key"].replace("T", " ")[:16], suppressed, "", "", "", "", ""])
+        else:
+            table.append([r["key"].replace("T", " ")[:16], _int(r["posts"]), _int(r["authors"]),
+                          *(_percent(r[f"{s}_share"]) for s in SENTIMENTS), _percent(r["net"])])
+    widths = (3.4 * cm, 1.8 * cm, 1.8 * cm, *(2.5 * cm for _ in SENTIMENTS), 2.5 * cm)
+    out.append(_table(table, styles, widths=widths, span_suppressed=suppressed))
+    return out
+
+
+def _group_table(rows: list[dict[str, Any]], section: str, name_of: Any, words: dict[str, str],
+                 styles: dict[str, ParagraphStyle], suppressed: str) -> Table:
+    extra = [] if section == "emotions" else ["mean_score", "negative_share"]
+    table = [[words["key"], words["posts"], words["authors"], *(words[e] for e in extra)]]
+    for r in rows:
+        name = str(name_of(r["key"]))[:MAX_NAME]
+        if r["suppressed"]:
+            table.append([name, suppressed, "", *("" for _ in extra)])
+        else:
+            table.append([name, _int(r["posts"]), _int(r["authors"]),
+                          *(_value(e, r.get(e), False, suppressed) for e in extra)])
+    return _table(table, styles, widths=(7 * cm, *(2.5 * cm for _ in table[0][1:])), span_suppressed=suppressed)
+
+
+def _table(rows: list[list[str]], styles: dict[str, ParagraphStyle], header: bool = True, wrap: bool = False,
+           widths: tuple[float, ...] | None = None, span_suppressed: str | None = None) -> Table:
+    """Header cells wrap (long Vietnamese labels); body cells wrap only when asked, so figures stay on one line."""
+    cells = [[Paragraph(escape(str(c)), styles["th" if header and i == 0 else "body"]) if wrap or (header and i == 0)
+              else str(c) for c in row] for i, row in enumerate(rows)]
+    table = Table(cells, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
+    font, size = styles["body"].fontName, styles["body"].fontSize
+    commands: list[tuple] = [("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                             ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), size)]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL))
+    commands += [("SPAN", (1, i), (-1, i)) for i, row in enumerate(rows)
+                 if span_suppressed and len(row) > 2 and row[1] == span_suppressed]
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _value(name: str, value: Any, is_suppressed: bool, suppressed: str) -> str:
+    if is_suppressed:
+        return suppressed
+    if value is None:
+        return DASH
+    if name.endswith("_share") or name == "net":
+        return _percent(value)
+    return f"{value:+.3f}" if name == "mean_score" else _int(value)
+
+
+def _change(value: float | None, unit: str | None, lang: str) -> str:
+    if value is None or unit is None:
+        return DASH
+    if unit == "percent":
+        return f"{value:+.1f} %"
+    return f"{value:+.1f} {'điểm' if lang == 'vi' else 'pts'}" if unit == "points" else f"{value:+.3f}"
+
+
+def _percent(value: float | None) -> str:
+    return DASH if value is None else f"{value * 100:.1f} %"
+
+
+def _int(value: int | None) -> str:
+    return DASH if value is None else f"{value:,}"

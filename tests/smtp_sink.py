@@ -1,0 +1,133 @@
+"""A tiny in-process SMTP server for tests: accepts every message and keeps it parsed in memory.
+
+Speaks just enough SMTP for smtplib (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT); binds 127.0.0.1 on a free
+port. Usage:
+
+    with SmtpSink() as sink:
+        send_email(SmtpSettings("127.0.0.1", sink.port), ...)
+        sink.wait_for(1)
+        assert sink.messages[0]["Subject"] == ...
+"""
+
+from __future__ import annotations
+
+import socketserver
+import threading
+import time
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from types import TracebackType
+
+
+def _address(arg: str) -> str:
+    """'FROM:<a@b> BODY=8BITMIME' -> 'a@b'."""
+    path = arg.partition(":")[2].strip().split(" ")[0]
+    return path.strip("<>")
+
+
+class _SmtpHandler(socketserver.StreamRequestHandler):
+    server: _SmtpServer
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(line.encode("ascii") + b"\r\n")
+        self.wfile.flush()
+
+    def handle(self) -> None:
+        self.reply("220 smtp-sink ready")
+        sender, recipients = "", []
+        while line := self.rfile.readline():
+            command, _, arg = line.decode("utf-8", "replace").strip().partition(" ")
+            verb = command.upper()
+            if verb == "EHLO":
+                self.reply("250-smtp-sink")
+                self.reply("250 8BITMIME")
+            elif verb == "HELO":
+                self.reply("250 smtp-sink")
+            elif verb == "MAIL":
+                sender, recipients = _address(arg), []
+                self.reply("250 OK")
+            elif verb == "RCPT":
+                recipients.append(_address(arg))
+                self.reply("250 OK")
+            elif verb == "DATA":
+                self.reply("354 end with <CRLF>.<CRLF>")
+                self.server.record(self.read_data(), sender, recipients)
+                self.reply("250 OK queued")
+            elif verb == "RSET":
+                sender, recipients = "", []
+                self.reply("250 OK")
+            elif verb == "NOOP":
+                self.reply("250 OK")
+            elif verb == "QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("502 command not implemented")
+
+    def read_data(self) -> bytes:
+        lines = []
+        while (line := self.rfile.readline()) and line.rstrip(b"\r\n") != b".":
+            line = line[1:] if line.startswith(b"..") else line  # undo dot-stuffing
+            lines.append(line.rstrip(b"\r\n") + b"\n")  # stored with local line ends, as an MTA would
+        return b"".join(lines)
+
+
+class _SmtpServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _SmtpHandler)
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.arrived = threading.Condition()
+
+    def record(self, data: bytes, sender: str, recipients: list[str]) -> None:
+        message = BytesParser(policy=policy.default).parsebytes(data)
+        with self.arrived:
+            self.messages.append(message)  # type: ignore[arg-type]  # policy.default parses to EmailMessage
+            self.envelopes.append((sender, list(recipients)))
+            self.arrived.notify_all()
+
+
+class SmtpSink:
+    """Context manager running the SMTP sink in a background thread."""
+
+    def __init__(self) -> None:
+        self._server = _SmtpServer()
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return self._server.messages
+
+    @property
+    def envelopes(self) -> list[tuple[str, list[str]]]:
+        """(envelope sender, envelope recipients) per message, in arrival order."""
+        return self._server.envelopes
+
+    def wait_for(self, n: int, timeout: float = 5.0) -> list[EmailMessage]:
+        """Block until at least n messages arrived; raises TimeoutError with what did arrive."""
+        deadline = time.monotonic() + timeout
+        with self._server.arrived:
+            while len(self.messages) < n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"expected {n} message(s) at the SMTP sink, got {len(self.messages)}")
+                self._server.arrived.wait(left)
+        return self.messages
+
+    def __enter__(self) -> SmtpSink:
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

@@ -1,0 +1,100 @@
+"""A local HTTP endpoint for webhook tests: records every request and answers with scripted status codes.
+
+    with WebhookReceiver(statuses=[500, 200]) as hook:   # first call 500, then 200 (the last repeats)
+        post_signed(hook.url, secret, payload)
+        hook.wait_for(2)
+        hook.requests[-1].body, hook.requests[-1].headers["X-Civicpulse-Signature"]
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: Message
+    body: bytes
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        status = self.server.record(Received(self.command, self.path, self.headers, body))
+        self.send_response(status)
+        if 300 <= status < 400:  # a real target, so a client that follows redirects would show up here
+            self.send_header("Location", "/moved")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, statuses: Sequence[int]) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.statuses = list(statuses) or [200]
+        self.requests: list[Received] = []
+        self.arrived = threading.Condition()
+
+    def record(self, request: Received) -> int:
+        with self.arrived:
+            self.requests.append(request)
+            self.arrived.notify_all()
+            index = min(len(self.requests), len(self.statuses)) - 1
+            return self.statuses[index]
+
+
+class WebhookReceiver:
+    """Context manager running the receiver in a background thread; `statuses` answer calls in order.
+
+    A 3xx status comes with `Location: /moved` (on the same receiver).
+    """
+
+    def __init__(self, statuses: Sequence[int] = (200,), path: str = "/hook") -> None:
+        self._server = _Server(statuses)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self.path = path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}{self.path}"
+
+    @property
+    def requests(self) -> list[Received]:
+        return self._server.requests
+
+    def wait_for(self, n: int, timeout: float = 5.0) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        with self._server.arrived:
+            while len(self.requests) < n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"expected {n} webhook request(s), got {len(self.requests)}")
+                self._server.arrived.wait(left)
+        return self.requests
+
+    def __enter__(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

@@ -77,10 +77,12 @@ def job_rejects(job_id: str, a: Access = Depends(ANALYST), ctx: AppContext = Dep
 
 @router.get("/report", summary="Export the dashboard for a period as PDF (with charts), CSV or XLSX")
 def report(s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
-           format: Literal["pdf", "csv", "xlsx"] = "pdf", lang: Literal["en", "vi"] = "en") -> Response:
+           format: Literal["pdf", "csv", "xlsx"] = "pdf",
+           report_lang: Literal["en", "vi"] = Query("en", description="language of the report's labels (the "
+                                                     "`lang` parameter filters posts by language)")) -> Response:
     from civicpulse.reports import build_report, export
 
-    data = build_report(db, s.workspace, s.filters, lang=lang)
+    data = build_report(db, s.workspace, s.filters, lang=report_lang)
     body, media_type, filename = export(data, format)
     db.audit(s.access.username, s.workspace, "export.report", f"format={format} {s.description}")
     return Response(body, media_type=media_type,

@@ -1,0 +1,62 @@
+/* Plotly helpers shared by the dashboards. Suppressed groups (< k authors) are never drawn as zero: they are
+ * left out of bars (and named in a note under the chart) and left as gaps in time series. */
+(function () {
+  "use strict";
+  var CP = window.CP;
+  var COLORS = { negative: "#b2182b", neutral: "#8c96a3", positive: "#1a7a3a", line: "#0b5cad", bar: "#2c7fb8" };
+  var CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+
+  function layout(extra) {
+    return Object.assign({
+      margin: { l: 50, r: 20, t: 10, b: 40 }, height: 320, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
+      font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif", size: 12,
+              color: "#1b1f24" },
+      legend: { orientation: "h", y: -0.2 }, hovermode: "closest"
+    }, extra || {});
+  }
+
+  function draw(id, traces, extra) {
+    var target = document.getElementById(id);
+    if (!target) return null;
+    CP.clear(target);
+    if (!traces.length || traces.every(function (tr) { return !(tr.x || tr.y || []).length; })) {
+      target.appendChild(CP.el("p", { "class": "suppressed" }, CP.t("no_data")));
+      return null;
+    }
+    return window.Plotly.newPlot(target, traces, layout(extra), CONFIG);
+  }
+
+  /* A note naming the groups that were held back; `name(row)` gives the group's display name. */
+  function suppressedNote(noteId, rows, k, name) {
+    var note = document.getElementById(noteId);
+    if (!note) return;
+    var hidden = rows.filter(function (r) { return r.suppressed; });
+    note.textContent = hidden.length
+      ? CP.suppressedText(k) + ": " + hidden.map(name || function (r) { return r.key; }).join(", ") : "";
+  }
+
+  /* Horizontal bar of the visible rows (largest on top). */
+  function bars(id, rows, name, valueOf, extra) {
+    var shown = rows.filter(function (r) { return !r.suppressed; });
+    var labels = shown.map(name);
+    var values = shown.map(valueOf || function (r) { return r.posts; });
+    return draw(id, [{
+      type: "bar", orientation: "h", x: values.slice().reverse(), y: labels.slice().reverse(),
+      marker: { color: COLORS.bar }, hovertemplate: "%{y}: %{x}<extra></extra>"
+    }], Object.assign({ margin: { l: 170, r: 20, t: 10, b: 40 }, height: Math.max(220, 34 * shown.length + 60),
+                        yaxis: { automargin: true } }, extra || {}));
+  }
+
+  /* A tiny line for table cells: gaps where a bucket was suppressed. */
+  function sparkline(target, points) {
+    var x = points.map(function (p) { return p[0]; });
+    var y = points.map(function (p) { return p[1]; });
+    return window.Plotly.newPlot(target, [{ x: x, y: y, type: "scatter", mode: "lines+markers", connectgaps: false,
+      line: { color: COLORS.line, width: 1.5 }, marker: { size: 3 }, hoverinfo: "skip" }],
+      { margin: { l: 0, r: 0, t: 0, b: 0 }, height: 36, width: 140, xaxis: { visible: false },
+        yaxis: { visible: false, rangemode: "tozero" }, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)",
+        plot_bgcolor: "rgba(0,0,0,0)" }, { staticPlot: true, displayModeBar: false });
+  }
+
+  window.CPCharts = { COLORS: COLORS, draw: draw, bars: bars, sparkline: sparkline, suppressedNote: suppressedNote };
+})();

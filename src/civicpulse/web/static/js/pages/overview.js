@@ -1,0 +1,109 @@
+/* Overview: key figures with change vs the previous period, volume, sentiment, emotions, topics, places. */
+(function () {
+  "use strict";
+  var CP = window.CP, C = window.CPCharts;
+
+  function kpi(labelText, value, change, changeClass, suppressed, k) {
+    return CP.el("div", { "class": "kpi" }, [
+      CP.el("div", { "class": "label" }, labelText),
+      suppressed ? CP.el("div", { "class": "value suppressed" }, CP.suppressedText(k))
+        : CP.el("div", { "class": "value" }, value),
+      CP.el("div", { "class": "change " + (changeClass || "") }, change)
+    ]);
+  }
+  function trend(n) { return n === null || n === undefined || n === 0 ? "" : n > 0 ? "up" : "down"; }
+  function vsPrevious(text) { return text === "–" ? CP.t("no_previous") : CP.t("vs_previous", { change: text }); }
+
+  function renderKpis(o) {
+    var box = CP.clear(document.getElementById("kpis"));
+    var now = o.totals, before = o.previous.totals, ch = o.change, off = now.suppressed;
+    var authorsPct = !off && before.authors ? (now.authors - before.authors) / before.authors * 100 : null;
+    box.appendChild(kpi(CP.t("kpi_posts"), CP.fmt.num(now.posts), vsPrevious(CP.fmt.signed(ch.posts_pct, 1, "%")),
+      trend(ch.posts_pct), off, o.k));
+    box.appendChild(kpi(CP.t("kpi_authors"), CP.fmt.num(now.authors), vsPrevious(CP.fmt.signed(authorsPct, 1, "%")),
+      trend(authorsPct), off, o.k));
+    // Net sentiment = positive share - negative share, in points; a rise is good news.
+    box.appendChild(kpi(CP.t("kpi_net"), CP.fmt.signed(now.net === null ? null : now.net * 100, 1),
+      vsPrevious(CP.fmt.signed(ch.net_points, 1, " " + CP.t("points"))), trend(ch.net_points), off, o.k));
+    // A rising negative share is bad news: its colour is inverted.
+    var negTrend = trend(ch.negative_share_points);
+    box.appendChild(kpi(CP.t("kpi_negative"), CP.fmt.pct(now.negative_share),
+      vsPrevious(CP.fmt.signed(ch.negative_share_points, 1, " " + CP.t("points"))),
+      negTrend === "up" ? "down" : negTrend === "down" ? "up" : "", off, o.k));
+  }
+
+  function bucketBands(rows) {  // grey bands over suppressed time buckets (gaps in the lines)
+    var shapes = [];
+    rows.forEach(function (r, i) {
+      if (!r.suppressed) return;
+      var next = rows[i + 1] ? rows[i + 1].key : r.key;
+      shapes.push({ type: "rect", xref: "x", yref: "paper", x0: r.key, x1: next, y0: 0, y1: 1,
+                    fillcolor: "#d5d9df", opacity: 0.5, line: { width: 0 } });
+    });
+    return shapes;
+  }
+
+  function renderVolume(o) {
+    var rows = o.volume;
+    var x = rows.map(function (r) { return r.key; });
+    var bands = bucketBands(rows);
+    C.draw("chart-volume", [{ x: x, y: rows.map(function (r) { return r.posts; }), type: "scatter", mode: "lines+markers",
+      connectgaps: false, name: CP.t("kpi_posts"), line: { color: C.COLORS.line }, marker: { size: 4 } }],
+    { shapes: bands, yaxis: { title: { text: CP.t("kpi_posts") }, rangemode: "tozero" } });
+    var hidden = rows.filter(function (r) { return r.suppressed; }).length;
+    document.getElementById("note-volume").textContent = hidden
+      ? CP.t("suppressed_buckets", { n: hidden, k: o.k }) : "";
+
+    // Plotly stacks a missing value as zero, so each run of visible buckets is stacked on its own.
+    var runs = [], run = [];
+    rows.forEach(function (r) {
+      if (r.suppressed) { if (run.length) runs.push(run); run = []; } else run.push(r);
+    });
+    if (run.length) runs.push(run);
+    var traces = [];
+    runs.forEach(function (part, i) {
+      ["negative", "neutral", "positive"].forEach(function (s) {
+        traces.push({ x: part.map(function (r) { return r.key; }), y: part.map(function (r) { return r[s + "_share"] * 100; }),
+          type: "scatter", mode: part.length > 1 ? "lines" : "markers", stackgroup: "run" + i,
+          name: CP.label("sentiment", s), legendgroup: s, showlegend: i === 0,
+          line: { width: 0.5, color: C.COLORS[s] }, marker: { color: C.COLORS[s], size: 8 }, fillcolor: C.COLORS[s],
+          hovertemplate: "%{y:.1f}%<extra>" + CP.label("sentiment", s) + "</extra>" });
+      });
+    });
+    traces.push({ x: x, y: rows.map(function (r) { return r.suppressed ? null : r.net * 100; }), type: "scatter",
+                  mode: "lines", name: CP.t("kpi_net"), yaxis: "y2", connectgaps: false,
+                  line: { color: "#111", width: 2, dash: "dot" } });
+    C.draw("chart-sentiment", traces, {
+      shapes: bands, yaxis: { title: { text: CP.t("share_pct") }, range: [0, 100] },
+      yaxis2: { title: { text: CP.t("kpi_net") }, overlaying: "y", side: "right", range: [-100, 100], zeroline: true },
+      margin: { l: 50, r: 50, t: 10, b: 40 }
+    });
+  }
+
+  function render(o, topicNames) {
+    var period = document.getElementById("period");
+    period.textContent = o.period.start ? "(" + CP.fmt.day(o.period.start) + " – " + CP.fmt.day(o.period.end) + ")" : "";
+    renderKpis(o);
+    renderVolume(o);
+    var emotion = function (r) { return CP.label("emotion", r.key); };
+    var topic = function (r) { return topicNames[r.key] || r.key; };
+    var place = function (r) { return r.key; };
+    C.bars("chart-emotions", o.emotions, emotion);
+    C.suppressedNote("note-emotions", o.emotions, o.k, emotion);
+    C.bars("chart-topics", o.topics, topic);
+    C.suppressedNote("note-topics", o.topics, o.k, topic);
+    C.bars("chart-places", o.places, place);
+    C.suppressedNote("note-places", o.places, o.k, place);
+  }
+
+  var bucket = new URLSearchParams(window.location.search).get("bucket") || "";
+  var bucketSelect = document.getElementById("o-bucket");
+  bucketSelect.value = bucket;
+  bucketSelect.addEventListener("change", function () { CP.setParam("bucket", bucketSelect.value); });
+
+  Promise.all([CP.api(CP.wsApi("/overview", CP.filterParams({ bucket: bucket }))), CP.api(CP.wsApi("/labels"))]).then(function (got) {
+    var names = {};
+    got[1].topics.forEach(function (tp) { names[tp.id] = CP.topicLabel(tp); });
+    render(got[0], names);
+  }, CP.fail);
+})();

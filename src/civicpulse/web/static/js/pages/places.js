@@ -1,0 +1,69 @@
+/* Places: the province map (2025 or pre-2025 units), the ranked table and a drill-down into wards. */
+(function () {
+  "use strict";
+  var CP = window.CP;
+  var era = new URLSearchParams(window.location.search).get("era") === "legacy" ? "legacy" : "2025";
+  document.getElementById("era-" + era).checked = true;
+  Array.prototype.forEach.call(document.querySelectorAll("input[name=era]"), function (radio) {
+    radio.addEventListener("change", function () { CP.setParam("era", radio.value); });
+  });
+
+  function metricCells(r) {
+    if (r.suppressed) return [CP.el("td", { colspan: "3", "class": "suppressed" }, CP.suppressedText(kValue))];
+    return [CP.el("td", { "class": "num" }, CP.fmt.num(r.posts)),
+            CP.el("td", { "class": "num" }, CP.fmt.pct(r.negative_share)),
+            CP.el("td", { "class": "num" }, CP.fmt.signed(r.mean_score, 2))];
+  }
+  var kValue = 10;
+
+  function drill(name) {
+    var panel = document.getElementById("wards-panel");
+    var heading = document.getElementById("h-wards");
+    var body = CP.clear(document.querySelector("#wards-table tbody"));
+    Array.prototype.forEach.call(document.querySelectorAll("#places-table tbody tr"), function (tr) {
+      tr.classList.toggle("selected", tr.getAttribute("data-name") === name);
+    });
+    panel.hidden = false;
+    heading.textContent = CP.t("wards_of", { name: name });
+    CP.api(CP.wsApi("/places", CP.filterParams({ era: era, province: name }))).then(function (r) {
+      if (!r.wards.length) body.appendChild(CP.el("tr", {}, CP.el("td", { colspan: "4" }, CP.t("no_wards"))));
+      r.wards.forEach(function (w) {
+        body.appendChild(CP.el("tr", {}, [CP.el("th", { scope: "row" }, w.key)].concat(metricCells(w))));
+      });
+      heading.focus();
+    }, CP.fail);
+  }
+
+  function table(provinces) {
+    var body = CP.clear(document.querySelector("#places-table tbody"));
+    if (!provinces.length) body.appendChild(CP.el("tr", {}, CP.el("td", { colspan: "4" }, CP.t("no_data"))));
+    provinces.forEach(function (p) {
+      var button = CP.el("button", { type: "button", "class": "linklike", onclick: function () { drill(p.key); } }, p.key);
+      body.appendChild(CP.el("tr", { "data-name": p.key }, [CP.el("th", { scope: "row" }, button)].concat(metricCells(p))));
+    });
+  }
+
+  function values(provinces) {
+    var out = {};
+    provinces.forEach(function (p) {
+      out[p.key] = p.suppressed ? { value: null, suppressed: true, label: CP.suppressedText(kValue) }
+        : { value: p.posts, suppressed: false, label: CP.t("n_posts", { n: CP.fmt.num(p.posts) }) };
+    });
+    return out;
+  }
+
+  var mapBox = document.getElementById("map");
+  Promise.all([CP.api(CP.wsApi("/places", CP.filterParams({ era: era }))), CP.api("/api/shapes/" + era)])
+    .then(function (got) {
+      var data = got[0], shapes = got[1];
+      kValue = data.k;
+      table(data.provinces);
+      CP.clear(mapBox);
+      window.CivicMap.render(mapBox, shapes, values(data.provinces), {
+        onSelect: drill, legendTitle: CP.t("kpi_posts"), suppressedLabel: CP.suppressedText(kValue),
+        noDataLabel: CP.t("no_data_short"), format: function (n) { return CP.fmt.num(n); }
+      });
+      var asked = new URLSearchParams(window.location.search).get("province");
+      if (asked) drill(asked);
+    }, CP.fail);
+})();

@@ -1,0 +1,176 @@
+"""Topic trends: per topic, its volume, share, change against the previous equal period, series and sentiment.
+
+Works for the workspace's taxonomy topics (post_topics) and for discovered topics (post_analysis.discovered_topic,
+labelled from the stored discovery state). Topics resting on fewer than k distinct authors are listed as
+suppressed, with every figure hidden, after the visible ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from civicpulse.analysis.discovery_fit import label as discovered_label
+from civicpulse.analysis.discovery_state import DiscoveryState
+from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
+from civicpulse.analytics.aggregates import BUCKETS
+from civicpulse.analytics.filters import FROM, Filters, where
+from civicpulse.analytics.posts import representative
+from civicpulse.analytics.privacy import k_for
+from civicpulse.store.base import Store
+
+KINDS = ("taxonomy", "discovered")
+_TOPIC = {  # key column, join, condition for one topic's posts (used to pick its examples)
+    "taxonomy": ("t.topic", "JOIN post_topics t ON t.workspace = p.workspace AND t.platform = p.platform "
+                 "AND t.post_id = p.post_id",
+                 "EXISTS (SELECT 1 FROM post_topics y WHERE y.workspace = p.workspace AND y.platform = p.platform "
+                 "AND y.post_id = p.post_id AND y.topic = ?)"),
+    "discovered": ("a.discovered_topic", "", "a.discovered_topic = ?"),
+}
+
+
+def taxonomy_for(store: Store, workspace: str) -> Taxonomy:
+    """The workspace's taxonomy, as `analysis.workspace.get_taxonomy` reads it, without importing the models."""
+    stored = store.get_setting("taxonomies", workspace)
+    return Taxonomy.from_json(stored) if stored else default_taxonomy()
+
+
+def discovered_topics(store: Store, workspace: str) -> dict[int, dict[str, Any]]:
+    """Discovered topic id -> {"label", "keywords", "status"}, merged and split topics included (old posts)."""
+    stored = store.get_setting("discovery_state", workspace)
+    if not stored:
+        return {}
+    state = DiscoveryState.from_json(stored)
+    return {t.id: {"label": discovered_label(t.keywords), "keywords": list(t.keywords), "status": t.status}
+            for t in state.topics.values()}
+
+
+def topic_trends(store: Store, workspace: str, f: Filters, bucket: str = "day", limit: int = 20,
+                 kind: str = "taxonomy", k: int | None = None) -> list[dict[str, Any]]:
+    """The `limit` largest topics of the filtered period (period: f.start..f.end, else the data's own span)."""
+    if bucket not in BUCKETS:
+        raise ValueError(f"unknown time bucket {bucket!r}; choose from {', '.join(BUCKETS)}")
+    if kind not in KINDS:
+        raise ValueError(f"unknown topic kind {kind!r}; choose from {', '.join(KINDS)}")
+    k = k if k is not None else k_for(store, workspace)
+    period = _period(store, workspace, f)
+    if period is None:
+        return []
+    start, end = period
+    current = replace(f, start=start, end=end)
+    totals = _totals(store, workspace, replace(f, start=start - (end - start), end=end), start, kind, k)
+    clause, params = where(workspace, current)
+    total_posts = store.query(f"SELECT count(*) {FROM} WHERE {clause}", params)[0][0]
+    visible = sorted((r for r in totals if not r["suppressed"]), key=lambda r: (-r["posts"], str(r["id"])))
+    hidden = sorted((r for r in totals if r["suppressed"]), key=lambda r: str(r["id"]))
+    rows = (visible + hidden)[:limit]
+    series = _series(store, workspace, current, bucket, kind, k) if visible else {}
+    buckets = list(_buckets(start, end, bucket))
+    labels = _labels(store, workspace, kind)
+    condition = _TOPIC[kind][2]
+    for row in rows:
+        row.update(labels.get(row["id"], {"label": str(row["id"])}))
+        if row["suppressed"]:
+            row.update(share=None, series=[], examples=[])
+            continue
+        row["share"] = round(row["posts"] / total_posts, 4) if total_posts else None
+        cells = series.get(row["id"], {})
+        row["series"] = [[b.isoformat(), cells.get(b, 0)] for b in buckets]
+        row["examples"] = representative(store, workspace, current, 3, extra_sql=condition, params=[row["id"]])
+    return rows
+
+
+def _totals(store: Store, workspace: str, f: Filters, start: datetime, kind: str, k: int) -> list[dict[str, Any]]:
+    """Per topic over the current and the previous period in one pass (`cur` tells them apart).
+
+    Two stages (per author, then per topic) rather than count(DISTINCT ...) FILTER twice: one hash aggregate
+    instead of several materialised ones, which matters within DuckDB's memory limit at a million posts.
+    """
+    key, join, _ = _TOPIC[kind]
+    clause, params = where(workspace, f)
+    per_author = (
+        f"SELECT {key} AS topic, p.author_key, count(*) FILTER (WHERE p.created_at >= ?) AS cur, "
+        "count(*) FILTER (WHERE p.created_at < ?) AS prev, "
+        "count(a.sentiment_score) FILTER (WHERE p.created_at >= ?) AS scored, "
+        "sum(a.sentiment_score) FILTER (WHERE p.created_at >= ?) AS score, "
+        "count(*) FILTER (WHERE p.created_at >= ? AND a.sentiment = 'negative') AS negative "
+        f"{FROM} {join} WHERE {clause} AND {key} IS NOT NULL GROUP BY 1, 2")
+    rows = store.query(
+        "SELECT topic, sum(cur), count(author_key) FILTER (WHERE cur > 0), sum(score) / nullif(sum(scored), 0), "
+        "sum(negative), sum(prev), count(author_key) FILTER (WHERE prev > 0) "
+        f"FROM ({per_author}) s GROUP BY topic", [start] * 5 + params)
+    out = []
+    for topic, posts, authors, mean, negative, before, before_authors in rows:
+        posts, negative, before = int(posts), int(negative), int(before)
+        if posts == 0:  # only in the previous period: not a topic of this one
+            continue
+        if authors < k:
+            out.append({"id": topic, "suppressed": True, "posts": None, "authors": None, "previous_posts": None,
+                        "change": None, "mean_sentiment": None, "negative_share": None})
+            continue
+        previous = before if before_authors >= k else None  # a small previous figure is hidden as well
+        out.append({"id": topic, "suppressed": False, "posts": posts, "authors": authors, "previous_posts": previous,
+                    "change": round((posts - previous) / previous, 4) if previous else None,
+                    "mean_sentiment": round(mean, 4) if mean is not None else None,
+                    "negative_share": round(negative / posts, 4)})
+    return out
+
+
+def _series(store: Store, workspace: str, f: Filters, bucket: str, kind: str,
+            k: int) -> dict[Any, dict[datetime, int | None]]:
+    """Posts per topic and bucket; a bucket with fewer than k authors is None (hidden), not its small count."""
+    key, join, _ = _TOPIC[kind]
+    clause, params = where(workspace, f)
+    per_author = (f"SELECT {key} AS topic, date_trunc('{bucket}', p.created_at) AS b, p.author_key, count(*) AS n "
+                  f"{FROM} {join} WHERE {clause} AND {key} IS NOT NULL GROUP BY 1, 2, 3")
+    rows = store.query(f"SELECT topic, b, sum(n), count(author_key) FROM ({per_author}) s GROUP BY 1, 2", params)
+    out: dict[Any, dict[datetime, int | None]] = {}
+    for topic, b, posts, authors in rows:
+        out.setdefault(topic, {})[b] = int(posts) if authors >= k else None
+    return out
+
+
+def _period(store: Store, workspace: str, f: Filters) -> tuple[datetime, datetime] | None:
+    if f.start and f.end:
+        return f.start, f.end
+    span = data_span(store, workspace, f.end)
+    if span is None:
+        return None
+    return f.start or span[0], f.end or span[1] + timedelta(microseconds=1)
+
+
+def data_span(store: Store, workspace: str, end: datetime | None = None) -> tuple[datetime, datetime] | None:
+    """First and last post time of the workspace (before `end`), whatever the filters.
+
+    The workspace's own span, not the filtered one: a query or topic with no posts on a day has a real 0 there,
+    while days before the workspace's first post are simply unknown.
+    """
+    sql = "SELECT min(created_at), max(created_at) FROM posts WHERE workspace = ? AND NOT deleted"
+    first, last = store.query(sql + (" AND created_at < ?" if end else ""), [workspace, *([end] if end else [])])[0]
+    return (first, last) if first is not None else None
+
+
+def _buckets(start: datetime, end: datetime, bucket: str):
+    """Bucket starts covering [start, end), as date_trunc names them (weeks start on Monday)."""
+    t = start.replace(minute=0, second=0, microsecond=0)
+    if bucket != "hour":
+        t = t.replace(hour=0)
+    if bucket == "week":
+        t -= timedelta(days=t.weekday())
+    if bucket == "month":
+        t = t.replace(day=1)
+    while t < end:
+        yield t
+        if bucket == "month":
+            t = t.replace(year=t.year + t.month // 12, month=t.month % 12 + 1)
+        else:
+            t += {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}[bucket]
+
+
+def _labels(store: Store, workspace: str, kind: str) -> dict[Any, dict[str, Any]]:
+    if kind == "discovered":
+        return {i: {"label": t["label"], "keywords": t["keywords"]}
+                for i, t in discovered_topics(store, workspace).items()}
+    return {t.id: {"label": t.label_en, "label_vi": t.label_vi or t.label_en}
+            for t in taxonomy_for(store, workspace).topics}

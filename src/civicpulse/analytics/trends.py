@@ -1,0 +1,172 @@
+"""Spikes: buckets whose volume or negative share stands out from their own recent history.
+
+Method (docs/trends.md has the reasoning): for each series (all posts, each topic, each 2025 province) the posts
+per bucket are counted with one SQL aggregate, empty buckets count 0, and each recent bucket is compared with a
+baseline of `baseline` earlier buckets (day buckets: the previous days; hour buckets: the same hour of the previous
+days, so the daily cycle is not mistaken for a spike).
+- volume: robust z = (observed - median) / max(1.4826 * MAD, sqrt(median), 1). Median and MAD ignore earlier
+  spikes in the baseline; the Poisson floor sqrt(median) stops a near-constant series from flagging +2 posts.
+- negative_share: two-proportion z-test of the bucket's negative share against the pooled baseline share, so a
+  bucket of few posts needs a much larger shift to count.
+A bucket is judged only with `min_posts` posts, enough known history (buckets before the workspace's first post are
+unknown, not zero) and at least k distinct authors (privacy: nothing resting on fewer is ever reported).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from civicpulse.analysis.labels import SENTIMENTS
+from civicpulse.analytics.explain_spike import Context, explain_all
+from civicpulse.analytics.filters import FROM, Filters, where
+from civicpulse.analytics.privacy import k_for
+from civicpulse.analytics.topic_trends import data_span, taxonomy_for
+from civicpulse.store.base import Store
+
+STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+# Baseline stride: hours are compared with the same hour on earlier days (the daily cycle is strong).
+STRIDES = {"hour": timedelta(days=1), "day": timedelta(days=1)}
+RECENT = {"hour": 24, "day": 3}  # buckets judged when no `since` is given: the latest day / the latest 3 days
+MIN_HISTORY = 7  # baseline buckets of known history a bucket needs before it can be judged
+DIMENSIONS = ("all", "topic", "place")
+METRICS = ("volume", "negative_share")
+_SERIES = {  # key column, join, whether a post can join twice (a ward and its province name the same province)
+    "all": ("CAST(NULL AS TEXT)", "", False),
+    "topic": ("t.topic", "JOIN post_topics t ON t.workspace = p.workspace AND t.platform = p.platform "
+              "AND t.post_id = p.post_id", False),
+    "place": ("pl.province_2025", "JOIN post_places pl ON pl.workspace = p.workspace AND pl.platform = p.platform "
+              "AND pl.post_id = p.post_id AND pl.province_2025 IS NOT NULL", True),
+}
+
+
+@dataclass
+class Spike:
+    metric: str  # "volume" | "negative_share"
+    dimension: str  # "all" | "topic" | "place"
+    key: str | None  # topic id / 2025 province name; None for "all"
+    bucket_start: datetime
+    bucket: str  # "hour" | "day"
+    observed: float  # posts, or negative share
+    expected: float  # baseline median posts, or baseline negative share
+    score: float  # robust z (volume) or two-proportion z (negative_share)
+    posts: int
+    authors: int
+    explanation: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"metric": self.metric, "dimension": self.dimension, "key": self.key,
+                "bucket_start": self.bucket_start.isoformat(), "bucket": self.bucket,
+                "observed": round(self.observed, 4), "expected": round(self.expected, 4),
+                "score": round(self.score, 2), "posts": self.posts, "authors": self.authors,
+                "explanation": self.explanation}
+
+
+@dataclass(frozen=True)
+class _Cell:
+    posts: int = 0
+    authors: int = 0
+    negative: int = 0
+    negative_authors: int = 0
+    neutral: int = 0
+    positive: int = 0
+
+
+def detect_spikes(store: Store, workspace: str, f: Filters, *, bucket: str = "day",
+                  dimensions: tuple[str, ...] = DIMENSIONS, baseline: int = 14, threshold: float = 3.0,
+                  min_posts: int = 20, since: datetime | None = None, k: int | None = None,
+                  limit: int = 50) -> list[Spike]:
+    """Spikes in the buckets from `since` (default: the latest few) to the end of the data, best first, explained.
+
+    Buckets before `f.start` may serve as baseline; only buckets inside the filtered period are judged.
+    """
+    if bucket not in STEPS:
+        raise ValueError(f"unknown spike bucket {bucket!r}; choose from {', '.join(STEPS)}")
+    unknown = set(dimensions) - set(DIMENSIONS)
+    if unknown:
+        raise ValueError(f"unknown spike dimension(s) {', '.join(sorted(unknown))}; choose from "
+                         f"{', '.join(DIMENSIONS)}")
+    if baseline < MIN_HISTORY:
+        raise ValueError(f"a baseline needs at least {MIN_HISTORY} buckets (asked: {baseline})")
+    k = k if k is not None else k_for(store, workspace)
+    span = data_span(store, workspace, end=f.end)
+    if span is None:
+        return []
+    step, stride = STEPS[bucket], STRIDES[bucket]
+    first_known, last = (_trunc(t, bucket) for t in span)
+    first = _trunc(since, bucket) if since else last - (RECENT[bucket] - 1) * step
+    if f.start:
+        first = max(first, _trunc(f.start, bucket))
+    window = replace(f, start=max(first - baseline * stride, first_known))
+    spikes, series = [], {}
+    for dimension in dimensions:
+        series[dimension] = _series(store, workspace, window, dimension, bucket)
+        for key, cells in series[dimension].items():
+            t = first
+            while t <= last:
+                history = [t - i * stride for i in range(1, baseline + 1) if t - i * stride >= first_known]
+                if len(history) >= MIN_HISTORY:
+                    cell, base = cells.get(t, _Cell()), [cells.get(h, _Cell()) for h in history]
+                    spikes += _judge(dimension, key, t, bucket, cell, base, threshold, min_posts, k)
+                t += step
+    spikes.sort(key=lambda s: (-s.score, s.bucket_start, s.metric, s.dimension, s.key or ""))
+    spikes = spikes[:limit]
+    if spikes:
+        context = Context(store, workspace, f, bucket, step, timedelta(days=baseline), first_known, k,
+                          taxonomy_for(store, workspace))
+        explain_all(context, spikes, series)
+    return spikes
+
+
+def _judge(dimension: str, key: str | None, t: datetime, bucket: str, cell: _Cell, base: list[_Cell],
+           threshold: float, min_posts: int, k: int) -> list[Spike]:
+    if cell.posts < min_posts or cell.authors < k:  # too small to judge, or too few people to report on
+        return []
+    found = []
+    counts = [b.posts for b in base]
+    expected = statistics.median(counts)
+    mad = statistics.median(abs(c - expected) for c in counts)
+    score = (cell.posts - expected) / max(1.4826 * mad, math.sqrt(expected), 1.0)
+    if score >= threshold:
+        found.append(Spike("volume", dimension, key, t, bucket, cell.posts, expected, score, cell.posts,
+                           cell.authors))
+    base_posts, base_negative = sum(counts), sum(b.negative for b in base)
+    # The negatives themselves must come from k authors too: a share moved by a handful of people is not shown.
+    if base_posts >= min_posts and cell.negative_authors >= k:
+        share, usual = cell.negative / cell.posts, base_negative / base_posts
+        pooled = (cell.negative + base_negative) / (cell.posts + base_posts)
+        se = math.sqrt(pooled * (1 - pooled) * (1 / cell.posts + 1 / base_posts))
+        z = (share - usual) / se if se else 0.0
+        if z >= threshold:
+            found.append(Spike("negative_share", dimension, key, t, bucket, share, usual, z, cell.posts,
+                               cell.authors))
+    return found
+
+
+def _series(store: Store, workspace: str, f: Filters, dimension: str, bucket: str) -> dict[str | None,
+                                                                                           dict[datetime, _Cell]]:
+    """Counts per (key, bucket) in one query: posts, authors, negative posts and their authors, neutral, positive.
+
+    Two stages (per author, then per bucket) instead of two count(DISTINCT ...): one hash aggregate, not three.
+    """
+    key, join, repeats = _SERIES[dimension]
+    clause, params = where(workspace, f)
+    inner = (f"SELECT {'DISTINCT ' if repeats else ''}{key} AS key, date_trunc('{bucket}', p.created_at) AS b, "
+             f"p.platform, p.post_id, p.author_key, a.sentiment {FROM} {join} WHERE {clause}")
+    labels = ", ".join(f"count(*) FILTER (WHERE sentiment = '{s}') AS {s}" for s in SENTIMENTS)
+    per_author = f"SELECT key, b, author_key, count(*) AS n, {labels} FROM ({inner}) d GROUP BY key, b, author_key"
+    rows = store.query(
+        "SELECT key, b, sum(n), count(author_key), sum(negative), count(author_key) FILTER (WHERE negative > 0), "
+        f"sum(neutral), sum(positive) FROM ({per_author}) s GROUP BY key, b", params)
+    out: dict[str | None, dict[datetime, _Cell]] = {}
+    for key_value, b, *numbers in rows:
+        out.setdefault(key_value, {})[b] = _Cell(*(int(n) for n in numbers))
+    return out
+
+
+def _trunc(t: datetime, bucket: str) -> datetime:
+    t = t.replace(minute=0, second=0, microsecond=0)
+    return t.replace(hour=0) if bucket == "day" else t

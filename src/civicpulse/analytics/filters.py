@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from civicpulse.analysis.labels import SENTIMENTS
+from civicpulse.analytics.query_parse import parse
+from civicpulse.analytics.query_sql import compile_sql
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,7 @@ class Filters:
     provinces: tuple[str, ...] = ()  # 2025 province names, e.g. "Thành phố Hồ Chí Minh"
     topics: tuple[str, ...] = ()
     sentiments: tuple[str, ...] = ()
+    query: str = ""  # listening query (civicpulse.analytics.query), e.g. 'ngập OR flood lang:vi'
 
     def __post_init__(self) -> None:
         bad = set(self.sentiments) - set(SENTIMENTS)
@@ -47,6 +50,10 @@ def where(workspace: str, f: Filters) -> tuple[str, list[Any]]:
     if f.provinces:  # a post about a ward counts for its province
         clauses.append(_exists("post_places", "province_2025", len(f.provinces)))
         params += list(f.provinces)
+    if f.query:  # after the workspace condition, like every other filter
+        condition, query_params = compile_sql(parse(f.query))
+        clauses.append(f"({condition})")
+        params += query_params
     return " AND ".join(clauses), params
 
 

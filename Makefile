@@ -15,11 +15,21 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-# Ingest the bundled demo data into the embedded store, analyze it, and print what landed.
+DEMO_PASSWORD ?= hanoi-saigon-2026
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Ingest the bundled demo data into the embedded store, analyze it, create the demo login (once: re-runs keep it)
+# and serve the web app in the foreground (Ctrl-C stops it). Re-running changes nothing already stored.
 run: setup
 	$(BIN)/civicpulse --db $(DB) ingest data/demo --workspace demo --no-progress
 	$(BIN)/civicpulse --db $(DB) analyze --workspace demo --no-progress
 	$(BIN)/civicpulse --db $(DB) stats --workspace demo
+	@out=$$(printf '%s\n' '$(DEMO_PASSWORD)' | $(BIN)/civicpulse --db $(DB) users create demo --admin 2>&1) \
+		&& echo "$$out" || echo "$$out" | grep -q "already exists" || { echo "$$out"; exit 1; }
+	$(BIN)/civicpulse --db $(DB) workspaces grant demo demo --role owner
+	@echo "Open http://$(HOST):$(PORT) — sign in as demo / $(DEMO_PASSWORD)"
+	$(BIN)/civicpulse --db $(DB) serve --host $(HOST) --port $(PORT)
 
 # The optional Hugging Face backend (torch CPU build + transformers) is installed for the tests only, so that its
 # loading path is tested; `make run` does not need it.

@@ -26,7 +26,7 @@ from civicpulse.ingest.pseudonymize import KeyFileError, KeyStore, Pseudonymizer
 from civicpulse.ingest.reader import InputError, expand
 from civicpulse.ingest.rejects import RejectWriter
 from civicpulse.sources.generic import Mapping, MappingError
-from civicpulse.store import Store, open_store, validate_workspace_name
+from civicpulse.store import Store, validate_workspace_name
 
 EXIT_REJECTED = 2
 # Wide enough for file paths when output goes to a file or CI log (rich assumes 80 columns there).
@@ -48,12 +48,16 @@ class State:
         self._store: Store | None = None
 
     def store(self) -> Store:
+        """The store, opened on first use; waits while another civicpulse process holds it (see handoff.py)."""
         if self._store is None:
-            try:
-                self._store = open_store(self.db)
-            except Exception as exc:
-                raise Fatal(str(exc)) from None
+            from civicpulse.cli_serve import open_waiting
+
+            self._store = open_waiting(self.db)
         return self._store
+
+    def adopt(self, store: Store) -> None:
+        """Take a store the hand-off code opened (when no server was there to take the work)."""
+        self._store = store
 
     def close(self) -> None:
         if self._store is not None:
@@ -117,16 +121,34 @@ def ingest(state: State, paths: tuple[str, ...], workspace: str, format_name: st
     except LookupError:
         raise Fatal(f"unknown encoding {encoding!r}") from None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    writer = RejectWriter(rejects or Path(f"{state.db}.rejects") / f"{workspace}-{stamp}.jsonl")
+    rejects_path = Path(rejects) if rejects else Path(f"{state.db}.rejects") / f"{workspace}-{stamp}.jsonl"
     show_progress = sys.stderr.isatty() if progress is None else progress
+    from civicpulse.cli_serve import hand_over_ingest
+
+    summaries = hand_over_ingest(state, workspace, files, rejects_path, show_progress, format_name=format_name,
+                                 mapping=mapping, encoding=encoding, batch_size=batch_size)
+    if summaries is None:  # no server running: this process holds the store now
+        summaries = _ingest_here(state, workspace, files, Pseudonymizer(key), RejectWriter(rejects_path),
+                                 show_progress, format_name=format_name, mapping=mapping_obj, encoding=encoding,
+                                 batch_size=batch_size)
+    _print_summary(summaries)
+    rejected = sum(s.rejected for s in summaries)
+    warnings = sum(s.warnings for s in summaries)
+    if rejected or warnings:
+        err.print(f"{rejected} rejected, {warnings} warnings; details in {rejects_path}", highlight=False)
+    if rejected:
+        sys.exit(EXIT_REJECTED)
+
+
+def _ingest_here(state: State, workspace: str, files: list[str], pseudonymizer: Pseudonymizer, writer: RejectWriter,
+                 show_progress: bool, **options: object) -> list[FileSummary]:
     summaries: list[FileSummary] = []
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                       console=err, disable=not show_progress, transient=True) as bar:
             task = bar.add_task("", total=None)
-            ingestor = Ingestor(state.store(), workspace, Pseudonymizer(key), writer, format_name=format_name,
-                                mapping=mapping_obj, encoding=encoding, batch_size=batch_size,
-                                on_progress=lambda pos: bar.update(task, completed=pos))
+            ingestor = Ingestor(state.store(), workspace, pseudonymizer, writer,  # type: ignore[arg-type]
+                                on_progress=lambda pos: bar.update(task, completed=pos), **options)
             for name in files:
                 size = None if name == "-" else os.path.getsize(name)
                 bar.reset(task, total=size, description=Path(name).name if name != "-" else "stdin")
@@ -136,13 +158,7 @@ def ingest(state: State, paths: tuple[str, ...], workspace: str, format_name: st
                     raise Fatal(str(exc)) from None
     finally:
         writer.close()
-    _print_summary(summaries)
-    rejected = sum(s.rejected for s in summaries)
-    warnings = sum(s.warnings for s in summaries)
-    if rejected or warnings:
-        err.print(f"{rejected} rejected, {warnings} warnings; details in {writer.path}", highlight=False)
-    if rejected:
-        sys.exit(EXIT_REJECTED)
+    return summaries
 
 
 def _print_summary(summaries: list[FileSummary]) -> None:
@@ -241,7 +257,9 @@ def workspaces_set(state: State, name: str, keep_raw: bool | None, min_authors: 
 @click.pass_obj
 def stats(state: State, workspace: str | None) -> None:
     """Counts of stored posts by workspace, platform, kind, language and format."""
-    s = state.store().stats(workspace)
+    from civicpulse.cli_serve import stats_for
+
+    s = stats_for(state, workspace)
     out.print(f"posts: {s['posts']}  deleted: {s['deleted']}  edited: {s['edited']}  "
               f"distinct authors: {s['distinct_authors']}")
     if s["first_post_at"]:
@@ -282,6 +300,7 @@ def keys_rotate(state: State, workspace: str, destroy_old: bool) -> None:
 # The analysis and administration commands live in their own modules and register themselves on `main`.
 from civicpulse import cli_admin as _cli_admin  # noqa: E402,F401
 from civicpulse import cli_analysis as _cli_analysis  # noqa: E402,F401
+from civicpulse import cli_serve as _cli_serve  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()

@@ -163,21 +163,33 @@ def analyze_cmd(state: State, workspace: str, mode: str, batch_size: int, limit:
                 classifiers: tuple[str, ...]) -> None:
     """Enrich stored posts: only posts that are new, edited, or analysed by older models; resumable."""
     from civicpulse.analysis.enrich import enrich_workspace
+    from civicpulse.cli_serve import hand_over_analyze
 
-    analyzer = _analyzer(state, workspace, TASKS, mode, models_dir, encoder_spec, classifiers)
-    store = state.store()
     show = sys.stderr.isatty() if progress is None else progress
-    with Progress(TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=err, disable=not show, transient=True) as bar:
-        task = bar.add_task("", total=None)
-        report = enrich_workspace(store, workspace, analyzer, batch_size=batch_size, limit=limit, discover=discovery,
-                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
-    store.audit(getpass.getuser(), workspace, "analyze", f"posts={report.analyzed} model={analyzer.signature}")
-    rate = report.analyzed / report.seconds if report.seconds else 0.0
-    out.print(f"analyzed {report.analyzed} of {report.backlog} waiting posts in {report.seconds:.1f} s "
-              f"({rate:.0f} posts/s; {report.encoded} texts needed the encoder)", highlight=False)
-    if report.discovery.get("topics_active") is not None:
-        d = report.discovery
+    result = hand_over_analyze(state, _workspace(workspace), show, mode=mode, batch_size=batch_size, limit=limit,
+                               discovery=discovery, models_dir=str(Path(models_dir).resolve()) if models_dir else None,
+                               encoder=encoder_spec, classifiers=list(classifiers))
+    if result is None:  # no server running: this process holds the store now
+        analyzer = _analyzer(state, workspace, TASKS, mode, models_dir, encoder_spec, classifiers)
+        store = state.store()
+        with Progress(TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=err, disable=not show, transient=True) as bar:
+            task = bar.add_task("", total=None)
+            report = enrich_workspace(store, workspace, analyzer, batch_size=batch_size, limit=limit,
+                                      discover=discovery,
+                                      progress=lambda done, total: bar.update(task, completed=done, total=total))
+        store.audit(getpass.getuser(), workspace, "analyze", f"posts={report.analyzed} model={analyzer.signature}")
+        result = {k: getattr(report, k) for k in ("analyzed", "backlog", "seconds", "encoded", "discovery")}
+    _print_analysis(result)
+
+
+def _print_analysis(r: dict[str, Any]) -> None:
+    """The analysis summary, the same whether this process or a running server did the work."""
+    rate = r["analyzed"] / r["seconds"] if r["seconds"] else 0.0
+    out.print(f"analyzed {r['analyzed']} of {r['backlog']} waiting posts in {r['seconds']:.1f} s "
+              f"({rate:.0f} posts/s; {r['encoded']} texts needed the encoder)", highlight=False)
+    if r["discovery"].get("topics_active") is not None:
+        d = r["discovery"]
         out.print(f"discovered topics: {d['topics_active']} active, {len(d['new_topics'])} new, "
                   f"{len(d['merged'])} merged, {len(d['split'])} split; outliers {d['outlier_share']:.1%}",
                   highlight=False)

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from civicpulse import __version__
 from civicpulse.store.duckdb_store import DuckDBStore
-from civicpulse.web import api_admin, api_auth, api_config, api_dash, api_data, pages
+from civicpulse.web import api_admin, api_auth, api_config, api_dash, api_data, api_local, pages
 from civicpulse.web.context import AppContext
 from civicpulse.web.job_handlers import make_handlers
 from civicpulse.web.jobs import JobRunner
@@ -45,6 +45,7 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        ctx.jobs.start()
         scheduler = None
         if background:
             from civicpulse.web.scheduler import Scheduler
@@ -66,7 +67,7 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
                               "suppressed.")
     app.state.ctx = ctx
     for router in (api_auth.router, api_admin.router, api_dash.router, api_config.router, api_data.router,
-                   pages.router):
+                   api_local.router, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

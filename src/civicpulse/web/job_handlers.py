@@ -13,21 +13,44 @@ from typing import Any
 from civicpulse.ingest.pipeline import Ingestor
 from civicpulse.ingest.pseudonymize import KeyStore, Pseudonymizer
 from civicpulse.ingest.rejects import RejectWriter
+from civicpulse.sources.generic import Mapping
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.jobs import Handler, Job, read_rejects
 
 log = logging.getLogger("civicpulse.jobs")
 
 
-def _analyze(db: DuckDBStore, job: Job, mode: str = "cascade") -> dict[str, Any]:
+def _backends(p: dict[str, Any]) -> dict[str, Any]:
+    """The CLI's --models/--encoder/--classifier, when `civicpulse analyze` was handed over with them."""
+    if not (p.get("models_dir") or p.get("encoder") or p.get("classifiers")):
+        return {}
+    from civicpulse.analysis.backends import (
+        classifier_from_spec,
+        encoder_from_spec,
+        load_bundle,
+        parse_classifier_options,
+    )
+
+    models, bundle_encoder = load_bundle(Path(p["models_dir"])) if p.get("models_dir") else ({}, None)
+    return {"base_models": models, "encoder": encoder_from_spec(p.get("encoder") or bundle_encoder),
+            "classifiers": {t: classifier_from_spec(t, spec)
+                            for t, spec in parse_classifier_options(tuple(p.get("classifiers") or ())).items()}}
+
+
+def _analyze(db: DuckDBStore, job: Job) -> dict[str, Any]:
     from civicpulse.analysis.enrich import enrich_workspace
     from civicpulse.analysis.workspace import workspace_analyzer
 
+    p = job.params
     job.step("preparing the analyzer")
-    analyzer = workspace_analyzer(db, job.workspace, mode=mode, progress=lambda msg: job.step(msg))
-    report = enrich_workspace(db, job.workspace, analyzer,
+    analyzer = workspace_analyzer(db, job.workspace, mode=p.get("mode", "cascade"),
+                                  progress=lambda msg: job.step(msg), **_backends(p))
+    options = {k: p[k] for k in ("batch_size", "limit") if p.get(k)}
+    report = enrich_workspace(db, job.workspace, analyzer, discover=p.get("discovery", True), **options,
                               progress=lambda done, total: job.step("analyzing", done, total))
-    return {"analyzed": report.analyzed, "seconds": round(report.seconds, 1)}
+    # Everything `civicpulse analyze` prints, so a handed-over run reports exactly like a local one.
+    return {"analyzed": report.analyzed, "seconds": round(report.seconds, 1), "backlog": report.backlog,
+            "encoded": report.encoded, "model": analyzer.signature, "discovery": report.discovery}
 
 
 def _alerts(db: DuckDBStore, job: Job) -> list[dict[str, Any]]:
@@ -49,17 +72,22 @@ def make_handlers(keys_dir: Path, rejects_dir: Path) -> dict[str, Handler]:
         p = job.params
         key = KeyStore(keys_dir).load(job.workspace)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        writer = RejectWriter(rejects_dir / f"{job.workspace}-{stamp}-{job.id}.jsonl")
+        writer = RejectWriter(p.get("rejects") or rejects_dir / f"{job.workspace}-{stamp}-{job.id}.jsonl")
+        options: dict[str, Any] = {"encoding": p.get("encoding", "utf-8"),
+                                   "mapping": Mapping.load(p["mapping"]) if p.get("mapping") else None}
+        if p.get("batch_size"):  # the CLI's --batch-size
+            options["batch_size"] = p["batch_size"]
         files = []
         try:
             ingestor = Ingestor(db, job.workspace, Pseudonymizer(key), writer, format_name=p.get("format"),
-                                on_progress=lambda pos: job.step("importing", pos, job.total))
+                                on_progress=lambda pos: job.step(job.phase, pos, job.total), **options)
             for path, shown in zip(p["paths"], p.get("names") or p["paths"], strict=True):
                 job.step(f"importing {shown}", 0, Path(path).stat().st_size if Path(path).is_file() else None)
                 summary = ingestor.ingest(path)
                 files.append({**{k: getattr(summary, k) for k in ("format", "read", "stored", "updated",
                                                                   "unchanged", "deleted", "skipped",
-                                                                  "rejected", "warnings")}, "file": shown})
+                                                                  "rejected", "warnings")},
+                              "file": shown, "messages": summary.messages})
         finally:
             writer.close()
         rejects = [{**r, "file": _shown(r.get("file"), p)} for r in read_rejects(writer.path)] \
@@ -67,12 +95,12 @@ def make_handlers(keys_dir: Path, rejects_dir: Path) -> dict[str, Handler]:
         result: dict[str, Any] = {"files": files, "rejects": rejects, "rejected_total": writer.count,
                                   "rejects_file": writer.path.name if writer.count else None}
         if p.get("analyze", True):
-            result["analysis"] = _analyze(db, job, p.get("mode", "cascade"))
+            result["analysis"] = _analyze(db, job)
             result["alerts"] = _alerts(db, job)
         return result
 
     def analyze(db: DuckDBStore, job: Job) -> dict[str, Any]:
-        result = _analyze(db, job, job.params.get("mode", "cascade"))
+        result = _analyze(db, job)
         result["alerts"] = _alerts(db, job)
         return result
 

@@ -65,6 +65,9 @@ class JobRunner:
         self.jobs: dict[str, Job] = {}
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._thread = threading.Thread(target=self._work, name="civicpulse-jobs", daemon=True)
+
+    def start(self) -> None:
+        """Start working (the app's lifespan does this; jobs submitted before then wait in the queue)."""
         self._thread.start()
 
     def submit(self, kind: str, workspace: str, user: str, **params: Any) -> Job:
@@ -98,7 +101,8 @@ class JobRunner:
             if pending is not None:
                 pending.status, pending.error = "failed", "the server stopped before this job ran"
         self._queue.put(None)
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
     def _work(self) -> None:
         while (job := self._queue.get()) is not None:

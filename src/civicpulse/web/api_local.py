@@ -1,0 +1,110 @@
+"""Routes for `civicpulse ingest/analyze/stats` handed over by the CLI on the same machine (see handoff.py).
+
+Not part of the public API (left out of OpenAPI): the only credential is the secret the server wrote to its
+0600 hand-off file, so only the OS user running the server (or root) can call them. Paths are server paths.
+"""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from civicpulse.analysis.labels import MODES
+from civicpulse.handoff import LOCAL_HEADER
+from civicpulse.store import validate_workspace_name
+from civicpulse.web.context import AppContext
+from civicpulse.web.deps import app_context
+
+
+def local_secret(request: Request, secret: str | None = Header(None, alias=LOCAL_HEADER)) -> None:
+    expected: str | None = getattr(request.app.state, "local_token", None)
+    if not expected or not secret or not hmac.compare_digest(secret.encode(), expected.encode()):
+        raise HTTPException(403, f"the {LOCAL_HEADER} header is missing or wrong")
+
+
+router = APIRouter(prefix="/api/local", include_in_schema=False, dependencies=[Depends(local_secret)])
+
+
+class LocalJob(BaseModel):
+    kind: Literal["ingest", "analyze"]
+    workspace: str
+    user: str = Field(min_length=1, max_length=64, description="OS user running the CLI, for the audit log")
+    keys_dir: str | None = None
+    # ingest
+    paths: list[str] = Field(default_factory=list)
+    names: list[str] | None = None
+    format: str | None = None
+    mapping: str | None = None
+    encoding: str = "utf-8"
+    batch_size: int | None = Field(None, ge=1)
+    rejects: str | None = None
+    analyze: bool = False
+    # analyze
+    mode: str = "cascade"
+    limit: int | None = Field(None, ge=1)
+    discovery: bool = True
+    models_dir: str | None = None
+    encoder: str | None = None
+    classifiers: list[str] = Field(default_factory=list)
+
+
+def _absolute(value: str, what: str, must_exist: bool = True) -> str:
+    path = Path(value)
+    if not path.is_absolute() or (must_exist and not path.exists()):
+        raise HTTPException(422, f"{what} {value!r}: give an absolute path that exists on the server's machine")
+    return value
+
+
+def _check(body: LocalJob, ctx: AppContext) -> None:
+    try:
+        validate_workspace_name(body.workspace)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    if body.keys_dir and Path(body.keys_dir).resolve() != ctx.keys_dir.resolve():
+        # Another keys folder would give the same authors other pseudonyms: refuse rather than mix them.
+        raise HTTPException(409, f"this server pseudonymizes with the keys in {ctx.keys_dir.resolve()}, the "
+                                 f"command asked for {body.keys_dir}: use the same --keys-dir, or stop the server")
+    if body.mode not in MODES:
+        raise HTTPException(422, f"mode {body.mode!r}: choose from {', '.join(MODES)}")
+    if body.kind == "ingest":
+        if not body.paths:
+            raise HTTPException(422, "an ingest needs paths")
+        if body.names is not None and len(body.names) != len(body.paths):
+            raise HTTPException(422, "names must match paths one to one")
+        for p in body.paths:
+            _absolute(p, "input")
+        if body.mapping:
+            _absolute(body.mapping, "mapping")
+        if body.rejects:
+            _absolute(body.rejects, "rejects file", must_exist=False)
+    elif ctx.store.get_workspace(body.workspace) is None:
+        raise HTTPException(404, f"no workspace {body.workspace!r} in {ctx.store.path}")
+    if body.models_dir:
+        _absolute(body.models_dir, "models folder")
+
+
+@router.post("/jobs", status_code=202)
+def submit(body: LocalJob, ctx: AppContext = Depends(app_context)) -> dict:
+    _check(body, ctx)
+    params = body.model_dump(exclude={"kind", "workspace", "user", "keys_dir"}, exclude_none=True)
+    if body.kind == "analyze":
+        params = {k: v for k, v in params.items() if k not in ("paths", "analyze")}
+    return ctx.jobs.submit(body.kind, body.workspace, f"cli:{body.user}", **params).to_dict()
+
+
+@router.get("/jobs/{job_id}")
+def job_status(job_id: str, ctx: AppContext = Depends(app_context)) -> dict:
+    job = ctx.jobs.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id} on this server (was it restarted?)")
+    return job.to_dict()
+
+
+@router.get("/stats")
+def stats(workspace: str | None = None, ctx: AppContext = Depends(app_context)) -> dict:
+    with ctx.forked() as db:
+        return db.stats(workspace)

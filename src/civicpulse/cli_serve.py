@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+import re
 import shutil
 import signal
 import sys
@@ -220,8 +221,12 @@ def _server_class():
 @click.option("--wait", type=click.FloatRange(0), default=None,
               help="Seconds to wait while another civicpulse process holds the store (default 600, env "
                    "CIVICPULSE_WAIT).")
+@click.option("--memory", default="1GB", show_default=True, envvar="CIVICPULSE_SERVE_MEMORY",
+              help="DuckDB buffer pool while serving (dashboards over millions of posts want more than the "
+                   "128 MB that ingest runs with); env CIVICPULSE_SERVE_MEMORY.")
 @click.pass_obj
-def serve(state: State, host: str, port: int, secure_cookies: bool, log_level: str, wait: float | None) -> None:
+def serve(state: State, host: str, port: int, secure_cookies: bool, log_level: str, wait: float | None,
+          memory: str) -> None:
     """Serve the web app and API; `ingest` and `analyze` run meanwhile are handed over to it."""
     import uvicorn
 
@@ -230,6 +235,9 @@ def serve(state: State, host: str, port: int, secure_cookies: bool, log_level: s
     got = _acquire(state.db, wait=wait)
     if isinstance(got, ServerInfo):
         raise Fatal(f"{state.db} is already served at {got.url} (pid {got.pid})")
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory.strip(), re.I):
+        raise Fatal(f"--memory {memory!r}: give a size such as 512MB or 2GB")
+    got.execute(f"SET memory_limit = '{memory.strip()}'")  # checked above: only a size reaches SQL
     token = new_secret()
     app = create_app(got, keys_dir=state.keys_dir, secure_cookies=secure_cookies)  # type: ignore[arg-type]
     app.state.local_token = token

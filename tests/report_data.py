@@ -24,9 +24,11 @@ def add_posts(store: DuckDBStore, ws: str, specs: list[tuple]) -> None:
     _insert(store, "post_analysis (workspace, platform, post_id, model, analyzed_at, language, sentiment, "
             "sentiment_score, emotion)", [(ws, "mastodon", pid, "test", when, "vi", sentiment, SCORES[sentiment],
                                            emotion) for pid, _, when, sentiment, emotion, _, _ in specs])
-    _insert(store, "post_topics", [(ws, "mastodon", s[0], s[5], 1.0) for s in specs if s[5]])
+    _insert(store, "post_topics (workspace, platform, post_id, topic, score)",
+            [(ws, "mastodon", s[0], s[5], 1.0) for s in specs if s[5]])
     _insert(store, "post_places (workspace, platform, post_id, kind, name, province_2025)",
             [(ws, "mastodon", s[0], "province", s[6], s[6]) for s in specs if s[6]])
+    store.sync_analysis_keys()  # rows inserted by hand: fill what save_analysis would
 
 
 def _insert(store: DuckDBStore, table: str, rows: list[tuple]) -> None:

@@ -37,6 +37,7 @@ def add_posts(store: DuckDBStore, ws: str, prefix: str, n: int, authors: int, at
     store.execute(ANALYSIS, [sentiment, score, ws, f"{prefix}%"])
     if topic:
         store.execute(TOPICS, [topic, ws, f"{prefix}%"])
+    store.sync_analysis_keys()  # rows inserted by hand: fill what save_analysis would
 
 
 @pytest.fixture

@@ -310,7 +310,7 @@ def test_a_query_only_ever_sees_its_workspace(store: DuckDBStore) -> None:
     assert _sql_ids(store, "other", "ngập OR flood*") == {"o0", "o1", "o4", "o5"}
     assert _sql_ids(store, "other", "-ngập") == {"o2", "o3", "o4", "o5"}
     sql, params = where("other", Filters(query="ngập"))
-    assert sql.startswith("p.workspace = ?") and params[0] == "other"
+    assert sql.startswith("a.workspace = ?") and params[0] == "other"
 
 
 def test_the_raw_text_prefilter_knows_every_letter_that_folds_to_ascii() -> None:

@@ -41,7 +41,9 @@ class Analytics:
               limit: int | None = None) -> list[tuple]:
         """Group posts by `group`; a post joined to several rows of a group (a ward and its province) counts once."""
         clause, params = where(self.workspace, f)
-        inner = (f"SELECT DISTINCT {group} AS key, p.platform, p.post_id, p.author_key, a.sentiment, "
+        # Only places can name one post twice in a group (a ward and its province); elsewhere DISTINCT costs a sort.
+        distinct = "DISTINCT " if "post_places" in extra_from else ""
+        inner = (f"SELECT {distinct}{group} AS key, p.platform, p.post_id, p.author_key, a.sentiment, "
                  f"a.sentiment_score, a.emotion {FROM} {extra_from} WHERE {clause}")
         sql = (f"SELECT key, count(*) AS posts, count(DISTINCT author_key) AS authors"
                f"{', ' + select if select else ''} FROM ({inner}) g GROUP BY key ORDER BY {order}"
@@ -75,20 +77,19 @@ class Analytics:
         return [found[e] for e in EMOTIONS if e in found]
 
     def topics(self, f: Filters = NO_FILTERS, limit: int = 20) -> list[Row]:
-        return self._grouped("t.topic", "JOIN post_topics t ON t.workspace = p.workspace AND t.platform = "
-                             "p.platform AND t.post_id = p.post_id", f, limit)
+        return self._grouped("t.topic", "JOIN post_topics t ON t.post_key = a.post_key", f, limit)
 
     def provinces(self, f: Filters = NO_FILTERS, limit: int = 70, era: str = "2025") -> list[Row]:
         column = {"2025": "pl.province_2025", "legacy": "pl.province_legacy"}[era]
-        return self._grouped(column, "JOIN post_places pl ON pl.workspace = p.workspace AND pl.platform = "
-                             f"p.platform AND pl.post_id = p.post_id AND {column} IS NOT NULL", f, limit)
+        join = f"JOIN post_places pl ON pl.post_key = a.post_key AND {column} IS NOT NULL"
+        return self._grouped(column, join, f, limit)
 
     def wards(self, f: Filters, province: str, limit: int = 200, era: str = "2025") -> list[Row]:
         """Drill-down: the wards (and pre-2025 districts) of one province that posts name, ranked."""
         name, parent = {"2025": ("pl.name_2025", "pl.province_2025"),
                         "legacy": ("pl.name_legacy", "pl.province_legacy")}[era]
-        join = ("JOIN post_places pl ON pl.workspace = p.workspace AND pl.platform = p.platform AND pl.post_id = "
-                f"p.post_id AND pl.kind IN ('vn_ward', 'vn_district') AND {name} IS NOT NULL AND {parent} = ?")
+        join = ("JOIN post_places pl ON pl.post_key = a.post_key "
+                f"AND pl.kind IN ('vn_ward', 'vn_district') AND {name} IS NOT NULL AND {parent} = ?")
         clause, params = where(self.workspace, f)
         inner = (f"SELECT DISTINCT {name} AS key, p.platform, p.post_id, p.author_key, a.sentiment, "
                  f"a.sentiment_score {FROM} {join} WHERE {clause}")

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from civicpulse.analysis.taxonomy import Taxonomy
-from civicpulse.analytics.filters import FROM, Filters, where
+from civicpulse.analytics.filters import FROM, FROM_POSTS, Filters, where
 from civicpulse.analytics.posts import distinct_texts, example
 from civicpulse.store.base import Store
 
@@ -29,7 +29,7 @@ _READS_ANALYSIS = re.compile(r"\ba\.")
 TOP_TERMS = 8
 TOP_GROUPS = 5
 EXAMPLES = 3
-_ON = "ON {a}.workspace = p.workspace AND {a}.platform = p.platform AND {a}.post_id = p.post_id"
+_ON = "ON {a}.post_key = a.post_key"
 # Breakdowns: group column, kind column, join.
 _GROUPS = {
     "term": ("g.term", "g.kind", f"JOIN post_terms g {_ON.format(a='g')}"),
@@ -147,9 +147,7 @@ def _counts(ctx: Context, dimension: str, keys: list[str], what: str,
     scope, tail, params = _scoped(ctx, dimension, keys, f)
     group, kind, join = _GROUPS[what]
     distinct = "DISTINCT " if "place" in (dimension, what) else ""  # a ward and its province: one post, once
-    # Terms, topics and places exist only for analysed posts, so post_analysis is joined only when a filter reads it
-    # (`a.` in the clause): about half the cost of these queries.
-    source = FROM if _READS_ANALYSIS.search(tail) else "FROM posts p"
+    source = FROM
     inner = (f"SELECT {distinct}{scope} AS scope, date_trunc('{ctx.bucket}', p.created_at) AS b, {group} AS grp, "
              f"{kind} AS kind, p.platform, p.post_id, p.author_key {source} {join} {tail}")
     per_author = f"SELECT scope, b, grp, kind, author_key, count(*) AS n FROM ({inner}) d GROUP BY 1, 2, 3, 4, 5"
@@ -169,7 +167,7 @@ def _examples(ctx: Context, dimension: str, keys: list[str],
     distinct = "DISTINCT " if dimension == "place" else ""  # a ward and its province: one post, once
     inner = (f"SELECT {distinct}{column} AS scope, date_trunc('{ctx.bucket}', p.created_at) AS b, "
              "COALESCE(a.sentiment = 'negative', FALSE) AS neg, p.platform, p.post_id, p.text, p.created_at, p.url, "
-             f"a.language, a.sentiment, a.sentiment_score, a.emotion, a.sentiment_confidence AS conf {FROM} "
+             f"a.language, a.sentiment, a.sentiment_score, a.emotion, a.sentiment_confidence AS conf {FROM_POSTS} "
              f"{tail} AND ({periods}) "
              "AND p.text IS NOT NULL AND p.text <> ''")
     ranked = (f"SELECT d.*, row_number() OVER (PARTITION BY scope, b, neg ORDER BY conf DESC NULLS LAST, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,16 +32,20 @@ class Filters:
 
 
 def where(workspace: str, f: Filters) -> tuple[str, list[Any]]:
-    """SQL over `posts p JOIN post_analysis a`; the workspace condition is always first and always present."""
-    clauses = ["p.workspace = ?", "NOT p.deleted"]
+    """The WHERE of every dashboard query, over `FROM` or `FROM_POSTS`; the workspace condition always comes first.
+
+    It reads post_analysis (`a`) only, so the dashboards need no join with `posts` unless a query searches the
+    text; that search becomes a semi-join on `posts`.
+    """
+    clauses = ["a.workspace = ?", "NOT p.deleted"]
     params: list[Any] = [workspace]
     if f.start:
-        clauses.append("p.created_at >= ?")
+        clauses.append("a.created_at >= ?")
         params.append(f.start)
     if f.end:
-        clauses.append("p.created_at < ?")
+        clauses.append("a.created_at < ?")
         params.append(f.end)
-    for column, values in (("p.platform", f.platforms), ("a.language", f.languages), ("a.sentiment", f.sentiments)):
+    for column, values in (("a.platform", f.platforms), ("a.language", f.languages), ("a.sentiment", f.sentiments)):
         if values:
             clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
             params += list(values)
@@ -52,15 +57,25 @@ def where(workspace: str, f: Filters) -> tuple[str, list[Any]]:
         params += list(f.provinces)
     if f.query:  # after the workspace condition, like every other filter
         condition, query_params = compile_sql(parse(f.query))
+        if _READS_POSTS.search(condition):
+            condition = ("EXISTS (SELECT 1 FROM posts q WHERE q.workspace = a.workspace AND q.platform = a.platform "
+                         f"AND q.post_id = a.post_id AND ({_READS_POSTS.sub('q.', condition)}))")
         clauses.append(f"({condition})")
         params += query_params
     return " AND ".join(clauses), params
 
 
+_READS_POSTS = re.compile(r"\bp\.(?=text\b|url\b|likes\b)")
+
+
 def _exists(table: str, column: str, n: int) -> str:
-    return (f"EXISTS (SELECT 1 FROM {table} x WHERE x.workspace = p.workspace AND x.platform = p.platform "
-            f"AND x.post_id = p.post_id AND x.{column} IN ({', '.join('?' * n)}))")
+    return f"EXISTS (SELECT 1 FROM {table} x WHERE x.post_key = a.post_key AND x.{column} IN ({', '.join('?' * n)}))"
 
 
-FROM = "FROM posts p JOIN post_analysis a ON a.workspace = p.workspace AND a.platform = p.platform " \
-       "AND a.post_id = p.post_id"
+# Dashboards read post_analysis alone: `p` offers the few post columns they group and count on (time, author id,
+# platform), copied into post_analysis when the analysis was saved. FROM_POSTS joins the real posts, for views
+# that show text, links or engagement; in both, `p.author_key` identifies an author (an integer id in FROM).
+FROM = ("FROM post_analysis a, LATERAL (SELECT a.workspace AS workspace, a.platform AS platform, a.post_id AS "
+        "post_id, a.created_at AS created_at, a.author_id AS author_key, FALSE AS deleted) p")
+FROM_POSTS = ("FROM posts p JOIN post_analysis a ON a.workspace = p.workspace AND a.platform = p.platform "
+              "AND a.post_id = p.post_id")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from civicpulse.analytics.filters import FROM, Filters, where
+from civicpulse.analytics.filters import FROM, FROM_POSTS, Filters, where
 from civicpulse.store.base import Store
 
 MAX_PAGE_SIZE = 100
@@ -42,7 +42,8 @@ def explore(store: Store, workspace: str, f: Filters, *, page: int = 1, page_siz
     clause, params = where(workspace, f)
     total = store.query(f"SELECT count(*) {FROM} WHERE {clause}", params)[0][0]
     # The page's keys first, sorting narrow rows; then the wide columns (text, JSON) of those few posts only.
-    keys = store.query(f"SELECT p.platform, p.post_id {FROM} WHERE {clause} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
+    source = FROM_POSTS if sort == "engagement" else FROM  # engagement counts live in posts only
+    keys = store.query(f"SELECT p.platform, p.post_id {source} WHERE {clause} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
                        [*params, page_size, (page - 1) * page_size])
     rows = _rows_for(store, workspace, keys)
     order = {key: n for n, key in enumerate(keys)}
@@ -55,7 +56,7 @@ def _rows_for(store: Store, workspace: str, keys: list[tuple]) -> list[tuple]:
     if not keys:
         return []
     ids = sorted({post_id for _, post_id in keys})
-    rows = store.query(f"SELECT {_COLUMNS} {FROM} WHERE p.workspace = ? AND p.post_id IN "
+    rows = store.query(f"SELECT {_COLUMNS} {FROM_POSTS} WHERE p.workspace = ? AND p.post_id IN "
                        f"({', '.join('?' * len(ids))})", [workspace, *ids])
     wanted = set(keys)
     return [r for r in rows if (r[0], r[1]) in wanted]
@@ -83,7 +84,7 @@ def representative(store: Store, workspace: str, f: Filters, n: int = 3, extra_s
         clause = f"{clause} AND ({extra_sql})"
     rows = store.query(
         f"SELECT p.platform, p.post_id, p.text, p.created_at, p.url, a.language, a.sentiment, a.sentiment_score, "
-        f"a.emotion {FROM} WHERE {clause} AND p.text IS NOT NULL AND p.text <> '' "
+        f"a.emotion {FROM_POSTS} WHERE {clause} AND p.text IS NOT NULL AND p.text <> '' "
         "ORDER BY a.sentiment_confidence DESC NULLS LAST, p.created_at DESC NULLS LAST, p.platform, p.post_id "
         "LIMIT ?", [*where_params, *params, max(n, 1) * 10])
     return distinct_texts([example(r) for r in rows], n)

@@ -90,9 +90,8 @@ def _field(node: Field) -> tuple[str, list[Any]]:
 
 
 def _exists(table: str, condition: str) -> str:
-    # Same join as filters._exists: the row of the same workspace, platform and post.
-    return (f"EXISTS (SELECT 1 FROM {table} x WHERE x.workspace = p.workspace AND x.platform = p.platform "
-            f"AND x.post_id = p.post_id AND {condition})")
+    # Same join as filters._exists: the rows of the same post (post_key digests workspace, platform and post id).
+    return f"EXISTS (SELECT 1 FROM {table} x WHERE x.post_key = a.post_key AND {condition})"
 
 
 _ASCII_RUN = re.compile(r"[a-z0-9_]+")

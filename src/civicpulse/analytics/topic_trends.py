@@ -22,10 +22,8 @@ from civicpulse.store.base import Store
 
 KINDS = ("taxonomy", "discovered")
 _TOPIC = {  # key column, join, condition for one topic's posts (used to pick its examples)
-    "taxonomy": ("t.topic", "JOIN post_topics t ON t.workspace = p.workspace AND t.platform = p.platform "
-                 "AND t.post_id = p.post_id",
-                 "EXISTS (SELECT 1 FROM post_topics y WHERE y.workspace = p.workspace AND y.platform = p.platform "
-                 "AND y.post_id = p.post_id AND y.topic = ?)"),
+    "taxonomy": ("t.topic", "JOIN post_topics t ON t.post_key = a.post_key",
+                 "EXISTS (SELECT 1 FROM post_topics y WHERE y.post_key = a.post_key AND y.topic = ?)"),
     "discovered": ("a.discovered_topic", "", "a.discovered_topic = ?"),
 }
 

@@ -36,10 +36,9 @@ DIMENSIONS = ("all", "topic", "place")
 METRICS = ("volume", "negative_share")
 _SERIES = {  # key column, join, whether a post can join twice (a ward and its province name the same province)
     "all": ("CAST(NULL AS TEXT)", "", False),
-    "topic": ("t.topic", "JOIN post_topics t ON t.workspace = p.workspace AND t.platform = p.platform "
-              "AND t.post_id = p.post_id", False),
-    "place": ("pl.province_2025", "JOIN post_places pl ON pl.workspace = p.workspace AND pl.platform = p.platform "
-              "AND pl.post_id = p.post_id AND pl.province_2025 IS NOT NULL", True),
+    "topic": ("t.topic", "JOIN post_topics t ON t.post_key = a.post_key", False),
+    "place": ("pl.province_2025", "JOIN post_places pl ON pl.post_key = a.post_key "
+              "AND pl.province_2025 IS NOT NULL", True),
 }
 
 

@@ -11,15 +11,16 @@ ANALYSIS_DDL = [
     "post_id TEXT NOT NULL, content_hash TEXT, model TEXT NOT NULL, analyzed_at TIMESTAMP NOT NULL, "
     "language TEXT, language_confidence DOUBLE, sentiment TEXT, sentiment_score DOUBLE, "
     "sentiment_confidence DOUBLE, emotion TEXT, emotion_scores TEXT, topic_scores TEXT, keywords TEXT, "
-    "hashtags TEXT, why TEXT, discovered_topic BIGINT, PRIMARY KEY (workspace, platform, post_id))",
+    "hashtags TEXT, why TEXT, discovered_topic BIGINT, created_at TIMESTAMP, author_id BIGINT, post_key BIGINT, "
+    "PRIMARY KEY (workspace, platform, post_id))",
     "CREATE TABLE IF NOT EXISTS post_topics (workspace TEXT NOT NULL, platform TEXT NOT NULL, "
-    "post_id TEXT NOT NULL, topic TEXT NOT NULL, score DOUBLE)",
+    "post_id TEXT NOT NULL, topic TEXT NOT NULL, score DOUBLE, post_key BIGINT)",
     "CREATE TABLE IF NOT EXISTS post_places (workspace TEXT NOT NULL, platform TEXT NOT NULL, "
     "post_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT, country TEXT, lat DOUBLE, lon DOUBLE, "
     "code_2025 TEXT, name_2025 TEXT, province_2025 TEXT, code_legacy TEXT, name_legacy TEXT, "
-    "province_legacy TEXT, matched TEXT)",
+    "province_legacy TEXT, matched TEXT, post_key BIGINT)",
     "CREATE TABLE IF NOT EXISTS post_terms (workspace TEXT NOT NULL, platform TEXT NOT NULL, "
-    "post_id TEXT NOT NULL, term TEXT NOT NULL, kind TEXT NOT NULL)",
+    "post_id TEXT NOT NULL, term TEXT NOT NULL, kind TEXT NOT NULL, post_key BIGINT)",
     "CREATE TABLE IF NOT EXISTS taxonomies (workspace TEXT PRIMARY KEY, taxonomy TEXT NOT NULL, "
     "updated_at TIMESTAMP NOT NULL)",
     "CREATE TABLE IF NOT EXISTS workspace_models (workspace TEXT NOT NULL, task TEXT NOT NULL, "
@@ -27,6 +28,15 @@ ANALYSIS_DDL = [
     "CREATE TABLE IF NOT EXISTS discovery_state (workspace TEXT PRIMARY KEY, state TEXT NOT NULL, "
     "updated_at TIMESTAMP NOT NULL)",
 ]
+
+# Dashboards read post_analysis alone: it carries the post's time and an integer author id (both copied from
+# `posts` when the analysis is saved), and every per-post table carries `post_key`, an integer digest of
+# (workspace, platform, post_id), so joins between them compare one integer instead of three strings. Both are
+# 63-bit digests: a collision (odds about 1 in 10^7 for a million posts) would merge two authors, which only makes
+# suppression stricter, or attach one post's topics to another.
+DENORMALIZED_COLUMNS = {"post_analysis": ("created_at TIMESTAMP", "author_id BIGINT", "post_key BIGINT"),
+                        "post_topics": ("post_key BIGINT",), "post_places": ("post_key BIGINT",),
+                        "post_terms": ("post_key BIGINT",)}
 
 # Tables holding one or more rows per post: cleared together whenever a post is re-analysed or deleted.
 PER_POST_TABLES = ("post_analysis", "post_topics", "post_places", "post_terms")

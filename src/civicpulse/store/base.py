@@ -232,6 +232,10 @@ class Store(ABC):
         """Replace the analysis of the posts in tables["post_analysis"], atomically."""
 
     @abstractmethod
+    def sync_analysis_keys(self) -> None:
+        """Copy each analysed post's time and author id into post_analysis and fill `post_key` everywhere."""
+
+    @abstractmethod
     def drop_deleted_analysis(self, workspace: str) -> None: ...
 
     @abstractmethod

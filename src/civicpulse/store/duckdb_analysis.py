@@ -17,8 +17,28 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _post_key(alias: str) -> str:
+    # md5 rather than DuckDB's hash(): the digest must not change with the DuckDB version that computes it.
+    return (f"CAST(md5_number_lower({alias}.workspace || chr(9) || {alias}.platform || chr(9) || {alias}.post_id) "
+            ">> 1 AS BIGINT)")
+
+
+SYNC_SQL = [
+    "UPDATE post_analysis AS a SET created_at = p.created_at, "
+    f"author_id = CAST(md5_number_lower(p.author_key) >> 1 AS BIGINT), post_key = {_post_key('a')} FROM posts p "
+    "WHERE a.post_key IS NULL AND p.workspace = a.workspace AND p.platform = a.platform AND p.post_id = a.post_id",
+    *(f"UPDATE {t} AS x SET post_key = {_post_key('x')} WHERE x.post_key IS NULL"
+      for t in ("post_topics", "post_places", "post_terms")),
+]
+
+
 class DuckDBAnalysisMixin:
     """Mixed into DuckDBStore; relies on its `con`, `_all` and `_one`."""
+
+    def sync_analysis_keys(self) -> None:
+        """Fill the columns dashboards read instead of joining `posts` (see analysis_sql.DENORMALIZED_COLUMNS)."""
+        for sql in SYNC_SQL:
+            self._all(sql)  # type: ignore[attr-defined]
 
     def analysis_backlog(self, workspace: str, model: str, limit: int) -> list[tuple]:
         rows = self._all(backlog_sql(), [workspace, model, limit])  # type: ignore[attr-defined]
@@ -44,6 +64,7 @@ class DuckDBAnalysisMixin:
                 con.register(name, pa.table(columns))
                 registered.append(name)
                 self._all(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM {name}")  # type: ignore
+            self.sync_analysis_keys()
             self._all("COMMIT")  # type: ignore[attr-defined]
         except Exception:
             self._all("ROLLBACK")  # type: ignore[attr-defined]

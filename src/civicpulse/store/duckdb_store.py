@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from civicpulse.schema import COLUMN_NAMES, Deletion, Post
+from civicpulse.store.analysis_sql import DENORMALIZED_COLUMNS, clear_staged_sql
 from civicpulse.store.base import (
     SCHEMA_VERSION,
     Store,
@@ -80,6 +81,10 @@ class DuckDBStore(DuckDBAnalysisMixin, Store):
     def _migrate(self) -> None:
         for statement in ddl({"DOUBLE": "DOUBLE"}):
             self._all(statement)
+        for table, columns in DENORMALIZED_COLUMNS.items():  # stores written before these columns existed
+            for column in columns:
+                self._all(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}")
+        self.sync_analysis_keys()
         row = self._one("SELECT value FROM meta WHERE key = 'schema_version'")
         if row is None:
             self._all("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
@@ -138,7 +143,9 @@ class DuckDBStore(DuckDBAnalysisMixin, Store):
             return UpsertCounts()
         cols = deletion_rows(workspace, unique, _now())
         table = pa.table(cols, schema=pa.schema([(n, _POST_SCHEMA.field(n).type) for n in cols]))
-        c = self._merge(table, delete_statements("staged_batch"))
+        # Analysis rows go with the content: dashboards read them without looking at `posts`.
+        purge = {f"purged_{i}": sql for i, sql in enumerate(clear_staged_sql("staged_batch"))}
+        c = self._merge(table, {**delete_statements("staged_batch"), **purge})
         done = c["deleted"] + c["tombstones"]
         return UpsertCounts(deleted=done, unchanged=len(deletions) - done)
 

@@ -209,9 +209,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=1, help="parallel clients (default: sequential)")
     p.add_argument("--db", help="store file (default: a temporary one, removed afterwards)")
     p.add_argument("--reuse", action="store_true", help="use --db as it is if it exists (skip generation)")
-    p.add_argument("--memory-limit", default=None,
-                   help="DuckDB memory limit of the app (default: the app's own, CIVICPULSE_DUCKDB_MEMORY or 128MB)")
+    p.add_argument("--memory-limit", default="1GB",
+                   help="DuckDB memory limit of the app (default 1GB, as `civicpulse serve` runs it)")
     p.add_argument("--pdf", action=argparse.BooleanOptionalAction, default=True, help="time one PDF report")
+    p.add_argument("--cache", action=argparse.BooleanOptionalAction, default=False,
+                   help="keep the server's view cache on (default off: every request computes its answer, as the "
+                        "first view after new data does)")
     args = p.parse_args(argv)
     if args.posts < 1 or args.requests < 1 or args.warmup < 0 or args.concurrency < 1:
         p.error("--posts, --requests and --concurrency must be at least 1, --warmup at least 0")
@@ -222,6 +225,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def run(args: argparse.Namespace, db_path: str) -> bool:
     ws = synthetic_store.WORKSPACE
+    os.environ["CIVICPULSE_VIEW_CACHE"] = "128" if args.cache else "0"  # read when the app is created
     if args.reuse and Path(db_path).exists():
         print(f"reusing {db_path}")
     else:
@@ -231,7 +235,7 @@ def run(args: argparse.Namespace, db_path: str) -> bool:
         rows = ", ".join(f"{n:,} {t}" for t, n in report.rows.items())
         print(f"loaded {report.posts:,} posts in {report.seconds:.1f} s ({rows})")
     print(f"cpu cores: {os.cpu_count()}, requests per endpoint: {args.requests} after {args.warmup} warm-up, "
-          f"concurrency: {args.concurrency}, {_load()}")
+          f"concurrency: {args.concurrency}, view cache: {'on' if args.cache else 'off'}, {_load()}")
     with LocalServer(db_path, args.memory_limit) as base:
         clients = [sign_in(base) for _ in range(args.concurrency)]
         try:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
@@ -21,38 +22,49 @@ def _audit(db: DuckDBStore, s: Scope, action: str) -> None:
     db.audit(s.access.username, s.workspace, action, s.description)
 
 
+def _cached(request: Request, s: Scope, view: tuple, compute: Callable[[], Any]) -> Any:
+    """The view's answer for these filters, reused until the workspace's data changes (web/cache.py)."""
+    return app_context(request).cache.get(s.workspace, (*view, s.filters), compute)
+
+
 @router.get("/overview", summary="Volume, sentiment, emotions, top topics and places, vs the previous period")
-def overview(s: Scope = Depends(scope), db: DuckDBStore = Depends(store), bucket: Bucket | None = None) -> dict:
+def overview(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+             bucket: Bucket | None = None) -> dict:
     from civicpulse.analytics.overview import overview as build
 
     _audit(db, s, "view.overview")
-    return build(db, s.workspace, s.filters, bucket)
+    return _cached(request, s, ("overview", bucket), lambda: build(db, s.workspace, s.filters, bucket))
 
 
 @router.get("/topics", summary="Taxonomy or discovered topics with their trends and representative posts")
-def topics(s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+def topics(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
            kind: Literal["taxonomy", "discovered"] = "taxonomy", bucket: Literal["hour", "day", "week"] = "day",
            limit: int = Query(20, ge=1, le=100)) -> list[dict]:
     from civicpulse.analytics.topic_trends import topic_trends
 
     _audit(db, s, f"view.topics.{kind}")
-    return topic_trends(db, s.workspace, s.filters, bucket=bucket, limit=limit, kind=kind)
+    return _cached(request, s, ("topics", kind, bucket, limit),
+                   lambda: topic_trends(db, s.workspace, s.filters, bucket=bucket, limit=limit, kind=kind))
 
 
 @router.get("/places", summary="Provinces ranked (2025 or pre-2025 units); with `province`, its wards")
-def places(s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+def places(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
            era: Literal["2025", "legacy"] = "2025", province: str | None = None) -> dict:
-    analytics = Analytics(db, s.workspace)
     _audit(db, s, "view.places")
-    if province:
-        rows = analytics.wards(s.filters, province, era=era)
-        return {"era": era, "province": province, "k": analytics.k, "wards": [r.to_dict() for r in rows]}
-    rows = analytics.provinces(s.filters, era=era)
-    return {"era": era, "k": analytics.k, "provinces": [r.to_dict() for r in rows]}
+
+    def compute() -> dict:
+        analytics = Analytics(db, s.workspace)
+        if province:
+            rows = analytics.wards(s.filters, province, era=era)
+            return {"era": era, "province": province, "k": analytics.k, "wards": [r.to_dict() for r in rows]}
+        rows = analytics.provinces(s.filters, era=era)
+        return {"era": era, "k": analytics.k, "provinces": [r.to_dict() for r in rows]}
+
+    return _cached(request, s, ("places", era, province), compute)
 
 
 @router.get("/trends", summary="Unusual volume or sentiment shifts, overall and per topic, place and saved query")
-def trends(s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+def trends(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
            bucket: Literal["hour", "day"] = "day", threshold: float = Query(3.0, ge=1.0, le=20.0)) -> dict:
     from dataclasses import replace
 
@@ -60,24 +72,29 @@ def trends(s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
     from civicpulse.analytics.trends import detect_spikes
 
     _audit(db, s, "view.trends")
-    spikes = [x.to_dict() for x in detect_spikes(db, s.workspace, s.filters, bucket=bucket, threshold=threshold)]
-    for saved in SavedQueries(db).list(s.workspace):
-        text = f"({saved.query}) AND ({s.filters.query})" if s.filters.query else saved.query
-        for x in detect_spikes(db, s.workspace, replace(s.filters, query=text), bucket=bucket,
-                               dimensions=("all",), threshold=threshold):
-            spikes.append({**x.to_dict(), "dimension": "query", "key": saved.name, "query_id": saved.query_id})
-    spikes.sort(key=lambda x: -x["score"])
-    return {"bucket": bucket, "spikes": spikes}
+
+    def compute() -> dict:
+        spikes = [x.to_dict() for x in detect_spikes(db, s.workspace, s.filters, bucket=bucket, threshold=threshold)]
+        for saved in SavedQueries(db).list(s.workspace):
+            text = f"({saved.query}) AND ({s.filters.query})" if s.filters.query else saved.query
+            for x in detect_spikes(db, s.workspace, replace(s.filters, query=text), bucket=bucket,
+                                   dimensions=("all",), threshold=threshold):
+                spikes.append({**x.to_dict(), "dimension": "query", "key": saved.name, "query_id": saved.query_id})
+        spikes.sort(key=lambda x: -x["score"])
+        return {"bucket": bucket, "spikes": spikes}
+
+    return _cached(request, s, ("trends", bucket, threshold), compute)
 
 
 @router.get("/posts", summary="Post explorer: filtered, paginated posts with labels and explanations")
-def posts(s: Scope = Depends(scope), db: DuckDBStore = Depends(store), page: int = Query(1, ge=1),
+def posts(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store), page: int = Query(1, ge=1),
           page_size: int = Query(25, ge=1, le=100),
           sort: Literal["newest", "oldest", "most_negative", "most_positive", "engagement"] = "newest") -> dict:
     from civicpulse.analytics.posts import explore
 
     _audit(db, s, "search.posts" if s.filters.query else "view.posts")
-    return explore(db, s.workspace, s.filters, page=page, page_size=page_size, sort=sort)
+    return _cached(request, s, ("posts", page, page_size, sort),
+                   lambda: explore(db, s.workspace, s.filters, page=page, page_size=page_size, sort=sort))
 
 
 class Correction(BaseModel):

@@ -41,7 +41,8 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
     base = Path(store.path) if store.path != ":memory:" else Path("var/memory")
     ctx = AppContext(store, keys_dir or Path(f"{base}.keys"), Path(f"{base}.uploads"), Path(f"{base}.rejects"),
                      secure_cookies=secure_cookies)
-    ctx.jobs = JobRunner(store, make_handlers(ctx.keys_dir, ctx.rejects_dir))
+    ctx.jobs = JobRunner(store, make_handlers(ctx.keys_dir, ctx.rejects_dir),
+                         on_finish=lambda job: ctx.cache.bump(job.workspace))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -94,6 +95,8 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and request.url.path.startswith("/api/w/"):
+            ctx.cache.bump(request.url.path.split("/")[3])  # any write in a workspace may change its views
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.web.cache import ViewCache
 from civicpulse.web.security import LoginLimiter
 
 if TYPE_CHECKING:
@@ -23,6 +25,7 @@ class AppContext:
     rejects_dir: Path
     secure_cookies: bool = False
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    cache: ViewCache = field(default_factory=lambda: ViewCache(int(os.environ.get("CIVICPULSE_VIEW_CACHE", "128"))))
     jobs: JobRunner = field(init=False)
 
     @contextmanager

@@ -59,8 +59,10 @@ Handler = Callable[[DuckDBStore, Job], dict[str, Any]]
 
 
 class JobRunner:
-    def __init__(self, store: DuckDBStore, handlers: dict[str, Handler]) -> None:
+    def __init__(self, store: DuckDBStore, handlers: dict[str, Handler],
+                 on_finish: Callable[[Job], None] = lambda job: None) -> None:
         self.store = store
+        self.on_finish = on_finish
         self.handlers = handlers
         self.jobs: dict[str, Job] = {}
         self._queue: queue.Queue[Job | None] = queue.Queue()
@@ -118,6 +120,7 @@ class JobRunner:
             finally:
                 job.finished_at = _now()
                 handle.close()
+                self.on_finish(job)
 
 
 def read_rejects(path: Path, limit: int = MAX_REJECTS_SHOWN) -> list[dict[str, Any]]:

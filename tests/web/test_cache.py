@@ -1,0 +1,51 @@
+"""Cached dashboard answers never outlive a change of the workspace's data."""
+
+from __future__ import annotations
+
+import json
+
+from civicpulse.web.cache import ViewCache
+
+from .conftest import sign_in
+
+
+def test_cache_reuses_until_the_workspace_changes() -> None:
+    cache, calls = ViewCache(max_entries=2), []
+
+    def compute(value):
+        calls.append(value)
+        return value
+
+    assert cache.get("a", "v", lambda: compute(1)) == 1
+    assert cache.get("a", "v", lambda: compute(2)) == 1  # reused
+    assert cache.get("b", "v", lambda: compute(3)) == 3  # another workspace: its own entry
+    cache.bump("a")
+    assert cache.get("a", "v", lambda: compute(4)) == 4
+    assert cache.get("b", "v", lambda: compute(5)) == 3  # b untouched by a's change
+    assert calls == [1, 3, 4]
+    cache.get("c", "v", lambda: 6)
+    assert len(cache._entries) == 2  # bounded
+
+
+def test_an_import_job_and_a_label_correction_show_up_in_the_next_answer(server, app) -> None:
+    client = sign_in(app, "arun")
+    before = client.get("/api/w/city/overview").json()["totals"]["posts"]
+    assert client.get("/api/w/city/overview").json()["totals"]["posts"] == before
+    statuses = [{"id": f"9{i}", "uri": f"https://social.example/users/u{i % 12}/statuses/9{i}",
+                 "url": f"https://social.example/@u{i % 12}/9{i}", "created_at": "2026-09-03T08:00:00.000Z",
+                 "in_reply_to_id": None, "language": "vi", "content": f"<p>Ngập ở Thủ Đức lần {i}</p>",
+                 "spoiler_text": "", "replies_count": 0, "reblogs_count": 0, "favourites_count": 0,
+                 "edited_at": None, "reblog": None,
+                 "account": {"id": str(i % 12), "username": f"u{i % 12}", "acct": f"u{i % 12}@social.example"}}
+                for i in range(24)]
+    job = client.post("/api/w/city/imports", files={"files": ("more.json", json.dumps(statuses), "application/json")})
+    assert job.status_code == 202, job.text
+    done = app.state.ctx.jobs.wait(app.state.ctx.jobs.get("city", job.json()["id"]), timeout=120)
+    assert done.status == "done", done.error
+    assert done.result["files"][0]["stored"] == 24 and done.result["analysis"]["analyzed"] >= 24
+    assert client.get("/api/w/city/overview").json()["totals"]["posts"] == before + 24
+    page = client.get("/api/w/city/posts", params={"sort": "oldest"}).json()["posts"][0]
+    assert client.put(f"/api/w/city/posts/{page['platform']}/{page['post_id']}/labels",
+                      json={"task": "emotion", "label": "surprise"}).status_code == 200
+    again = client.get("/api/w/city/posts", params={"sort": "oldest"}).json()["posts"][0]
+    assert again["corrections"] == {"emotion": "surprise"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,8 +33,7 @@ class Filters:
 def where(workspace: str, f: Filters) -> tuple[str, list[Any]]:
     """The WHERE of every dashboard query, over `FROM` or `FROM_POSTS`; the workspace condition always comes first.
 
-    It reads post_analysis (`a`) only, so the dashboards need no join with `posts` unless a query searches the
-    text; that search becomes a semi-join on `posts`.
+    It reads post_analysis (`a`) only (a query searches `a.folded_text`), so dashboards need no join with `posts`.
     """
     clauses = ["a.workspace = ?", "NOT p.deleted"]
     params: list[Any] = [workspace]
@@ -56,16 +54,10 @@ def where(workspace: str, f: Filters) -> tuple[str, list[Any]]:
         clauses.append(_exists("post_places", "province_2025", len(f.provinces)))
         params += list(f.provinces)
     if f.query:  # after the workspace condition, like every other filter
-        condition, query_params = compile_sql(parse(f.query))
-        if _READS_POSTS.search(condition):
-            condition = ("EXISTS (SELECT 1 FROM posts q WHERE q.workspace = a.workspace AND q.platform = a.platform "
-                         f"AND q.post_id = a.post_id AND ({_READS_POSTS.sub('q.', condition)}))")
+        condition, query_params = compile_sql(parse(f.query))  # over a.folded_text: no join with posts
         clauses.append(f"({condition})")
         params += query_params
     return " AND ".join(clauses), params
-
-
-_READS_POSTS = re.compile(r"\bp\.(?=text\b|url\b|likes\b)")
 
 
 def _exists(table: str, column: str, n: int) -> str:

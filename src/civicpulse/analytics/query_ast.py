@@ -10,6 +10,8 @@ import string
 import unicodedata
 from dataclasses import dataclass
 
+from civicpulse.store.analysis_sql import FOLDED_TEXT_SQL  # noqa: F401 - the fold, shared with the store
+
 MAX_LENGTH = 2000
 MAX_DEPTH = 32  # nested parentheses and NOTs
 MAX_TERMS = 100
@@ -19,7 +21,6 @@ WILDCARDS = "*?"
 
 # SQL for the folded post text; must stay equal to `fold` below (tests/test_query.py checks every Vietnamese letter).
 # strip_accents is DuckDB's; PostgreSQL would use unaccent() here, the only backend-specific piece of the language.
-FOLDED_TEXT_SQL = "strip_accents(lower(replace(replace(COALESCE({expr}, ''), 'đ', 'd'), 'Đ', 'd')))"
 _MARKS = frozenset(("Mn", "Mc", "Me"))  # what DuckDB's strip_accents (utf8proc STRIPMARK) removes
 
 

@@ -1,19 +1,16 @@
-"""Compile a parsed query into one boolean SQL expression over `posts p JOIN post_analysis a`.
+"""Compile a parsed query into one boolean SQL expression over post_analysis `a` (and the post columns `p` that
+analytics.filters.FROM offers).
 
-User text only ever reaches SQL as `?` parameters. Text conditions are RE2 regexes over the folded post text;
-an OR of text conditions becomes a single regex, so "a OR b OR c" scans each text once.
-
-Folding (strip_accents) costs ten times more than a regex, so a text condition first runs looser regexes on the
-raw text: the longest ASCII run of a word, each letter as a class of every character that folds to it ("ngap" ->
-"[nNñ...]\\pM*[gG...]\\pM*[aAàáạ...]\\pM*[pP...]\\pM*", combining marks allowed after each). A text whose folded form
-matches also matches the loose regexes, so the exact condition still decides alone; DuckDB evaluates an AND on
-the rows still selected, so a rare word folds only the few posts holding its letters.
+User text only ever reaches SQL as `?` parameters. Text conditions are RE2 regexes over `a.folded_text`, the post's
+text folded once when its analysis was saved (store.analysis_sql.FOLDED_TEXT_SQL, the same fold as
+query_ast.fold), so a search never folds at query time. An OR of text conditions becomes a single regex, so
+"a OR b OR c" scans each text once, and a word's longest literal run is checked with `strpos` first: DuckDB
+evaluates an AND on the rows still selected, so the regex runs only on the few texts holding that run.
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Any
 
 from civicpulse.analytics.query_ast import (
@@ -25,13 +22,11 @@ from civicpulse.analytics.query_ast import (
     Not,
     Or,
     Term,
-    fold,
     is_text_node,
     regex,
 )
 
-_TEXT = FOLDED_TEXT_SQL.format(expr="p.text")
-_RAW = "COALESCE(p.text, '')"
+_TEXT = "COALESCE(a.folded_text, '')"
 _COLUMNS = {"lang": "a.language", "platform": "p.platform", "sentiment": "a.sentiment", "emotion": "a.emotion"}
 PLACE_COLUMNS = ("name", "name_2025", "province_2025", "name_legacy", "province_legacy")
 
@@ -59,9 +54,9 @@ def _all(parts: list[tuple[str, str]], keyword: str, negation: str) -> str:
 
 
 def _text_conditions(node: Term | Or | Near) -> list[tuple[str, str]]:
-    """Cheap necessary conditions on the raw text first, then the exact condition on the folded text."""
-    loose = [(f"regexp_matches({_RAW}, ?)", pattern) for pattern in _loose(node)]
-    return [*loose, (f"regexp_matches({_TEXT}, ?)", regex(node))]
+    """Cheap necessary conditions first (literal runs every match contains), then the exact regex."""
+    literals = [(f"strpos({_TEXT}, ?) > 0", run) for run in _literals(node)]
+    return [*literals, (f"regexp_matches({_TEXT}, ?)", regex(node))]
 
 
 def _join(node: And | Or) -> tuple[str, list[Any]]:
@@ -97,39 +92,14 @@ def _exists(table: str, condition: str) -> str:
 _ASCII_RUN = re.compile(r"[a-z0-9_]+")
 
 
-def _loose(node: Term | Or | Near) -> list[str]:
-    """RE2 patterns that every raw text matches when its folded form matches `node` (all of them must match)."""
-    if isinstance(node, Near):  # both sides occur
-        return [p for side in (node.left, node.right) if (p := _best(side))]
-    best = _best(node)
-    return [best] if best else []
-
-
-def _best(node: Term | Or | Near) -> str | None:
-    """One raw-text pattern implied by `node`: its longest ASCII run of 2 or more; None when there is none."""
-    if isinstance(node, Term):
-        best = max((run for word in node.words for run in _ASCII_RUN.findall(word)), key=len, default="")
-        return "".join(_letter(ch) for ch in best) if len(best) >= 2 else None
+def _literals(node: Term | Or | Near) -> list[str]:
+    """Substrings every matching folded text contains: a word's longest run of 2+ letters or digits (the text is
+    folded to ASCII, so a run of the folded query word appears as it is); one per side of NEAR; none for OR."""
     if isinstance(node, Near):
-        sides = [_best(node.left), _best(node.right)]
-        return max((s for s in sides if s), key=lambda s: s.count("]"), default=None)  # the most letters
-    alternatives = [_best(c) for c in node.children]  # type: ignore[arg-type]
-    return None if None in alternatives else "(?:" + "|".join(alternatives) + ")"  # type: ignore[arg-type]
+        return [run for side in (node.left, node.right) if isinstance(side, Term) and (run := _longest(side))]
+    return [run] if isinstance(node, Term) and (run := _longest(node)) else []
 
 
-def _letter(ch: str) -> str:
-    variants = _variants().get(ch)
-    return "[" + "".join(sorted(variants)) + r"]\pM*" if variants else ch + r"\pM*"
-
-
-@cache
-def _variants() -> dict[str, set[str]]:
-    """ASCII letter or digit -> every character folding to it. Outside ASCII, only Latin-1 to Latin Extended-B,
-    Latin Extended Additional (Vietnamese) and the Kelvin and Angstrom signs fold to ASCII (tests check all of
-    Unicode)."""
-    out: dict[str, set[str]] = {}
-    for cp in (*range(0x30, 0x7B), *range(0xC0, 0x250), *range(0x1E00, 0x1F00), 0x212A, 0x212B):
-        folded = fold(chr(cp))
-        if len(folded) == 1 and folded.isascii() and folded.isalnum():
-            out.setdefault(folded, set()).add(chr(cp))
-    return out
+def _longest(term: Term) -> str | None:
+    best = max((run for word in term.words for run in _ASCII_RUN.findall(word)), key=len, default="")
+    return best if len(best) >= 2 else None

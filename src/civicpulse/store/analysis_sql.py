@@ -12,6 +12,7 @@ ANALYSIS_DDL = [
     "language TEXT, language_confidence DOUBLE, sentiment TEXT, sentiment_score DOUBLE, "
     "sentiment_confidence DOUBLE, emotion TEXT, emotion_scores TEXT, topic_scores TEXT, keywords TEXT, "
     "hashtags TEXT, why TEXT, discovered_topic BIGINT, created_at TIMESTAMP, author_id BIGINT, post_key BIGINT, "
+    "folded_text TEXT, "
     "PRIMARY KEY (workspace, platform, post_id))",
     "CREATE TABLE IF NOT EXISTS post_topics (workspace TEXT NOT NULL, platform TEXT NOT NULL, "
     "post_id TEXT NOT NULL, topic TEXT NOT NULL, score DOUBLE, post_key BIGINT)",
@@ -29,14 +30,19 @@ ANALYSIS_DDL = [
     "updated_at TIMESTAMP NOT NULL)",
 ]
 
-# Dashboards read post_analysis alone: it carries the post's time and an integer author id (both copied from
-# `posts` when the analysis is saved), and every per-post table carries `post_key`, an integer digest of
-# (workspace, platform, post_id), so joins between them compare one integer instead of three strings. Both are
-# 63-bit digests: a collision (odds about 1 in 10^7 for a million posts) would merge two authors, which only makes
-# suppression stricter, or attach one post's topics to another.
-DENORMALIZED_COLUMNS = {"post_analysis": ("created_at TIMESTAMP", "author_id BIGINT", "post_key BIGINT"),
+# Dashboards read post_analysis alone: it carries the post's time, an integer author id and its text folded for
+# the query language (all copied from `posts` when the analysis is saved), and every per-post table carries
+# `post_key`, an integer digest of (workspace, platform, post_id), so joins compare one integer instead of three
+# strings. Both digests are 63-bit: a collision (odds about 1 in 10^7 for a million posts) would merge two
+# authors, which only makes suppression stricter, or attach one post's topics to another.
+DENORMALIZED_COLUMNS = {"post_analysis": ("created_at TIMESTAMP", "author_id BIGINT", "post_key BIGINT",
+                                          "folded_text TEXT"),
                         "post_topics": ("post_key BIGINT",), "post_places": ("post_key BIGINT",),
                         "post_terms": ("post_key BIGINT",)}
+
+# The query language's fold, in SQL: lower case, no diacritics, "đ" -> "d" (analytics.query_ast.fold is the same
+# in Python). Stored per post in post_analysis.folded_text, so searches never fold at query time.
+FOLDED_TEXT_SQL = "strip_accents(lower(replace(replace(COALESCE({expr}, ''), 'đ', 'd'), 'Đ', 'd')))"
 
 # Tables holding one or more rows per post: cleared together whenever a post is re-analysed or deleted.
 PER_POST_TABLES = ("post_analysis", "post_topics", "post_places", "post_terms")

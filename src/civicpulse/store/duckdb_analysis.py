@@ -8,7 +8,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from civicpulse.store.analysis_sql import backlog_count_sql, backlog_sql, clear_staged_sql, orphan_cleanup_sql
+from civicpulse.store.analysis_sql import (
+    FOLDED_TEXT_SQL,
+    backlog_count_sql,
+    backlog_sql,
+    clear_staged_sql,
+    orphan_cleanup_sql,
+)
 
 _SETTING_TABLES = {"taxonomies": "taxonomy", "discovery_state": "state"}
 
@@ -25,8 +31,10 @@ def _post_key(alias: str) -> str:
 
 SYNC_SQL = [
     "UPDATE post_analysis AS a SET created_at = p.created_at, "
-    f"author_id = CAST(md5_number_lower(p.author_key) >> 1 AS BIGINT), post_key = {_post_key('a')} FROM posts p "
-    "WHERE a.post_key IS NULL AND p.workspace = a.workspace AND p.platform = a.platform AND p.post_id = a.post_id",
+    f"author_id = CAST(md5_number_lower(p.author_key) >> 1 AS BIGINT), post_key = {_post_key('a')}, "
+    f"folded_text = {FOLDED_TEXT_SQL.format(expr='p.text')} FROM posts p "
+    "WHERE (a.post_key IS NULL OR a.folded_text IS NULL) AND p.workspace = a.workspace AND p.platform = a.platform "
+    "AND p.post_id = a.post_id",
     *(f"UPDATE {t} AS x SET post_key = {_post_key('x')} WHERE x.post_key IS NULL"
       for t in ("post_topics", "post_places", "post_terms")),
 ]

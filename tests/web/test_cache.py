@@ -44,6 +44,8 @@ def test_an_import_job_and_a_label_correction_show_up_in_the_next_answer(server,
     assert done.status == "done", done.error
     assert done.result["files"][0]["stored"] == 24 and done.result["analysis"]["analyzed"] >= 24
     assert client.get("/api/w/city/overview").json()["totals"]["posts"] == before + 24
+    # The raw upload (platform data with author names) does not outlive its import.
+    assert not any(app.state.ctx.uploads_dir.rglob("*.json"))
     page = client.get("/api/w/city/posts", params={"sort": "oldest"}).json()["posts"][0]
     assert client.put(f"/api/w/city/posts/{page['platform']}/{page['post_id']}/labels",
                       json={"task": "emotion", "label": "surprise"}).status_code == 200

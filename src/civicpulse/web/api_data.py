@@ -47,7 +47,8 @@ async def upload(files: list[UploadFile] = File(...), format: str | None = Form(
                 out.write(chunk)
         paths.append(str(target))
         names.append(name)
-    job = ctx.jobs.submit("ingest", a.workspace, a.username, paths=paths, names=names, format=format)
+    job = ctx.jobs.submit("ingest", a.workspace, a.username, paths=paths, names=names, format=format,
+                          uploaded=str(folder))
     return job.to_dict()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,6 +91,8 @@ def make_handlers(keys_dir: Path, rejects_dir: Path) -> dict[str, Handler]:
                               "file": shown, "messages": summary.messages})
         finally:
             writer.close()
+            if p.get("uploaded"):  # browser uploads are raw platform data, authors included: gone once ingested
+                shutil.rmtree(p["uploaded"], ignore_errors=True)
         rejects = [{**r, "file": _shown(r.get("file"), p)} for r in read_rejects(writer.path)] \
             if writer.path else []
         result: dict[str, Any] = {"files": files, "rejects": rejects, "rejected_total": writer.count,

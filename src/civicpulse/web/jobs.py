@@ -24,6 +24,7 @@ from civicpulse.store.duckdb_store import DuckDBStore
 
 log = logging.getLogger("civicpulse.jobs")
 MAX_REJECTS_SHOWN = 200
+SERVER_PATHS = frozenset({"paths", "uploaded", "rejects", "mapping"})
 
 
 def _now() -> str:
@@ -48,7 +49,7 @@ class Job:
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        out["params"] = {k: v for k, v in self.params.items() if k != "paths"}  # server paths stay private
+        out["params"] = {k: v for k, v in self.params.items() if k not in SERVER_PATHS}  # private to the server
         return out
 
     def step(self, phase: str, done: int = 0, total: int | None = None) -> None:

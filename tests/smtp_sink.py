@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import socketserver
 import threading
-import time
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from types import TracebackType
+
+from local_server import LocalServer
 
 
 def _address(arg: str) -> str:
@@ -91,12 +91,13 @@ class _SmtpServer(socketserver.ThreadingTCPServer):
             self.arrived.notify_all()
 
 
-class SmtpSink:
+class SmtpSink(LocalServer):
     """Context manager running the SMTP sink in a background thread."""
 
+    what = "message at the SMTP sink"
+
     def __init__(self) -> None:
-        self._server = _SmtpServer()
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        super().__init__(_SmtpServer())
 
     @property
     def port(self) -> int:
@@ -111,23 +112,5 @@ class SmtpSink:
         """(envelope sender, envelope recipients) per message, in arrival order."""
         return self._server.envelopes
 
-    def wait_for(self, n: int, timeout: float = 5.0) -> list[EmailMessage]:
-        """Block until at least n messages arrived; raises TimeoutError with what did arrive."""
-        deadline = time.monotonic() + timeout
-        with self._server.arrived:
-            while len(self.messages) < n:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"expected {n} message(s) at the SMTP sink, got {len(self.messages)}")
-                self._server.arrived.wait(left)
+    def arrivals(self) -> list[EmailMessage]:
         return self.messages
-
-    def __enter__(self) -> SmtpSink:
-        self._thread.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)

@@ -9,12 +9,12 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+
+from local_server import LocalServer
 
 
 @dataclass
@@ -60,15 +60,16 @@ class _Server(ThreadingHTTPServer):
             return self.statuses[index]
 
 
-class WebhookReceiver:
+class WebhookReceiver(LocalServer):
     """Context manager running the receiver in a background thread; `statuses` answer calls in order.
 
     A 3xx status comes with `Location: /moved` (on the same receiver).
     """
 
+    what = "webhook request"
+
     def __init__(self, statuses: Sequence[int] = (200,), path: str = "/hook") -> None:
-        self._server = _Server(statuses)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        super().__init__(_Server(statuses))
         self.path = path
 
     @property
@@ -79,22 +80,5 @@ class WebhookReceiver:
     def requests(self) -> list[Received]:
         return self._server.requests
 
-    def wait_for(self, n: int, timeout: float = 5.0) -> list[Received]:
-        deadline = time.monotonic() + timeout
-        with self._server.arrived:
-            while len(self.requests) < n:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"expected {n} webhook request(s), got {len(self.requests)}")
-                self._server.arrived.wait(left)
+    def arrivals(self) -> list[Received]:
         return self.requests
-
-    def __enter__(self) -> WebhookReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)

@@ -239,7 +239,7 @@ def store():
 
 def _sql_ids(store: DuckDBStore, workspace: str, query: str) -> set[str]:
     sql, params = where(workspace, Filters(query=query))
-    return {row[0] for row in store.query(f"SELECT p.post_id {FROM} WHERE {sql}", params)}
+    return {row[0] for row in store.query(f"SELECT a.post_id {FROM} WHERE {sql}", params)}
 
 
 def test_sql_and_python_agree_on_every_query(store: DuckDBStore) -> None:

@@ -38,17 +38,13 @@ class Analytics:
         self.k = k if k is not None else k_for(store, workspace)
 
     def _rows(self, select: str, group: str, f: Filters, extra_from: str = "", order: str = "1",
-              limit: int | None = None) -> list[tuple]:
-        """Group posts by `group`; a post joined to several rows of a group (a ward and its province) counts once."""
+              limit: int | None = None, extra_params: tuple[Any, ...] = ()) -> list[tuple]:
+        """Posts and distinct authors per `group`, plus `select`; `extra_params` belong to `extra_from`."""
         clause, params = where(self.workspace, f)
-        # Only places can name one post twice in a group (a ward and its province); elsewhere DISTINCT costs a sort.
-        distinct = "DISTINCT " if "post_places" in extra_from else ""
-        inner = (f"SELECT {distinct}{group} AS key, p.platform, p.post_id, p.author_key, a.sentiment, "
-                 f"a.sentiment_score, a.emotion {FROM} {extra_from} WHERE {clause}")
-        sql = (f"SELECT key, count(*) AS posts, count(DISTINCT author_key) AS authors"
-               f"{', ' + select if select else ''} FROM ({inner}) g GROUP BY key ORDER BY {order}"
+        sql = (f"SELECT {group} AS key, count(*) AS posts, count(DISTINCT a.author_id) AS authors"
+               f"{', ' + select if select else ''} {FROM} {extra_from} WHERE {clause} GROUP BY 1 ORDER BY {order}"
                + (f" LIMIT {int(limit)}" if limit else ""))
-        return self.store.query(sql, params)
+        return self.store.query(sql, [*extra_params, *params])
 
     def _suppress(self, key: Any, posts: int, authors: int, values: dict[str, Any]) -> Row:
         if authors < self.k:
@@ -59,10 +55,10 @@ class Analytics:
         """Posts and sentiment per time bucket: counts per label, shares, net sentiment and mean score."""
         if bucket not in BUCKETS:  # interpolated into SQL below: only the known names get there
             raise ValueError(f"unknown time bucket {bucket!r}; choose from {', '.join(BUCKETS)}")
-        trunc = f"date_trunc('{bucket}', p.created_at)"
-        counts = ", ".join(f"count(*) FILTER (WHERE sentiment = '{s}')" for s in SENTIMENTS)
+        trunc = f"date_trunc('{bucket}', a.created_at)"
+        counts = ", ".join(f"count(*) FILTER (WHERE a.sentiment = '{s}')" for s in SENTIMENTS)
         out = []
-        for key, posts, authors, *rest in self._rows(f"{counts}, avg(sentiment_score)", trunc, f):
+        for key, posts, authors, *rest in self._rows(f"{counts}, avg(a.sentiment_score)", trunc, f):
             by = dict(zip(SENTIMENTS, rest[:3], strict=True))
             total = sum(by.values()) or 1
             values = {**by, **{f"{s}_share": round(by[s] / total, 4) for s in SENTIMENTS},
@@ -77,32 +73,31 @@ class Analytics:
         return [found[e] for e in EMOTIONS if e in found]
 
     def topics(self, f: Filters = NO_FILTERS, limit: int = 20) -> list[Row]:
-        return self._grouped("t.topic", "JOIN post_topics t ON t.post_key = a.post_key", f, limit)
+        # post_key digests the workspace, which the WHERE names: a workspace condition on post_topics as well
+        # would only mislead the planner's estimates.
+        return self._grouped("t.topic", "JOIN post_topics t ON t.post_key = a.post_key", (), f, limit)
 
     def provinces(self, f: Filters = NO_FILTERS, limit: int = 70, era: str = "2025") -> list[Row]:
-        column = {"2025": "pl.province_2025", "legacy": "pl.province_legacy"}[era]
-        join = f"JOIN post_places pl ON pl.post_key = a.post_key AND {column} IS NOT NULL"
-        return self._grouped(column, join, f, limit)
+        column = {"2025": "province_2025", "legacy": "province_legacy"}[era]
+        return self._grouped("pl.key", *places_join(column, f"{column} IS NOT NULL", self.workspace), f, limit)
 
     def wards(self, f: Filters, province: str, limit: int = 200, era: str = "2025") -> list[Row]:
         """Drill-down: the wards (and pre-2025 districts) of one province that posts name, ranked."""
-        name, parent = {"2025": ("pl.name_2025", "pl.province_2025"),
-                        "legacy": ("pl.name_legacy", "pl.province_legacy")}[era]
-        join = ("JOIN post_places pl ON pl.post_key = a.post_key "
-                f"AND pl.kind IN ('vn_ward', 'vn_district') AND {name} IS NOT NULL AND {parent} = ?")
-        clause, params = where(self.workspace, f)
-        inner = (f"SELECT DISTINCT {name} AS key, p.platform, p.post_id, p.author_key, a.sentiment, "
-                 f"a.sentiment_score {FROM} {join} WHERE {clause}")
-        sql = ("SELECT key, count(*), count(DISTINCT author_key), avg(sentiment_score), "
-               f"count(*) FILTER (WHERE sentiment = 'negative') FROM ({inner}) g GROUP BY key ORDER BY 2 DESC, 1 "
-               f"LIMIT {int(limit)}")
-        return [self._suppress(key, posts, authors, {"mean_score": round(mean, 4) if mean is not None else None,
-                                                     "negative_share": round(neg / posts, 4) if posts else None})
-                for key, posts, authors, mean, neg in self.store.query(sql, [province, *params])]
+        name, parent = {"2025": ("name_2025", "province_2025"), "legacy": ("name_legacy", "province_legacy")}[era]
+        condition = f"kind IN ('vn_ward', 'vn_district') AND {name} IS NOT NULL AND {parent} = ?"
+        join, params = places_join(name, condition, self.workspace, province)
+        return self._grouped("pl.key", join, params, f, limit)
 
-    def _grouped(self, column: str, join: str, f: Filters, limit: int) -> list[Row]:
-        rows = self._rows("avg(sentiment_score), count(*) FILTER (WHERE sentiment = 'negative')", column, f,
-                          extra_from=join, order="2 DESC, 1", limit=limit)
+    def _grouped(self, column: str, join: str, join_params: tuple[Any, ...], f: Filters, limit: int) -> list[Row]:
+        rows = self._rows("avg(a.sentiment_score), count(*) FILTER (WHERE a.sentiment = 'negative')", column, f,
+                          extra_from=join, order="2 DESC, 1", limit=limit, extra_params=join_params)
         return [self._suppress(key, posts, authors, {"mean_score": round(mean, 4) if mean is not None else None,
                                                      "negative_share": round(neg / posts, 4) if posts else None})
                 for key, posts, authors, mean, neg in rows]
+
+
+def places_join(column: str, condition: str, workspace: str, *params: Any) -> tuple[str, tuple[Any, ...]]:
+    """JOIN of the (post, place `column`) pairs matching `condition`, each once: a post naming a ward and its
+    province counts once for the province. DISTINCT on the narrow place rows costs far less than on joined rows."""
+    return (f"JOIN (SELECT DISTINCT post_key, {column} AS key FROM post_places WHERE workspace = ? AND {condition}) "
+            "pl ON pl.post_key = a.post_key", (workspace, *params))

@@ -2,22 +2,24 @@
 and a one-line summary in English and Vietnamese.
 
 Explanations are computed for all spikes of a dimension together, a fixed number of queries whatever the number of
-spikes: per breakdown (terms, topics, places) one aggregate of posts and authors per (series key, bucket, group)
-over the union of the spikes' windows, and one windowed query for example posts. Bucket and baseline totals and the
-sentiment mix come from the series counts detection already has. Only groups with at least k distinct authors in
+spikes: per dimension one statement with, per breakdown (terms, topics, places), posts and authors per (series key,
+bucket, group) over the union of the spikes' windows, and example candidates per spike bucket; then one query reads
+every example's text (`examples.settle`). Bucket and baseline totals and the sentiment mix come from the series
+counts detection already has. Only groups with at least k distinct authors in
 the bucket are shown; a baseline count is shown only where some baseline bucket alone has k authors behind it (a
 lower bound of the distinct authors over the whole baseline, so the test errs towards hiding).
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from civicpulse.analysis.taxonomy import Taxonomy
+from civicpulse.analytics.aggregates import places_join
+from civicpulse.analytics.examples import best_candidates, settle
 from civicpulse.analytics.filters import FROM, FROM_POSTS, Filters, where
 from civicpulse.analytics.posts import distinct_texts, example
 from civicpulse.store.base import Store
@@ -25,23 +27,20 @@ from civicpulse.store.base import Store
 if TYPE_CHECKING:
     from civicpulse.analytics.trends import Spike
 
-_READS_ANALYSIS = re.compile(r"\ba\.")
 TOP_TERMS = 8
 TOP_GROUPS = 5
 EXAMPLES = 3
-_ON = "ON {a}.post_key = a.post_key"
-# Breakdowns: group column, kind column, join.
+CANDIDATES = 10  # example candidates per spike bucket and sentiment side
+# Breakdowns: the (scope, b, grp, kind, author_id) rows of the scoped posts `s`, one per post and group. A post
+# naming a ward and its province counts once for the province. post_key digests the workspace, which `s` is
+# already restricted to: a workspace condition on the long tables would only mislead the planner's estimates.
 _GROUPS = {
-    "term": ("g.term", "g.kind", f"JOIN post_terms g {_ON.format(a='g')}"),
-    "topic": ("g.topic", "CAST(NULL AS TEXT)", f"JOIN post_topics g {_ON.format(a='g')}"),
-    "place": ("g.province_2025", "CAST(NULL AS TEXT)",
-              f"JOIN post_places g {_ON.format(a='g')} AND g.province_2025 IS NOT NULL"),
-}
-# Series scopes: key column and the join restricting posts to the spikes' keys (`{keys}`: placeholders).
-_SCOPES = {
-    "all": ("CAST(NULL AS TEXT)", ""),
-    "topic": ("sc.topic", f"JOIN post_topics sc {_ON.format(a='sc')} AND sc.topic IN ({{keys}})"),
-    "place": ("sc.province_2025", f"JOIN post_places sc {_ON.format(a='sc')} AND sc.province_2025 IN ({{keys}})"),
+    "term": "SELECT s.scope, s.b, g.term AS grp, g.kind, s.author_id FROM s JOIN post_terms g "
+            "ON g.post_key = s.post_key",
+    "topic": "SELECT s.scope, s.b, g.topic AS grp, CAST(NULL AS TEXT) AS kind, s.author_id FROM s JOIN post_topics g "
+             "ON g.post_key = s.post_key",
+    "place": "SELECT DISTINCT s.scope, s.b, g.province_2025 AS grp, CAST(NULL AS TEXT) AS kind, s.post_key, "
+             "s.author_id FROM s JOIN post_places g ON g.post_key = s.post_key AND g.province_2025 IS NOT NULL",
 }
 
 
@@ -63,16 +62,38 @@ class Context:
         return max(spike.bucket_start - self.baseline, self.first_known)
 
 
-def explain_all(ctx: Context, spikes: list[Spike], series: dict[str, dict[str | None, dict[datetime, Any]]]) -> None:
-    """Set `explanation` on every spike; `series` holds detection's counts per dimension, key and bucket."""
-    for dimension in sorted({s.dimension for s in spikes}):
-        group = [s for s in spikes if s.dimension == dimension]
-        keys = sorted({s.key for s in group if s.key is not None})
-        window = (min(ctx.baseline_start(s) for s in group), max(s.bucket_start for s in group) + ctx.step)
-        counts = {what: _counts(ctx, dimension, keys, what, window) for what in _GROUPS}
-        examples = _examples(ctx, dimension, keys, sorted({s.bucket_start for s in group}))
+def explain_all(ctx: Context, spikes: list[Spike], series: dict[str, dict[str | None, dict[datetime, Any]]],
+                detailed: int | None = None) -> None:
+    """Set `explanation` on every spike; `series` holds detection's counts per dimension, key and bucket.
+
+    The first `detailed` spikes (all when None) get drivers and example posts: one statement per dimension for
+    its breakdowns and example candidates, then one for every example's text. The others get what detection's
+    counts tell (bucket and baseline posts, sentiment mix, summary) with empty driver and post lists: the cost
+    of drivers grows with the spikes' series, and the best-scored spikes are the ones read.
+    """
+    rest = spikes[detailed:] if detailed is not None else []
+    for spike in rest:
+        spike.explanation = _explain(ctx, spike, series[spike.dimension][spike.key], {what: {} for what in _GROUPS}, {})
+    spikes = spikes[:len(spikes) - len(rest)]
+    groups = {dimension: [s for s in spikes if s.dimension == dimension]
+              for dimension in sorted({s.dimension for s in spikes})}
+    counts, candidates = {}, {}
+    for dimension, group in groups.items():
+        counts[dimension], found = _breakdowns(ctx, dimension, group)
+        candidates.update({(dimension, *key): listed for key, listed in found.items()})
+    picked = settle(ctx.store, ctx.workspace, candidates, CANDIDATES)
+    for dimension, group in groups.items():
+        mine = {key[1:]: rows for key, rows in picked.items() if key[0] == dimension}
+        if any(rows is None for rows in mine.values()):  # candidates could not settle: the exact, slower query
+            examples = _examples(ctx, dimension, *_keys_and_buckets(group))
+        else:
+            examples = {key: [{**example(r[:9]), "_order": -(r[9] or 0.0)} for r in rows] for key, rows in mine.items()}
         for spike in group:
-            spike.explanation = _explain(ctx, spike, series[dimension][spike.key], counts, examples)
+            spike.explanation = _explain(ctx, spike, series[dimension][spike.key], counts[dimension], examples)
+
+
+def _keys_and_buckets(group: list[Spike]) -> tuple[list[str], list[datetime]]:
+    return sorted({s.key for s in group if s.key is not None}), sorted({s.bucket_start for s in group})
 
 
 def _explain(ctx: Context, spike: Spike, cells: dict[datetime, Any], counts: dict[str, dict],
@@ -134,47 +155,84 @@ def _mix(cells: list[Any]) -> dict[str, float | None]:
 
 
 def _scoped(ctx: Context, dimension: str, keys: list[str], f: Filters) -> tuple[str, str, list[Any]]:
-    """(scope key column, "JOIN ... WHERE ..." text, its parameters): posts of `f` in the spikes' series."""
-    column, join = _SCOPES[dimension]
+    """(scope key column, "FROM ... WHERE ..." text, its parameters): posts of `f` in the spikes' series, each
+    once per series."""
     clause, params = where(ctx.workspace, f)
-    return column, f"{join.format(keys=', '.join('?' * len(keys)))} WHERE {clause}", [*keys, *params]
+    marks = ", ".join("?" * len(keys))
+    if dimension == "all":
+        return "CAST(NULL AS TEXT)", f"{FROM} WHERE {clause}", params
+    if dimension == "topic":
+        join = f"JOIN post_topics sc ON sc.post_key = a.post_key AND sc.topic IN ({marks})"
+        return "sc.topic", f"{FROM} {join} WHERE {clause}", [*keys, *params]
+    join, join_params = places_join("province_2025", f"province_2025 IN ({marks})", ctx.workspace, *keys)
+    return "pl.key", f"{FROM} {join} WHERE {clause}", [*join_params, *params]
 
 
-def _counts(ctx: Context, dimension: str, keys: list[str], what: str,
-            window: tuple[datetime, datetime]) -> dict[str | None, dict[tuple, list[tuple[datetime, int, int]]]]:
-    """scope key -> (group, kind) -> [(bucket, posts, authors)]; authors counted per bucket in two stages."""
+def _breakdowns(ctx: Context, dimension: str,
+                group: list[Spike]) -> tuple[dict[str, dict], dict[tuple, list[dict[str, str]]]]:
+    """One statement for a dimension's spikes (`group`): per breakdown (terms, topics, places), posts and authors per
+    (series key, bucket, group) over the spikes' window; and example candidates per (series key, spike bucket,
+    negative?). The parts share the scoped posts as a common table expression, read once; a plain filtered scan
+    (dimension "all", no query text) is inlined into each part instead, which lets the planner size its joins.
+
+    Returns (breakdown -> scope key -> (group, kind) -> [(bucket, posts, authors)],
+    (scope key, bucket, negative?) -> `best_candidates(CANDIDATES)`).
+    """
+    keys, buckets = _keys_and_buckets(group)
+    window = (min(ctx.baseline_start(s) for s in group), max(buckets) + ctx.step)
     f = replace(ctx.filters, start=window[0], end=min(ctx.filters.end or window[1], window[1]))
-    scope, tail, params = _scoped(ctx, dimension, keys, f)
-    group, kind, join = _GROUPS[what]
-    distinct = "DISTINCT " if "place" in (dimension, what) else ""  # a ward and its province: one post, once
-    source = FROM
-    inner = (f"SELECT {distinct}{scope} AS scope, date_trunc('{ctx.bucket}', p.created_at) AS b, {group} AS grp, "
-             f"{kind} AS kind, p.platform, p.post_id, p.author_key {source} {join} {tail}")
-    per_author = f"SELECT scope, b, grp, kind, author_key, count(*) AS n FROM ({inner}) d GROUP BY 1, 2, 3, 4, 5"
-    rows = ctx.store.query(f"SELECT scope, b, grp, kind, sum(n), count(author_key) FROM ({per_author}) s "
-                           "GROUP BY 1, 2, 3, 4", params)
-    out: dict[str | None, dict[tuple, list]] = defaultdict(lambda: defaultdict(list))
-    for scope_key, b, grp, kind_value, posts, authors in rows:
-        out[scope_key][(grp, kind_value)].append((b, int(posts), authors))
-    return out
+    scope, source, params = _scoped(ctx, dimension, keys, f)
+    # Examples come from the spike buckets, within the filtered period (the window may reach before its start).
+    bounds = [(condition, t) for condition, t in (("created_at >= ?", ctx.filters.start),
+                                                  ("created_at < ?", ctx.filters.end)) if t]
+    spike_buckets = ", ".join("?" * len(buckets))
+    own = " AND ".join([f"b IN ({spike_buckets})", *(c for c, _ in bounds)])
+    # Per group and bucket: posts, and authors in two stages. Only groups with k authors in some spike bucket can
+    # be shown (see `_shares`): the others are dropped here, by a window over the grouped rows.
+    parts = [f"SELECT '{what}', scope, b, grp, kind, posts, authors, NULL FROM (SELECT scope, b, grp, kind, "
+             f"sum(n) AS posts, count(*) AS authors, max(CASE WHEN b IN ({spike_buckets}) THEN count(*) END) "
+             "OVER (PARTITION BY scope, grp, kind) AS hot FROM (SELECT scope, b, grp, kind, author_id, count(*) AS n "
+             f"FROM ({rows}) r GROUP BY 1, 2, 3, 4, 5) x GROUP BY 1, 2, 3, 4) y WHERE hot >= ?"
+             for what, rows in _GROUPS.items()]
+    # The examples' sentiment side travels in the `kind` column: 'negative', else NULL.
+    parts.append("SELECT 'examples', scope, b, NULL, CASE WHEN sentiment = 'negative' THEN 'negative' END, NULL, "
+                 f"NULL, {best_candidates(CANDIDATES, '')} FROM s WHERE {own} GROUP BY 1, 2, 3, 5")
+    inline = dimension == "all" and not ctx.filters.query  # a plain scan: cheaper to repeat than to materialize
+    scoped = (f"SELECT {scope} AS scope, date_trunc('{ctx.bucket}', a.created_at) AS b, a.post_key, a.author_id, "
+              f"a.sentiment, a.sentiment_confidence, a.created_at, a.platform, a.post_id {source}")
+    rows = ctx.store.query(
+        f"WITH s AS {'NOT MATERIALIZED ' if inline else ''}({scoped}) " + " UNION ALL ".join(parts),
+        [*params, *[*buckets, ctx.k] * len(_GROUPS), *buckets, *(t for _, t in bounds)])
+    counts: dict[str, dict] = {what: defaultdict(lambda: defaultdict(list)) for what in _GROUPS}
+    found: dict[tuple, list] = {}
+    for what, scope_key, b, grp, kind, posts, authors, candidates in rows:
+        if what == "examples":
+            found[(scope_key, b, kind == "negative")] = candidates
+        else:
+            counts[what][scope_key][(grp, kind)].append((b, int(posts), authors))
+    return counts, found
 
 
 def _examples(ctx: Context, dimension: str, keys: list[str],
               buckets: list[datetime]) -> dict[tuple, list[dict[str, Any]]]:
-    """(scope key, bucket, negative?) -> the 10 most confident posts, from one query with a window function."""
-    column, tail, params = _scoped(ctx, dimension, keys, ctx.filters)
+    """(scope key, bucket, negative?) -> the 10 most confident posts with text, from one windowed query."""
+    clause, params = where(ctx.workspace, ctx.filters)
+    column, join = {"all": ("CAST(NULL AS TEXT)", ""),
+                    "topic": ("sc.topic", "JOIN post_topics sc ON sc.post_key = a.post_key AND sc.topic IN ({keys})"),
+                    "place": ("sc.province_2025", "JOIN post_places sc ON sc.post_key = a.post_key "
+                              "AND sc.province_2025 IN ({keys})")}[dimension]
+    join = join.format(keys=", ".join("?" * len(keys)))
     periods = " OR ".join("(p.created_at >= ? AND p.created_at < ?)" for _ in buckets)
     distinct = "DISTINCT " if dimension == "place" else ""  # a ward and its province: one post, once
     inner = (f"SELECT {distinct}{column} AS scope, date_trunc('{ctx.bucket}', p.created_at) AS b, "
              "COALESCE(a.sentiment = 'negative', FALSE) AS neg, p.platform, p.post_id, p.text, p.created_at, p.url, "
              f"a.language, a.sentiment, a.sentiment_score, a.emotion, a.sentiment_confidence AS conf {FROM_POSTS} "
-             f"{tail} AND ({periods}) "
-             "AND p.text IS NOT NULL AND p.text <> ''")
+             f"{join} WHERE {clause} AND ({periods}) AND p.text IS NOT NULL AND p.text <> ''")
     ranked = (f"SELECT d.*, row_number() OVER (PARTITION BY scope, b, neg ORDER BY conf DESC NULLS LAST, "
               f"created_at DESC NULLS LAST, platform, post_id) AS r FROM ({inner}) d")
     rows = ctx.store.query(f"SELECT scope, b, neg, platform, post_id, text, created_at, url, language, sentiment, "
-                           f"sentiment_score, emotion, conf FROM ({ranked}) x WHERE r <= 10 ORDER BY scope, b, r",
-                           [*params, *(t for b in buckets for t in (b, b + ctx.step))])
+                           f"sentiment_score, emotion, conf FROM ({ranked}) x WHERE r <= {CANDIDATES} "
+                           "ORDER BY scope, b, r", [*keys, *params, *(t for b in buckets for t in (b, b + ctx.step))])
     out: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for scope, b, neg, *post, conf in rows:
         out[(scope, b, bool(neg))].append({**example(tuple(post)), "_order": -(conf or 0.0)})

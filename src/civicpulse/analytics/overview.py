@@ -35,7 +35,7 @@ def data_period(store: Store, workspace: str, f: Filters) -> tuple[datetime, dat
     if f.start and f.end:
         return f.start, f.end
     clause, params = where(workspace, f)
-    first, last = store.query(f"SELECT min(p.created_at), max(p.created_at) {FROM} WHERE {clause}", params)[0]
+    first, last = store.query(f"SELECT min(a.created_at), max(a.created_at) {FROM} WHERE {clause}", params)[0]
     start = f.start or first
     end = f.end or (last.replace(microsecond=0) + timedelta(seconds=1) if last else None)
     if start is None and end is None:
@@ -46,16 +46,29 @@ def data_period(store: Store, workspace: str, f: Filters) -> tuple[datetime, dat
     return start, end
 
 
-def totals(store: Store, workspace: str, f: Filters, k: int) -> dict[str, Any]:
-    """Posts, authors, sentiment shares, net sentiment and mean score; all None when fewer than k authors."""
+def totals(store: Store, workspace: str, f: Filters, k: int, split: datetime | None = None) -> list[dict[str, Any]]:
+    """Posts, authors, sentiment shares, net sentiment and mean score; all None when fewer than k authors.
+
+    With `split`, one scan answers two periods, f.start..split and split..f.end: [current, previous]; else [current].
+    """
     clause, params = where(workspace, f)
-    counts = ", ".join(f"sum(CASE WHEN a.sentiment = '{s}' THEN 1 ELSE 0 END)" for s in SENTIMENTS)
-    row = store.query(f"SELECT count(*), count(DISTINCT p.author_key), {counts}, avg(a.sentiment_score) "
-                      f"{FROM} WHERE {clause}", params)[0]
+    counts = ", ".join(f"count(*) FILTER (WHERE a.sentiment = '{s}')" for s in SENTIMENTS)
+    side, side_params = ("a.created_at >= ?", [split]) if split else ("TRUE", [])
+    rows = store.query(f"SELECT {side} AS current, count(*), count(DISTINCT a.author_id), {counts}, "
+                       f"avg(a.sentiment_score) {FROM} WHERE {clause} GROUP BY 1", [*side_params, *params])
+    found = {current: _figures(rest, k) for current, *rest in rows}
+    return [found.get(True, _suppressed()), *([found.get(False, _suppressed())] if split else [])]
+
+
+def _suppressed() -> dict[str, Any]:
+    return {**dict.fromkeys(_TOTAL_FIGURES), "suppressed": True}
+
+
+def _figures(row: list[Any], k: int) -> dict[str, Any]:
     posts, authors, *by_label, mean = row
     if authors < k:
-        return {**dict.fromkeys(_TOTAL_FIGURES), "suppressed": True}
-    by = dict(zip(SENTIMENTS, (n or 0 for n in by_label), strict=True))
+        return _suppressed()
+    by = dict(zip(SENTIMENTS, by_label, strict=True))
     labelled = sum(by.values())
     shares = {f"{s}_share": round(by[s] / labelled, 4) if labelled else None for s in SENTIMENTS}
     net = round((by["positive"] - by["negative"]) / labelled, 4) if labelled else None
@@ -84,7 +97,7 @@ def overview(store: Store, workspace: str, f: Filters, bucket: str | None = None
     analytics = Analytics(store, workspace)
     period = data_period(store, workspace, f)
     if period is None:  # nothing in the workspace matches: an empty, well-formed overview
-        empty = {**dict.fromkeys(_TOTAL_FIGURES), "suppressed": True}
+        empty = _suppressed()
         return {"workspace": workspace, "k": analytics.k, "period": {"start": None, "end": None},
                 "bucket": bucket or "day", "totals": empty, "previous": {"period": {"start": None, "end": None},
                                                                          "totals": empty},
@@ -93,7 +106,10 @@ def overview(store: Store, workspace: str, f: Filters, bucket: str | None = None
     current_f = replace(f, start=start, end=end)
     previous_f = replace(f, start=start - (end - start), end=start)
     bucket = bucket or auto_bucket(start, end)
-    now, before = totals(store, workspace, current_f, analytics.k), totals(store, workspace, previous_f, analytics.k)
+    if f.start:  # one scan over both periods
+        now, before = totals(store, workspace, replace(f, start=previous_f.start, end=end), analytics.k, split=start)
+    else:  # the period starts at the first matching post: nothing matches before it, the previous period is empty
+        now, before = totals(store, workspace, current_f, analytics.k)[0], _suppressed()
     return {
         "workspace": workspace,
         "k": analytics.k,

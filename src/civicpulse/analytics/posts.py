@@ -17,16 +17,19 @@ from civicpulse.store.base import Store
 MAX_PAGE_SIZE = 100
 ENGAGEMENT = "coalesce(p.likes, 0) + coalesce(p.replies, 0) + coalesce(p.shares, 0) + coalesce(p.quotes, 0)"
 # A tiebreak on the key keeps pages stable: the same post never shows on two pages.
+# Post columns are read from post_analysis (`a`), which carries them in both FROM forms.
 SORTS = {
-    "newest": "p.created_at DESC NULLS LAST, p.platform, p.post_id",
-    "oldest": "p.created_at ASC NULLS LAST, p.platform, p.post_id",
-    "most_negative": "a.sentiment_score ASC NULLS LAST, p.created_at DESC NULLS LAST, p.platform, p.post_id",
-    "most_positive": "a.sentiment_score DESC NULLS LAST, p.created_at DESC NULLS LAST, p.platform, p.post_id",
-    "engagement": f"{ENGAGEMENT} DESC, p.created_at DESC NULLS LAST, p.platform, p.post_id",
+    "newest": "a.created_at DESC NULLS LAST, a.platform, a.post_id",
+    "oldest": "a.created_at ASC NULLS LAST, a.platform, a.post_id",
+    "most_negative": "a.sentiment_score ASC NULLS LAST, a.created_at DESC NULLS LAST, a.platform, a.post_id",
+    "most_positive": "a.sentiment_score DESC NULLS LAST, a.created_at DESC NULLS LAST, a.platform, a.post_id",
+    "engagement": f"{ENGAGEMENT} DESC, a.created_at DESC NULLS LAST, a.platform, a.post_id",
 }
 _COLUMNS = ("p.platform, p.post_id, p.text, p.created_at, p.url, p.likes, p.replies, p.shares, p.quotes, p.views, "
             "a.language, a.sentiment, a.sentiment_score, a.sentiment_confidence, a.emotion, a.keywords, "
             "a.hashtags, a.why")
+# Example posts: the most confident first, then the newest, then by key (a total order: the same posts every time).
+EXAMPLE_ORDER = "a.sentiment_confidence DESC NULLS LAST, a.created_at DESC NULLS LAST, a.platform, a.post_id"
 _PLACE_FIELDS = ("kind", "name", "country", "lat", "lon", "name_2025", "province_2025", "name_legacy",
                  "province_legacy")
 
@@ -43,21 +46,24 @@ def explore(store: Store, workspace: str, f: Filters, *, page: int = 1, page_siz
     total = store.query(f"SELECT count(*) {FROM} WHERE {clause}", params)[0][0]
     # The page's keys first, sorting narrow rows; then the wide columns (text, JSON) of those few posts only.
     source = FROM_POSTS if sort == "engagement" else FROM  # engagement counts live in posts only
-    keys = store.query(f"SELECT p.platform, p.post_id {source} WHERE {clause} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
+    keys = store.query(f"SELECT a.platform, a.post_id {source} WHERE {clause} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
                        [*params, page_size, (page - 1) * page_size])
-    rows = _rows_for(store, workspace, keys)
+    rows = post_rows(store, workspace, keys)
     order = {key: n for n, key in enumerate(keys)}
     rows.sort(key=lambda r: order[(r[0], r[1])])
     return {"total": total, "page": page, "pages": math.ceil(total / page_size), "page_size": page_size,
             "posts": _with_details(store, workspace, rows)}
 
 
-def _rows_for(store: Store, workspace: str, keys: list[tuple]) -> list[tuple]:
+def post_rows(store: Store, workspace: str, keys: list[tuple], columns: str = _COLUMNS) -> list[tuple]:
+    """`columns` of the posts named by (platform, post_id) `keys`, with their analysis."""
     if not keys:
         return []
     ids = sorted({post_id for _, post_id in keys})
-    rows = store.query(f"SELECT {_COLUMNS} {FROM_POSTS} WHERE p.workspace = ? AND p.post_id IN "
-                       f"({', '.join('?' * len(ids))})", [workspace, *ids])
+    # One list parameter, post_id filtering both sides of the join: neither table is read whole, and a semi-join
+    # on a list beats a long IN (?, ?, ...) of separate parameters.
+    rows = store.query(f"SELECT {columns} {FROM_POSTS} WHERE p.workspace = ? AND p.post_id IN (SELECT unnest(?)) "
+                       "AND a.workspace = ? AND a.post_id IN (SELECT unnest(?))", [workspace, ids, workspace, ids])
     wanted = set(keys)
     return [r for r in rows if (r[0], r[1]) in wanted]
 
@@ -85,8 +91,7 @@ def representative(store: Store, workspace: str, f: Filters, n: int = 3, extra_s
     rows = store.query(
         f"SELECT p.platform, p.post_id, p.text, p.created_at, p.url, a.language, a.sentiment, a.sentiment_score, "
         f"a.emotion {FROM_POSTS} WHERE {clause} AND p.text IS NOT NULL AND p.text <> '' "
-        "ORDER BY a.sentiment_confidence DESC NULLS LAST, p.created_at DESC NULLS LAST, p.platform, p.post_id "
-        "LIMIT ?", [*where_params, *params, max(n, 1) * 10])
+        f"ORDER BY {EXAMPLE_ORDER} LIMIT ?", [*where_params, *params, max(n, 1) * 10])
     return distinct_texts([example(r) for r in rows], n)
 
 
@@ -141,10 +146,9 @@ def _with_details(store: Store, workspace: str, rows: list[tuple]) -> list[dict[
 
 def _per_post(store: Store, select: str, workspace: str, keys: set[tuple[str, str]],
               order: str) -> dict[tuple[str, str], list[tuple]]:
-    # post_id IN (...) and the platform checked here: portable, unlike row-value IN lists.
+    # post_id IN (list) and the platform checked here: portable, unlike row-value IN lists.
     ids = sorted({post_id for _, post_id in keys})
-    rows = store.query(f"{select} WHERE workspace = ? AND post_id IN ({', '.join('?' * len(ids))}) {order}",
-                       [workspace, *ids])
+    rows = store.query(f"{select} WHERE workspace = ? AND post_id IN (SELECT unnest(?)) {order}", [workspace, ids])
     found: dict[tuple[str, str], list[tuple]] = {}
     for platform, post_id, *rest in rows:
         if (platform, post_id) in keys:

@@ -15,13 +15,16 @@ from civicpulse.analysis.discovery_fit import label as discovered_label
 from civicpulse.analysis.discovery_state import DiscoveryState
 from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
 from civicpulse.analytics.aggregates import BUCKETS
+from civicpulse.analytics.examples import best_candidates, candidate_count, representatives
 from civicpulse.analytics.filters import FROM, Filters, where
-from civicpulse.analytics.posts import representative
+from civicpulse.analytics.posts import EXAMPLE_ORDER
 from civicpulse.analytics.privacy import k_for
 from civicpulse.store.base import Store
 
 KINDS = ("taxonomy", "discovered")
-_TOPIC = {  # key column, join, condition for one topic's posts (used to pick its examples)
+EXAMPLES = 3  # example posts per topic
+POOL_FACTOR = 4  # example candidates drawn at once: this many times what the topics need (see `_examples`)
+_TOPIC = {  # key column, join, condition for one topic's posts (examples' fallback)
     "taxonomy": ("t.topic", "JOIN post_topics t ON t.post_key = a.post_key",
                  "EXISTS (SELECT 1 FROM post_topics y WHERE y.post_key = a.post_key AND y.topic = ?)"),
     "discovered": ("a.discovered_topic", "", "a.discovered_topic = ?"),
@@ -63,10 +66,11 @@ def topic_trends(store: Store, workspace: str, f: Filters, bucket: str = "day", 
     visible = sorted((r for r in totals if not r["suppressed"]), key=lambda r: (-r["posts"], str(r["id"])))
     hidden = sorted((r for r in totals if r["suppressed"]), key=lambda r: str(r["id"]))
     rows = (visible + hidden)[:limit]
-    series = _series(store, workspace, current, bucket, kind, k) if visible else {}
+    shown = [row["id"] for row in rows if not row["suppressed"]]
+    series = _series(store, workspace, current, bucket, kind, k) if shown else {}
+    examples = _examples(store, workspace, current, kind, shown)
     buckets = list(_buckets(start, end, bucket))
     labels = _labels(store, workspace, kind)
-    condition = _TOPIC[kind][2]
     for row in rows:
         row.update(labels.get(row["id"], {"label": str(row["id"])}))
         if row["suppressed"]:
@@ -75,58 +79,90 @@ def topic_trends(store: Store, workspace: str, f: Filters, bucket: str = "day", 
         row["share"] = round(row["posts"] / total_posts, 4) if total_posts else None
         cells = series.get(row["id"], {})
         row["series"] = [[b.isoformat(), cells.get(b, 0)] for b in buckets]
-        row["examples"] = representative(store, workspace, current, 3, extra_sql=condition, params=[row["id"]])
+        row["examples"] = examples[row["id"]]
     return rows
 
 
 def _totals(store: Store, workspace: str, f: Filters, start: datetime, kind: str, k: int) -> list[dict[str, Any]]:
-    """Per topic over the current and the previous period in one pass (`cur` tells them apart).
-
-    Two stages (per author, then per topic) rather than count(DISTINCT ...) FILTER twice: one hash aggregate
-    instead of several materialised ones, which matters within DuckDB's memory limit at a million posts.
-    """
+    """Per topic, the current period (from `start`) and the previous one (f.start..start) in one pass."""
     key, join, _ = _TOPIC[kind]
     clause, params = where(workspace, f)
-    per_author = (
-        f"SELECT {key} AS topic, p.author_key, count(*) FILTER (WHERE p.created_at >= ?) AS cur, "
-        "count(*) FILTER (WHERE p.created_at < ?) AS prev, "
-        "count(a.sentiment_score) FILTER (WHERE p.created_at >= ?) AS scored, "
-        "sum(a.sentiment_score) FILTER (WHERE p.created_at >= ?) AS score, "
-        "count(*) FILTER (WHERE p.created_at >= ? AND a.sentiment = 'negative') AS negative "
-        f"{FROM} {join} WHERE {clause} AND {key} IS NOT NULL GROUP BY 1, 2")
     rows = store.query(
-        "SELECT topic, sum(cur), count(author_key) FILTER (WHERE cur > 0), sum(score) / nullif(sum(scored), 0), "
-        "sum(negative), sum(prev), count(author_key) FILTER (WHERE prev > 0) "
-        f"FROM ({per_author}) s GROUP BY topic", [start] * 5 + params)
-    out = []
-    for topic, posts, authors, mean, negative, before, before_authors in rows:
-        posts, negative, before = int(posts), int(negative), int(before)
-        if posts == 0:  # only in the previous period: not a topic of this one
-            continue
-        if authors < k:
-            out.append({"id": topic, "suppressed": True, "posts": None, "authors": None, "previous_posts": None,
-                        "change": None, "mean_sentiment": None, "negative_share": None})
-            continue
-        previous = before if before_authors >= k else None  # a small previous figure is hidden as well
-        out.append({"id": topic, "suppressed": False, "posts": posts, "authors": authors, "previous_posts": previous,
-                    "change": round((posts - previous) / previous, 4) if previous else None,
-                    "mean_sentiment": round(mean, 4) if mean is not None else None,
-                    "negative_share": round(negative / posts, 4)})
-    return out
+        f"SELECT {key}, a.created_at >= ?, count(*), count(DISTINCT a.author_id), avg(a.sentiment_score), "
+        f"count(*) FILTER (WHERE a.sentiment = 'negative') {FROM} {join} WHERE {clause} AND {key} IS NOT NULL "
+        "GROUP BY 1, 2", [start, *params])
+    periods: dict[Any, dict[bool, tuple]] = {}
+    for topic, current, *figures in rows:
+        periods.setdefault(topic, {})[current] = tuple(figures)
+    return [_topic_totals(topic, found, k) for topic, found in periods.items() if True in found]
 
 
 def _series(store: Store, workspace: str, f: Filters, bucket: str, kind: str,
             k: int) -> dict[Any, dict[datetime, int | None]]:
-    """Posts per topic and bucket; a bucket with fewer than k authors is None (hidden), not its small count."""
+    """Posts per topic and bucket; a bucket with fewer than k authors is None (hidden), not its small count.
+
+    Two stages (per author, then per bucket): cheaper than count(DISTINCT) here, and within a small memory limit.
+    """
     key, join, _ = _TOPIC[kind]
     clause, params = where(workspace, f)
-    per_author = (f"SELECT {key} AS topic, date_trunc('{bucket}', p.created_at) AS b, p.author_key, count(*) AS n "
+    per_author = (f"SELECT {key} AS topic, date_trunc('{bucket}', a.created_at) AS b, a.author_id, count(*) AS n "
                   f"{FROM} {join} WHERE {clause} AND {key} IS NOT NULL GROUP BY 1, 2, 3")
-    rows = store.query(f"SELECT topic, b, sum(n), count(author_key) FROM ({per_author}) s GROUP BY 1, 2", params)
+    rows = store.query(f"SELECT topic, b, sum(n), count(*) FROM ({per_author}) s GROUP BY 1, 2",
+                       params)
     out: dict[Any, dict[datetime, int | None]] = {}
     for topic, b, posts, authors in rows:
         out.setdefault(topic, {})[b] = int(posts) if authors >= k else None
     return out
+
+
+def _examples(store: Store, workspace: str, f: Filters, kind: str, topics: list[Any]) -> dict[Any, list]:
+    """Example posts of each topic, as `representative` picks them, without a query per topic.
+
+    Each topic's candidates are the head of its posts in example order. They come from a pool, the first posts of
+    all matching ones in that order (a top-n, no topic join); a topic the pool leaves short (a small topic) gets
+    them from a per-topic top-n over its posts.
+    """
+    if not topics:
+        return {}
+    key, join, condition = _TOPIC[kind]
+    clause, params = where(workspace, f)
+    needed = candidate_count(EXAMPLES * 10)
+    size = needed * len(topics) * POOL_FACTOR
+    pool = store.query(f"SELECT a.post_key, a.platform, a.post_id, a.discovered_topic {FROM} WHERE {clause} "
+                       f"ORDER BY {EXAMPLE_ORDER} LIMIT {size}", params)
+    if kind == "taxonomy":
+        rows = store.query("SELECT post_key, topic FROM post_topics WHERE workspace = ? "
+                           "AND post_key IN (SELECT unnest(?))", [workspace, [r[0] for r in pool]])
+    else:
+        rows = [(post_key, topic) for post_key, _, _, topic in pool]
+    topics_of: dict[int, list[Any]] = {}
+    for post_key, topic in rows:
+        topics_of.setdefault(post_key, []).append(topic)
+    found: dict[Any, list[dict[str, str]]] = {topic: [] for topic in topics}
+    for post_key, platform, post_id, _ in pool:  # pool order is example order
+        for topic in topics_of.get(post_key, ()):
+            if topic in found and len(found[topic]) < needed:
+                found[topic].append({"platform": platform, "post_id": post_id})
+    short = [t for t, candidates in found.items() if len(candidates) < needed] if len(pool) == size else []
+    if short:  # the pool held every matching post otherwise: a short list is then the whole topic
+        found.update(store.query(f"SELECT {key}, {best_candidates(EXAMPLES * 10)} {FROM} {join} WHERE {clause} "
+                                 f"AND {key} IN ({', '.join('?' * len(short))}) GROUP BY 1",
+                                 [*params, *short]))
+    return representatives(store, workspace, f, found, condition, EXAMPLES)
+
+
+def _topic_totals(topic: Any, periods: dict[bool, tuple], k: int) -> dict[str, Any]:
+    """One topic's figures; a topic only in the previous period is no topic of this one (the caller skips it)."""
+    posts, authors, mean, negative = periods[True]
+    if authors < k:
+        return {"id": topic, "suppressed": True, "posts": None, "authors": None, "previous_posts": None,
+                "change": None, "mean_sentiment": None, "negative_share": None}
+    before, before_authors, *_ = periods.get(False, (0, 0, None, 0))
+    previous = before if before_authors >= k else None  # a small previous figure is hidden as well
+    return {"id": topic, "suppressed": False, "posts": posts, "authors": authors, "previous_posts": previous,
+            "change": round((posts - previous) / previous, 4) if previous else None,
+            "mean_sentiment": round(mean, 4) if mean is not None else None,
+            "negative_share": round(negative / posts, 4)}
 
 
 def _period(store: Store, workspace: str, f: Filters) -> tuple[datetime, datetime] | None:

@@ -32,13 +32,14 @@ STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 STRIDES = {"hour": timedelta(days=1), "day": timedelta(days=1)}
 RECENT = {"hour": 24, "day": 3}  # buckets judged when no `since` is given: the latest day / the latest 3 days
 MIN_HISTORY = 7  # baseline buckets of known history a bucket needs before it can be judged
+EXPLAINED = 10  # spikes explained with drivers and example posts (the best-scored); the rest with their figures
 DIMENSIONS = ("all", "topic", "place")
 METRICS = ("volume", "negative_share")
 _SERIES = {  # key column, join, whether a post can join twice (a ward and its province name the same province)
     "all": ("CAST(NULL AS TEXT)", "", False),
     "topic": ("t.topic", "JOIN post_topics t ON t.post_key = a.post_key", False),
-    "place": ("pl.province_2025", "JOIN post_places pl ON pl.post_key = a.post_key "
-              "AND pl.province_2025 IS NOT NULL", True),
+    "place": ("pl.province_2025", "JOIN post_places pl ON pl.post_key = a.post_key AND pl.province_2025 IS NOT NULL",
+              True),
 }
 
 
@@ -77,10 +78,12 @@ class _Cell:
 def detect_spikes(store: Store, workspace: str, f: Filters, *, bucket: str = "day",
                   dimensions: tuple[str, ...] = DIMENSIONS, baseline: int = 14, threshold: float = 3.0,
                   min_posts: int = 20, since: datetime | None = None, k: int | None = None,
-                  limit: int = 50) -> list[Spike]:
+                  limit: int = 50, explain: int | None = EXPLAINED) -> list[Spike]:
     """Spikes in the buckets from `since` (default: the latest few) to the end of the data, best first, explained.
 
-    Buckets before `f.start` may serve as baseline; only buckets inside the filtered period are judged.
+    Buckets before `f.start` may serve as baseline; only buckets inside the filtered period are judged. The best
+    `explain` spikes (all when None) are explained with drivers and example posts, the others with the summary,
+    posts and sentiment mix detection itself measured (`explain_spike.explain_all`).
     """
     if bucket not in STEPS:
         raise ValueError(f"unknown spike bucket {bucket!r}; choose from {', '.join(STEPS)}")
@@ -116,7 +119,7 @@ def detect_spikes(store: Store, workspace: str, f: Filters, *, bucket: str = "da
     if spikes:
         context = Context(store, workspace, f, bucket, step, timedelta(days=baseline), first_known, k,
                           taxonomy_for(store, workspace))
-        explain_all(context, spikes, series)
+        explain_all(context, spikes, series, explain)
     return spikes
 
 
@@ -153,12 +156,13 @@ def _series(store: Store, workspace: str, f: Filters, dimension: str, bucket: st
     """
     key, join, repeats = _SERIES[dimension]
     clause, params = where(workspace, f)
-    inner = (f"SELECT {'DISTINCT ' if repeats else ''}{key} AS key, date_trunc('{bucket}', p.created_at) AS b, "
-             f"p.platform, p.post_id, p.author_key, a.sentiment {FROM} {join} WHERE {clause}")
+    # Deduplicating the joined rows of the window costs less than deduplicating every place row first.
+    inner = (f"SELECT {'DISTINCT ' if repeats else ''}{key} AS key, date_trunc('{bucket}', a.created_at) AS b, "
+             f"a.post_key, a.author_id, a.sentiment {FROM} {join} WHERE {clause}")
     labels = ", ".join(f"count(*) FILTER (WHERE sentiment = '{s}') AS {s}" for s in SENTIMENTS)
-    per_author = f"SELECT key, b, author_key, count(*) AS n, {labels} FROM ({inner}) d GROUP BY key, b, author_key"
+    per_author = f"SELECT key, b, author_id, count(*) AS n, {labels} FROM ({inner}) d GROUP BY key, b, author_id"
     rows = store.query(
-        "SELECT key, b, sum(n), count(author_key), sum(negative), count(author_key) FILTER (WHERE negative > 0), "
+        "SELECT key, b, sum(n), count(author_id), sum(negative), count(author_id) FILTER (WHERE negative > 0), "
         f"sum(neutral), sum(positive) FROM ({per_author}) s GROUP BY key, b", params)
     out: dict[str | None, dict[datetime, _Cell]] = {}
     for key_value, b, *numbers in rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -65,7 +66,9 @@ def places(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
 
 @router.get("/trends", summary="Unusual volume or sentiment shifts, overall and per topic, place and saved query")
 def trends(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
-           bucket: Literal["hour", "day"] = "day", threshold: float = Query(3.0, ge=1.0, le=20.0)) -> dict:
+           bucket: Literal["hour", "day"] = "day", threshold: float = Query(3.0, ge=1.0, le=20.0),
+           days: int = Query(90, ge=1, le=366, description="without a period start: judge the last N days of data")
+           ) -> dict:
     from dataclasses import replace
 
     from civicpulse.analytics.saved_queries import SavedQueries
@@ -74,16 +77,22 @@ def trends(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
     _audit(db, s, "view.trends")
 
     def compute() -> dict:
-        spikes = [x.to_dict() for x in detect_spikes(db, s.workspace, s.filters, bucket=bucket, threshold=threshold)]
+        # Every bucket of the chosen period is judged (each against the 14 before it), not just the latest few.
+        since = s.filters.start
+        if since is None:
+            last = db.query("SELECT max(created_at) FROM post_analysis WHERE workspace = ?", [s.workspace])[0][0]
+            since = last - timedelta(days=days) if last else None
+        spikes = [x.to_dict() for x in detect_spikes(db, s.workspace, s.filters, bucket=bucket, threshold=threshold,
+                                                     since=since)]
         for saved in SavedQueries(db).list(s.workspace):
             text = f"({saved.query}) AND ({s.filters.query})" if s.filters.query else saved.query
             for x in detect_spikes(db, s.workspace, replace(s.filters, query=text), bucket=bucket,
-                                   dimensions=("all",), threshold=threshold):
+                                   dimensions=("all",), threshold=threshold, since=since):
                 spikes.append({**x.to_dict(), "dimension": "query", "key": saved.name, "query_id": saved.query_id})
         spikes.sort(key=lambda x: -x["score"])
-        return {"bucket": bucket, "spikes": spikes}
+        return {"bucket": bucket, "since": since.isoformat() if since else None, "spikes": spikes}
 
-    return _cached(request, s, ("trends", bucket, threshold), compute)
+    return _cached(request, s, ("trends", bucket, threshold, days), compute)
 
 
 @router.get("/posts", summary="Post explorer: filtered, paginated posts with labels and explanations")

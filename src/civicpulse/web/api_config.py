@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal
 
@@ -13,6 +15,18 @@ from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.deps import ANALYST, OWNER, VIEWER, Access, store
 
 router = APIRouter(prefix="/api/w/{workspace}", tags=["configuration"])
+
+
+@contextmanager
+def _http_errors(not_found: int = 404) -> Iterator[None]:
+    """Service errors as HTTP answers: an unknown id is `not_found` (404, or 400 when it came in a body), a value
+    the service refuses is 400, with the service's message."""
+    try:
+        yield
+    except LookupError as exc:
+        raise HTTPException(not_found, str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -49,10 +63,8 @@ def check_query(q: str = Query(..., max_length=2000), a: Access = Depends(VIEWER
 def create_query(body: QueryBody, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
     from civicpulse.analytics.saved_queries import SavedQueries
 
-    try:
+    with _http_errors():
         saved = SavedQueries(db).create(a.workspace, body.name, body.query, body.description, a.username)
-    except ValueError as exc:
-        raise HTTPException(400, str(exc)) from None
     db.audit(a.username, a.workspace, "queries.create", f"{saved.query_id}: {body.query}")
     return _plain(saved)
 
@@ -62,13 +74,9 @@ def update_query(query_id: str, body: QueryBody, a: Access = Depends(ANALYST),
                  db: DuckDBStore = Depends(store)) -> dict:
     from civicpulse.analytics.saved_queries import SavedQueries
 
-    try:
+    with _http_errors():
         saved = SavedQueries(db).update(a.workspace, query_id, name=body.name, query=body.query,
                                         description=body.description)
-    except LookupError as exc:
-        raise HTTPException(404, str(exc)) from None
-    except ValueError as exc:
-        raise HTTPException(400, str(exc)) from None
     db.audit(a.username, a.workspace, "queries.update", f"{query_id}: {body.query}")
     return _plain(saved)
 
@@ -77,10 +85,8 @@ def update_query(query_id: str, body: QueryBody, a: Access = Depends(ANALYST),
 def delete_query(query_id: str, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
     from civicpulse.analytics.saved_queries import SavedQueries
 
-    try:
+    with _http_errors():
         SavedQueries(db).delete(a.workspace, query_id)
-    except LookupError as exc:
-        raise HTTPException(404, str(exc)) from None
     db.audit(a.username, a.workspace, "queries.delete", query_id)
     return {"deleted": query_id}
 
@@ -143,20 +149,16 @@ def list_rules(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) ->
 @router.post("/alerts/rules", status_code=201,
              summary="Create an alert rule (analysts); the webhook signing secret is returned only here")
 def create_rule(body: RuleBody, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
-    try:
+    with _http_errors(not_found=400):
         rule = _alerts(db).create_rule(a.workspace, user=a.username, **body.model_dump())
-    except (ValueError, LookupError) as exc:
-        raise HTTPException(400, str(exc)) from None
     db.audit(a.username, a.workspace, "alerts.create", f"{rule.rule_id} {body.metric}>{body.threshold}")
     return _plain(rule)
 
 
 @router.delete("/alerts/rules/{rule_id}", summary="Delete an alert rule (analysts)")
 def delete_rule(rule_id: str, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
-    try:
+    with _http_errors():
         _alerts(db).delete_rule(a.workspace, rule_id)
-    except LookupError as exc:
-        raise HTTPException(404, str(exc)) from None
     db.audit(a.username, a.workspace, "alerts.delete", rule_id)
     return {"deleted": rule_id}
 
@@ -206,20 +208,16 @@ def list_digests(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) 
 
 @router.post("/digests", status_code=201, summary="Schedule a digest (owners)")
 def create_digest(body: DigestBody, a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
-    try:
+    with _http_errors(not_found=400):
         digest = _digests(db).create(a.workspace, body.name, body.frequency, body.recipients, fmt=body.format,
                                      lang=body.language, query_id=body.query_id, user=a.username)
-    except (ValueError, LookupError) as exc:
-        raise HTTPException(400, str(exc)) from None
     db.audit(a.username, a.workspace, "digests.create", f"{body.name} {body.frequency} to {len(body.recipients)}")
     return _plain(digest)
 
 
 @router.delete("/digests/{digest_id}", summary="Cancel a digest (owners)")
 def delete_digest(digest_id: str, a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
-    try:
+    with _http_errors():
         _digests(db).delete(a.workspace, digest_id)
-    except LookupError as exc:
-        raise HTTPException(404, str(exc)) from None
     db.audit(a.username, a.workspace, "digests.delete", digest_id)
     return {"deleted": digest_id}

@@ -51,3 +51,38 @@ def test_an_import_job_and_a_label_correction_show_up_in_the_next_answer(server,
                       json={"task": "emotion", "label": "surprise"}).status_code == 200
     again = client.get("/api/w/city/posts", params={"sort": "oldest"}).json()["posts"][0]
     assert again["corrections"] == {"emotion": "surprise"}
+
+
+def test_a_text_query_matched_once_per_answer_gives_the_same_figures(server, app, app_store) -> None:
+    from civicpulse.analytics.filters import Filters
+    from civicpulse.analytics.overview import overview
+    from civicpulse.analytics.posts import explore
+
+    client = sign_in(app, "alice")
+    for q in ("ngập OR traffic", "kẹt xe -traffic", "lang:vi"):
+        direct = overview(app_store, "city", Filters(query=q))
+        assert client.get("/api/w/city/overview", params={"q": q}).json() == direct, q
+        listed = client.get("/api/w/city/posts", params={"q": q, "page_size": 100}).json()
+        assert [p["post_id"] for p in listed["posts"]] == \
+            [p["post_id"] for p in explore(app_store, "city", Filters(query=q), page_size=100)["posts"]]
+    assert direct["totals"]["posts"] is None or direct["totals"]["posts"] > 0
+    # The temporary tables do not outlive the request.
+    assert not app_store.query("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'matched_%'")
+
+
+def test_the_matched_table_is_what_the_statements_read(server, app, monkeypatch) -> None:
+    import civicpulse.web.api_dash as api_dash
+
+    made = []
+    real = api_dash.matching_sql
+
+    def spy(workspace, query):
+        found = real(workspace, query)
+        made.append(found is not None)
+        return found
+
+    monkeypatch.setattr(api_dash, "matching_sql", spy)
+    client = sign_in(app, "alice")
+    assert client.get("/api/w/city/overview", params={"q": "ngập OR flood"}).status_code == 200
+    assert client.get("/api/w/city/overview", params={"q": "lang:en"}).status_code == 200
+    assert made == [True, False]  # a text query is matched once; field filters stay in the statements

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,9 @@ class Filters:
     topics: tuple[str, ...] = ()
     sentiments: tuple[str, ...] = ()
     query: str = ""  # listening query (civicpulse.analytics.query), e.g. 'ngập OR flood lang:vi'
+    # (query, table): a temporary table of the post_keys matching `query`, made once for a request's many
+    # statements (web/api_dash.py). Used only while `query` is still that query; never part of equality.
+    matched: tuple[str, str] | None = field(default=None, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         bad = set(self.sentiments) - set(SENTIMENTS)
@@ -54,10 +58,24 @@ def where(workspace: str, f: Filters) -> tuple[str, list[Any]]:
         clauses.append(_exists("post_places", "province_2025", len(f.provinces)))
         params += list(f.provinces)
     if f.query:  # after the workspace condition, like every other filter
+        if f.matched and f.matched[0] == f.query and _IDENTIFIER.fullmatch(f.matched[1]):
+            clauses.append(f"a.post_key IN (SELECT post_key FROM {f.matched[1]})")
+            return " AND ".join(clauses), params
         condition, query_params = compile_sql(parse(f.query))  # over a.folded_text: no join with posts
         clauses.append(f"({condition})")
         params += query_params
     return " AND ".join(clauses), params
+
+
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def matching_sql(workspace: str, query: str) -> tuple[str, list[Any]] | None:
+    """SELECT of the post_keys a text query matches (None when the query has no text condition to share)."""
+    condition, params = compile_sql(parse(query))
+    if "folded_text" not in condition:  # field filters alone are cheap: left in each statement
+        return None
+    return f"SELECT a.post_key {FROM} WHERE a.workspace = ? AND ({condition})", [workspace, *params]
 
 
 def _exists(table: str, column: str, n: int) -> str:

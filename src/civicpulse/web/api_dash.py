@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -11,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
 from civicpulse.analytics.aggregates import Analytics
+from civicpulse.analytics.filters import Filters, matching_sql
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.deps import ANALYST, VIEWER, Access, app_context, store
 from civicpulse.web.params import Scope, scope
@@ -23,9 +26,24 @@ def _audit(db: DuckDBStore, s: Scope, action: str) -> None:
     db.audit(s.access.username, s.workspace, action, s.description)
 
 
-def _cached(request: Request, s: Scope, view: tuple, compute: Callable[[], Any]) -> Any:
-    """The view's answer for these filters, reused until the workspace's data changes (web/cache.py)."""
-    return app_context(request).cache.get(s.workspace, (*view, s.filters), compute)
+def _cached(request: Request, s: Scope, db: DuckDBStore, view: tuple, compute: Callable[[Filters], Any]) -> Any:
+    """The view's answer for these filters, reused until the workspace's data changes (web/cache.py).
+
+    A text query is matched once per computed answer, into a temporary table its statements share, rather than
+    by a regular expression in every statement.
+    """
+    def run() -> Any:
+        found = matching_sql(s.workspace, s.filters.query) if s.filters.query else None
+        if found is None:
+            return compute(s.filters)
+        table = f"matched_{uuid.uuid4().hex[:16]}"
+        db.execute(f"CREATE TEMP TABLE {table} AS {found[0]}", found[1])
+        try:
+            return compute(replace(s.filters, matched=(s.filters.query, table)))
+        finally:
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+
+    return app_context(request).cache.get(s.workspace, (*view, s.filters), run)
 
 
 @router.get("/overview", summary="Volume, sentiment, emotions, top topics and places, vs the previous period")
@@ -34,7 +52,7 @@ def overview(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depe
     from civicpulse.analytics.overview import overview as build
 
     _audit(db, s, "view.overview")
-    return _cached(request, s, ("overview", bucket), lambda: build(db, s.workspace, s.filters, bucket))
+    return _cached(request, s, db, ("overview", bucket), lambda f: build(db, s.workspace, f, bucket))
 
 
 @router.get("/topics", summary="Taxonomy or discovered topics with their trends and representative posts")
@@ -44,8 +62,8 @@ def topics(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
     from civicpulse.analytics.topic_trends import topic_trends
 
     _audit(db, s, f"view.topics.{kind}")
-    return _cached(request, s, ("topics", kind, bucket, limit),
-                   lambda: topic_trends(db, s.workspace, s.filters, bucket=bucket, limit=limit, kind=kind))
+    return _cached(request, s, db, ("topics", kind, bucket, limit),
+                   lambda f: topic_trends(db, s.workspace, f, bucket=bucket, limit=limit, kind=kind))
 
 
 @router.get("/places", summary="Provinces ranked (2025 or pre-2025 units); with `province`, its wards")
@@ -53,15 +71,15 @@ def places(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
            era: Literal["2025", "legacy"] = "2025", province: str | None = None) -> dict:
     _audit(db, s, "view.places")
 
-    def compute() -> dict:
+    def compute(f: Filters) -> dict:
         analytics = Analytics(db, s.workspace)
         if province:
-            rows = analytics.wards(s.filters, province, era=era)
+            rows = analytics.wards(f, province, era=era)
             return {"era": era, "province": province, "k": analytics.k, "wards": [r.to_dict() for r in rows]}
-        rows = analytics.provinces(s.filters, era=era)
+        rows = analytics.provinces(f, era=era)
         return {"era": era, "k": analytics.k, "provinces": [r.to_dict() for r in rows]}
 
-    return _cached(request, s, ("places", era, province), compute)
+    return _cached(request, s, db, ("places", era, province), compute)
 
 
 @router.get("/trends", summary="Unusual volume or sentiment shifts, overall and per topic, place and saved query")
@@ -69,30 +87,28 @@ def trends(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
            bucket: Literal["hour", "day"] = "day", threshold: float = Query(3.0, ge=1.0, le=20.0),
            days: int = Query(90, ge=1, le=366, description="without a period start: judge the last N days of data")
            ) -> dict:
-    from dataclasses import replace
-
     from civicpulse.analytics.saved_queries import SavedQueries
     from civicpulse.analytics.trends import detect_spikes
 
     _audit(db, s, "view.trends")
 
-    def compute() -> dict:
+    def compute(f: Filters) -> dict:
         # Every bucket of the chosen period is judged (each against the 14 before it), not just the latest few.
-        since = s.filters.start
+        since = f.start
         if since is None:
             last = db.query("SELECT max(created_at) FROM post_analysis WHERE workspace = ?", [s.workspace])[0][0]
             since = last - timedelta(days=days) if last else None
-        spikes = [x.to_dict() for x in detect_spikes(db, s.workspace, s.filters, bucket=bucket, threshold=threshold,
+        spikes = [x.to_dict() for x in detect_spikes(db, s.workspace, f, bucket=bucket, threshold=threshold,
                                                      since=since)]
         for saved in SavedQueries(db).list(s.workspace):
-            text = f"({saved.query}) AND ({s.filters.query})" if s.filters.query else saved.query
-            for x in detect_spikes(db, s.workspace, replace(s.filters, query=text), bucket=bucket,
+            text = f"({saved.query}) AND ({f.query})" if f.query else saved.query
+            for x in detect_spikes(db, s.workspace, replace(f, query=text), bucket=bucket,
                                    dimensions=("all",), threshold=threshold, since=since):
                 spikes.append({**x.to_dict(), "dimension": "query", "key": saved.name, "query_id": saved.query_id})
         spikes.sort(key=lambda x: -x["score"])
         return {"bucket": bucket, "since": since.isoformat() if since else None, "spikes": spikes}
 
-    return _cached(request, s, ("trends", bucket, threshold, days), compute)
+    return _cached(request, s, db, ("trends", bucket, threshold, days), compute)
 
 
 @router.get("/posts", summary="Post explorer: filtered, paginated posts with labels and explanations")
@@ -102,8 +118,8 @@ def posts(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends
     from civicpulse.analytics.posts import explore
 
     _audit(db, s, "search.posts" if s.filters.query else "view.posts")
-    return _cached(request, s, ("posts", page, page_size, sort),
-                   lambda: explore(db, s.workspace, s.filters, page=page, page_size=page_size, sort=sort))
+    return _cached(request, s, db, ("posts", page, page_size, sort),
+                   lambda f: explore(db, s.workspace, f, page=page, page_size=page_size, sort=sort))
 
 
 class Correction(BaseModel):

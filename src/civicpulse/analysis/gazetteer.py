@@ -208,24 +208,34 @@ def _rows(filename: str) -> list[list[str]]:
     return [line.split("\t") for line in lines if line and not line.startswith("#")]
 
 
+def adminunits_data() -> Path:
+    """The data folder of the vietnamadminunits package (its SQLite dataset and converter table)."""
+    # Located, not imported: the package's __init__ loads geopy/shapely parsers we do not need.
+    spec = importlib.util.find_spec("vietnamadminunits")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("vietnamadminunits is required for Vietnamese places (pip install vietnamadminunits)")
+    return Path(spec.origin).resolve().parent / "data"
+
+
+def query_adminunits(sql: str, data: Path | None = None) -> list[sqlite3.Row]:
+    """Rows of vietnamadminunits' dataset, opened read-only."""
+    conn = sqlite3.connect(f"file:{(data or adminunits_data()) / 'dataset.db'}?mode=ro", uri=True)
+    try:
+        conn.row_factory = sqlite3.Row
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
 class _VietnamBuilder:
     """Reads vietnamadminunits' dataset and converter table into Units (provinces, districts, wards)."""
 
     def __init__(self, gaz: Gazetteer) -> None:
-        # Locate the package without importing it: its __init__ loads geopy/shapely parsers we do not need.
-        spec = importlib.util.find_spec("vietnamadminunits")
-        if spec is None or spec.origin is None:
-            raise ModuleNotFoundError("vietnamadminunits is required for Vietnamese places")
         self.gaz = gaz
-        self.data = Path(spec.origin).resolve().parent / "data"
+        self.data = adminunits_data()
 
     def _query(self, sql: str) -> list[sqlite3.Row]:
-        conn = sqlite3.connect(f"file:{self.data / 'dataset.db'}?mode=ro", uri=True)
-        try:
-            conn.row_factory = sqlite3.Row
-            return conn.execute(sql).fetchall()
-        finally:
-            conn.close()
+        return query_adminunits(sql, self.data)
 
     def build(self) -> None:
         new_rows = self._query("SELECT province, ward, provinceCode, provinceLat, provinceLon, wardCode, wardLat, "

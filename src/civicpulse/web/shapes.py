@@ -8,12 +8,12 @@ fetched over the network.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sqlite3
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from civicpulse.analysis.gazetteer import query_adminunits
 
 ERAS = ("2025", "legacy")
 SHAPES_DIR = Path(__file__).resolve().parent / "resources" / "shapes"
@@ -64,13 +64,4 @@ def _wards(era: str) -> dict[str, tuple[dict[str, Any], ...]]:
 
 
 def _query(sql: str) -> list[tuple]:
-    # Located, not imported: the package's __init__ loads geopy-based parsers the map does not need.
-    spec = importlib.util.find_spec("vietnamadminunits")
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("vietnamadminunits is required for ward points (pip install vietnamadminunits)")
-    db = Path(spec.origin).resolve().parent / "data" / "dataset.db"
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+    return [tuple(row) for row in query_adminunits(sql)]

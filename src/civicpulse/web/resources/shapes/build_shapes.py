@@ -12,7 +12,6 @@ The output depends only on the dataset and the shapely/GEOS version: same inputs
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import math
 import sqlite3
@@ -25,6 +24,8 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import MultiPolygon, Polygon, mapping
+
+from civicpulse.analysis.gazetteer import adminunits_data, query_adminunits
 
 HERE = Path(__file__).resolve().parent
 FILES = {"2025": "vn-provinces-2025.geojson", "legacy": "vn-provinces-legacy.geojson"}
@@ -48,20 +49,8 @@ class Seed:
     radius_km: float  # the ward's size as the radius of a disc; 0 when unknown
 
 
-def dataset_dir() -> Path:
-    spec = importlib.util.find_spec("vietnamadminunits")  # located, not imported: its __init__ pulls in geopy
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("vietnamadminunits is required to build the province shapes")
-    return Path(spec.origin).resolve().parent / "data"
-
-
 def _rows(data: Path, sql: str) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(f"file:{data / 'dataset.db'}?mode=ro", uri=True)
-    try:
-        conn.row_factory = sqlite3.Row
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+    return query_adminunits(sql, data)
 
 
 def _bbox_radius_km(bounds: str | None, lat: float) -> float:
@@ -210,7 +199,7 @@ def _rounded(geometry: dict) -> dict:
 
 def build(out_dir: Path = HERE) -> dict[str, Path]:
     """Writes both GeoJSON files into out_dir; returns era -> path."""
-    inputs = load_inputs(dataset_dir())
+    inputs = load_inputs(adminunits_data())
     seeds = clean_seeds(inputs.seeds)
     legacy = finish(province_shapes(seeds, national_outline(seeds)))
     collections = {"2025": feature_collection("2025", dissolve_2025(legacy, inputs.legacy), inputs.current),

@@ -10,7 +10,7 @@ import pytest
 from civicpulse.analysis.enrich import enrich_workspace
 from civicpulse.analysis.pipeline import Analyzer
 from civicpulse.analytics import MIN_K, Analytics, Filters, k_for
-from civicpulse.analytics.privacy import set_k
+from civicpulse.analytics.privacy import publish_authors, set_k
 from civicpulse.schema import Kind, Post
 from civicpulse.store.duckdb_store import DuckDBStore
 
@@ -39,11 +39,16 @@ def store(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_volume_counts_posts_and_authors_per_day_and_suppresses_small_days(store) -> None:
-    rows = {r.key.day: r for r in Analytics(store, "city").volume()}
-    assert rows[14].posts == 24 and rows[14].authors == 12 and not rows[14].suppressed
+    analytics = Analytics(store, "city")
+    rows = {r.key.day: r for r in analytics.volume()}
+    # Shown author counts are coarsened; the exact counts show through the suppression edge below.
+    assert rows[14].posts == 24 and rows[14].authors == publish_authors(12, analytics.k) and not rows[14].suppressed
     assert rows[14].values["negative"] == 24 and rows[14].values["net"] == -1.0
     # Day 15: 22 flood posts by 11 authors + 6 praise posts by 3 authors = 14 authors.
-    assert rows[15].posts == 28 and rows[15].authors == 14
+    assert rows[15].posts == 28 and rows[15].authors == publish_authors(14, analytics.k)
+    for k in (12, 13, 14):  # exactly 12 authors on day 14 and 14 on day 15: suppressed from k = 13 and 15
+        shown = {r.key.day: r.authors for r in Analytics(store, "city", k=k).volume() if not r.suppressed}
+        assert shown == {day: publish_authors(n, k) for day, n in ((14, 12), (15, 14)) if n >= k}
     small = Analytics(store, "city", k=15).volume()
     assert all(r.suppressed and r.posts is None and r.values["negative"] is None for r in small)
 
@@ -51,7 +56,9 @@ def test_volume_counts_posts_and_authors_per_day_and_suppresses_small_days(store
 def test_breakdowns_hide_groups_with_few_authors(store) -> None:
     provinces = {r.key: r for r in Analytics(store, "city").provinces()}
     hcmc = provinces["Thành phố Hồ Chí Minh"]
-    assert hcmc.posts == 46 and hcmc.authors == 23 and hcmc.values["negative_share"] == 1.0
+    assert hcmc.posts == 46 and hcmc.authors == publish_authors(23, 10) and hcmc.values["negative_share"] == 1.0
+    edge = {k: {r.key: r for r in Analytics(store, "city", k=k).provinces()}[hcmc.key].suppressed for k in (23, 24)}
+    assert edge == {23: False, 24: True}  # exactly 23 authors
     hanoi = provinces["Thành phố Hà Nội"]  # 3 authors only
     assert hanoi.suppressed and hanoi.posts is None and hanoi.authors is None
     emotions = Analytics(store, "city").emotions()

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from civicpulse.analytics import Filters
-from civicpulse.analytics.overview import auto_bucket, overview
+from civicpulse.analytics.overview import auto_bucket, overview, totals
+from civicpulse.analytics.privacy import publish_authors
 from report_data import HANOI, HCMC, WEEK_END, WEEK_START, city_store
 
 WEEK = Filters(start=WEEK_START, end=WEEK_END)
@@ -27,26 +28,30 @@ def test_totals_and_change_against_the_previous_week(store) -> None:
     assert ov["period"] == {"start": "2026-09-08T00:00:00", "end": "2026-09-15T00:00:00"}
     assert ov["previous"]["period"] == {"start": "2026-09-01T00:00:00", "end": "2026-09-08T00:00:00"}
     # 15 negative (-0.8), 9 neutral (0), 6 positive (0.6) by 12 authors.
-    assert ov["totals"] == {"posts": 30, "authors": 12, "negative_share": 0.5, "neutral_share": 0.3,
-                            "positive_share": 0.2, "net": -0.3, "mean_score": -0.28, "suppressed": False}
+    # Author counts are shown coarsened (privacy.publish_authors); the exact ones show through the k edge.
+    assert ov["totals"] == {"posts": 30, "authors": publish_authors(12, 10), "negative_share": 0.5,
+                            "neutral_share": 0.3, "positive_share": 0.2, "net": -0.3, "mean_score": -0.28,
+                            "suppressed": False}
     # 5 negative, 10 neutral, 5 positive by 10 authors: mean (5 * -0.8 + 5 * 0.6) / 20.
-    assert ov["previous"]["totals"] == {"posts": 20, "authors": 10, "negative_share": 0.25, "neutral_share": 0.5,
-                                        "positive_share": 0.25, "net": 0.0, "mean_score": -0.05,
+    assert ov["previous"]["totals"] == {"posts": 20, "authors": publish_authors(10, 10), "negative_share": 0.25,
+                                        "neutral_share": 0.5, "positive_share": 0.25, "net": 0.0, "mean_score": -0.05,
                                         "suppressed": False}
     assert ov["change"] == {"posts_pct": 50.0, "net_points": -30.0, "negative_share_points": 25.0,
                             "neutral_share_points": -20.0, "positive_share_points": -5.0, "mean_score": -0.23}
     assert ov["bucket"] == "day" and ov["k"] == 10
+    assert [totals(store, "city", WEEK, k)[0]["authors"] for k in (12, 13)] == [publish_authors(12, 12), None]
 
 
 def test_breakdowns_keep_suppressed_flags_and_are_json_safe(store) -> None:
     ov = overview(store, "city", WEEK)
     json.dumps(ov)  # raises on datetimes or other non-JSON values
     places = {r["key"]: r for r in ov["places"]}
-    assert places[HCMC]["posts"] == 15 and places[HCMC]["authors"] == 12 and places[HCMC]["negative_share"] == 1.0
+    assert places[HCMC]["posts"] == 15 and places[HCMC]["authors"] == publish_authors(12, 10)
+    assert places[HCMC]["negative_share"] == 1.0
     assert places[HANOI] == {"key": HANOI, "posts": None, "authors": None, "mean_score": None,
                              "negative_share": None, "suppressed": True}  # 3 authors only
     topics = {r["key"]: (r["posts"], r["authors"]) for r in ov["topics"]}
-    assert topics == {"flooding_weather": (15, 12), "traffic": (15, 12)}
+    assert topics == {"flooding_weather": (15, publish_authors(12, 10)), "traffic": (15, publish_authors(12, 10))}
     emotions = {r["key"]: r["suppressed"] for r in ov["emotions"]}
     assert emotions == {"anger": False, "joy": True, "sadness": True, "neutral": True}
     # About 5 posts by 5 authors a day: every daily bucket is suppressed, yet listed.

@@ -10,6 +10,7 @@ import pytest
 
 from civicpulse.analysis.discovery_state import DiscoveryState, TopicRecord
 from civicpulse.analytics import Filters
+from civicpulse.analytics.privacy import publish_authors
 from civicpulse.analytics.topic_trends import topic_trends
 from civicpulse.analytics.trends import detect_spikes
 from civicpulse.store.duckdb_store import DuckDBStore
@@ -64,7 +65,10 @@ def test_a_planted_spike_is_found_in_every_dimension_and_explained(store) -> Non
                (FLOOD_DAY - timedelta(days=n) for n in range(15))}
     assert overall.observed == overall.posts == per_day[FLOOD_DAY]
     assert overall.expected == statistics.median(per_day[FLOOD_DAY - timedelta(days=n)] for n in range(1, 15))
-    assert place.observed == 60 and place.expected == 0 and place.authors == 25
+    assert place.observed == 60 and place.expected == 0 and place.authors == publish_authors(25, 10)  # coarsened
+    edge = [bool(_find(detect_spikes(store, "city", Filters(), since=SINCE, k=k, dimensions=("place",)), "volume",
+                       "place", HCMC, FLOOD_DAY)) for k in (25, 26)]
+    assert edge == [True, False]  # exactly 25 authors behind it
     why = overall.explanation
     assert why["terms"][0]["term"] == "#ngapnuoc" and why["terms"][0]["kind"] == "hashtag"
     assert why["terms"][0]["posts"] == 60 and why["terms"][0]["baseline_posts"] is None
@@ -158,8 +162,11 @@ def test_topic_trends_figures_match_a_count_by_hand(store) -> None:
     by_id = {r["id"]: r for r in rows}
     total = sum(1 for i in CITY if start <= i.when < end)
     traffic, want = by_id["traffic_transport"], _expected_topic("traffic_transport", start, end)
-    assert (traffic["posts"], traffic["authors"], traffic["previous_posts"]) == (want["posts"], want["authors"],
-                                                                                 want["previous"])
+    assert (traffic["posts"], traffic["authors"], traffic["previous_posts"]) == (
+        want["posts"], publish_authors(want["authors"], 10), want["previous"])
+    edge = [{r["id"]: r for r in topic_trends(store, "city", Filters(start=start, end=end), k=k)}[
+        "traffic_transport"]["suppressed"] for k in (want["authors"], want["authors"] + 1)]
+    assert edge == [False, True]  # the exact count, seen through the suppression edge
     assert traffic["change"] == round((want["posts"] - want["previous"]) / want["previous"], 4)
     assert traffic["negative_share"] == want["negative_share"] and traffic["share"] == round(want["posts"] / total, 4)
     assert traffic["label"] == "Traffic & transport" and traffic["label_vi"] == "Giao thông & vận tải"

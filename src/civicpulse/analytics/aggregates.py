@@ -7,7 +7,7 @@ from typing import Any
 
 from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
 from civicpulse.analytics.filters import FROM, Filters, where
-from civicpulse.analytics.privacy import k_for
+from civicpulse.analytics.privacy import k_for, publish_authors
 from civicpulse.store.base import Store
 
 NO_FILTERS = Filters()
@@ -16,7 +16,8 @@ BUCKETS = ("hour", "day", "week", "month")
 
 @dataclass
 class Row:
-    """One group of an aggregate. `suppressed` groups carry no counts: too few authors stand behind them."""
+    """One group of an aggregate. `suppressed` groups carry no counts: too few authors stand behind them.
+    `authors` is the published (coarsened) count, `privacy.publish_authors`; `posts` is exact."""
 
     key: Any
     posts: int | None
@@ -49,7 +50,7 @@ class Analytics:
     def _suppress(self, key: Any, posts: int, authors: int, values: dict[str, Any]) -> Row:
         if authors < self.k:
             return Row(key, None, None, {k: None for k in values}, suppressed=True)
-        return Row(key, posts, authors, values)
+        return Row(key, posts, publish_authors(authors, self.k), values)
 
     def volume(self, f: Filters = NO_FILTERS, bucket: str = "day") -> list[Row]:
         """Posts and sentiment per time bucket: counts per label, shares, net sentiment and mean score."""

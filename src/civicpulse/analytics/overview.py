@@ -13,6 +13,7 @@ from typing import Any
 from civicpulse.analysis.labels import SENTIMENTS
 from civicpulse.analytics.aggregates import BUCKETS, Analytics, Row
 from civicpulse.analytics.filters import FROM, Filters, where
+from civicpulse.analytics.privacy import publish_authors
 from civicpulse.store.base import Store
 
 TOP_N = 10
@@ -47,7 +48,7 @@ def data_period(store: Store, workspace: str, f: Filters) -> tuple[datetime, dat
 
 
 def totals(store: Store, workspace: str, f: Filters, k: int, split: datetime | None = None) -> list[dict[str, Any]]:
-    """Posts, authors, sentiment shares, net sentiment and mean score; all None when fewer than k authors.
+    """Posts, authors (coarsened), sentiment shares, net sentiment and mean score; all None under k authors.
 
     With `split`, one scan answers two periods, f.start..split and split..f.end: [current, previous]; else [current].
     """
@@ -72,7 +73,7 @@ def _figures(row: list[Any], k: int) -> dict[str, Any]:
     labelled = sum(by.values())
     shares = {f"{s}_share": round(by[s] / labelled, 4) if labelled else None for s in SENTIMENTS}
     net = round((by["positive"] - by["negative"]) / labelled, 4) if labelled else None
-    return {"posts": posts, "authors": authors, **shares, "net": net,
+    return {"posts": posts, "authors": publish_authors(authors, k), **shares, "net": net,
             "mean_score": round(mean, 4) if mean is not None else None, "suppressed": False}
 
 

@@ -18,7 +18,7 @@ from civicpulse.analytics.aggregates import BUCKETS
 from civicpulse.analytics.examples import best_candidates, candidate_count, representatives
 from civicpulse.analytics.filters import FROM, Filters, where
 from civicpulse.analytics.posts import EXAMPLE_ORDER
-from civicpulse.analytics.privacy import k_for
+from civicpulse.analytics.privacy import k_for, publish_authors
 from civicpulse.store.base import Store
 
 KINDS = ("taxonomy", "discovered")
@@ -159,7 +159,8 @@ def _topic_totals(topic: Any, periods: dict[bool, tuple], k: int) -> dict[str, A
                 "change": None, "mean_sentiment": None, "negative_share": None}
     before, before_authors, *_ = periods.get(False, (0, 0, None, 0))
     previous = before if before_authors >= k else None  # a small previous figure is hidden as well
-    return {"id": topic, "suppressed": False, "posts": posts, "authors": authors, "previous_posts": previous,
+    return {"id": topic, "suppressed": False, "posts": posts, "authors": publish_authors(authors, k),
+            "previous_posts": previous,
             "change": round((posts - previous) / previous, 4) if previous else None,
             "mean_sentiment": round(mean, 4) if mean is not None else None,
             "negative_share": round(negative / posts, 4)}

@@ -23,7 +23,7 @@ from typing import Any
 from civicpulse.analysis.labels import SENTIMENTS
 from civicpulse.analytics.explain_spike import Context, explain_all
 from civicpulse.analytics.filters import FROM, Filters, where
-from civicpulse.analytics.privacy import k_for
+from civicpulse.analytics.privacy import k_for, publish_authors
 from civicpulse.analytics.topic_trends import data_span, taxonomy_for
 from civicpulse.store.base import Store
 
@@ -54,7 +54,7 @@ class Spike:
     expected: float  # baseline median posts, or baseline negative share
     score: float  # robust z (volume) or two-proportion z (negative_share)
     posts: int
-    authors: int
+    authors: int | None  # as published (coarsened, `privacy.publish_authors`); never None for a spike
     explanation: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,14 +127,14 @@ def _judge(dimension: str, key: str | None, t: datetime, bucket: str, cell: _Cel
            threshold: float, min_posts: int, k: int) -> list[Spike]:
     if cell.posts < min_posts or cell.authors < k:  # too small to judge, or too few people to report on
         return []
-    found = []
+    found: list[Spike] = []
+    authors = publish_authors(cell.authors, k)  # the count a spike shows; cell.authors (exact) stays here
     counts = [b.posts for b in base]
     expected = statistics.median(counts)
     mad = statistics.median(abs(c - expected) for c in counts)
     score = (cell.posts - expected) / max(1.4826 * mad, math.sqrt(expected), 1.0)
     if score >= threshold:
-        found.append(Spike("volume", dimension, key, t, bucket, cell.posts, expected, score, cell.posts,
-                           cell.authors))
+        found.append(Spike("volume", dimension, key, t, bucket, cell.posts, expected, score, cell.posts, authors))
     base_posts, base_negative = sum(counts), sum(b.negative for b in base)
     # The negatives themselves must come from k authors too: a share moved by a handful of people is not shown.
     if base_posts >= min_posts and cell.negative_authors >= k:
@@ -143,8 +143,7 @@ def _judge(dimension: str, key: str | None, t: datetime, bucket: str, cell: _Cel
         se = math.sqrt(pooled * (1 - pooled) * (1 / cell.posts + 1 / base_posts))
         z = (share - usual) / se if se else 0.0
         if z >= threshold:
-            found.append(Spike("negative_share", dimension, key, t, bucket, share, usual, z, cell.posts,
-                               cell.authors))
+            found.append(Spike("negative_share", dimension, key, t, bucket, share, usual, z, cell.posts, authors))
     return found
 
 

@@ -17,11 +17,12 @@
   function renderKpis(o) {
     var box = CP.clear(document.getElementById("kpis"));
     var now = o.totals, before = o.previous.totals, ch = o.change, off = now.suppressed;
+    // Author counts come rounded down (docs/privacy.md): shown as "at least".
     var authorsPct = !off && before.authors ? (now.authors - before.authors) / before.authors * 100 : null;
     box.appendChild(kpi(CP.t("kpi_posts"), CP.fmt.num(now.posts), vsPrevious(CP.fmt.signed(ch.posts_pct, 1, "%")),
       trend(ch.posts_pct), off, o.k));
-    box.appendChild(kpi(CP.t("kpi_authors"), CP.fmt.num(now.authors), vsPrevious(CP.fmt.signed(authorsPct, 1, "%")),
-      trend(authorsPct), off, o.k));
+    box.appendChild(kpi(CP.t("kpi_authors"), "\u2265 " + CP.fmt.num(now.authors),
+      vsPrevious(CP.fmt.signed(authorsPct, 1, "%")), trend(authorsPct), off, o.k));
     // Net sentiment = positive share - negative share, in points; a rise is good news.
     box.appendChild(kpi(CP.t("kpi_net"), CP.fmt.signed(now.net === null ? null : now.net * 100, 1),
       vsPrevious(CP.fmt.signed(ch.net_points, 1, " " + CP.t("points"))), trend(ch.net_points), off, o.k));

@@ -12,8 +12,9 @@ administrator's included, just by typing its name wrongly N times. Instead:
   the user and address limits do not apply, only a back-off of the cookie's own. An attacker elsewhere cannot
   lock the owner of that browser out.
 
-A success resets the user's (and the device's) back-off, not the address count: one valid account must not
-let an address keep guessing at others. State is in memory (one server process owns the store) and bounded.
+A success resets the back-off it was subject to (the device's, or else the user name's), never the address
+count: one valid account must not let an address keep guessing at others. State is in memory (one server
+process owns the store) and bounded.
 """
 
 from __future__ import annotations
@@ -72,10 +73,10 @@ class LoginLimiter:
                 self._clients[client].append(now)
 
     def succeeded(self, username: str, device: str | None = None) -> None:
+        """Reset the back-off that applied to this attempt: the device's own, or else the user name's (a
+        success on a known device leaves an attacker's back-off on the name in place)."""
         with self._lock:
-            self._streaks.pop(f"u:{username}", None)
-            if device:
-                self._streaks.pop(f"d:{device}", None)
+            self._streaks.pop(f"d:{device}" if device else f"u:{username}", None)
 
     def _streak_wait(self, key: str, now: float) -> float:
         failures, last = self._streaks.get(key, (0, now))

@@ -1,4 +1,5 @@
-"""Administration commands: users (create, list, reset-password, token) and workspace grants."""
+"""Administration commands: users (create, list, reset-password, disable, enable, delete, token, tokens,
+revoke-token) and workspace grants."""
 
 from __future__ import annotations
 
@@ -58,13 +59,89 @@ def users_list(state: State) -> None:
 @click.argument("username")
 @click.pass_obj
 def users_reset_password(state: State, username: str) -> None:
-    """Set a new password (read like `create`); the user's API tokens are revoked."""
+    """Set a new password (read like `create`); the user's API tokens are revoked and web sessions ended."""
     try:
         Accounts(state.store()).set_password(username, _read_password(prompt=True))
     except AccountError as exc:
         raise Fatal(str(exc)) from None
     state.store().audit(getpass.getuser(), None, "users.reset-password", username)
-    out.print(f"password of {username} changed; its API tokens were revoked", highlight=False)
+    out.print(f"password of {username} changed; its API tokens were revoked and its web sessions ended",
+              highlight=False)
+
+
+def _set_disabled(state: State, username: str, disabled: bool) -> None:
+    try:
+        Accounts(state.store()).set_disabled(username, disabled)
+    except AccountError as exc:
+        raise Fatal(str(exc)) from None
+    action = "disable" if disabled else "enable"
+    state.store().audit(getpass.getuser(), None, f"users.{action}", username)
+    out.print(f"{username} {action}d" + ("; its web sessions ended" if disabled else ""), highlight=False)
+
+
+@users_group.command("disable")
+@click.argument("username")
+@click.pass_obj
+def users_disable(state: State, username: str) -> None:
+    """Stop a user from signing in: web sessions end, API tokens are refused until `enable`."""
+    _set_disabled(state, username, True)
+
+
+@users_group.command("enable")
+@click.argument("username")
+@click.pass_obj
+def users_enable(state: State, username: str) -> None:
+    """Let a disabled user sign in again (their unrevoked API tokens work again)."""
+    _set_disabled(state, username, False)
+
+
+@users_group.command("delete")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def users_delete(state: State, username: str, yes: bool) -> None:
+    """Delete a user with their sessions, API tokens and memberships. Audit rows keep the name, which stays
+    retired (no new account can take it)."""
+    if not yes and not click.confirm(f"delete user {username} for good?", err=True):
+        raise Fatal("nothing deleted")
+    try:
+        Accounts(state.store()).delete_user(username)
+    except AccountError as exc:
+        raise Fatal(str(exc)) from None
+    state.store().audit(getpass.getuser(), None, "users.delete", username.strip().lower())
+    out.print(f"user {username} deleted", highlight=False)
+
+
+@users_group.command("tokens")
+@click.argument("username")
+@click.pass_obj
+def users_tokens(state: State, username: str) -> None:
+    """A user's live API tokens: id, name, created, last used (never the token itself)."""
+    try:
+        tokens = Accounts(state.store()).tokens(username)
+    except AccountError as exc:
+        raise Fatal(str(exc)) from None
+    table = Table("id", "name", "created", "last used")
+    for t in tokens:
+        table.add_row(t.token_id, t.name, f"{t.created_at:%Y-%m-%d %H:%M}",
+                      f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never")
+    out.print(table)
+
+
+@users_group.command("revoke-token")
+@click.argument("username")
+@click.argument("token_id")
+@click.pass_obj
+def users_revoke_token(state: State, username: str, token_id: str) -> None:
+    """Revoke one API token of a user by its id (see `users tokens`)."""
+    try:
+        revoked = Accounts(state.store()).revoke_token(username, token_id)
+    except AccountError as exc:
+        raise Fatal(str(exc)) from None
+    if not revoked:
+        raise Fatal(f"{username} has no live API token {token_id!r}: see `civicpulse users tokens {username}`")
+    state.store().audit(getpass.getuser(), None, "users.revoke-token", f"{username} {token_id}")
+    out.print(f"token {token_id} of {username} revoked", highlight=False)
 
 
 @users_group.command("token")

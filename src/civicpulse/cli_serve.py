@@ -8,6 +8,7 @@ holds it.
 from __future__ import annotations
 
 import getpass
+import ipaddress
 import logging
 import os
 import re
@@ -183,6 +184,24 @@ class _QuietPolling(logging.Filter):
         return not (len(args) > 2 and str(args[2]).startswith(("/api/local/jobs/", "/healthz")))
 
 
+def trusted_proxy_list(values: tuple[str, ...] | list[str]) -> list[str]:
+    """Validated proxy addresses/networks from repeated options or one comma-separated variable."""
+    proxies = [p.strip() for value in values for p in value.split(",") if p.strip()]
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise Fatal(f"--trusted-proxy {proxy!r}: give an IP address or network such as 10.0.0.0/8") from None
+    return proxies
+
+
+def proxy_settings(proxies: list[str]) -> dict:
+    """uvicorn's options: forwarded headers believed only from the configured proxies. uvicorn's own default
+    believes them from 127.0.0.1, which lets any local process (or a same-host proxy that passes client headers
+    through) choose the address the sign-in limiter and the audit log see."""
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": ",".join(proxies) if proxies else ""}
+
+
 def _server_class():
     import uvicorn
 
@@ -224,14 +243,19 @@ def _server_class():
 @click.option("--memory", default="1GB", show_default=True, envvar="CIVICPULSE_SERVE_MEMORY",
               help="DuckDB buffer pool while serving (dashboards over millions of posts want more than the "
                    "128 MB that ingest runs with); env CIVICPULSE_SERVE_MEMORY.")
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True, envvar="CIVICPULSE_TRUSTED_PROXIES",
+              help="Address (or CIDR network) of a reverse proxy whose X-Forwarded-For / X-Forwarded-Proto is "
+                   "believed; repeat for several (env CIVICPULSE_TRUSTED_PROXIES, comma-separated). Default: "
+                   "none; the client address is the connection's.")
 @click.pass_obj
 def serve(state: State, host: str, port: int, secure_cookies: bool, log_level: str, wait: float | None,
-          memory: str) -> None:
+          memory: str, trusted_proxies: tuple[str, ...]) -> None:
     """Serve the web app and API; `ingest` and `analyze` run meanwhile are handed over to it."""
     import uvicorn
 
     from civicpulse.web.app import create_app
 
+    proxies = trusted_proxy_list(trusted_proxies)
     got = _acquire(state.db, wait=wait)
     if isinstance(got, ServerInfo):
         raise Fatal(f"{state.db} is already served at {got.url} (pid {got.pid})")
@@ -242,7 +266,7 @@ def serve(state: State, host: str, port: int, secure_cookies: bool, log_level: s
     app = create_app(got, keys_dir=state.keys_dir, secure_cookies=secure_cookies)  # type: ignore[arg-type]
     app.state.local_token = token
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=30,
-                            server_header=False)
+                            server_header=False, **proxy_settings(proxies))
     logging.getLogger("uvicorn.access").addFilter(_QuietPolling())
     server = _server_class()(config, state.db, token)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler it found: make

@@ -39,13 +39,28 @@ class User:
     disabled: bool = False
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    """What may be shown about a token: never the secret, nor its whole hash."""
+
+    token_id: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     # Tokens are 256-bit random values, so a plain SHA-256 is enough to keep them out of the database.
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_id(token: str) -> str:
+    """The token's public id (listed, used to revoke it): the start of its hash."""
+    return token_hash(token)[:sql.TOKEN_ID_LENGTH]
 
 
 class Accounts:
@@ -59,6 +74,9 @@ class Accounts:
             raise AccountError(f"invalid user name {username!r}: 2-64 lowercase letters, digits, '.', '_', '-', '@'")
         if self.get_user(username) is not None:
             raise AccountError(f"user {username!r} already exists")
+        if self.store.query(sql.NAME_RETIRED, [username]):
+            raise AccountError(f"user name {username!r} belonged to a deleted account and stays retired, so the "
+                               "audit log never confuses the two: choose another name")
         self._check(password, username)
         now = _now()
         self.store.execute(sql.INSERT_USER, [username, hash_password(password), admin, now, now])
@@ -71,12 +89,37 @@ class Accounts:
     def list_users(self) -> list[tuple[User, datetime]]:
         return [(User(u, bool(a), bool(d)), created) for u, a, d, created in self.store.query(sql.LIST_USERS)]
 
-    def set_password(self, username: str, password: str) -> None:
-        """New password; existing API tokens of the user are revoked with it."""
+    def set_password(self, username: str, password: str, *, keep_session: str = "") -> None:
+        """New password; the user's API tokens are revoked and their web sessions ended, except `keep_session`
+        (the hash of the session that made the change)."""
         user = self._require(username)
         self._check(password, user.username)
         self.store.execute(sql.SET_PASSWORD, [hash_password(password), _now(), user.username])
         self.store.execute(sql.REVOKE_USER_TOKENS, [user.username])
+        self.store.execute(sql.END_SESSIONS, [user.username, keep_session])
+
+    def set_disabled(self, username: str, disabled: bool) -> User:
+        """Disable (sessions end; tokens are refused until enabled again) or enable an account."""
+        user = self._require(username)
+        if disabled and user.is_admin and not self.store.query(sql.COUNT_ACTIVE_ADMINS, [user.username])[0][0]:
+            raise AccountError(f"{user.username} is the last active administrator: make another one first")
+        self.store.execute(sql.SET_DISABLED, [disabled, user.username])
+        if disabled:
+            self.store.execute(sql.END_SESSIONS, [user.username, ""])
+        return User(user.username, user.is_admin, disabled)
+
+    def delete_user(self, username: str) -> None:
+        """Remove the account with its sessions, tokens and memberships. Refused while it is a workspace's only
+        owner or the last active administrator: someone must still be able to manage what it managed."""
+        user = self._require(username)
+        if sole := [ws for (ws,) in self.store.query(sql.SOLE_OWNERSHIPS, [user.username])]:
+            raise AccountError(f"{user.username} is the only owner of {', '.join(sole)}: make another member "
+                               "owner first")
+        if user.is_admin and not user.disabled and not self.store.query(sql.COUNT_ACTIVE_ADMINS,
+                                                                         [user.username])[0][0]:
+            raise AccountError(f"{user.username} is the last active administrator: make another one first")
+        for statement in sql.DELETE_USER:
+            self.store.execute(statement, [user.username])
 
     def authenticate(self, username: str, password: str) -> User | None:
         rows = self.store.query(sql.GET_USER, [username.strip().lower()])
@@ -99,13 +142,29 @@ class Accounts:
             role = Role(role)
         except ValueError:
             raise AccountError(f"unknown role {role!r}: choose owner, analyst or viewer") from None
+        if role is not Role.OWNER:
+            self._keep_an_owner(workspace, user.username)
         self.store.execute(sql.UPSERT_MEMBERSHIP, [workspace, user.username, role.value, _now()])
 
     def revoke(self, workspace: str, username: str) -> bool:
         user = self._require(username)
         had = self.role_in(user, workspace) is not None
+        self._keep_an_owner(workspace, user.username)
         self.store.execute(sql.DELETE_MEMBERSHIP, [workspace, user.username])
         return had
+
+    def _keep_an_owner(self, workspace: str, leaving: str) -> None:
+        """Refuse to demote or remove a workspace's only owner: nobody could manage its members afterwards."""
+        if self.store.query(sql.GET_ROLE, [workspace, leaving]) != [("owner",)]:
+            return
+        if self.store.query(sql.COUNT_OWNERS, [workspace])[0][0] <= 1:
+            raise AccountError(f"{leaving} is the only owner of {workspace}: make another member owner first")
+
+    def may_add_by_name(self, owner: User, username: str) -> bool:
+        """Whether a workspace owner may add `username` by name: administrators may add anyone; an owner only
+        people already in one of the workspaces they own, so that no owner learns which names exist."""
+        return owner.is_admin or bool(self.store.query(sql.SHARES_OWNED_WORKSPACE,
+                                                       [username.strip().lower(), owner.username]))
 
     def role_in(self, user: User, workspace: str) -> Role | None:
         """The one place that answers "may this user see this workspace, and as what?"."""
@@ -125,18 +184,35 @@ class Accounts:
         """A new token for programmatic access; shown once, stored only as a hash."""
         user = self._require(username)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        self.store.execute(sql.INSERT_TOKEN, [_token_hash(token), user.username, name or "token", _now()])
+        self.store.execute(sql.INSERT_TOKEN, [token_hash(token), user.username, name or "token", _now()])
         return token
 
     def user_for_token(self, token: str) -> User | None:
+        """The token's user; read-only (the web app records the last use later, see web/token_usage.py)."""
         if not token.startswith(TOKEN_PREFIX):
             return None
-        digest = _token_hash(token)
-        rows = self.store.query(sql.GET_TOKEN, [digest])
-        if not rows:
-            return None
-        self.store.execute(sql.TOUCH_TOKEN, [_now(), digest])
-        return self.get_user(rows[0][0])
+        rows = self.store.query(sql.GET_TOKEN, [token_hash(token)])
+        return self.get_user(rows[0][0]) if rows else None
+
+    def tokens(self, username: str) -> list[TokenInfo]:
+        """The user's live tokens, oldest first."""
+        user = self._require(username)
+        return [TokenInfo(digest[:sql.TOKEN_ID_LENGTH], name, created, used)
+                for digest, name, created, used in self.store.query(sql.LIST_TOKENS, [user.username])]
+
+    def revoke_token(self, username: str, token_id: str) -> bool:
+        """Revoke one of the user's tokens by its id (see `tokens`); False if the user has no such live token."""
+        user = self._require(username)
+        token_id = token_id.strip().lower()
+        if not re.fullmatch(f"[0-9a-f]{{{sql.TOKEN_ID_LENGTH}}}", token_id):
+            return False
+        if not self.store.query(sql.COUNT_TOKENS, [user.username, token_id])[0][0]:
+            return False
+        self.store.execute(sql.REVOKE_TOKEN, [user.username, token_id])
+        return True
+
+    def record_token_use(self, digest: str, when: datetime) -> None:
+        self.store.execute(sql.TOUCH_TOKEN, [when, digest, when])
 
     # helpers -------------------------------------------------------------------------------------------------
     def _require(self, username: str) -> User:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ _POST_SCHEMA = arrow_schema()
 _CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
            "preserve_insertion_order": False}
 DEFAULT_MEMORY_LIMIT = "128MB"
+_AUDIT_ATTEMPTS = 5
 
 
 def _now() -> datetime:
@@ -181,7 +183,16 @@ class DuckDBStore(DuckDBAnalysisMixin, Store):
                          [run.get(c) for c in cols])
 
     def audit(self, actor: str, workspace: str | None, action: str, detail: str) -> None:
-        self._all("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)", [_now(), actor, workspace, action, detail])
+        # Audit rows are appends, which DuckDB does not report as conflicts today; should a concurrent
+        # transaction still conflict, the entry is retried rather than turning a read into a server error.
+        for attempt in range(_AUDIT_ATTEMPTS):
+            try:
+                self._all("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)", [_now(), actor, workspace, action, detail])
+                return
+            except duckdb.TransactionException:
+                if attempt == _AUDIT_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.005 * 2 ** attempt)
 
     def audit_entries(self, workspace: str | None = None) -> list[dict[str, Any]]:
         where, params = ("WHERE workspace = ?", [workspace]) if workspace else ("", [])

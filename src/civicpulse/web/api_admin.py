@@ -29,6 +29,10 @@ class Grant(BaseModel):
     role: Role
 
 
+class NewPassword(BaseModel):
+    password: str = Field(min_length=1, max_length=1024)
+
+
 @router.get("/admin/workspaces", summary="All workspaces (administrators)")
 def list_workspaces(c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> list[dict]:
     return [{"name": w.name, "created_at": w.created_at.isoformat()} for w in db.list_workspaces()]
@@ -68,6 +72,49 @@ def create_user(body: NewUser, c: Caller = Depends(admin), db: DuckDBStore = Dep
     return {"username": user.username, "is_admin": user.is_admin}
 
 
+def _user_change(change) -> None:
+    try:
+        change()
+    except AccountError as exc:
+        raise HTTPException(404 if str(exc).startswith("no user") else 400, str(exc)) from None
+
+
+@router.post("/admin/users/{username}/password", summary="Reset a user's password (administrators); ends their "
+                                                        "sessions and revokes their API tokens")
+def reset_password(username: str, body: NewPassword, c: Caller = Depends(admin),
+                   db: DuckDBStore = Depends(store)) -> dict:
+    _user_change(lambda: Accounts(db).set_password(username, body.password))
+    db.audit(c.user.username, None, "users.reset-password", username)
+    return {"username": username}
+
+
+@router.post("/admin/users/{username}/disable", summary="Disable a user (administrators): sessions end, tokens "
+                                                       "are refused until enabled again")
+def disable_user(username: str, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+    if username.strip().lower() == c.user.username:
+        raise HTTPException(400, "you cannot disable yourself; ask another administrator")
+    _user_change(lambda: Accounts(db).set_disabled(username, True))
+    db.audit(c.user.username, None, "users.disable", username)
+    return {"username": username, "disabled": True}
+
+
+@router.post("/admin/users/{username}/enable", summary="Enable a disabled user again (administrators)")
+def enable_user(username: str, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+    _user_change(lambda: Accounts(db).set_disabled(username, False))
+    db.audit(c.user.username, None, "users.enable", username)
+    return {"username": username, "disabled": False}
+
+
+@router.delete("/admin/users/{username}", summary="Delete a user with their sessions, tokens and memberships "
+                                                 "(administrators); the name stays retired")
+def delete_user(username: str, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+    if username.strip().lower() == c.user.username:
+        raise HTTPException(400, "you cannot delete yourself; ask another administrator")
+    _user_change(lambda: Accounts(db).delete_user(username))
+    db.audit(c.user.username, None, "users.delete", username)  # also retires the name (accounts_sql.NAME_RETIRED)
+    return {"deleted": username}
+
+
 @router.get("/w/{workspace}/members", summary="Members of the workspace and their roles (owners)")
 def members(a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> list[dict]:
     return [{"username": u, "role": r.value} for u, r in Accounts(db).members(a.workspace)]
@@ -75,8 +122,13 @@ def members(a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> lis
 
 @router.put("/w/{workspace}/members", summary="Add a member or change their role (owners)")
 def grant(body: Grant, a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
+    accounts = Accounts(db)
+    # An unknown name and a person from another team answer alike, so owners cannot probe which names exist.
+    if not accounts.may_add_by_name(a.caller.user, body.username) or accounts.get_user(body.username) is None:
+        raise HTTPException(400, f"no user {body.username!r} you can add: an administrator adds people who are not "
+                                 "yet in one of your workspaces")
     try:
-        Accounts(db).grant(a.workspace, body.username, body.role)
+        accounts.grant(a.workspace, body.username, body.role)
     except AccountError as exc:
         raise HTTPException(400, str(exc)) from None
     db.audit(a.username, a.workspace, "members.grant", f"{body.username}={body.role.value}")
@@ -85,11 +137,13 @@ def grant(body: Grant, a: Access = Depends(OWNER), db: DuckDBStore = Depends(sto
 
 @router.delete("/w/{workspace}/members/{username}", summary="Remove a member (owners)")
 def revoke(username: str, a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
-    if username == a.username:
-        raise HTTPException(400, "you cannot remove yourself; ask another owner")
+    accounts = Accounts(db)
+    user = accounts.get_user(username)
+    if user is None or user.username not in dict(accounts.members(a.workspace)):  # unknown, non-member: alike
+        raise HTTPException(404, f"{username!r} is not a member of {a.workspace!r}")
     try:
-        removed = Accounts(db).revoke(a.workspace, username)
-    except AccountError as exc:
-        raise HTTPException(404, str(exc)) from None
+        removed = accounts.revoke(a.workspace, username)
+    except AccountError as exc:  # e.g. the only owner
+        raise HTTPException(400, str(exc)) from None
     db.audit(a.username, a.workspace, "members.revoke", username)
     return {"removed": removed}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -47,6 +48,7 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         ctx.jobs.start()
+        ctx.token_usage.start()
         scheduler = None
         if background:
             from civicpulse.web.scheduler import Scheduler
@@ -58,6 +60,7 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
         if scheduler is not None:
             scheduler.stop()
         ctx.jobs.stop()
+        ctx.token_usage.stop()  # writes the last noted token uses while the store is still open
         store.close()
 
     app = FastAPI(title="civicpulse", version=__version__, lifespan=lifespan,
@@ -110,7 +113,7 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
         if request.url.path.startswith("/api/") or exc.status_code not in (401, 403, 404):
             return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
         if exc.status_code == 401:
-            return RedirectResponse(f"/login?next={request.url.path}", 303)
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
         return pages.error_page(request, exc.status_code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)

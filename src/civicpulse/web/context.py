@@ -1,4 +1,4 @@
-"""What the running app holds: the one writable store, sessions, the login limiter and background jobs."""
+"""What the running app holds: the one writable store, sessions, the login limiter, token use and background jobs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.cache import ViewCache
-from civicpulse.web.security import LoginLimiter
+from civicpulse.web.throttle import DeviceCookies, LoginLimiter
+from civicpulse.web.token_usage import TokenUsage
 
 if TYPE_CHECKING:
     from civicpulse.web.jobs import JobRunner
@@ -25,8 +26,13 @@ class AppContext:
     rejects_dir: Path
     secure_cookies: bool = False
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    devices: DeviceCookies = field(default_factory=DeviceCookies)
     cache: ViewCache = field(default_factory=lambda: ViewCache(int(os.environ.get("CIVICPULSE_VIEW_CACHE", "128"))))
     jobs: JobRunner = field(init=False)
+    token_usage: TokenUsage = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.token_usage = TokenUsage(self.forked)
 
     @contextmanager
     def forked(self) -> Iterator[DuckDBStore]:

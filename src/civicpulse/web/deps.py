@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request
 
-from civicpulse.accounts import Accounts, Role, User
+from civicpulse.accounts import Accounts, Role, User, token_hash
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.context import AppContext
 from civicpulse.web.security import SESSION_COOKIE, Session, Sessions, csrf_ok
@@ -44,9 +44,11 @@ class NotSignedIn(HTTPException):
 def optional_caller(request: Request, db: DuckDBStore = Depends(store)) -> Caller | None:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        user = Accounts(db).user_for_token(auth[7:].strip())
+        token = auth[7:].strip()
+        user = Accounts(db).user_for_token(token)
         if user is None:
             raise HTTPException(401, "invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"})
+        app_context(request).token_usage.seen(token_hash(token))  # written later, off this request
         return Caller(user, None, "token")
     session = Sessions(db).get(request.cookies.get(SESSION_COOKIE))
     if session is None:
@@ -62,6 +64,14 @@ def optional_caller(request: Request, db: DuckDBStore = Depends(store)) -> Calle
 def caller(c: Caller | None = Depends(optional_caller)) -> Caller:
     if c is None:
         raise NotSignedIn()
+    return c
+
+
+def session_caller(c: Caller = Depends(caller)) -> Caller:
+    """A person at a browser (session + CSRF): what an API token must not be able to do on its own."""
+    if c.session is None:
+        raise HTTPException(403, "an API token cannot do this: sign in with a browser, or ask an administrator "
+                                 "(civicpulse users token)")
     return c
 
 

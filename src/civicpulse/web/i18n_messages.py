@@ -381,6 +381,20 @@ _LABELS: dict[str, tuple[str, str]] = {
     "bucket_week": ("Week", "Tuần"),
     "bucket_month": ("Month", "Tháng"),
     "no_data_short": ("No data", "Không có dữ liệu"),
+    "token_id": ("Id", "Mã số"),
+    "created_label": ("Created", "Tạo lúc"),
+    "last_used": ("Last used", "Lần dùng gần nhất"),
+    "never_used": ("never", "chưa dùng"),
+    "revoke": ("Revoke", "Thu hồi"),
+    "no_tokens": ("You have no API tokens.", "Bạn chưa có token API nào."),
+    "token_revoked": ("Token {name} revoked.", "Đã thu hồi token {name}."),
+    "disable": ("Disable", "Tắt"),
+    "enable": ("Enable", "Bật"),
+    "user_disabled": ("{name} is disabled: their sessions ended.", "Đã tắt {name}: các phiên của họ đã kết thúc."),
+    "user_enabled": ("{name} can sign in again.", "{name} có thể đăng nhập lại."),
+    "user_deleted": ("User {name} deleted.", "Đã xóa người dùng {name}."),
+    "confirm_delete_user": ("Delete user {name} with their sessions, API tokens and memberships?",
+                            "Xóa người dùng {name} cùng các phiên, token API và quyền thành viên?"),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {

@@ -14,6 +14,7 @@ from civicpulse.accounts import Accounts, Role
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.deps import OWNER, VIEWER, Access, Caller, caller, optional_caller, store
 from civicpulse.web.i18n import LANGUAGES, messages, pick_language
+from civicpulse.web.security import safe_next
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 router = APIRouter(include_in_schema=False)
@@ -52,9 +53,10 @@ def error_page(request: Request, status: int, detail: str) -> Response:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, c: Caller | None = Depends(optional_caller), next: str = "/") -> Response:
+    target = safe_next(next)  # only a path on this site, checked here rather than trusted to the page's script
     if c is not None:
-        return RedirectResponse(next if next.startswith("/") and not next.startswith("//") else "/", 303)
-    return _render(request, "login.html", user=None, next=next)
+        return RedirectResponse(target, 303)
+    return _render(request, "login.html", user=None, next=target)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -1,4 +1,4 @@
-"""Browser sessions with CSRF tokens, and the failed-login limiter.
+"""Browser sessions with CSRF tokens, and where a sign-in may send the browser next.
 
 Sessions are server-side rows keyed by a hash of a random id (the cookie), so logout and password changes end
 them for real. Each session has its own CSRF token: pages embed it, forms post it back, scripts send it in the
@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote, urlsplit
+
+import duckdb
 
 from civicpulse.store.base import Store
 
@@ -26,7 +28,7 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _hash(session_id: str) -> str:
+def session_hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
@@ -44,64 +46,52 @@ class Sessions:
         """A new session; returns the cookie value (shown once) and the session."""
         session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = _now()
-        self.store.execute("DELETE FROM web_sessions WHERE expires_at < ?", [now])
+        try:  # tidying up expired sessions is best effort: two sign-ins at once may both try the same rows
+            self.store.execute("DELETE FROM web_sessions WHERE expires_at < ?", [now])
+        except duckdb.TransactionException:
+            logging.getLogger("civicpulse.web").debug("expired sessions left for the next sign-in")
         self.store.execute("INSERT INTO web_sessions (session_hash, username, csrf_token, created_at, expires_at) "
-                           "VALUES (?, ?, ?, ?, ?)", [_hash(session_id), username, csrf, now, now + SESSION_LIFETIME])
+                           "VALUES (?, ?, ?, ?, ?)",
+                           [session_hash(session_id), username, csrf, now, now + SESSION_LIFETIME])
         return session_id, Session(username, csrf)
 
     def get(self, session_id: str | None) -> Session | None:
         if not session_id:
             return None
         rows = self.store.query("SELECT username, csrf_token FROM web_sessions WHERE session_hash = ? "
-                                "AND expires_at > ?", [_hash(session_id), _now()])
+                                "AND expires_at > ?", [session_hash(session_id), _now()])
         return Session(rows[0][0], rows[0][1]) if rows else None
 
     def end(self, session_id: str) -> None:
-        self.store.execute("DELETE FROM web_sessions WHERE session_hash = ?", [_hash(session_id)])
-
-    def end_all(self, username: str, keep: str | None = None) -> None:
-        """Sign the user out everywhere (after a password change), except the session that changed it."""
-        self.store.execute("DELETE FROM web_sessions WHERE username = ? AND session_hash <> ?",
-                           [username, _hash(keep) if keep else ""])
+        self.store.execute("DELETE FROM web_sessions WHERE session_hash = ?", [session_hash(session_id)])
 
 
 def csrf_ok(session: Session, presented: str | None) -> bool:
     return bool(presented) and hmac.compare_digest(session.csrf_token, presented or "")
 
 
-class LoginLimiter:
-    """Failed logins per user name and per client address, over a sliding window.
+def safe_next(value: str | None) -> str:
+    """Where to send the browser after signing in: a path on this site, otherwise "/".
 
-    After `per_user` failures for a name (or `per_client` from an address) within `window` seconds, further
-    attempts are refused (HTTP 429) until the oldest failure leaves the window; a success clears the user's count.
-    Kept in memory: one server process owns the store.
+    Browsers read "//host", "/\\host" and "/<tab>/host" as other origins, and a proxy or framework may decode
+    the value once more, so the value is checked as given and fully percent-decoded: it must start with one
+    "/" (not "//" or "/\\"), contain no backslash, whitespace or control character, and parse without a scheme
+    or host.
     """
-
-    def __init__(self, per_user: int = 5, per_client: int = 20, window: float = 900.0, clock=time.monotonic) -> None:
-        # An office shares one address, so the address gets a larger allowance than a single account.
-        self.limits = {"u": per_user, "c": per_client}
-        self.window, self.clock = window, clock
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str) -> deque[float]:
-        q = self._failures[key]
-        while q and self.clock() - q[0] > self.window:
-            q.popleft()
-        return q
-
-    def retry_after(self, username: str, client: str) -> int:
-        """Seconds until another attempt is allowed (0: allowed now)."""
-        with self._lock:
-            waits = [self.window - (self.clock() - q[0]) for key in (f"u:{username}", f"c:{client}")
-                     if len(q := self._recent(key)) >= self.limits[key[0]]]
-        return int(max(waits)) + 1 if waits else 0
-
-    def failed(self, username: str, client: str) -> None:
-        with self._lock:
-            for key in (f"u:{username}", f"c:{client}"):
-                self._recent(key).append(self.clock())
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(f"u:{username}", None)
+    if not value or len(value) > 2000:
+        return "/"
+    forms = [value]
+    for _ in range(3):  # decode until stable (double encoding), a few rounds at most
+        decoded = unquote(forms[-1])
+        if decoded == forms[-1]:
+            break
+        forms.append(decoded)
+    for form in forms:
+        if not form.startswith("/") or form.startswith("//") or "\\" in form:
+            return "/"
+        if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in form):
+            return "/"
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return "/"
+    return value

@@ -1,4 +1,4 @@
-/* Administration: create workspaces (with their owner) and users; list both. */
+/* Administration: create workspaces (with their owner) and users; list both; disable, enable, delete users. */
 (function () {
   "use strict";
   var CP = window.CP;
@@ -12,13 +12,27 @@
       });
     }, CP.fail);
   }
+  function userAction(label, method, path, done, question) {
+    var button = CP.el("button", { type: "button", "class": "secondary" }, label);
+    button.addEventListener("click", function () {
+      if (question && !window.confirm(question)) return;
+      CP.api(path, { method: method }).then(function () { CP.say(done, "ok"); loadUsers(); }, CP.fail);
+    });
+    return button;
+  }
   function loadUsers() {
     return CP.api("/api/admin/users").then(function (list) {
       var body = CP.clear(document.querySelector("#user-table tbody"));
       list.forEach(function (u) {
+        var base = "/api/admin/users/" + encodeURIComponent(u.username), name = { name: u.username };
+        var toggle = u.disabled
+          ? userAction(CP.t("enable"), "POST", base + "/enable", CP.t("user_enabled", name))
+          : userAction(CP.t("disable"), "POST", base + "/disable", CP.t("user_disabled", name));
         body.appendChild(CP.el("tr", {}, [CP.el("th", { scope: "row" }, u.username),
           CP.el("td", {}, u.is_admin ? CP.t("yes") : CP.t("no")),
-          CP.el("td", {}, u.disabled ? CP.t("disabled") : CP.t("active"))]));
+          CP.el("td", {}, u.disabled ? CP.t("disabled") : CP.t("active")),
+          CP.el("td", {}, [toggle, " ", userAction(CP.t("delete"), "DELETE", base, CP.t("user_deleted", name),
+            CP.t("confirm_delete_user", name))])]));
       });
     }, CP.fail);
   }

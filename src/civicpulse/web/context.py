@@ -14,6 +14,7 @@ from civicpulse.web.cache import ViewCache
 from civicpulse.web.security import LoginLimiter
 
 if TYPE_CHECKING:
+    from civicpulse.alerts.outbox import DeliveryQueue
     from civicpulse.web.jobs import JobRunner
 
 
@@ -27,6 +28,7 @@ class AppContext:
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     cache: ViewCache = field(default_factory=lambda: ViewCache(int(os.environ.get("CIVICPULSE_VIEW_CACHE", "128"))))
     jobs: JobRunner = field(init=False)
+    deliveries: DeliveryQueue = field(init=False)  # alert emails and webhooks, off the request and job threads
 
     @contextmanager
     def forked(self) -> Iterator[DuckDBStore]:

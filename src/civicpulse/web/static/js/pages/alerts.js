@@ -9,7 +9,11 @@
   function deliveries(d) {
     var channels = Object.keys(d || {});
     if (!channels.length) return CP.t("in_app_only");
-    return channels.map(function (c) { return c + ": " + (d[c] && d[c].ok ? CP.t("delivered") : CP.t("failed")); }).join(", ");
+    // Members see the outcome and its time only; why a delivery failed is in the server log.
+    return channels.map(function (c) {
+      var status = d[c] && ["pending", "delivered", "failed"].indexOf(d[c].status) >= 0 ? d[c].status : "failed";
+      return c + ": " + CP.t(status) + (d[c] && d[c].at && status !== "pending" ? " (" + CP.fmt.when(d[c].at) + ")" : "");
+    }).join(", ");
   }
 
   function loadEvents() {

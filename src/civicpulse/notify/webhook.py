@@ -130,8 +130,8 @@ def _post_once(target: Target, body: bytes, headers: dict[str, str], deadline: f
         response = conn.getresponse()
         response.read(BODY_LIMIT)  # the answer's body is not needed; never read more than a little of it
         return response.status, response.getheader("Location")
-    except (OSError, http.client.HTTPException):
-        if expired.is_set():
+    except (OSError, http.client.HTTPException) as exc:
+        if expired.is_set() or isinstance(exc, TimeoutError):  # the watchdog or the socket's own timeout
             raise TimeoutError(f"no complete answer within {remaining:.1f} s") from None
         raise
     finally:

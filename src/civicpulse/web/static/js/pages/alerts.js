@@ -16,6 +16,13 @@
     }).join(", ");
   }
 
+  var poll = null;
+  function pending(events) {
+    return events.some(function (e) {
+      return Object.keys(e.deliveries || {}).some(function (c) { return e.deliveries[c].status === "pending"; });
+    });
+  }
+
   function loadEvents() {
     return CP.api(CP.wsApi("/alerts", new URLSearchParams({ limit: "100" }))).then(function (r) {
       var body = CP.clear(document.querySelector("#events-table tbody"));
@@ -35,6 +42,9 @@
           CP.el("td", {}, deliveries(e.deliveries)), CP.el("td", {}, state)
         ]));
       });
+      // Deliveries run in the background on the server: look again until none is pending.
+      window.clearTimeout(poll);
+      if (pending(r.events)) poll = window.setTimeout(loadEvents, 3000);
       return r;
     }, CP.fail);
   }

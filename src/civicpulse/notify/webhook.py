@@ -25,7 +25,7 @@ import urllib.parse
 import uuid
 from typing import Any
 
-from civicpulse.notify.targets import AllowList, Target, TargetRefused, parse_url, vet
+from civicpulse.notify.targets import AllowList, Target, TargetRefused, vet
 
 SIGNATURE_PREFIX = "sha256="
 USER_AGENT = "civicpulse-webhook/1"
@@ -57,12 +57,6 @@ def verify(secret: str, timestamp: int | str, body: bytes, signature: str, now: 
     if abs(current - ts) > tolerance:
         return False
     return hmac.compare_digest(sign(secret, ts, body), signature or "")
-
-
-def check_url(url: str) -> str:
-    """Syntax only (scheme, host, no credentials); `targets.vet` also resolves and applies the address policy."""
-    parse_url(url)
-    return url
 
 
 def post_signed(url: str, secret: str, payload: dict[str, Any], timeout: float | None = None, retries: int = 2,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -122,6 +123,34 @@ def test_a_full_queue_records_failures_instead_of_growing(store, monkeypatch) ->
         queue.stop()
     final = {e.event_id: e.deliveries["webhook"]["status"] for e in service.events("city")}
     assert final == {k: "delivered" if v == "pending" else "failed" for k, v in states.items()}
+
+
+def test_stopping_records_the_deliveries_still_queued_as_failed(store, monkeypatch) -> None:
+    hold = threading.Event()
+    queue = DeliveryQueue(store)
+    try:
+        with WebhookReceiver(hold=hold) as hook:
+            monkeypatch.setenv(ALLOW_ENV, "127.0.0.1")
+            service = AlertService(store, deliveries=queue)
+            for i in range(3):
+                service.create_rule("city", f"r{i}", "volume", 10, webhook_url=hook.url)
+            service.evaluate("city", now=NOW)
+            hook.wait_for(1)  # the worker holds the first delivery; two wait in the queue
+            stopping = threading.Thread(target=queue.stop, kwargs={"timeout": 0.1})
+            stopping.start()
+            hook.wait_for(1)
+            stopped_states = []
+            deadline = time.monotonic() + 10
+            while stopped_states.count("failed") < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+                stopped_states = [e.deliveries["webhook"]["status"] for e in service.events("city")]
+            assert sorted(stopped_states) == ["failed", "failed", "pending"]  # the queued ones, while one is in hand
+            hold.set()
+            stopping.join(timeout=20)
+            assert not stopping.is_alive() and not queue.submit(None)  # type: ignore[arg-type]
+            assert len(hook.requests) == 1  # the queued deliveries were never attempted
+    finally:
+        hold.set()
 
 
 def test_members_never_see_why_a_delivery_failed(store) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,14 +51,14 @@ def channels(rule: Rule) -> list[str]:
 
 
 def deliver(rule: Rule, event: AlertEvent, secret: str | None, smtp: SmtpSettings | None,
-            base_url: str = "") -> dict[str, Any]:
+            base_url: str = "", cancel: threading.Event | None = None) -> dict[str, Any]:
     """Per channel the member-facing outcome; channels the rule does not use are absent. Never raises."""
     link = base_url.rstrip("/") + alerts_path(event.workspace)
     results: dict[str, Any] = {}
     if rule.email_to:
         results["email"] = outcome("delivered" if _email(rule, event, smtp, link) else "failed")
     if rule.webhook_url:
-        results["webhook"] = outcome("delivered" if _webhook(rule, event, secret, link) else "failed")
+        results["webhook"] = outcome("delivered" if _webhook(rule, event, secret, link, cancel) else "failed")
     return results
 
 
@@ -74,13 +75,13 @@ def _email(rule: Rule, event: AlertEvent, smtp: SmtpSettings | None, link: str) 
     return True
 
 
-def _webhook(rule: Rule, event: AlertEvent, secret: str | None, link: str) -> bool:
+def _webhook(rule: Rule, event: AlertEvent, secret: str | None, link: str, cancel: threading.Event | None) -> bool:
     if not secret:
         log.warning("alert %s: webhook of rule %s not sent: no usable signing secret; recreate the rule",
                     event.event_id, rule.rule_id)
         return False
     try:
-        status = post_signed(rule.webhook_url or "", secret, webhook_payload(rule, event, link))
+        status = post_signed(rule.webhook_url or "", secret, webhook_payload(rule, event, link), cancel=cancel)
     except (OSError, RuntimeError, ValueError) as exc:  # DeliveryError: RuntimeError; TargetRefused: ValueError
         log.warning("alert %s: webhook of rule %s failed: %s", event.event_id, rule.rule_id, exc)
         return False

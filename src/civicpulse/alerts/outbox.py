@@ -4,11 +4,12 @@ Evaluation runs inside import and analysis jobs and the scheduler; a receiver th
 may take up to its 10 s deadline, three attempts with backoff) must not hold them. So evaluation only enqueues,
 and the event shows `pending` until the worker has delivered it. The queue is bounded: when it is full the new
 delivery is recorded as failed at once (and logged) rather than memory growing without end. Deliveries still
-queued when the server stops stay `pending`; the event itself, the in-app notification, is never lost.
+queued when the server stops are recorded as failed; the event itself, the in-app notification, is never lost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -24,6 +25,7 @@ from civicpulse.store.base import Store
 
 log = logging.getLogger(__name__)
 DEFAULT_CAPACITY = 200
+JOIN_TIMEOUT_S = 25.0  # one webhook attempt (10 s) or one SMTP exchange (10 s timeouts), with room to spare
 
 
 @dataclass
@@ -74,14 +76,35 @@ class DeliveryQueue:
         with self._idle:
             return self._idle.wait_for(lambda: self._unfinished == 0, timeout)
 
-    def stop(self, timeout: float = 15.0) -> None:
-        """Finish what the worker can within `timeout`, then release its database handle."""
+    def stop(self, timeout: float = 5.0) -> None:
+        """Give the worker `timeout` to finish, then record what is still queued as failed and release the handle.
+
+        The delivery in the worker's hands makes no further attempt; its current one may take up to its deadline
+        (webhook) or the SMTP timeout, which `stop` waits for so that the store is not closed under it."""
         self.wait_idle(timeout)
         self._stop.set()
+        left: list[DeliveryJob] = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                left.append(self._queue.get_nowait())
+        if left:
+            log.warning("server stopping: %d alert deliveries not attempted, recorded as failed", len(left))
+            handle = self._root.fork()  # type: ignore[attr-defined]
+            try:
+                for job in left:
+                    record(handle, job.event, failed(job.rule))
+            finally:
+                handle.close()
+        with self._idle:
+            self._unfinished -= len(left)
+            self._idle.notify_all()
         thread = self._thread
         if thread is not None:
-            thread.join(timeout=2)
-            if not thread.is_alive() and self._handle is not None:
+            thread.join(timeout=JOIN_TIMEOUT_S)
+            if thread.is_alive():
+                log.warning("alert delivery worker still busy after %s s; its outcome may stay pending",
+                            JOIN_TIMEOUT_S)
+            elif self._handle is not None:
                 self._handle.close()
 
     def _work(self) -> None:
@@ -99,7 +122,7 @@ class DeliveryQueue:
 
     def _deliver(self, job: DeliveryJob) -> None:
         try:
-            outcome = deliver(job.rule, job.event, job.secret, job.smtp, job.base_url)
+            outcome = deliver(job.rule, job.event, job.secret, job.smtp, job.base_url, cancel=self._stop)
         except Exception:  # deliver() does not raise; a bug there must not kill the worker
             log.exception("alert %s: delivery crashed", job.event.event_id)
             outcome = failed(job.rule)

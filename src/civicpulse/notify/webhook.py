@@ -60,12 +60,13 @@ def verify(secret: str, timestamp: int | str, body: bytes, signature: str, now: 
 
 
 def post_signed(url: str, secret: str, payload: dict[str, Any], timeout: float | None = None, retries: int = 2,
-                allow: AllowList | None = None) -> int:
+                allow: AllowList | None = None, cancel: threading.Event | None = None) -> int:
     """POST `payload` as signed JSON; retry on 5xx and connection errors. Returns the final HTTP status (< 500).
 
     A 4xx answer is final (the receiver rejected the request; retrying will not help) and is returned, not raised.
     A target the policy refuses raises TargetRefused (a ValueError) at once: nothing is sent, nothing retried.
     `timeout` bounds each attempt as a whole (default TOTAL_TIMEOUT_S); `allow` defaults to the environment's.
+    Setting `cancel` (a stopping server) ends the backoff at once and makes no further attempt.
     """
     timeout = TOTAL_TIMEOUT_S if timeout is None else timeout
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
@@ -73,7 +74,12 @@ def post_signed(url: str, secret: str, payload: dict[str, Any], timeout: float |
     last = ""
     for attempt in range(retries + 1):
         if attempt:
-            time.sleep(_BACKOFF_S[min(attempt - 1, len(_BACKOFF_S) - 1)])
+            pause = _BACKOFF_S[min(attempt - 1, len(_BACKOFF_S) - 1)]
+            if cancel is not None and cancel.wait(pause):
+                last += " (cancelled: server stopping)"
+                break
+            if cancel is None:
+                time.sleep(pause)
         timestamp = int(time.time())  # re-signed per attempt so a late retry is not stale
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
                    "X-Civicpulse-Timestamp": str(timestamp), "X-Civicpulse-Signature": sign(secret, timestamp, body),

@@ -155,3 +155,9 @@ def test_csv_export_neutralises_formulas_and_jsonl_parquet_stay_exact(run_cli, t
     assert {r["likes"] for r in rows} == {"3"}  # numbers are not touched
     assert run_cli("export", "-w", "city", "-f", "parquet", "-o", str(tmp_path / "p.parquet")).code == 0
     assert sorted(pq.read_table(tmp_path / "p.parquet").column("text").to_pylist()) == sorted(texts)
+
+
+def test_serve_refuses_a_malformed_webhook_allow_list_clearly(run_cli):
+    result = run_cli("serve", "--port", "0", "--webhook-allow", "10.0.0.0/8, 10.0.0.0/33")
+    assert result.code == 1 and "CIVICPULSE_WEBHOOK_ALLOW: '10.0.0.0/33'" in result.stderr
+    assert "Traceback" not in result.stderr and not run_cli.db.exists()  # refused before the store was opened

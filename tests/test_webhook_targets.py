@@ -11,6 +11,8 @@ import socket
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from civicpulse.notify import targets, webhook
 from civicpulse.notify.targets import ALLOW_ENV, AllowList, TargetRefused, refusal, vet
@@ -182,3 +184,32 @@ def test_an_attempt_ends_at_its_deadline_even_if_the_receiver_stalls(monkeypatch
             assert len(hook.requests) == 2
         finally:
             hold.set()
+
+
+def no_lookup(host: str, port: int) -> list[tuple]:
+    raise AssertionError(f"looked up {host!r}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.ip_addresses())
+def test_every_address_that_is_not_global_is_refused(address) -> None:
+    """Literal addresses need no lookup: the policy's answer must agree with ipaddress.is_global (and more)."""
+    host = f"[{address}]" if address.version == 6 else str(address)
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(targets, "getaddrinfo", no_lookup)
+            vet(f"http://{host}/", AllowList())
+    except TargetRefused:
+        return
+    assert address.is_global and not address.is_multicast and address not in targets.METADATA_ADDRESSES
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1),
+       st.sampled_from(["{n}", "{n:#x}", "0{n:o}", "{a}.{b}", "{a:#x}.{b:#x}", "0{a:o}.{b}", "127.{b}"]))
+def test_integer_spellings_of_an_address_are_refused(number: int, spelling: str) -> None:
+    """What inet_aton would read as an address (decimal, 0x hex, 0 octal, 2-part forms) is never looked up."""
+    host = spelling.format(n=number, a=number >> 24, b=number & 0xFFFFFF)
+    with pytest.MonkeyPatch.context() as mp, pytest.raises(TargetRefused, match="numeric host form"):
+        mp.setattr(targets, "getaddrinfo", no_lookup)
+        vet(f"http://{host}/", AllowList())

@@ -163,6 +163,23 @@ def test_the_connection_goes_to_the_vetted_address_with_the_name_as_host(dns, co
     assert dns.lookups == {"hook.example.test": 1} and connects == [("127.0.0.1", hook.port)]
 
 
+def test_a_name_with_several_vetted_addresses_falls_back_to_the_next(dns, monkeypatch) -> None:
+    tried: list[str] = []
+    real = socket.create_connection
+
+    def loopback_only(address: tuple, *args, **kwargs):
+        tried.append(address[0])
+        assert address[0] in ("::1", "127.0.0.1"), f"attempted to connect to {address}"
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", loopback_only)
+    with WebhookReceiver() as hook:  # listens on 127.0.0.1 only: ::1 is refused (or absent)
+        monkeypatch.setenv(ALLOW_ENV, f"[::1]:{hook.port},127.0.0.1:{hook.port}")
+        dns["dual.example.test"] = ["::1", "127.0.0.1"]
+        assert post_signed(f"http://dual.example.test:{hook.port}/hook", SECRET, {}) == 200
+    assert tried == ["::1", "127.0.0.1"] and dns.lookups == {"dual.example.test": 1}
+
+
 @pytest.mark.parametrize("location", ["http://127.0.0.2:{port}/next", "http://169.254.169.254/latest/meta-data/",
                                       "http://[::1]:{port}/next", "http://2130706433/"])
 def test_a_redirect_to_a_refused_target_is_never_contacted(location: str, connects, monkeypatch) -> None:

@@ -57,10 +57,14 @@ class ParsedUrl:
 
 @dataclass(frozen=True)
 class Target:
-    """A URL that passed the policy, with the one address the request must connect to."""
+    """A URL that passed the policy, with the addresses (all vetted) the request may connect to, in order."""
 
     parsed: ParsedUrl
-    address: str
+    addresses: tuple[str, ...]
+
+    @property
+    def address(self) -> str:
+        return self.addresses[0]
 
 
 def parse_url(url: str) -> ParsedUrl:
@@ -205,7 +209,7 @@ def resolve(parsed: ParsedUrl) -> list[IPAddress]:
 
 
 def vet(url: str, allow: AllowList | None = None) -> Target:
-    """Parse, resolve and check `url`; the Target names the address to connect to. Raises TargetRefused."""
+    """Parse, resolve and check `url`; the Target names the addresses to connect to. Raises TargetRefused."""
     parsed = parse_url(url)
     allow = AllowList.from_env() if allow is None else allow
     if parsed.host in METADATA_NAMES or (parsed.host.endswith(".internal") and "metadata" in parsed.host):
@@ -215,4 +219,4 @@ def vet(url: str, allow: AllowList | None = None) -> Target:
         reason = refusal(address)
         if reason == "metadata address" or (reason and not allow.permits(parsed.host, address, parsed.port)):
             raise TargetRefused(reason)
-    return Target(parsed, str(addresses[0]))
+    return Target(parsed, tuple(str(a) for a in addresses))

@@ -69,17 +69,14 @@ def post_signed(url: str, secret: str, payload: dict[str, Any], timeout: float |
     Setting `cancel` (a stopping server) ends the backoff at once and makes no further attempt.
     """
     timeout = TOTAL_TIMEOUT_S if timeout is None else timeout
+    stopping = cancel or threading.Event()
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
     event_id = str(payload.get("event_id") or uuid.uuid4())
     last = ""
     for attempt in range(retries + 1):
-        if attempt:
-            pause = _BACKOFF_S[min(attempt - 1, len(_BACKOFF_S) - 1)]
-            if cancel is not None and cancel.wait(pause):
-                last += " (cancelled: server stopping)"
-                break
-            if cancel is None:
-                time.sleep(pause)
+        if attempt and stopping.wait(_BACKOFF_S[min(attempt - 1, len(_BACKOFF_S) - 1)]):
+            last += " (no further attempt: server stopping)"
+            break
         timestamp = int(time.time())  # re-signed per attempt so a late retry is not stale
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
                    "X-Civicpulse-Timestamp": str(timestamp), "X-Civicpulse-Signature": sign(secret, timestamp, body),
@@ -117,8 +114,8 @@ def _post_once(target: Target, body: bytes, headers: dict[str, str], deadline: f
     parsed = target.parsed
     connect_timeout = min(CONNECT_TIMEOUT_S, remaining)
     conn: http.client.HTTPConnection = (
-        _PinnedHTTPS(parsed.host, parsed.port, target.address, connect_timeout) if parsed.scheme == "https"
-        else _PinnedHTTP(parsed.host, parsed.port, target.address, connect_timeout))
+        _PinnedHTTPS(parsed.host, parsed.port, target.addresses, connect_timeout) if parsed.scheme == "https"
+        else _PinnedHTTP(parsed.host, parsed.port, target.addresses, connect_timeout))
     expired = threading.Event()
     watchdog = threading.Timer(remaining, _abort, args=(conn, expired))  # a receiver dripping bytes cannot outlast it
     watchdog.daemon = True
@@ -147,27 +144,38 @@ def _abort(conn: http.client.HTTPConnection, expired: threading.Event) -> None:
             sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv in the delivering thread
 
 
-class _PinnedHTTP(http.client.HTTPConnection):
-    """Connects to the vetted address; `host` (the URL's name) still goes into the Host header."""
+def _connect_pinned(addresses: tuple[str, ...], port: int, timeout: float | None) -> socket.socket:
+    """A TCP connection to the first vetted address that answers; no name is resolved here."""
+    failure: OSError = OSError("no address")
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            failure = exc
+    raise failure
 
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """Connects to the vetted addresses; `host` (the URL's name) still goes into the Host header."""
+
+    def __init__(self, host: str, port: int, addresses: tuple[str, ...], timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
-        self.pinned_address = address
+        self.pinned = addresses
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self.pinned_address, self.port), self.timeout)
+        self.sock = _connect_pinned(self.pinned, self.port, self.timeout)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
-    """TLS to the vetted address, verifying the certificate for the URL's host name (also sent as SNI)."""
+    """TLS to the vetted addresses, verifying the certificate for the URL's host name (also sent as SNI)."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+    def __init__(self, host: str, port: int, addresses: tuple[str, ...], timeout: float) -> None:
         self.tls = ssl.create_default_context()
         super().__init__(host, port, timeout=timeout, context=self.tls)
-        self.pinned_address = address
+        self.pinned = addresses
 
     def connect(self) -> None:
-        raw = socket.create_connection((self.pinned_address, self.port), self.timeout)
+        raw = _connect_pinned(self.pinned, self.port, self.timeout)
         try:
             self.sock = self.tls.wrap_socket(raw, server_hostname=self.host)
         except BaseException:

@@ -11,6 +11,7 @@ import pytest
 from civicpulse.alerts import AlertService, RuleNotFound
 from civicpulse.notify import webhook
 from civicpulse.notify.email import SmtpSettings
+from civicpulse.notify.targets import ALLOW_ENV
 from civicpulse.notify.webhook import verify
 from civicpulse.schema import Kind, Post
 from civicpulse.store.duckdb_store import DuckDBStore
@@ -65,6 +66,13 @@ def bare_store():
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(webhook, "_BACKOFF_S", (0.01,))
+    monkeypatch.setenv(ALLOW_ENV, "127.0.0.1")  # the local receivers; loopback is refused by default
+
+
+def statuses(deliveries: dict) -> dict[str, str]:
+    """What members see per channel is a status and a time, nothing else."""
+    assert all(set(d) == {"status", "at"} and d["at"] for d in deliveries.values()), deliveries
+    return {channel: d["status"] for channel, d in deliveries.items()}
 
 
 def closed_port() -> int:
@@ -81,7 +89,7 @@ def test_volume_rule_fires_once_per_window_by_app_email_and_signed_webhook(store
         assert rule.webhook_secret and len(rule.webhook_secret) >= 32
         (event,) = service.evaluate("city", now=NOW)
         assert event.value == 40 and event.threshold == 35 and event.window_start == DAY
-        assert event.deliveries == {"email": {"ok": True, "recipients": 2}, "webhook": {"ok": True, "status": 200}}
+        assert statuses(event.deliveries) == {"email": "delivered", "webhook": "delivered"}
         assert "40 posts today" in event.message and "40 bài đăng trong hôm nay" in event.detail["message"]["vi"]
 
         (mail,) = sink.wait_for(1)
@@ -157,7 +165,7 @@ def test_webhook_500_then_200_is_retried_and_recorded_as_delivered(store) -> Non
         service.create_rule("city", "retry", "volume", 10, webhook_url=hook.url)
         (event,) = service.evaluate("city", now=NOW)
         assert len(hook.requests) == 2
-    assert event.deliveries == {"webhook": {"ok": True, "status": 200}}
+    assert statuses(event.deliveries) == {"webhook": "delivered"}
 
 
 def test_failed_deliveries_are_recorded_and_the_event_kept(store) -> None:
@@ -167,13 +175,11 @@ def test_failed_deliveries_are_recorded_and_the_event_kept(store) -> None:
     (event,) = service.evaluate("city", now=NOW)
     (stored,) = service.events("city")
     assert stored.event_id == event.event_id and not stored.seen
-    assert stored.deliveries["webhook"]["ok"] is False and "3 attempt" in stored.deliveries["webhook"]["error"]
-    assert stored.deliveries["email"]["ok"] is False and "could not send email" in stored.deliveries["email"]["error"]
+    assert statuses(stored.deliveries) == {"email": "failed", "webhook": "failed"}
     no_smtp = AlertService(store)
     no_smtp.create_rule("other", "mail", "volume", 10, email_to="ops@example.org")
     (event,) = no_smtp.evaluate("other", now=NOW)
-    assert event.deliveries == {"email": {"ok": False, "error": "email is not configured on this server "
-                                                                "(set CIVICPULSE_SMTP_HOST)"}}
+    assert statuses(event.deliveries) == {"email": "failed"}
 
 
 def test_workspaces_are_isolated(store) -> None:

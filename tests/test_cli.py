@@ -1,6 +1,8 @@
 """The real `civicpulse` entry point, run as a user would."""
 
+import csv
 import gzip
+import io
 import json
 
 import pyarrow.parquet as pq
@@ -139,3 +141,23 @@ def test_jsonl_with_a_mapping_beside_it_is_read_as_mapped(run_cli, tmp_path):
     assert result.code == 0, result.stderr
     (post,) = [json.loads(line) for line in run_cli("export", "-w", "city").stdout.splitlines()]
     assert post["source_format"] == "jsonl" and post["post_id"] == "1" and post["author_key"].startswith("1.")
+
+
+def test_csv_export_neutralises_formulas_and_jsonl_parquet_stay_exact(run_cli, tmp_path):
+    texts = ["=1+1", "+84 90 123", "-2 độ", "@(1)", "＝HYPERLINK()", "bình thường"]
+    src = write_json(tmp_path / "t.json", [mastodon_status(str(i), t) for i, t in enumerate(texts)])
+    assert run_cli("ingest", str(src), "-w", "city").code == 0
+    jsonl = {p["post_id"]: p["text"] for p in map(json.loads, run_cli("export", "-w", "city").stdout.splitlines())}
+    assert sorted(jsonl.values()) == sorted(texts)  # exact, triggers and all
+    rows = list(csv.DictReader(io.StringIO(run_cli("export", "-w", "city", "-f", "csv").stdout)))
+    quoted = {k: t if t == "bình thường" else "'" + t for k, t in jsonl.items()}
+    assert {r["post_id"]: r["text"] for r in rows} == quoted
+    assert {r["likes"] for r in rows} == {"3"}  # numbers are not touched
+    assert run_cli("export", "-w", "city", "-f", "parquet", "-o", str(tmp_path / "p.parquet")).code == 0
+    assert sorted(pq.read_table(tmp_path / "p.parquet").column("text").to_pylist()) == sorted(texts)
+
+
+def test_serve_refuses_a_malformed_webhook_allow_list_clearly(run_cli):
+    result = run_cli("serve", "--port", "0", "--webhook-allow", "10.0.0.0/8, 10.0.0.0/33")
+    assert result.code == 1 and "CIVICPULSE_WEBHOOK_ALLOW: '10.0.0.0/33'" in result.stderr
+    assert "Traceback" not in result.stderr and not run_cli.db.exists()  # refused before the store was opened

@@ -10,11 +10,18 @@ import pytest
 
 from civicpulse.notify import webhook
 from civicpulse.notify.email import EmailError, SmtpSettings, send_email
+from civicpulse.notify.targets import ALLOW_ENV
 from civicpulse.notify.webhook import DeliveryError, post_signed, sign, verify
 from smtp_sink import SmtpSink
 from webhook_receiver import WebhookReceiver
 
 SECRET = "s3cret-token"
+
+
+@pytest.fixture(autouse=True)
+def allow_local_receivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loopback is refused by default; the local receiver is reached through the instance allow-list."""
+    monkeypatch.setenv(ALLOW_ENV, "127.0.0.1")
 
 
 def closed_port() -> int:
@@ -112,7 +119,16 @@ def test_post_signed_refuses_other_schemes_and_reports_unreachable_hosts(monkeyp
     assert time.monotonic() - started < 3
 
 
-def test_redirects_are_not_followed() -> None:
-    with WebhookReceiver(statuses=[302]) as hook:
-        assert post_signed(hook.url, SECRET, {}) == 302
-        assert len(hook.requests) == 1
+def test_redirects_on_an_allowed_receiver_are_followed_with_the_same_signed_post() -> None:
+    with WebhookReceiver(statuses=[302, 200]) as hook:
+        assert post_signed(hook.url, SECRET, {"event_id": "e3"}) == 200
+        first, second = hook.requests
+    assert (first.path, second.path, second.method) == ("/hook", "/moved", "POST")
+    assert second.body == first.body and second.headers["X-Civicpulse-Event-Id"] == "e3"
+
+
+def test_endless_redirects_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(webhook, "_BACKOFF_S", (0.01,))
+    with WebhookReceiver(statuses=[307]) as hook, pytest.raises(DeliveryError, match="more than 3 redirects"):
+        post_signed(hook.url, SECRET, {}, retries=0)
+    assert len(hook.requests) == 4

@@ -135,3 +135,40 @@ def test_the_report_font_covers_vietnamese() -> None:
     for name in (regular, bold):
         glyphs = pdfmetrics.getFont(name).face.charToGlyph
         assert all(ord(c) in glyphs for c in VIETNAMESE_SAMPLE)
+
+
+FORMULAS = ("=1+1", "+1+1", "-1+1", "@SUM(1)", "＝1+1")
+
+
+def test_texts_users_control_never_become_formulas(store) -> None:
+    """?place==1%2B1 once wrote a live formula into the Summary sheet: every text cell is now quoted text."""
+    for text in FORMULAS:
+        report = build_report(store, "city", Filters(start=WEEK_START, end=WEEK_END, provinces=(text,),
+                                                     query=text), title=text, query_name=text)
+        summary = load_workbook(io.BytesIO(to_xlsx(report)))["Summary"]
+        cells = [c for row in summary.iter_rows() for c in row if isinstance(c.value, str)]
+        assert not [c.coordinate for c in cells if c.data_type != "s"]
+        shown = [c.value for c in cells if text in c.value]
+        assert summary["A1"].value == "'" + text and shown and all(v.startswith("'") for v in shown)
+        rows = list(csv.reader(io.StringIO(to_csv(report).decode("utf-8-sig"))))
+        values = {(s, k, m): v for s, k, m, v in rows[1:]}
+        for metric in ("title", "saved_query", "query", "filter_provinces"):
+            assert values[("meta", "", metric)] == "'" + text, metric
+        assert not [cell for row in rows for cell in row if cell[:1] in tuple("=+-@＝") and not is_number(cell)]
+
+
+def is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_negative_numbers_stay_numbers(store) -> None:
+    report = build_report(store, "city", WEEK, lang="vi")
+    rows = list(csv.reader(io.StringIO(to_csv(report).decode("utf-8-sig"))))
+    assert {(s, k, m): v for s, k, m, v in rows[1:]}[("summary", "current", "net")] == "-0.3"
+    summary = load_workbook(io.BytesIO(to_xlsx(report)))["Summary"]
+    negatives = [c for row in summary.iter_rows() for c in row if isinstance(c.value, float) and c.value < 0]
+    assert negatives and all(c.data_type == "n" for c in negatives)

@@ -4,6 +4,9 @@
         post_signed(hook.url, secret, payload)
         hook.wait_for(2)
         hook.requests[-1].body, hook.requests[-1].headers["X-Civicpulse-Signature"]
+
+`location` is where a 3xx answer points; `hold` (a threading.Event) keeps every answer back until it is set,
+a receiver that stalls.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         status = self.server.record(Received(self.command, self.path, self.headers, body))
+        if self.server.hold is not None:
+            self.server.hold.wait(30)
         self.send_response(status)
         if 300 <= status < 400:  # a real target, so a client that follows redirects would show up here
-            self.send_header("Location", "/moved")
+            self.send_header("Location", self.server.location)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -46,9 +51,10 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, statuses: Sequence[int]) -> None:
+    def __init__(self, statuses: Sequence[int], location: str, hold: threading.Event | None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.statuses = list(statuses) or [200]
+        self.location, self.hold = location, hold
         self.requests: list[Received] = []
         self.arrived = threading.Condition()
 
@@ -63,14 +69,19 @@ class _Server(ThreadingHTTPServer):
 class WebhookReceiver(LocalServer):
     """Context manager running the receiver in a background thread; `statuses` answer calls in order.
 
-    A 3xx status comes with `Location: /moved` (on the same receiver).
+    A 3xx status comes with `Location: <location>` (default /moved, on the same receiver).
     """
 
     what = "webhook request"
 
-    def __init__(self, statuses: Sequence[int] = (200,), path: str = "/hook") -> None:
-        super().__init__(_Server(statuses))
+    def __init__(self, statuses: Sequence[int] = (200,), path: str = "/hook", location: str = "/moved",
+                 hold: threading.Event | None = None) -> None:
+        super().__init__(_Server(statuses, location, hold))
         self.path = path
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
 
     @property
     def url(self) -> str:

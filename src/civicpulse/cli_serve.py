@@ -247,15 +247,25 @@ def _server_class():
               help="Address (or CIDR network) of a reverse proxy whose X-Forwarded-For / X-Forwarded-Proto is "
                    "believed; repeat for several (env CIVICPULSE_TRUSTED_PROXIES, comma-separated). Default: "
                    "none; the client address is the connection's.")
+@click.option("--webhook-allow", envvar="CIVICPULSE_WEBHOOK_ALLOW", default="",
+              help="On-premise alert webhook receivers the server may call although their addresses are not "
+                   "public: comma-separated addresses, CIDR ranges or host names, each with an optional port, "
+                   "e.g. 10.20.0.0/16:8443,hooks.intranet (env CIVICPULSE_WEBHOOK_ALLOW; see docs/alerts.md).")
 @click.pass_obj
 def serve(state: State, host: str, port: int, secure_cookies: bool, log_level: str, wait: float | None,
-          memory: str, trusted_proxies: tuple[str, ...]) -> None:
+          memory: str, trusted_proxies: tuple[str, ...], webhook_allow: str) -> None:
     """Serve the web app and API; `ingest` and `analyze` run meanwhile are handed over to it."""
     import uvicorn
 
+    from civicpulse.notify.targets import ALLOW_ENV, AllowList
     from civicpulse.web.app import create_app
 
     proxies = trusted_proxy_list(trusted_proxies)
+    try:
+        AllowList.parse(webhook_allow)
+    except ValueError as exc:
+        raise Fatal(str(exc)) from None
+    os.environ[ALLOW_ENV] = webhook_allow  # the policy reads it at every check, in every thread
     got = _acquire(state.db, wait=wait)
     if isinstance(got, ServerInfo):
         raise Fatal(f"{state.db} is already served at {got.url} (pid {got.pid})")

@@ -1,4 +1,8 @@
-"""Write a workspace's normalized posts as JSONL, CSV or Parquet, streaming in batches."""
+"""Write a workspace's normalized posts as JSONL, CSV or Parquet, streaming in batches.
+
+CSV is what people open in a spreadsheet, so its texts are neutralised against formulas (`spreadsheet_cell`);
+JSONL and Parquet are for programs and carry every text exactly as stored.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from civicpulse.spreadsheet import spreadsheet_cell
 from civicpulse.store.base import Store, arrow_schema
 
 # The documented export fields (docs/schema.md); storage bookkeeping (hashes, raw, tombstones) stays inside.
@@ -70,6 +75,8 @@ def export_posts(store: Store, workspace: str, fmt: str, out: str | None) -> int
 def _csv_cell(value: object) -> object:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return spreadsheet_cell(value)
     if hasattr(value, "isoformat"):
         return value.isoformat() + "Z"  # type: ignore[union-attr]
     return value

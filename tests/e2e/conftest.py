@@ -55,6 +55,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     store.ensure_workspace("secret")
     Accounts(store).grant("secret", "someone", "owner")
     port = _free_port()
+    # The alert test's webhook points at an unused loopback port; loopback is refused unless allow-listed.
+    env = pytest.MonkeyPatch()
+    env.setenv("CIVICPULSE_WEBHOOK_ALLOW", "127.0.0.1:9")
     app = create_app(store, keys_dir=tmp / "keys", background=False)
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=uv.run, name="e2e-uvicorn", daemon=True)
@@ -73,6 +76,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield Server(url, tmp)
     uv.should_exit = True
     thread.join(30)
+    env.undo()
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from datetime import UTC, datetime
 from typing import Any
 
 from civicpulse.alerts.messages import email_body, email_subject
@@ -27,37 +29,63 @@ def webhook_payload(rule: Rule, event: AlertEvent, link: str) -> dict[str, Any]:
             "message": event.detail["message"], "link": link}
 
 
+def outcome(status: str, at: datetime | None = None) -> dict[str, Any]:
+    """What a channel's delivery shows to workspace members: pending, delivered or failed, and when.
+
+    The reason of a failure ("connection refused", "timed out", a status code) is logged for the operators and
+    never stored on the event: members choose webhook URLs, and those answers would map the server's network.
+    """
+    return {"status": status, "at": (at or datetime.now(UTC)).replace(tzinfo=None, microsecond=0).isoformat()}
+
+
+def pending(rule: Rule) -> dict[str, Any]:
+    return {channel: outcome("pending") for channel in channels(rule)}
+
+
+def failed(rule: Rule) -> dict[str, Any]:
+    return {channel: outcome("failed") for channel in channels(rule)}
+
+
+def channels(rule: Rule) -> list[str]:
+    return [name for name, used in (("email", rule.email_to), ("webhook", rule.webhook_url)) if used]
+
+
 def deliver(rule: Rule, event: AlertEvent, secret: str | None, smtp: SmtpSettings | None,
-            base_url: str = "") -> dict[str, Any]:
-    """Per channel {"ok": bool, ...}; channels the rule does not use are absent."""
+            base_url: str = "", cancel: threading.Event | None = None) -> dict[str, Any]:
+    """Per channel the member-facing outcome; channels the rule does not use are absent. Never raises."""
     link = base_url.rstrip("/") + alerts_path(event.workspace)
     results: dict[str, Any] = {}
     if rule.email_to:
-        results["email"] = _email(rule, event, smtp, link)
+        results["email"] = outcome("delivered" if _email(rule, event, smtp, link) else "failed")
     if rule.webhook_url:
-        results["webhook"] = _webhook(rule, event, secret, link)
+        results["webhook"] = outcome("delivered" if _webhook(rule, event, secret, link, cancel) else "failed")
     return results
 
 
-def _email(rule: Rule, event: AlertEvent, smtp: SmtpSettings | None, link: str) -> dict[str, Any]:
+def _email(rule: Rule, event: AlertEvent, smtp: SmtpSettings | None, link: str) -> bool:
     if smtp is None:
-        return {"ok": False, "error": "email is not configured on this server (set CIVICPULSE_SMTP_HOST)"}
+        log.warning("alert %s: email not sent: email is not configured on this server (set CIVICPULSE_SMTP_HOST)",
+                    event.event_id)
+        return False
     try:
         send_email(smtp, list(rule.email_to), email_subject(rule), email_body(event.detail["message"], link))
     except (OSError, RuntimeError, ValueError) as exc:  # EmailError is a RuntimeError
         log.warning("alert %s: email failed: %s", event.event_id, exc)
-        return {"ok": False, "error": str(exc)}
-    return {"ok": True, "recipients": len(rule.email_to)}
+        return False
+    return True
 
 
-def _webhook(rule: Rule, event: AlertEvent, secret: str | None, link: str) -> dict[str, Any]:
+def _webhook(rule: Rule, event: AlertEvent, secret: str | None, link: str, cancel: threading.Event | None) -> bool:
     if not secret:
-        return {"ok": False, "error": "rule has no webhook secret; recreate the rule"}
+        log.warning("alert %s: webhook of rule %s not sent: no usable signing secret; recreate the rule",
+                    event.event_id, rule.rule_id)
+        return False
     try:
-        status = post_signed(rule.webhook_url or "", secret, webhook_payload(rule, event, link))
-    except (OSError, RuntimeError, ValueError) as exc:  # DeliveryError is a RuntimeError
-        log.warning("alert %s: webhook failed: %s", event.event_id, exc)
-        return {"ok": False, "error": str(exc)}
+        status = post_signed(rule.webhook_url or "", secret, webhook_payload(rule, event, link), cancel=cancel)
+    except (OSError, RuntimeError, ValueError) as exc:  # DeliveryError: RuntimeError; TargetRefused: ValueError
+        log.warning("alert %s: webhook of rule %s failed: %s", event.event_id, rule.rule_id, exc)
+        return False
     if 200 <= status < 300:
-        return {"ok": True, "status": status}
-    return {"ok": False, "status": status, "error": f"receiver answered HTTP {status}"}
+        return True
+    log.warning("alert %s: webhook of rule %s: receiver answered HTTP %s", event.event_id, rule.rule_id, status)
+    return False

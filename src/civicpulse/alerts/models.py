@@ -10,13 +10,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from civicpulse.notify.webhook import check_url
+from civicpulse.notify.targets import vet
 
 METRICS = ("volume", "negative_share", "spike")
 WINDOWS = ("hour", "day")
 # Upper bounds keep typos (an extra zero or three) from creating rules that can never fire.
 THRESHOLD_RANGE = {"volume": (0.0, 1e9), "negative_share": (0.0, 1.0), "spike": (0.0, 100.0)}
 MAX_RECIPIENTS = 20
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 
@@ -66,7 +67,7 @@ class AlertEvent:
     message: str  # English; detail["message"] has {"en": ..., "vi": ...}
     detail: dict[str, Any]
     seen: bool = False
-    deliveries: dict[str, Any] = field(default_factory=dict)  # channel -> {"ok": bool, ...}
+    deliveries: dict[str, Any] = field(default_factory=dict)  # channel -> {"status": ..., "at": ...}
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -77,7 +78,18 @@ class AlertEvent:
     @classmethod
     def from_row(cls, workspace: str, row: tuple) -> AlertEvent:
         *head, detail, seen, deliveries = row
-        return cls(workspace, *head, json.loads(detail), bool(seen), json.loads(deliveries or "{}"))
+        return cls(workspace, *head, json.loads(detail), bool(seen), public_deliveries(json.loads(deliveries or "{}")))
+
+
+def public_deliveries(deliveries: dict[str, Any]) -> dict[str, Any]:
+    """Deliveries as members see them: a status and its time. Events stored by older versions also carried the
+    failure's reason ({"ok": false, "error": "Connection refused"}): that reason is dropped here."""
+    shown = {}
+    for channel, result in deliveries.items():
+        if isinstance(result, dict):
+            status = result.get("status") or ("delivered" if result.get("ok") else "failed")
+            shown[channel] = {"status": status if status in DELIVERY_STATUSES else "failed", "at": result.get("at")}
+    return shown
 
 
 def check_metric(metric: str, threshold: float, window: str) -> float:
@@ -110,9 +122,10 @@ def check_emails(email_to: str | Iterable[str]) -> tuple[str, ...]:
 
 
 def check_webhook(url: str | None) -> str | None:
+    """The URL, when the target policy allows it now (it is checked again at every delivery: DNS changes)."""
     if url is None or not url.strip():
         return None
-    return check_url(url.strip())
+    return vet(url.strip()).parsed.url
 
 
 def check_text(label: str, value: str | None, limit: int = 200) -> str | None:

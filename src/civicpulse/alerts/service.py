@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from civicpulse.alerts import measure as m
-from civicpulse.alerts.delivery import deliver
+from civicpulse.alerts.delivery import channels, deliver, failed, pending
 from civicpulse.alerts.messages import texts
 from civicpulse.alerts.models import (
     AlertEvent,
@@ -22,7 +23,9 @@ from civicpulse.alerts.models import (
     check_text,
     check_webhook,
 )
+from civicpulse.alerts.outbox import DeliveryJob, DeliveryQueue, record
 from civicpulse.notify.email import SmtpSettings
+from civicpulse.notify.signing_keys import SigningKeyError, WebhookSecrets
 from civicpulse.store import alerts_sql as sql
 from civicpulse.store.base import Store
 
@@ -30,12 +33,23 @@ log = logging.getLogger(__name__)
 
 
 class AlertService:
-    """Every statement names the workspace: another workspace's rule ids are simply not found."""
+    """Every statement names the workspace: another workspace's rule ids are simply not found.
 
-    def __init__(self, store: Store, smtp: SmtpSettings | None = None, base_url: str = "") -> None:
+    `keys_dir` holds the key webhook secrets are derived from (default: `<store>.keys`, as for the CLI and the
+    server). With a `deliveries` queue evaluation only enqueues and returns; without one (scripts, tests) it
+    delivers before returning.
+    """
+
+    def __init__(self, store: Store, smtp: SmtpSettings | None = None, base_url: str = "", *,
+                 keys_dir: str | Path | None = None, deliveries: DeliveryQueue | None = None) -> None:
         self.store = store
         self.smtp = smtp
         self.base_url = base_url  # e.g. "https://civicpulse.example.org": makes the emailed link absolute
+        path = getattr(store, "path", ":memory:")
+        if keys_dir is None and path != ":memory:":
+            keys_dir = f"{path}.keys"
+        self.secrets = WebhookSecrets(keys_dir)  # None: an in-memory store gets an in-memory key
+        self.deliveries = deliveries
 
     # rules ---------------------------------------------------------------------------------------------------
     def create_rule(self, ws: str, name: str, metric: str, threshold: float, window: str = "day",
@@ -52,12 +66,14 @@ class AlertService:
         if query_id:
             m.saved_query_text(self.store, ws, query_id)  # must exist in this workspace
         url = check_webhook(webhook_url)
-        rule = Rule(ws, uuid.uuid4().hex[:12], label, metric, value, window, query_id,
+        rule_id = uuid.uuid4().hex[:12]
+        secret, reference = self.secrets.new(ws, rule_id) if url else (None, None)
+        rule = Rule(ws, rule_id, label, metric, value, window, query_id,
                     check_text("topic", topic), check_text("place", place), check_emails(email_to), url, True,
-                    user, m.utc_naive(None), secrets.token_urlsafe(32) if url else None)
+                    user, m.utc_naive(None), secret)
         self.store.execute(sql.INSERT_RULE, [ws, rule.rule_id, rule.name, rule.metric, rule.query_id, rule.topic,
                                              rule.place, rule.threshold, rule.window, ",".join(rule.email_to),
-                                             rule.webhook_url, True, user, rule.created_at, rule.webhook_secret])
+                                             rule.webhook_url, True, user, rule.created_at, reference])
         self.store.audit(user, ws, "alert.rule.create", json.dumps(
             {"rule_id": rule.rule_id, "metric": metric, "threshold": value, "window": window}))
         return rule
@@ -106,7 +122,7 @@ class AlertService:
         return fired
 
     def _record(self, rule: Rule, reading: m.Reading, moment: datetime) -> AlertEvent | None:
-        """Store the event first (it is the in-app notification), then deliver; None when already fired."""
+        """Store the event first (it is the in-app notification), then deliver it; None when already fired."""
         fingerprint = "|".join((rule.rule_id, reading.window_start.isoformat(), reading.key or ""))
         message = texts(rule, reading.value, reading.detail.get("spike"))
         detail = {"message": message, "rule_name": rule.name, "metric": rule.metric, "window": rule.window,
@@ -120,11 +136,30 @@ class AlertService:
         stored = self.store.query(sql.EVENT_BY_FINGERPRINT, [rule.workspace, fingerprint])
         if not stored or stored[0][0] != event.event_id:  # this window already fired (maybe concurrently)
             return None
-        secret_rows = self.store.query(sql.RULE_SECRET, [rule.workspace, rule.rule_id])
-        secret = secret_rows[0][0] if secret_rows else None
-        event.deliveries = deliver(rule, event, secret, self.smtp, self.base_url)
-        self.store.execute(sql.SET_DELIVERIES, [json.dumps(event.deliveries), rule.workspace, event.event_id])
+        if channels(rule):
+            self._deliver(rule, event)
         return event
+
+    def _deliver(self, rule: Rule, event: AlertEvent) -> None:
+        # The worker gets its own copy: the event returned by evaluate() does not change under its caller.
+        job = DeliveryJob(rule, dataclasses.replace(event), self._secret(rule), self.smtp, self.base_url)
+        if self.deliveries is None:
+            record(self.store, event, deliver(job.rule, event, job.secret, job.smtp, job.base_url))
+            return
+        record(self.store, event, pending(rule))
+        if not self.deliveries.submit(job):
+            log.warning("alert %s: delivery queue full or stopped; recorded as failed", event.event_id)
+            record(self.store, event, failed(rule))
+
+    def _secret(self, rule: Rule) -> str | None:
+        if not rule.webhook_url:
+            return None
+        rows = self.store.query(sql.RULE_SECRET, [rule.workspace, rule.rule_id])
+        try:
+            return self.secrets.secret(rule.workspace, rule.rule_id, rows[0][0] if rows else None)
+        except SigningKeyError as exc:
+            log.warning("alert rule %s in %s: %s", rule.rule_id, rule.workspace, exc)
+            return None
 
     # in-app inbox --------------------------------------------------------------------------------------------
     def events(self, ws: str, limit: int = 50, unseen_only: bool = False) -> list[AlertEvent]:

@@ -15,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from civicpulse.analysis.labels import SENTIMENTS
 from civicpulse.reports.labels import emotion_name, labels
 from civicpulse.reports.model import SECTIONS, Report
+from civicpulse.spreadsheet import spreadsheet_cell, spreadsheet_row
 
 CSV_HEADER = ("section", "key", "metric", "value")
 VOLUME_FIELDS = ("posts", "authors", *SENTIMENTS, *(f"{s}_share" for s in SENTIMENTS), "net", "mean_score")
@@ -54,20 +55,24 @@ def to_csv(report: Report) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     ov = report.overview
-    writer.writerows(("meta", "", metric, _csv(value)) for metric, value in meta_rows(report))
+    rows: list[tuple[Any, ...]] = [("meta", "", metric, value) for metric, value in meta_rows(report)]
     for key, figures in (("current", ov["totals"]), ("previous", ov["previous"]["totals"]), ("change", ov["change"])):
-        writer.writerows(("summary", key, metric, _csv(value)) for metric, value in figures.items())
+        rows.extend(("summary", key, metric, value) for metric, value in figures.items())
     for section in SECTIONS:
         fields = VOLUME_FIELDS if section == "volume" else GROUP_FIELDS[section]
         for row in ov[section]:
-            writer.writerows((section, row["key"], metric, _csv(row.get(metric))) for metric in (*fields, "suppressed"))
+            rows.extend((section, row["key"], metric, row.get(metric)) for metric in (*fields, "suppressed"))
+    writer.writerows([_csv(v) for v in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")
 
 
-def _csv(value: Any) -> str:
+def _csv(value: Any) -> Any:
+    """Texts neutralised for spreadsheets (titles, queries, place names come from users); numbers as they are."""
     if value is None:
         return ""
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return spreadsheet_cell(value) if isinstance(value, str) else str(value)
 
 
 def to_xlsx(report: Report) -> bytes:
@@ -87,7 +92,7 @@ def to_xlsx(report: Report) -> bytes:
                 key = datetime.fromisoformat(key)
             elif section == "emotions":
                 key = emotion_name(key, report.lang)
-            sheet.append([key, *(row.get(f) for f in fields), row["suppressed"]])
+            _append(sheet, [key, *(row.get(f) for f in fields), row["suppressed"]])
         _formats(sheet, ("key", *fields), first_row=2)
         _widths(sheet, [20 if section == "volume" else 32, *(14 for _ in fields), 12])
     buffer = BytesIO()
@@ -96,7 +101,7 @@ def to_xlsx(report: Report) -> bytes:
 
 
 def _summary_sheet(sheet: Worksheet, report: Report, words: dict[str, str]) -> None:
-    sheet.append([report.title])
+    _append(sheet, [report.title])
     sheet["A1"].font = Font(bold=True, size=14)
     start, end = report.period
     meta: list[tuple[str, Any]] = [(words["workspace"], report.workspace), (words["period"], start), ("", end),
@@ -104,7 +109,7 @@ def _summary_sheet(sheet: Worksheet, report: Report, words: dict[str, str]) -> N
                                    *report.filters_description, (words["generated"], report.generated_at),
                                    ("", words["k_note"].format(k=report.k))]
     for label, value in meta:
-        sheet.append([label, value])
+        _append(sheet, [label, value])
         if isinstance(value, datetime):
             sheet.cell(sheet.max_row, 2).number_format = _DATETIME
     sheet.append([])
@@ -114,7 +119,7 @@ def _summary_sheet(sheet: Worksheet, report: Report, words: dict[str, str]) -> N
     for name, now, before, change, unit in report.key_figures():
         now = suppressed if report.overview["totals"]["suppressed"] else now
         before = suppressed if report.overview["previous"]["totals"]["suppressed"] else before
-        sheet.append([words[name], now, before, change])
+        _append(sheet, [words[name], now, before, change])
         row = sheet.max_row
         if name.endswith("_share") or name == "net":
             for col in (2, 3):
@@ -124,9 +129,17 @@ def _summary_sheet(sheet: Worksheet, report: Report, words: dict[str, str]) -> N
     _widths(sheet, [26, 24, 24, 14])
 
 
+def _append(sheet: Worksheet, values: list[Any]) -> None:
+    """One row; texts neutralised and typed as strings, so no cell of a report is ever a formula."""
+    sheet.append(spreadsheet_row(values))
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
 def _header(sheet: Worksheet, row: int, names: list[str]) -> None:
     for col, name in enumerate(names, start=1):
-        cell = sheet.cell(row, col, name)
+        cell = sheet.cell(row, col, spreadsheet_cell(name))
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     if row == 1:

@@ -11,8 +11,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
+from civicpulse.notify.targets import TargetRefused
 from civicpulse.store.duckdb_store import DuckDBStore
-from civicpulse.web.deps import ANALYST, OWNER, VIEWER, Access, store
+from civicpulse.web.context import AppContext
+from civicpulse.web.deps import ANALYST, OWNER, VIEWER, Access, app_context, store
 
 router = APIRouter(prefix="/api/w/{workspace}", tags=["configuration"])
 
@@ -25,6 +27,8 @@ def _http_errors(not_found: int = 404) -> Iterator[None]:
         yield
     except LookupError as exc:
         raise HTTPException(not_found, str(exc)) from None
+    except TargetRefused as exc:  # a well-formed request naming a target this server will not call
+        raise HTTPException(422, str(exc)) from None
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
 
@@ -134,53 +138,57 @@ class RuleBody(BaseModel):
     webhook_url: str | None = None
 
 
-def _alerts(db: DuckDBStore):
+def _alerts(db: DuckDBStore = Depends(store), ctx: AppContext = Depends(app_context)):
+    """The request's alert service: its deliveries go to the server's queue, its webhook keys to the keys dir."""
     from civicpulse.alerts import AlertService
     from civicpulse.notify.email import SmtpSettings
 
-    return AlertService(db, SmtpSettings.from_env())
+    return AlertService(db, SmtpSettings.from_env(), keys_dir=ctx.keys_dir, deliveries=ctx.deliveries)
 
 
 @router.get("/alerts/rules", summary="Alert rules")
-def list_rules(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> list[dict]:
-    return [{k: v for k, v in _plain(r).items() if k != "webhook_secret"} for r in _alerts(db).list_rules(a.workspace)]
+def list_rules(a: Access = Depends(VIEWER), service=Depends(_alerts)) -> list[dict]:
+    return [{k: v for k, v in _plain(r).items() if k != "webhook_secret"} for r in service.list_rules(a.workspace)]
 
 
 @router.post("/alerts/rules", status_code=201,
-             summary="Create an alert rule (analysts); the webhook signing secret is returned only here")
-def create_rule(body: RuleBody, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+             summary="Create an alert rule (analysts); the webhook signing secret is returned only here. A "
+                     "webhook URL whose host is not public (loopback, private, link-local, metadata) is refused "
+                     "with 422 unless the instance allow-lists it (CIVICPULSE_WEBHOOK_ALLOW)")
+def create_rule(body: RuleBody, a: Access = Depends(ANALYST), service=Depends(_alerts)) -> dict:
     with _http_errors(not_found=400):
-        rule = _alerts(db).create_rule(a.workspace, user=a.username, **body.model_dump())
-    db.audit(a.username, a.workspace, "alerts.create", f"{rule.rule_id} {body.metric}>{body.threshold}")
+        rule = service.create_rule(a.workspace, user=a.username, **body.model_dump())
+    service.store.audit(a.username, a.workspace, "alerts.create", f"{rule.rule_id} {body.metric}>{body.threshold}")
     return _plain(rule)
 
 
 @router.delete("/alerts/rules/{rule_id}", summary="Delete an alert rule (analysts)")
-def delete_rule(rule_id: str, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+def delete_rule(rule_id: str, a: Access = Depends(ANALYST), service=Depends(_alerts)) -> dict:
     with _http_errors():
-        _alerts(db).delete_rule(a.workspace, rule_id)
-    db.audit(a.username, a.workspace, "alerts.delete", rule_id)
+        service.delete_rule(a.workspace, rule_id)
+    service.store.audit(a.username, a.workspace, "alerts.delete", rule_id)
     return {"deleted": rule_id}
 
 
-@router.post("/alerts/evaluate", summary="Evaluate the rules now (analysts); returns the new alerts")
-def evaluate(a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> list[dict]:
-    events = _alerts(db).evaluate(a.workspace)
-    db.audit(a.username, a.workspace, "alerts.evaluate", f"{len(events)} new")
+@router.post("/alerts/evaluate", summary="Evaluate the rules now (analysts); returns the new alerts, their "
+                                         "deliveries pending (they are sent in the background)")
+def evaluate(a: Access = Depends(ANALYST), service=Depends(_alerts)) -> list[dict]:
+    events = service.evaluate(a.workspace)
+    service.store.audit(a.username, a.workspace, "alerts.evaluate", f"{len(events)} new")
     return [_plain(e) for e in events]
 
 
-@router.get("/alerts", summary="In-app alerts, newest first")
-def list_events(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store), unseen: bool = False,
+@router.get("/alerts", summary="In-app alerts, newest first; each channel's delivery is pending, delivered or "
+                               "failed (reasons go to the server log only)")
+def list_events(a: Access = Depends(VIEWER), service=Depends(_alerts), unseen: bool = False,
                 limit: int = Query(50, ge=1, le=500)) -> dict:
-    service = _alerts(db)
     return {"unseen": service.unseen_count(a.workspace),
             "events": [_plain(e) for e in service.events(a.workspace, limit=limit, unseen_only=unseen)]}
 
 
 @router.post("/alerts/seen", summary="Mark alerts as seen")
-def mark_seen(event_ids: list[str], a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> dict:
-    _alerts(db).mark_seen(a.workspace, event_ids)
+def mark_seen(event_ids: list[str], a: Access = Depends(VIEWER), service=Depends(_alerts)) -> dict:
+    service.mark_seen(a.workspace, event_ids)
     return {"ok": True}
 
 

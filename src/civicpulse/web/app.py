@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from civicpulse import __version__
+from civicpulse.alerts.outbox import DeliveryQueue
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web import api_admin, api_auth, api_config, api_dash, api_data, api_local, pages
 from civicpulse.web.context import AppContext
@@ -42,7 +43,8 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
     base = Path(store.path) if store.path != ":memory:" else Path("var/memory")
     ctx = AppContext(store, keys_dir or Path(f"{base}.keys"), Path(f"{base}.uploads"), Path(f"{base}.rejects"),
                      secure_cookies=secure_cookies)
-    ctx.jobs = JobRunner(store, make_handlers(ctx.keys_dir, ctx.rejects_dir),
+    ctx.deliveries = DeliveryQueue(store)
+    ctx.jobs = JobRunner(store, make_handlers(ctx.keys_dir, ctx.rejects_dir, deliveries=ctx.deliveries),
                          on_finish=lambda job: ctx.cache.bump(job.workspace))
 
     @asynccontextmanager
@@ -53,7 +55,7 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
         if background:
             from civicpulse.web.scheduler import Scheduler
 
-            scheduler = Scheduler(store)
+            scheduler = Scheduler(store, keys_dir=ctx.keys_dir, deliveries=ctx.deliveries)
             scheduler.start()
         yield
         # Graceful shutdown: stop taking work, finish the job in hand, then release the database file.
@@ -61,6 +63,7 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
             scheduler.stop()
         ctx.jobs.stop()
         ctx.token_usage.stop()  # writes the last noted token uses while the store is still open
+        ctx.deliveries.stop()
         store.close()
 
     app = FastAPI(title="civicpulse", version=__version__, lifespan=lifespan,

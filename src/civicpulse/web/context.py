@@ -15,6 +15,7 @@ from civicpulse.web.throttle import DeviceCookies, LoginLimiter
 from civicpulse.web.token_usage import TokenUsage
 
 if TYPE_CHECKING:
+    from civicpulse.alerts.outbox import DeliveryQueue
     from civicpulse.web.jobs import JobRunner
 
 
@@ -30,6 +31,7 @@ class AppContext:
     cache: ViewCache = field(default_factory=lambda: ViewCache(int(os.environ.get("CIVICPULSE_VIEW_CACHE", "128"))))
     jobs: JobRunner = field(init=False)
     token_usage: TokenUsage = field(init=False)
+    deliveries: DeliveryQueue = field(init=False)  # alert emails and webhooks, off the request and job threads
 
     def __post_init__(self) -> None:
         self.token_usage = TokenUsage(self.forked)

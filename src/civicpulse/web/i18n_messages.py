@@ -209,6 +209,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "in_app_only": ("in-app only", "chỉ trong ứng dụng"),
     "delivered": ("delivered", "đã gửi"),
     "failed": ("failed", "thất bại"),
+    "pending": ("pending", "đang gửi"),
     "no_alerts": ("No alerts yet.", "Chưa có cảnh báo."),
     "alert_rules": ("Alert rules", "Quy tắc cảnh báo"),
     "name": ("Name", "Tên"),

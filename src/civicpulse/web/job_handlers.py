@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from civicpulse.ingest.pipeline import Ingestor
 from civicpulse.ingest.pseudonymize import KeyStore, Pseudonymizer
@@ -17,6 +17,9 @@ from civicpulse.ingest.rejects import RejectWriter
 from civicpulse.sources.generic import Mapping
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.jobs import Handler, Job, read_rejects
+
+if TYPE_CHECKING:
+    from civicpulse.alerts.outbox import DeliveryQueue
 
 log = logging.getLogger("civicpulse.jobs")
 
@@ -54,21 +57,23 @@ def _analyze(db: DuckDBStore, job: Job) -> dict[str, Any]:
             "encoded": report.encoded, "model": analyzer.signature, "discovery": report.discovery}
 
 
-def _alerts(db: DuckDBStore, job: Job) -> list[dict[str, Any]]:
-    """Alert rules are evaluated as data arrives: after every import and analysis."""
+def _alerts(db: DuckDBStore, job: Job, keys_dir: Path, deliveries: DeliveryQueue | None) -> list[dict[str, Any]]:
+    """Alert rules are evaluated as data arrives: after every import and analysis. Deliveries go to the queue,
+    so a slow webhook receiver does not hold the job."""
     from civicpulse.alerts import AlertService
     from civicpulse.notify.email import SmtpSettings
 
     job.step("evaluating alert rules")
     try:
-        events = AlertService(db, SmtpSettings.from_env()).evaluate(job.workspace)
+        events = AlertService(db, SmtpSettings.from_env(), keys_dir=keys_dir,
+                              deliveries=deliveries).evaluate(job.workspace)
     except Exception:  # a broken rule must not fail the import that triggered it
         log.exception("alert evaluation failed for %s", job.workspace)
         return []
     return [{"rule_id": e.rule_id, "message": e.message} for e in events]
 
 
-def make_handlers(keys_dir: Path, rejects_dir: Path) -> dict[str, Handler]:
+def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue | None = None) -> dict[str, Handler]:
     def ingest(db: DuckDBStore, job: Job) -> dict[str, Any]:
         p = job.params
         key = KeyStore(keys_dir).load(job.workspace)
@@ -99,12 +104,12 @@ def make_handlers(keys_dir: Path, rejects_dir: Path) -> dict[str, Handler]:
                                   "rejects_file": writer.path.name if writer.count else None}
         if p.get("analyze", True):
             result["analysis"] = _analyze(db, job)
-            result["alerts"] = _alerts(db, job)
+            result["alerts"] = _alerts(db, job, keys_dir, deliveries)
         return result
 
     def analyze(db: DuckDBStore, job: Job) -> dict[str, Any]:
         result = _analyze(db, job)
-        result["alerts"] = _alerts(db, job)
+        result["alerts"] = _alerts(db, job, keys_dir, deliveries)
         return result
 
     def retrain(db: DuckDBStore, job: Job) -> dict[str, Any]:

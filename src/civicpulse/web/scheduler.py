@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from civicpulse.store.duckdb_store import DuckDBStore
+
+if TYPE_CHECKING:
+    from civicpulse.alerts.outbox import DeliveryQueue
 
 log = logging.getLogger("civicpulse.scheduler")
 
 
 class Scheduler:
-    def __init__(self, store: DuckDBStore, every: float = 60.0) -> None:
+    def __init__(self, store: DuckDBStore, every: float = 60.0, keys_dir: Path | None = None,
+                 deliveries: DeliveryQueue | None = None) -> None:
         self.store, self.every = store, every
+        self.keys_dir, self.deliveries = keys_dir, deliveries
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="civicpulse-scheduler", daemon=True)
 
@@ -41,7 +48,7 @@ class Scheduler:
             smtp = SmtpSettings.from_env()
             for ws in handle.list_workspaces():
                 try:
-                    AlertService(handle, smtp).evaluate(ws.name)
+                    AlertService(handle, smtp, keys_dir=self.keys_dir, deliveries=self.deliveries).evaluate(ws.name)
                 except Exception:  # one workspace's broken rule must not stop the others
                     log.exception("alert evaluation failed for %s", ws.name)
             if smtp is None:  # digests wait until an SMTP server is configured (CIVICPULSE_SMTP_HOST)

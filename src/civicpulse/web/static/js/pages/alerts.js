@@ -9,7 +9,18 @@
   function deliveries(d) {
     var channels = Object.keys(d || {});
     if (!channels.length) return CP.t("in_app_only");
-    return channels.map(function (c) { return c + ": " + (d[c] && d[c].ok ? CP.t("delivered") : CP.t("failed")); }).join(", ");
+    // Members see the outcome and its time only; why a delivery failed is in the server log.
+    return channels.map(function (c) {
+      var status = d[c] && ["pending", "delivered", "failed"].indexOf(d[c].status) >= 0 ? d[c].status : "failed";
+      return c + ": " + CP.t(status) + (d[c] && d[c].at && status !== "pending" ? " (" + CP.fmt.when(d[c].at) + ")" : "");
+    }).join(", ");
+  }
+
+  var poll = null;
+  function pending(events) {
+    return events.some(function (e) {
+      return Object.keys(e.deliveries || {}).some(function (c) { return e.deliveries[c].status === "pending"; });
+    });
   }
 
   function loadEvents() {
@@ -31,6 +42,9 @@
           CP.el("td", {}, deliveries(e.deliveries)), CP.el("td", {}, state)
         ]));
       });
+      // Deliveries run in the background on the server: look again until none is pending.
+      window.clearTimeout(poll);
+      if (pending(r.events)) poll = window.setTimeout(loadEvents, 3000);
       return r;
     }, CP.fail);
   }

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi import HTTPException
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.web.conftest import PASSWORD
 
-from civicpulse.web.params import _when
+from civicpulse.web.params import FIRST_DAY, LAST_DAY, _when
 
 HOSTILE = ["9999-12-31", "0001-01-01", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", str(2**63), "-1",
            "", "nan", "1e309", "x" * 5000, "a\x00b", "ngập 🌊 \u202e\ufeff", "2026-02-30"]
@@ -112,3 +115,33 @@ def test_an_hourly_series_over_centuries_is_refused(owner: TestClient) -> None:
     response = owner.get("/api/w/city/topics", params={"start": "1900-01-01", "end": "2199-12-31", "bucket": "hour"})
     assert response.status_code == 422
     assert "buckets" in response.json()["detail"]
+
+
+DATES = (st.text(max_size=40) | st.dates().map(str)
+         | st.datetimes(timezones=st.none() | st.timezones()).map(lambda d: d.isoformat()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(DATES, st.booleans())
+def test_any_date_value_is_a_utc_time_in_range_or_a_clear_error(value: str, end: bool) -> None:
+    try:
+        parsed = _when(value, "end" if end else "start", end=end)
+    except HTTPException as exc:
+        assert exc.status_code in (400, 422) and str(exc.detail).startswith("end:" if end else "start:")
+        return
+    if not value:
+        assert parsed is None
+        return
+    assert parsed is not None and parsed.tzinfo is None
+    assert FIRST_DAY - timedelta(days=1) <= parsed <= LAST_DAY + timedelta(days=2)
+    given_time = datetime.fromisoformat(value)
+    if given_time.tzinfo is not None:
+        assert parsed == given_time.astimezone(UTC).replace(tzinfo=None)
+
+
+@settings(max_examples=40, deadline=None)
+@given(start=DATES, end=DATES, page=st.integers(-2**70, 2**70), page_size=st.integers(-5, 500),
+       platform=st.text(max_size=30), q=st.text(max_size=60), sort=st.text(max_size=12))
+def test_random_explorer_parameters_never_cause_a_server_error(owner: TestClient, **params: object) -> None:
+    response = owner.get("/api/w/city/posts", params=params)
+    assert response.status_code < 500, (params, response.text)

@@ -123,3 +123,8 @@ def test_the_schema_documents_the_body(app) -> None:
     schema = body["content"]["application/json"]["schema"]
     assert schema["maxItems"] == MAX_TOPICS and "label_en" in schema["items"]["properties"]
     assert json.dumps(schema).count("$ref") == 0
+
+
+def test_access_is_checked_before_the_body_is_read(app) -> None:
+    stranger = TestClient(app)
+    assert stranger.put("/api/w/city/taxonomy", content=b"x" * (MAX_TAXONOMY_BYTES + 1)).status_code == 401

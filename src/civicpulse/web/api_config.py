@@ -148,8 +148,8 @@ def get_taxonomy(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) 
             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"type": "array", "minItems": 1, "maxItems": MAX_TOPICS,
                            "items": TopicBody.model_json_schema()}}}}})
-def put_taxonomy(topics: list[TopicBody] = Depends(_taxonomy_body), a: Access = Depends(ANALYST),
-                 ctx: AppContext = Depends(app_context)) -> dict:
+def put_taxonomy(a: Access = Depends(ANALYST), topics: list[TopicBody] = Depends(_taxonomy_body),
+                 ctx: AppContext = Depends(app_context)) -> dict:  # access is checked before the body is read
     from civicpulse.analysis.taxonomy import Taxonomy, TaxonomyError
 
     records = [t.model_dump() for t in topics]

@@ -93,7 +93,7 @@ def delete_query(query_id: str, a: Access = Depends(ANALYST), db: DuckDBStore = 
     return {"deleted": query_id}
 
 
-# taxonomy ----------------------------------------------------------------------------------------------------
+# taxonomy --------------------------------------------------------------------------------------------------
 # Limits of an edited taxonomy: retraining grows with topics x phrases, and the request body is read whole.
 MAX_TAXONOMY_BYTES = 256 * 1024
 MAX_TOPICS = 100

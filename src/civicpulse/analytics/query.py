@@ -48,7 +48,7 @@ def matches(node: Node, text: str | None, fields: Mapping[str, Any]) -> bool:
 
 def _eval(node: Node, folded: str, fields: Mapping[str, Any]) -> bool:
     if is_text_node(node):
-        return _compiled(regex(node)).search(folded) is not None  # type: ignore[arg-type]
+        return _compiled(regex(node, backtracking=True)).search(folded) is not None  # type: ignore[arg-type]
     if isinstance(node, Not):
         return not _eval(node.child, folded, fields)
     if isinstance(node, And):

@@ -97,26 +97,44 @@ WORD = "[0-9a-z_]"
 SEPARATOR = "[^0-9a-z_]"
 
 
-def regex(node: Term | Or | Near) -> str:
-    """A search pattern for folded text: the term, OR-group or NEAR pair, bounded by non-word characters."""
-    return f"(?:^|{SEPARATOR}){_body(node)}(?:{SEPARATOR}|$)"
+def regex(node: Term | Or | Near, backtracking: bool = False) -> str:
+    """A search pattern for folded text: the term, OR-group or NEAR pair, bounded by non-word characters.
+
+    `backtracking=True` gives the pattern for Python's `re`, which matches the same texts; see `_word`.
+    """
+    return f"(?:^|{SEPARATOR}){_body(node, backtracking)}(?:{SEPARATOR}|$)"
 
 
-def _body(node: Term | Or | Near) -> str:
+def _body(node: Term | Or | Near, backtracking: bool) -> str:
     if isinstance(node, Term):
-        return ("#" if node.hashtag else "") + f"{SEPARATOR}+".join(_word(w) for w in node.words)
+        return ("#" if node.hashtag else "") + f"{SEPARATOR}+".join(_word(w, backtracking) for w in node.words)
     if isinstance(node, Or):
-        return "(?:" + "|".join(_body(c) for c in node.children) + ")"  # type: ignore[arg-type]
-    left, right = _body(node.left), _body(node.right)
+        return "(?:" + "|".join(_body(c, backtracking) for c in node.children) + ")"  # type: ignore[arg-type]
+    left, right = _body(node.left, backtracking), _body(node.right, backtracking)
     gap = f"(?:{SEPARATOR}+{WORD}+){{0,{node.distance}}}{SEPARATOR}+"
     return f"(?:{left}{gap}{right}|{right}{gap}{left})"
 
 
-def _word(word: str) -> str:
+def _word(word: str, backtracking: bool) -> str:
+    """A query word as a pattern matching one whole word of the text (the word's neighbours are separators).
+
+    With several `*`, a backtracking engine would try every split of a long word among them (`ab*ab*ab*x` over a
+    600-letter word takes seconds in `re`, minutes with one more `*`). Globs need no such search: each middle
+    part may take its earliest place, so Python gets those parts in atomic groups. RE2 (SQL) has no atomic
+    groups and needs none: it never backtracks.
+    """
+    if not backtracking or word.count("*") < 2:
+        return _literal(word).replace("*", f"{WORD}*")
+    first, *middle, last = word.split("*")
+    return (_literal(first) + "".join(f"(?>{WORD}*?{_literal(part)})" for part in middle)
+            + f"{WORD}*{_literal(last)}")
+
+
+def _literal(part: str) -> str:
     # Query words hold only letters, digits, "_" and wildcards; escaping ASCII punctuation anyway keeps the
     # pattern safe in both engines (re.escape is not RE2-safe: it escapes characters RE2 rejects after "\").
-    wildcards = {"*": f"{WORD}*", "?": WORD}
-    return "".join(wildcards.get(ch) or ("\\" + ch if ch in string.punctuation else ch) for ch in word)
+    return "".join(WORD if ch == "?" else "\\" + ch if ch in string.punctuation and ch != "*" else ch
+                   for ch in part)
 
 
 def is_text_node(node: Node) -> bool:

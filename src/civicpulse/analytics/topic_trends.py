@@ -22,6 +22,9 @@ from civicpulse.analytics.privacy import k_for, publish_authors
 from civicpulse.store.base import Store
 
 KINDS = ("taxonomy", "discovered")
+MAX_BUCKETS = 10_000  # per series: an hourly series over centuries would take minutes and megabytes
+_BUCKET_LENGTH = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1),
+                  "month": timedelta(days=28)}
 EXAMPLES = 3  # example posts per topic
 POOL_FACTOR = 4  # example candidates drawn at once: this many times what the topics need (see `_examples`)
 _TOPIC = {  # key column, join, condition for one topic's posts (examples' fallback)
@@ -29,6 +32,10 @@ _TOPIC = {  # key column, join, condition for one topic's posts (examples' fallb
                  "EXISTS (SELECT 1 FROM post_topics y WHERE y.post_key = a.post_key AND y.topic = ?)"),
     "discovered": ("a.discovered_topic", "", "a.discovered_topic = ?"),
 }
+
+
+class PeriodTooLong(ValueError):
+    """The period would need more buckets than a series may hold."""
 
 
 def taxonomy_for(store: Store, workspace: str) -> Taxonomy:
@@ -59,6 +66,9 @@ def topic_trends(store: Store, workspace: str, f: Filters, bucket: str = "day", 
     if period is None:
         return []
     start, end = period
+    if (end - start) / _BUCKET_LENGTH[bucket] > MAX_BUCKETS:
+        raise PeriodTooLong(f"the period holds more than {MAX_BUCKETS} {bucket} buckets: choose a longer bucket "
+                            "or a shorter period")
     current = replace(f, start=start, end=end)
     totals = _totals(store, workspace, replace(f, start=start - (end - start), end=end), start, kind, k)
     clause, params = where(workspace, current)

@@ -102,6 +102,7 @@ def detect_spikes(store: Store, workspace: str, f: Filters, *, bucket: str = "da
     first = _trunc(since, bucket) if since else last - (RECENT[bucket] - 1) * step
     if f.start:
         first = max(first, _trunc(f.start, bucket))
+    first = max(first, first_known)  # nothing before the first post can be judged: no history (nor any post)
     window = replace(f, start=max(first - baseline * stride, first_known))
     spikes, series = [], {}
     for dimension in dimensions:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from civicpulse.fs import private_dir
 from civicpulse.store.base import validate_workspace_name
 
 _CACHE_LIMIT = 500_000
@@ -61,13 +62,14 @@ class KeyStore:
         return self._write(workspace, current.version + 1)
 
     def _write(self, workspace: str, version: int) -> WorkspaceKey:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.directory)
         key = WorkspaceKey(workspace, version, secrets.token_bytes(32))
         body = json.dumps({"workspace": workspace, "version": version, "secret": key.secret.hex(),
                            "created_at": datetime.now(UTC).isoformat()})
         path = self.path(workspace)
         tmp = path.with_suffix(".key.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a leftover .tmp from a crash keeps its old mode otherwise
         with os.fdopen(fd, "w") as fh:
             fh.write(body)
         tmp.replace(path)

@@ -11,6 +11,8 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from civicpulse.fs import private_file
+
 
 class RejectWriter:
     def __init__(self, path: str | Path | None):
@@ -24,8 +26,7 @@ class RejectWriter:
         if self.path is None:
             return
         if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.path, "ab")  # noqa: SIM115 - kept open across files, closed in close()
+            self._fh = open(private_file(self.path), "ab")  # noqa: SIM115 - kept open across files, closed in close()
         entry: dict[str, Any] = {"file": file, "line": line, "path": path, "severity": severity, "reason": reason}
         if record is not None:
             entry["record"] = record

@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from civicpulse.fs import FILE_MODE, withhold_from_others
 from civicpulse.schema import COLUMN_NAMES, Deletion, Post
 from civicpulse.store.analysis_sql import DENORMALIZED_COLUMNS, clear_staged_sql
 from civicpulse.store.base import (
@@ -52,12 +53,18 @@ class DuckDBStore(DuckDBAnalysisMixin, Store):
         self.path = path
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if not read_only:  # DuckDB creates the file, its WAL and temporary files with no mode we could pass
+                withhold_from_others()
         try:
             config = {**_CONFIG, "memory_limit": memory_limit or os.environ.get("CIVICPULSE_DUCKDB_MEMORY")
                       or DEFAULT_MEMORY_LIMIT}
             self.con = duckdb.connect(path, read_only=read_only, config=config)
         except duckdb.IOException as exc:
             raise StoreError(f"cannot open the store {path}: {exc}") from None
+        if path != ":memory:" and not read_only:
+            for file in (Path(path), Path(f"{path}.wal")):  # also a store made before, under a looser umask
+                if file.exists():
+                    os.chmod(file, FILE_MODE)
         if not read_only:
             self._migrate()
 

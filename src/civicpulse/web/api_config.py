@@ -6,10 +6,11 @@ import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from civicpulse.notify.targets import TargetRefused
 from civicpulse.store.duckdb_store import DuckDBStore
@@ -96,12 +97,46 @@ def delete_query(query_id: str, a: Access = Depends(ANALYST), db: DuckDBStore = 
 
 
 # taxonomy --------------------------------------------------------------------------------------------------
+# Limits of an edited taxonomy: retraining grows with topics x phrases, and the request body is read whole.
+MAX_TAXONOMY_BYTES = 256 * 1024
+MAX_TOPICS = 100
+MAX_PHRASES = 200  # per topic
+MAX_PHRASE_LENGTH = 200  # characters
+
+
 class TopicBody(BaseModel):
     id: str = Field(min_length=1, max_length=64)
     label_en: str = Field(min_length=1, max_length=120)
     label_vi: str = Field(default="", max_length=120)
     description: str = Field(default="", max_length=1000)
-    examples: list[str] = Field(default_factory=list, max_length=200)
+    examples: list[Annotated[str, Field(max_length=MAX_PHRASE_LENGTH)]] = Field(default_factory=list,
+                                                                               max_length=MAX_PHRASES)
+
+
+_TOPICS = TypeAdapter(Annotated[list[TopicBody], Field(min_length=1, max_length=MAX_TOPICS)])
+
+
+async def _taxonomy_body(request: Request) -> list[TopicBody]:
+    """The request's topics, read up to MAX_TAXONOMY_BYTES (413 past it, even without a Content-Length)."""
+    too_large = HTTPException(413, f"the taxonomy is larger than {MAX_TAXONOMY_BYTES // 1024} KiB; "
+                                   f"at most {MAX_TOPICS} topics of {MAX_PHRASES} phrases each")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_TAXONOMY_BYTES:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_TAXONOMY_BYTES:
+            raise too_large
+    try:
+        return _TOPICS.validate_json(bytes(body))
+    except ValidationError as exc:  # answered like every other invalid body (app.py's 422 handler)
+        raise RequestValidationError([{**e, "loc": ("body", *_where(e["loc"]))} for e in exc.errors()]) from None
+
+
+def _where(loc: tuple) -> tuple:
+    """("topics",) or ("topics[2]", "examples", 5): what app.py's 422 handler names (loc[0] is dropped there)."""
+    return (f"topics[{loc[0]}]", *loc[1:]) if loc and isinstance(loc[0], int) else ("topics", *loc)
 
 
 @router.get("/taxonomy", summary="The workspace's topics: labels, descriptions and example phrases")
@@ -111,18 +146,21 @@ def get_taxonomy(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) 
     return [_plain(t) for t in load(db, a.workspace).topics]
 
 
-@router.put("/taxonomy", summary="Replace the taxonomy and retrain the topic classifier (analysts; takes ~20 s)")
-def put_taxonomy(topics: list[TopicBody], a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+@router.put("/taxonomy", status_code=202,
+            summary="Replace the taxonomy (analysts); a background job stores it and retrains the topic classifier",
+            openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"type": "array", "minItems": 1, "maxItems": MAX_TOPICS,
+                           "items": TopicBody.model_json_schema()}}}}})
+def put_taxonomy(a: Access = Depends(ANALYST), topics: list[TopicBody] = Depends(_taxonomy_body),
+                 ctx: AppContext = Depends(app_context)) -> dict:  # access is checked before the body is read
     from civicpulse.analysis.taxonomy import Taxonomy, TaxonomyError
-    from civicpulse.analysis.workspace import set_taxonomy
 
+    records = [t.model_dump() for t in topics]
     try:
-        taxonomy = Taxonomy.from_records([t.model_dump() for t in topics], source="taxonomy editor")
-        set_taxonomy(db, a.workspace, taxonomy)
+        Taxonomy.from_records(records, source="taxonomy editor")  # refuse now what the job would refuse later
     except TaxonomyError as exc:
         raise HTTPException(400, str(exc)) from None
-    db.audit(a.username, a.workspace, "taxonomy.set", f"{len(taxonomy.topics)} topics")
-    return {"topics": len(taxonomy.topics), "retrained": True}
+    return ctx.jobs.submit("taxonomy", a.workspace, a.username, topics=records).to_dict()
 
 
 # alerts ----------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from civicpulse.web.params import Scope, scope
 
 router = APIRouter(prefix="/api/w/{workspace}", tags=["dashboards"])
 Bucket = Literal["hour", "day", "week", "month"]
+MAX_PAGE = 100_000  # far past any real explorer session; keeps OFFSET within the database's integers
 
 
 def _audit(db: DuckDBStore, s: Scope, action: str) -> None:
@@ -59,11 +60,14 @@ def overview(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depe
 def topics(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
            kind: Literal["taxonomy", "discovered"] = "taxonomy", bucket: Literal["hour", "day", "week"] = "day",
            limit: int = Query(20, ge=1, le=100)) -> list[dict]:
-    from civicpulse.analytics.topic_trends import topic_trends
+    from civicpulse.analytics.topic_trends import PeriodTooLong, topic_trends
 
     _audit(db, s, f"view.topics.{kind}")
-    return _cached(request, s, db, ("topics", kind, bucket, limit),
-                   lambda f: topic_trends(db, s.workspace, f, bucket=bucket, limit=limit, kind=kind))
+    try:
+        return _cached(request, s, db, ("topics", kind, bucket, limit),
+                       lambda f: topic_trends(db, s.workspace, f, bucket=bucket, limit=limit, kind=kind))
+    except PeriodTooLong as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 @router.get("/places", summary="Provinces ranked (2025 or pre-2025 units); with `province`, its wards")
@@ -112,8 +116,8 @@ def trends(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
 
 
 @router.get("/posts", summary="Post explorer: filtered, paginated posts with labels and explanations")
-def posts(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store), page: int = Query(1, ge=1),
-          page_size: int = Query(25, ge=1, le=100),
+def posts(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+          page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(25, ge=1, le=100),
           sort: Literal["newest", "oldest", "most_negative", "most_positive", "engagement"] = "newest") -> dict:
     from civicpulse.analytics.posts import explore
 

@@ -10,6 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 
+from civicpulse.fs import private_dir, private_file
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.context import AppContext
 from civicpulse.web.deps import ANALYST, OWNER, VIEWER, Access, app_context, store
@@ -32,14 +33,14 @@ async def upload(files: list[UploadFile] = File(...), format: str | None = Form(
         except KeyError as exc:
             raise HTTPException(400, exc.args[0]) from None
     folder = ctx.uploads_dir / a.workspace / uuid.uuid4().hex[:12]
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)  # raw platform data, authors included
     paths, names = [], []
     for i, upload_file in enumerate(files):
         name = upload_file.filename or f"upload-{i}"
         # Keep the extension (format detection and .gz use it); never trust the client's path.
         target = folder / f"{i:03d}-{_SAFE_NAME.sub('_', Path(name).name)[-120:]}"
         size = 0
-        with target.open("wb") as out:
+        with private_file(target).open("wb") as out:
             while chunk := await upload_file.read(1 << 20):
                 size += len(chunk)
                 if size > MAX_UPLOAD:

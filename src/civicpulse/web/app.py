@@ -66,7 +66,9 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
         ctx.deliveries.stop()
         store.close()
 
-    app = FastAPI(title="civicpulse", version=__version__, lifespan=lifespan,
+    # No /docs or /redoc: FastAPI's pages load Swagger UI and ReDoc from a CDN, which the CSP above blocks (a blank
+    # page), and no installed package ships their assets. /openapi.json stays: any OpenAPI viewer can read it.
+    app = FastAPI(title="civicpulse", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Privacy-first public-opinion analytics. Every `/api/w/{workspace}` route needs a "
                               "session (browser) or `Authorization: Bearer <token>` (create one at POST "
                               "/api/tokens) and membership of the workspace; writes from a browser session need "

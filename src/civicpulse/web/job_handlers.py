@@ -132,7 +132,18 @@ def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue |
         card.pop("source", None)
         return card
 
-    return {"ingest": ingest, "analyze": analyze, "retrain": retrain}
+    return {"ingest": ingest, "analyze": analyze, "retrain": retrain, "taxonomy": _taxonomy}
+
+
+def _taxonomy(db: DuckDBStore, job: Job) -> dict[str, Any]:
+    """Store an edited taxonomy and retrain the topic classifier for it (tens of seconds: never in a request)."""
+    from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
+    from civicpulse.analysis.workspace import set_taxonomy
+
+    taxonomy = Taxonomy.from_records(job.params["topics"], source="taxonomy editor")
+    set_taxonomy(db, job.workspace, taxonomy, progress=lambda msg: job.step(msg))
+    db.audit(job.user, job.workspace, "taxonomy.set", f"{len(taxonomy.topics)} topics")
+    return {"topics": len(taxonomy.topics), "retrained": taxonomy != default_taxonomy()}
 
 
 def _shown(file: str | None, params: dict[str, Any]) -> str | None:

@@ -1,13 +1,15 @@
 """Dashboard filters from a request's query string: every dashboard, export and alert shares them.
 
 `q` is a query in the listening language; `query` names a saved query (they combine with AND). Periods are
-ISO dates or datetimes (UTC); `end` is exclusive, and a bare date as `end` includes that whole day.
+ISO dates or datetimes; `end` is exclusive, and a bare date as `end` includes that whole day. A date-time with a
+UTC offset is converted to UTC; one without is UTC already. Periods lie within FIRST_DAY..LAST_DAY: date arithmetic
+(previous periods, one-day fallbacks) stays far from the limits of `datetime` and of the database.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from fastapi import Depends, HTTPException, Query
 
@@ -20,16 +22,31 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
     return tuple(v.strip() for raw in values or [] for v in raw.split(",") if v.strip())
 
 
+FIRST_DAY = datetime(1900, 1, 1)
+LAST_DAY = datetime(2199, 12, 31)
+
+
 def _when(value: str | None, name: str, end: bool = False) -> datetime | None:
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise HTTPException(400, f"{name}: {value!r} is not a date (YYYY-MM-DD) or ISO date-time") from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(tz=None).replace(tzinfo=None)
-    return parsed + timedelta(days=1) if end and len(value) == 10 else parsed
+        raise HTTPException(400, f"{name}: {value[:40]!r} is not a date (YYYY-MM-DD) or ISO date-time") from None
+    if not FIRST_DAY <= parsed.replace(tzinfo=None) < LAST_DAY + timedelta(days=1):
+        raise HTTPException(422, f"{name}: {value!r} is outside the supported period, "
+                                 f"{FIRST_DAY:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d}")
+    if parsed.tzinfo is not None:  # to UTC, like every stored time (never the server's local time)
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed + timedelta(days=1) if end and _is_day(value) else parsed
+
+
+def _is_day(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

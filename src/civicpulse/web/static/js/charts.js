@@ -15,9 +15,18 @@
     }, extra || {});
   }
 
+  /* Plotly renders a subset of HTML in labels, legends and hover text (<a href>, <b>, <span style>, <br>): a topic
+   * label or place name must show as typed, never as a link or styled text. Plotly decodes these entities back. */
+  function plain(text) {
+    return String(text == null ? "" : text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
   function draw(id, traces, extra) {
     var target = document.getElementById(id);
     if (!target) return null;
+    traces = traces.map(function (tr) {
+      return tr.name == null ? tr : Object.assign({}, tr, { name: plain(tr.name) });
+    });
     CP.clear(target);
     if (!traces.length || traces.every(function (tr) { return !(tr.x || tr.y || []).length; })) {
       target.appendChild(CP.el("p", { "class": "suppressed" }, CP.t("no_data")));
@@ -38,7 +47,7 @@
   /* Horizontal bar of the visible rows (largest on top). */
   function bars(id, rows, name, valueOf, extra) {
     var shown = rows.filter(function (r) { return !r.suppressed; });
-    var labels = shown.map(name);
+    var labels = shown.map(function (r) { return plain(name(r)); });
     var values = shown.map(valueOf || function (r) { return r.posts; });
     return draw(id, [{
       type: "bar", orientation: "h", x: values.slice().reverse(), y: labels.slice().reverse(),
@@ -58,5 +67,6 @@
         plot_bgcolor: "rgba(0,0,0,0)" }, { staticPlot: true, displayModeBar: false });
   }
 
-  window.CPCharts = { COLORS: COLORS, draw: draw, bars: bars, sparkline: sparkline, suppressedNote: suppressedNote };
+  window.CPCharts = { COLORS: COLORS, plain: plain, draw: draw, bars: bars, sparkline: sparkline,
+                      suppressedNote: suppressedNote };
 })();

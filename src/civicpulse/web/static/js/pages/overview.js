@@ -68,7 +68,7 @@
           type: "scatter", mode: part.length > 1 ? "lines" : "markers", stackgroup: "run" + i,
           name: CP.label("sentiment", s), legendgroup: s, showlegend: i === 0,
           line: { width: 0.5, color: C.COLORS[s] }, marker: { color: C.COLORS[s], size: 8 }, fillcolor: C.COLORS[s],
-          hovertemplate: "%{y:.1f}%<extra>" + CP.label("sentiment", s) + "</extra>" });
+          hovertemplate: "%{y:.1f}%<extra>" + C.plain(CP.label("sentiment", s)) + "</extra>" });
       });
     });
     traces.push({ x: x, y: rows.map(function (r) { return r.suppressed ? null : r.net * 100; }), type: "scatter",

@@ -63,8 +63,12 @@
     var save = document.getElementById("save-taxonomy");
     save.disabled = true;
     CP.say(CP.t("retraining"), "info");
-    CP.api(CP.wsApi("/taxonomy"), { method: "PUT", body: collect() }).then(function (r) {
-      CP.say(CP.t("taxonomy_saved", { n: r.topics }), "ok");
+    // The server stores the taxonomy and retrains in a background job; follow it to the end.
+    CP.api(CP.wsApi("/taxonomy"), { method: "PUT", body: collect() }).then(function (job) {
+      return CP.pollJob(job.id, function (j) { CP.say(CP.jobText(j), "info"); });
+    }).then(function (job) {
+      if (job.status === "done") CP.say(CP.t("taxonomy_saved", { n: job.result.topics }), "ok");
+      else CP.say(CP.t("err_prefix") + " " + job.error, "error");
     }, CP.fail).then(function () { save.disabled = false; });
   });
 })();

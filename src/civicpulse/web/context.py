@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.cache import ViewCache
 from civicpulse.web.security import LoginLimiter
+from civicpulse.web.uploads import UploadLimits
 
 if TYPE_CHECKING:
     from civicpulse.web.jobs import JobRunner
@@ -26,6 +27,7 @@ class AppContext:
     secure_cookies: bool = False
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     cache: ViewCache = field(default_factory=lambda: ViewCache(int(os.environ.get("CIVICPULSE_VIEW_CACHE", "128"))))
+    upload_limits: UploadLimits = field(default_factory=UploadLimits.from_env)
     jobs: JobRunner = field(init=False)
 
     @contextmanager

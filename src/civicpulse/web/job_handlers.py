@@ -14,6 +14,7 @@ from typing import Any
 from civicpulse.ingest.pipeline import Ingestor
 from civicpulse.ingest.pseudonymize import KeyStore, Pseudonymizer
 from civicpulse.ingest.rejects import RejectWriter
+from civicpulse.lifecycle import apply_workspace_retention, run_maintenance
 from civicpulse.sources.generic import Mapping
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.jobs import Handler, Job, read_rejects
@@ -97,6 +98,10 @@ def make_handlers(keys_dir: Path, rejects_dir: Path) -> dict[str, Handler]:
             if writer.path else []
         result: dict[str, Any] = {"files": files, "rejects": rejects, "rejected_total": writer.count,
                                   "rejects_file": writer.path.name if writer.count else None}
+        # Posts past the workspace's retention do not come back by being imported again.
+        expired = apply_workspace_retention(db, job.workspace, job.user, audit_empty=False)
+        if expired and expired["posts"]:
+            result["expired"] = expired
         if p.get("analyze", True):
             result["analysis"] = _analyze(db, job)
             result["alerts"] = _alerts(db, job)
@@ -127,7 +132,18 @@ def make_handlers(keys_dir: Path, rejects_dir: Path) -> dict[str, Handler]:
         card.pop("source", None)
         return card
 
-    return {"ingest": ingest, "analyze": analyze, "retrain": retrain}
+    def retention(db: DuckDBStore, job: Job) -> dict[str, Any]:
+        """Apply one workspace's retention now (owners ask for it; the daily pass does every workspace)."""
+        job.step("deleting expired posts")
+        return run_maintenance(db, rejects_dir, job.user, workspace=job.workspace)
+
+    def maintenance(db: DuckDBStore, job: Job) -> dict[str, Any]:
+        """The daily pass: every workspace's retention, the audit log's, old rejects files and job records."""
+        job.step("applying retention")
+        return run_maintenance(db, rejects_dir, job.user)
+
+    return {"ingest": ingest, "analyze": analyze, "retrain": retrain, "retention": retention,
+            "maintenance": maintenance}
 
 
 def _shown(file: str | None, params: dict[str, Any]) -> str | None:

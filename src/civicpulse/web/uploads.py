@@ -117,7 +117,8 @@ class _Form:
 
 
 def _too_large(limits: UploadLimits) -> HTTPException:
-    return HTTPException(413, f"the upload is larger than {limits.max_bytes >> 20} MiB "
+    size = f"{limits.max_bytes / (1 << 20):g} MiB" if limits.max_bytes >= 1 << 20 else f"{limits.max_bytes} bytes"
+    return HTTPException(413, f"the upload is larger than {size} "
                               "(CIVICPULSE_UPLOAD_MAX_MB): import large exports with `civicpulse ingest`")
 
 
@@ -129,8 +130,9 @@ async def receive_files(request: Request, folder: Path, limits: UploadLimits) ->
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limits.max_bytes:
         raise _too_large(limits)  # refused before a byte is read
-    folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(folder.parent, 0o700)
+    for level in (folder.parent.parent, folder.parent):  # DB.uploads/ and DB.uploads/WORKSPACE/
+        level.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(level, 0o700)
     folder.mkdir(mode=0o700)
     form = _Form(folder, limits)
     parser = MultipartParser(options[b"boundary"], form.callbacks())  # type: ignore[arg-type]

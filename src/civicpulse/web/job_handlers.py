@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -77,8 +78,8 @@ def make_handlers(keys_dir: Path, rejects_dir: Path) -> dict[str, Handler]:
         writer = RejectWriter(p.get("rejects") or rejects_dir / f"{job.workspace}-{stamp}-{job.id}.jsonl")
         options: dict[str, Any] = {"encoding": p.get("encoding", "utf-8"),
                                    "mapping": Mapping.load(p["mapping"]) if p.get("mapping") else None}
-        if p.get("batch_size"):  # the CLI's --batch-size
-            options["batch_size"] = p["batch_size"]
+        if p.get("batch_size") or os.environ.get("CIVICPULSE_IMPORT_BATCH"):  # the CLI's --batch-size
+            options["batch_size"] = p.get("batch_size") or int(os.environ["CIVICPULSE_IMPORT_BATCH"])
         files = []
         try:
             ingestor = Ingestor(db, job.workspace, Pseudonymizer(key), writer, format_name=p.get("format"),

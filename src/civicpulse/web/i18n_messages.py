@@ -188,6 +188,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "job_running": ("Working", "Đang xử lý"),
     "job_done": ("Done", "Hoàn tất"),
     "job_failed": ("Failed", "Thất bại"),
+    "job_interrupted": ("Interrupted", "Bị gián đoạn"),
     "err_prefix": ("Error:", "Lỗi:"),
     "err_network": ("The server could not be reached. Check your connection and try again.",
                     "Không kết nối được máy chủ. Hãy kiểm tra kết nối và thử lại."),

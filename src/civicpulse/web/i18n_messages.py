@@ -332,6 +332,21 @@ _LABELS: dict[str, tuple[str, str]] = {
     "reason": ("Reason", "Lý do"),
     "no_rejects": ("No rejected records.", "Không có bản ghi bị từ chối."),
     "choose_files": ("Choose at least one file.", "Hãy chọn ít nhất một tệp."),
+    "recent_jobs": ("Recent jobs", "Tác vụ gần đây"),
+    "recent_jobs_help": ("Imports, analyses and retention passes of this workspace. A job the server could not "
+                         "finish (it was stopped or crashed) shows as interrupted, with what happened to its data.",
+                         "Các lần nhập, phân tích và xóa dữ liệu hết hạn của không gian làm việc này. Tác vụ máy chủ "
+                         "không hoàn thành được (do bị dừng hoặc gặp sự cố) hiện là bị gián đoạn, kèm tình trạng dữ "
+                         "liệu của nó."),
+    "job_created": ("Started", "Bắt đầu"),
+    "job_kind": ("Job", "Tác vụ"),
+    "job_status": ("Status", "Trạng thái"),
+    "job_detail": ("Details", "Chi tiết"),
+    "job_kind_ingest": ("Import", "Nhập dữ liệu"),
+    "job_kind_analyze": ("Analysis", "Phân tích"),
+    "job_kind_retrain": ("Retraining", "Huấn luyện lại"),
+    "job_kind_retention": ("Retention", "Xóa dữ liệu hết hạn"),
+    "no_jobs": ("No jobs yet.", "Chưa có tác vụ nào."),
     "members_title": ("Members of this workspace", "Thành viên của không gian làm việc"),
     "add_member": ("Add a member or change a role", "Thêm thành viên hoặc đổi vai trò"),
     "add_or_change": ("Save", "Lưu"),

@@ -78,7 +78,8 @@ def make_handlers(keys_dir: Path, rejects_dir: Path) -> dict[str, Handler]:
         writer = RejectWriter(p.get("rejects") or rejects_dir / f"{job.workspace}-{stamp}-{job.id}.jsonl")
         options: dict[str, Any] = {"encoding": p.get("encoding", "utf-8"),
                                    "mapping": Mapping.load(p["mapping"]) if p.get("mapping") else None}
-        if p.get("batch_size") or os.environ.get("CIVICPULSE_IMPORT_BATCH"):  # the CLI's --batch-size
+        # The CLI's --batch-size for a handed-over ingest, else the server's setting (docs/server.md).
+        if p.get("batch_size") or os.environ.get("CIVICPULSE_IMPORT_BATCH"):
             options["batch_size"] = p.get("batch_size") or int(os.environ["CIVICPULSE_IMPORT_BATCH"])
         files = []
         try:

@@ -211,7 +211,8 @@ def test_kill_9_mid_import_then_restart_interrupts_cleans_and_analyzes_what_land
             job_id = sent.json()["id"]
             local = LocalClient(live_server(str(db)))
             until(lambda: local.stats("demo")["posts"] > 0, "the first posts to land", timeout=60)
-            assert web.get(f"/api/w/demo/jobs/{job_id}").json()["status"] == "running"
+            running = web.get(f"/api/w/demo/jobs/{job_id}").json()
+            assert running["status"] == "running" and running["phase"].startswith("importing")
     finally:
         proc.kill()  # SIGKILL: no shutdown hook runs
         proc.wait(timeout=30)

@@ -97,9 +97,9 @@ class Job:
 
     def row(self) -> list[Any]:
         """Values in web_sql.JOB_COLUMNS order."""
-        return [self.id, self.workspace or None, self.kind, self.user, orjson.dumps(self.params).decode(),
+        return [self.id, self.workspace or None, self.kind, self.user, orjson.dumps(self.params, default=str).decode(),
                 self.status, self.phase, self.done, self.total,
-                orjson.dumps(self.result).decode() if self.result else None, self.error,
+                orjson.dumps(self.result, default=str).decode() if self.result else None, self.error,
                 _to_db(self.created_at), _to_db(self.started_at), _to_db(self.finished_at)]
 
     @classmethod

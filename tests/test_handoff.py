@@ -155,3 +155,17 @@ def test_local_jobs_are_refused_with_reasons(local) -> None:
         response = client.post("/api/local/jobs", json={**base, **change})
         assert response.status_code == status and reason in response.json()["detail"], response.text
     assert client.get("/api/local/jobs/nope").status_code == 404
+
+
+def test_a_job_interrupted_by_a_stopping_server_is_left_to_the_cli() -> None:
+    from civicpulse.cli_serve import _follow
+    from civicpulse.handoff import ServerGone
+
+    class Stopping:  # the server answers once more, with the job it dropped while shutting down
+        def job(self, job_id: str) -> dict:
+            return {"id": job_id, "kind": "ingest", "status": "interrupted", "phase": "", "done": 0, "total": None,
+                    "error": "the server stopped before this job ran"}
+
+    queued = {"id": "j1", "kind": "ingest", "status": "queued", "phase": "", "done": 0, "total": None}
+    with pytest.raises(ServerGone, match="stopped before finishing this ingest"):
+        _follow(Stopping(), queued, False, ())  # type: ignore[arg-type]

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import httpx
 import pytest
 
-from civicpulse.handoff import ServerInfo, handoff_path, live_server, publish
+from civicpulse.accounts import Accounts
+from civicpulse.handoff import LocalClient, ServerInfo, handoff_path, live_server, publish
+from civicpulse.store.duckdb_store import DuckDBStore
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).with_name("civicpulse")
@@ -32,11 +37,11 @@ def cli(db: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedP
     return result
 
 
-def start(db: Path, log: Path, *args: str, stdin: int | None = None) -> subprocess.Popen:
+def start(db: Path, log: Path, *args: str, stdin: int | None = None, env: dict | None = None) -> subprocess.Popen:
     """A long-running command; output goes to a file so that a full pipe never blocks it."""
     with log.open("w") as fh:
         return subprocess.Popen([str(CLI), "--db", str(db), *args], stdin=stdin, stdout=fh,
-                                stderr=subprocess.STDOUT, env=ENV, cwd=db.parent, text=True)
+                                stderr=subprocess.STDOUT, env=env or ENV, cwd=db.parent, text=True)
 
 
 def until(condition, what: str, timeout: float = 30.0):
@@ -48,8 +53,8 @@ def until(condition, what: str, timeout: float = 30.0):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def serve(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    proc = start(db, log, "serve", "--port", "0", "--log-level", "warning")
+def serve(db: Path, log: Path, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    proc = start(db, log, "serve", "--port", "0", "--log-level", "warning", env=env)
     server = until(lambda: proc.poll() is None and live_server(str(db)), f"the server ({log.read_text()})")
     return proc, server.url
 
@@ -169,3 +174,70 @@ def test_serve_on_a_busy_port_fails_clearly_and_lets_go(tmp_path: Path) -> None:
     assert result.returncode == 1 and "could not start" in result.stderr
     assert not handoff_path(str(db)).exists()
     assert cli(db, "stats").returncode == 0
+
+
+def statuses(n: int) -> bytes:
+    """Mastodon statuses as JSON lines: each line is a document, so an import commits every batch of them."""
+    return b"\n".join(json.dumps({
+        "id": str(i), "uri": f"https://social.example/users/u{i % 40}/statuses/{i}",
+        "url": f"https://social.example/@u{i % 40}/{i}", "created_at": "2026-11-03T08:00:00.000Z",
+        "in_reply_to_id": None, "language": "vi", "content": f"<p>Kẹt xe ở Cầu Giấy lần {i}</p>", "spoiler_text": "",
+        "replies_count": 0, "reblogs_count": 0, "favourites_count": 0, "edited_at": None, "reblog": None,
+        "account": {"id": str(i % 40), "username": f"u{i % 40}", "acct": f"u{i % 40}@social.example"}}).encode()
+        for i in range(n))
+
+
+@contextmanager
+def signed_in(url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=url, timeout=30) as web:
+        login = web.post("/api/login", json={"username": "alice", "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        web.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+        yield web
+
+
+def test_kill_9_mid_import_then_restart_interrupts_cleans_and_analyzes_what_landed(tmp_path: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    with DuckDBStore(str(db)) as store:  # in this process: quicker than three CLI runs
+        store.ensure_workspace("demo")
+        Accounts(store).create_user("alice", PASSWORD)
+        Accounts(store).grant("demo", "alice", "owner")
+    env = {**ENV, "CIVICPULSE_IMPORT_BATCH": "50"}  # commits every 50 posts: some land long before the end
+    proc, url = serve(db, tmp_path / "serve.log", env)
+    try:
+        with signed_in(url) as web:
+            sent = web.post("/api/w/demo/imports", files={"files": ("big.jsonl", statuses(20_000), "application/json")})
+            assert sent.status_code == 202, sent.text
+            job_id = sent.json()["id"]
+            local = LocalClient(live_server(str(db)))
+            until(lambda: local.stats("demo")["posts"] > 0, "the first posts to land", timeout=60)
+            running = web.get(f"/api/w/demo/jobs/{job_id}").json()
+            assert running["status"] == "running" and running["phase"].startswith("importing")
+    finally:
+        proc.kill()  # SIGKILL: no shutdown hook runs
+        proc.wait(timeout=30)
+    uploads = Path(f"{db}.uploads")
+    assert [p for p in uploads.rglob("*") if p.is_file()]  # what the dead server left behind
+
+    proc, url = serve(db, tmp_path / "restart.log", env)
+    try:
+        with signed_in(url) as web:
+            job = web.get(f"/api/w/demo/jobs/{job_id}").json()
+            assert job["status"] == "interrupted" and "posts stored until then are kept" in job["error"]
+            assert not [p for p in uploads.rglob("*") if p.is_file()]
+            (analysis,) = [j for j in web.get("/api/w/demo/jobs").json() if j["kind"] == "analyze"]
+            analysis = until(lambda: (j := web.get(f"/api/w/demo/jobs/{analysis['id']}").json())["status"]
+                             not in ("queued", "running") and j, "the analysis of what landed", timeout=60)
+            landed = LocalClient(live_server(str(db))).stats("demo")["posts"]
+            assert analysis["status"] == "done" and analysis["result"]["analyzed"] == landed
+            assert 0 < landed < 20_000 and landed % 50 == 0  # whole batches, nothing half-written
+
+            # The same upload again: what landed is not stored twice (only its first 300 posts, to stay quick).
+            again = web.post("/api/w/demo/imports", files={"files": ("big.jsonl", statuses(300), "application/json")})
+            done = until(lambda: (j := web.get(f"/api/w/demo/jobs/{again.json()['id']}").json())["status"]
+                         not in ("queued", "running") and j, "the second import", timeout=60)
+            counts = done["result"]["files"][0]
+            assert done["status"] == "done" and counts["unchanged"] == min(landed, 300)
+            assert LocalClient(live_server(str(db))).stats("demo")["posts"] == max(landed, 300)
+    finally:
+        assert stop(proc) == 0

@@ -76,3 +76,23 @@ def test_store_reopens_with_its_data(tmp_path):
     with open_store(path) as s:
         assert s.get_workspace("city").keep_raw is True
         assert s.stats()["posts"] == 1
+
+
+def test_a_store_from_before_the_jobs_table_gains_it_when_opened(tmp_path):
+    path = str(tmp_path / "old.duckdb")
+    with open_store(path) as s:
+        s.ensure_workspace("city")
+        s.upsert_posts("city", [post(1)])
+        s.execute("DROP TABLE jobs")  # as written by a civicpulse without persisted jobs
+    with open_store(path) as s:
+        assert "jobs" in s.workspace_tables() and s.query("SELECT count(*) FROM jobs") == [(0,)]
+        assert s.stats()["posts"] == 1
+
+
+def test_expiring_posts_keeps_newer_posts_and_deletion_tombstones(store):
+    store.upsert_posts("city", [post(i) for i in range(4)])
+    store.apply_deletions("city", [Deletion("x", "0", "deleted"), Deletion("x", "99", "deleted")])
+    counts = store.expire_posts("city", datetime(2026, 9, 1, 8, 2))  # posts 0 and 1 are older; 0 is deleted
+    assert counts["posts"] == 1
+    kept = [r[0] for batch in store.iter_posts("city", ["post_id"], include_deleted=True) for r in batch]
+    assert sorted(kept) == ["0", "2", "3", "99"]

@@ -131,6 +131,10 @@ def ingest(state: State, paths: tuple[str, ...], workspace: str, format_name: st
         summaries = _ingest_here(state, workspace, files, Pseudonymizer(key), RejectWriter(rejects_path),
                                  show_progress, format_name=format_name, mapping=mapping_obj, encoding=encoding,
                                  batch_size=batch_size)
+        from civicpulse.lifecycle import apply_workspace_retention
+
+        # As the server's import job does: posts past the workspace's retention do not come back this way.
+        apply_workspace_retention(state.store(), workspace, getpass.getuser(), audit_empty=False)
     _print_summary(summaries)
     rejected = sum(s.rejected for s in summaries)
     warnings = sum(s.warnings for s in summaries)
@@ -232,16 +236,25 @@ def workspaces_create(state: State, name: str, keep_raw: bool) -> None:
 @click.option("--keep-raw/--no-keep-raw", default=None, help="Keep scrubbed raw payloads.")
 @click.option("--min-authors", type=int, default=None,
               help="Suppress any figure resting on fewer distinct authors (default 10, never below 5).")
+@click.option("--retention-days", type=click.IntRange(0, 36_500), default=None,
+              help="Delete posts older than this many days (daily, by the server or `retention apply`); 0: keep "
+                   "them forever (the default).")
 @click.pass_obj
-def workspaces_set(state: State, name: str, keep_raw: bool | None, min_authors: int | None) -> None:
+def workspaces_set(state: State, name: str, keep_raw: bool | None, min_authors: int | None,
+                   retention_days: int | None) -> None:
     """Change a workspace's settings."""
     from civicpulse.analytics.privacy import set_k
 
     store = state.store()
     if store.get_workspace(_workspace(name)) is None:
         raise Fatal(f"no workspace {name!r}")
-    if keep_raw is None and min_authors is None:
-        raise Fatal("nothing to change: give --keep-raw/--no-keep-raw and/or --min-authors")
+    if keep_raw is None and min_authors is None and retention_days is None:
+        raise Fatal("nothing to change: give --keep-raw/--no-keep-raw, --min-authors and/or --retention-days")
+    if retention_days is not None:
+        from civicpulse.lifecycle import set_workspace_retention
+
+        set_workspace_retention(store, name, retention_days or None)
+        store.audit(getpass.getuser(), name, "settings.retention", f"days={retention_days or None}")
     if keep_raw is not None:
         store.set_keep_raw(name, keep_raw)
     if min_authors is not None:
@@ -300,6 +313,7 @@ def keys_rotate(state: State, workspace: str, destroy_old: bool) -> None:
 # The analysis and administration commands live in their own modules and register themselves on `main`.
 from civicpulse import cli_admin as _cli_admin  # noqa: E402,F401
 from civicpulse import cli_analysis as _cli_analysis  # noqa: E402,F401
+from civicpulse import cli_retention as _cli_retention  # noqa: E402,F401
 from civicpulse import cli_serve as _cli_serve  # noqa: E402,F401
 
 if __name__ == "__main__":

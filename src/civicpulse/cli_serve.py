@@ -80,6 +80,8 @@ def _follow(client: LocalClient, job: dict[str, Any], show: bool, columns: tuple
             time.sleep(POLL_EVERY)
             job = client.job(job["id"])
             bar.update(task, description=job["phase"] or job["status"], completed=job["done"], total=job["total"])
+    if job["status"] == "interrupted":  # the server is stopping: what is left is done here (see _hand_over)
+        raise ServerGone(f"the civicpulse server stopped before finishing this {job['kind']}")
     if job["status"] != "done":
         raise Fatal(f"the server's {job['kind']} job failed: {job['error']}")
     return job["result"]

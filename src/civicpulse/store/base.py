@@ -261,6 +261,22 @@ class Store(ABC):
     @abstractmethod
     def list_workspace_models(self, workspace: str) -> list[tuple[str, str, datetime]]: ...
 
+    # retention and deletion (see store/lifecycle_sql.py) ------------------------------------------------------
+    @abstractmethod
+    def expire_posts(self, workspace: str, cutoff: datetime) -> dict[str, int]:
+        """Delete posts created before `cutoff` and everything derived from them; rows deleted per table."""
+
+    @abstractmethod
+    def workspace_tables(self) -> list[str]:
+        """Every table with a `workspace` column, from the database's catalogue."""
+
+    @abstractmethod
+    def delete_workspace_rows(self, workspace: str) -> dict[str, int]:
+        """Every row of the workspace in every table, the workspace itself last, atomically."""
+
+    @abstractmethod
+    def purge_audit(self, cutoff: datetime) -> int: ...
+
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Read-only SQL for analytics (callers pass parameters, never interpolate user input)."""

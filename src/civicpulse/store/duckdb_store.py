@@ -29,6 +29,7 @@ from civicpulse.store.base import (
     validate_workspace_name,
 )
 from civicpulse.store.duckdb_analysis import DuckDBAnalysisMixin
+from civicpulse.store.duckdb_lifecycle import DuckDBLifecycleMixin
 
 _POST_SCHEMA = arrow_schema()
 # Only the extensions built into the wheel: anything else would try to download at run time.
@@ -48,7 +49,7 @@ class StoreError(RuntimeError):
     pass
 
 
-class DuckDBStore(DuckDBAnalysisMixin, Store):
+class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
     def __init__(self, path: str, read_only: bool = False, memory_limit: str | None = None):
         self.path = path
         if path != ":memory:":

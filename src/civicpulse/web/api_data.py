@@ -2,60 +2,57 @@
 
 from __future__ import annotations
 
-import re
+import shutil
 import uuid
 from pathlib import Path
 from typing import Literal
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response
 
-from civicpulse.fs import private_dir, private_file
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.context import AppContext
 from civicpulse.web.deps import ANALYST, OWNER, VIEWER, Access, app_context, store
+from civicpulse.web.jobs import busy_as_conflict
 from civicpulse.web.params import Scope, scope
+from civicpulse.web.uploads import OPENAPI_BODY, receive_files
 
 router = APIRouter(prefix="/api/w/{workspace}", tags=["data"])
-MAX_UPLOAD = 512 * 1024 * 1024  # per file
-_SAFE_NAME = re.compile(r"[^\w.\-]+")
 
 
-@router.post("/imports", status_code=202,
+@router.post("/imports", status_code=202, openapi_extra=OPENAPI_BODY,
              summary="Upload files in any supported format; they are imported and analyzed in the background")
-async def upload(files: list[UploadFile] = File(...), format: str | None = Form(None),
-                 a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context)) -> dict:
+async def upload(request: Request, a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context)) -> dict:
     from civicpulse import sources
 
-    if format:
-        try:
-            sources.get(format)
-        except KeyError as exc:
-            raise HTTPException(400, exc.args[0]) from None
-    folder = ctx.uploads_dir / a.workspace / uuid.uuid4().hex[:12]
-    private_dir(folder)  # raw platform data, authors included
-    paths, names = [], []
-    for i, upload_file in enumerate(files):
-        name = upload_file.filename or f"upload-{i}"
-        # Keep the extension (format detection and .gz use it); never trust the client's path.
-        target = folder / f"{i:03d}-{_SAFE_NAME.sub('_', Path(name).name)[-120:]}"
-        size = 0
-        with private_file(target).open("wb") as out:
-            while chunk := await upload_file.read(1 << 20):
-                size += len(chunk)
-                if size > MAX_UPLOAD:
-                    raise HTTPException(413, f"{name}: larger than {MAX_UPLOAD >> 20} MiB; use `civicpulse ingest`")
-                out.write(chunk)
-        paths.append(str(target))
-        names.append(name)
-    job = ctx.jobs.submit("ingest", a.workspace, a.username, paths=paths, names=names, format=format,
-                          uploaded=str(folder))
+    got = await receive_files(request, ctx.uploads_dir / a.workspace / uuid.uuid4().hex[:12], ctx.upload_limits)
+    folder = Path(got.paths[0]).parent
+    try:
+        format = got.fields.get("format") or None
+        if format:
+            try:
+                sources.get(format)
+            except KeyError as exc:
+                raise HTTPException(400, exc.args[0]) from None
+        with busy_as_conflict():
+            job = ctx.jobs.submit("ingest", a.workspace, a.username, paths=got.paths, names=got.names,
+                                  format=format, uploaded=str(folder))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return job.to_dict()
 
 
 @router.post("/analyze", status_code=202, summary="Analyze posts not analyzed yet (analysts)")
 def analyze(a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context)) -> dict:
-    return ctx.jobs.submit("analyze", a.workspace, a.username).to_dict()
+    with busy_as_conflict():
+        return ctx.jobs.submit("analyze", a.workspace, a.username).to_dict()
+
+
+@router.get("/jobs", summary="Recent background jobs of the workspace, newest first (interrupted ones included)")
+def recent_jobs(a: Access = Depends(VIEWER), ctx: AppContext = Depends(app_context),
+                limit: int = Query(20, ge=1, le=200)) -> list[dict]:
+    return [job.to_dict() for job in ctx.jobs.recent(a.workspace, limit)]
 
 
 @router.get("/jobs/{job_id}", summary="A background job: status, progress, per-file counts and rejected records")
@@ -104,11 +101,13 @@ def audit(a: Access = Depends(OWNER), db: DuckDBStore = Depends(store), limit: i
     return [{"at": t.isoformat(), "actor": actor, "action": act, "detail": detail} for t, actor, act, detail in rows]
 
 
-@router.get("/settings", summary="Workspace settings: the minimum number of authors behind a shown figure")
+@router.get("/settings", summary="Workspace settings: the minimum number of authors behind a shown figure, retention")
 def settings(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> dict:
     from civicpulse.analytics.privacy import MIN_K, k_for
+    from civicpulse.lifecycle import workspace_retention
 
-    return {"min_authors": k_for(db, a.workspace), "min_authors_floor": MIN_K, "role": a.role.value}
+    return {"min_authors": k_for(db, a.workspace), "min_authors_floor": MIN_K, "role": a.role.value,
+            "retention_days": workspace_retention(db, a.workspace)}
 
 
 @router.put("/settings", summary="Change the minimum number of authors (owners; never below 5)")

@@ -18,6 +18,7 @@ from civicpulse.handoff import LOCAL_HEADER
 from civicpulse.store import validate_workspace_name
 from civicpulse.web.context import AppContext
 from civicpulse.web.deps import app_context
+from civicpulse.web.jobs import busy_as_conflict
 
 
 def local_secret(request: Request, secret: str | None = Header(None, alias=LOCAL_HEADER)) -> None:
@@ -93,12 +94,13 @@ def submit(body: LocalJob, ctx: AppContext = Depends(app_context)) -> dict:
     params = body.model_dump(exclude={"kind", "workspace", "user", "keys_dir"}, exclude_none=True)
     if body.kind == "analyze":
         params = {k: v for k, v in params.items() if k not in ("paths", "analyze")}
-    return ctx.jobs.submit(body.kind, body.workspace, f"cli:{body.user}", **params).to_dict()
+    with busy_as_conflict():
+        return ctx.jobs.submit(body.kind, body.workspace, f"cli:{body.user}", **params).to_dict()
 
 
 @router.get("/jobs/{job_id}")
 def job_status(job_id: str, ctx: AppContext = Depends(app_context)) -> dict:
-    job = ctx.jobs.jobs.get(job_id)
+    job = ctx.jobs.find(job_id)
     if job is None:
         raise HTTPException(404, f"no job {job_id} on this server (was it restarted?)")
     return job.to_dict()

@@ -15,10 +15,10 @@ from fastapi.staticfiles import StaticFiles
 from civicpulse import __version__
 from civicpulse.alerts.outbox import DeliveryQueue
 from civicpulse.store.duckdb_store import DuckDBStore
-from civicpulse.web import api_admin, api_auth, api_config, api_dash, api_data, api_local, pages
+from civicpulse.web import api_admin, api_auth, api_config, api_dash, api_data, api_local, api_retention, pages
 from civicpulse.web.context import AppContext
 from civicpulse.web.job_handlers import make_handlers
-from civicpulse.web.jobs import JobRunner
+from civicpulse.web.jobs import Job, JobRunner
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("civicpulse.web")
@@ -44,8 +44,14 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
     ctx = AppContext(store, keys_dir or Path(f"{base}.keys"), Path(f"{base}.uploads"), Path(f"{base}.rejects"),
                      secure_cookies=secure_cookies)
     ctx.deliveries = DeliveryQueue(store)
+
+    def after_job(job: Job) -> None:
+        # A retention pass (workspace "") changes the data of every workspace it expired posts in.
+        for workspace in {job.workspace, *job.result.get("retention", {})} - {""}:
+            ctx.cache.bump(workspace)
+
     ctx.jobs = JobRunner(store, make_handlers(ctx.keys_dir, ctx.rejects_dir, deliveries=ctx.deliveries),
-                         on_finish=lambda job: ctx.cache.bump(job.workspace))
+                         on_finish=after_job, uploads_dir=ctx.uploads_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -55,7 +61,8 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
         if background:
             from civicpulse.web.scheduler import Scheduler
 
-            scheduler = Scheduler(store, keys_dir=ctx.keys_dir, deliveries=ctx.deliveries)
+            scheduler = Scheduler(store, keys_dir=ctx.keys_dir, deliveries=ctx.deliveries,
+                                  daily=lambda: ctx.jobs.submit("maintenance", "", "system:retention"))
             scheduler.start()
         yield
         # Graceful shutdown: stop taking work, finish the job in hand, then release the database file.
@@ -76,7 +83,7 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
                               "suppressed.")
     app.state.ctx = ctx
     for router in (api_auth.router, api_admin.router, api_dash.router, api_config.router, api_data.router,
-                   api_local.router, pages.router):
+                   api_local.router, api_retention.workspace_router, api_retention.admin_router, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -13,6 +13,7 @@ from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.cache import ViewCache
 from civicpulse.web.throttle import DeviceCookies, LoginLimiter
 from civicpulse.web.token_usage import TokenUsage
+from civicpulse.web.uploads import UploadLimits
 
 if TYPE_CHECKING:
     from civicpulse.alerts.outbox import DeliveryQueue
@@ -29,6 +30,7 @@ class AppContext:
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     devices: DeviceCookies = field(default_factory=DeviceCookies)
     cache: ViewCache = field(default_factory=lambda: ViewCache(int(os.environ.get("CIVICPULSE_VIEW_CACHE", "128"))))
+    upload_limits: UploadLimits = field(default_factory=UploadLimits.from_env)
     jobs: JobRunner = field(init=False)
     token_usage: TokenUsage = field(init=False)
     deliveries: DeliveryQueue = field(init=False)  # alert emails and webhooks, off the request and job threads

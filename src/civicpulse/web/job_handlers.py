@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from civicpulse.ingest.pipeline import Ingestor
 from civicpulse.ingest.pseudonymize import KeyStore, Pseudonymizer
 from civicpulse.ingest.rejects import RejectWriter
+from civicpulse.lifecycle import apply_workspace_retention, run_maintenance
 from civicpulse.sources.generic import Mapping
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.jobs import Handler, Job, read_rejects
@@ -81,8 +83,9 @@ def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue |
         writer = RejectWriter(p.get("rejects") or rejects_dir / f"{job.workspace}-{stamp}-{job.id}.jsonl")
         options: dict[str, Any] = {"encoding": p.get("encoding", "utf-8"),
                                    "mapping": Mapping.load(p["mapping"]) if p.get("mapping") else None}
-        if p.get("batch_size"):  # the CLI's --batch-size
-            options["batch_size"] = p["batch_size"]
+        # The CLI's --batch-size for a handed-over ingest, else the server's setting (docs/server.md).
+        if p.get("batch_size") or os.environ.get("CIVICPULSE_IMPORT_BATCH"):
+            options["batch_size"] = p.get("batch_size") or int(os.environ["CIVICPULSE_IMPORT_BATCH"])
         files = []
         try:
             ingestor = Ingestor(db, job.workspace, Pseudonymizer(key), writer, format_name=p.get("format"),
@@ -102,6 +105,10 @@ def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue |
             if writer.path else []
         result: dict[str, Any] = {"files": files, "rejects": rejects, "rejected_total": writer.count,
                                   "rejects_file": writer.path.name if writer.count else None}
+        # Posts past the workspace's retention do not come back by being imported again.
+        expired = apply_workspace_retention(db, job.workspace, job.user, audit_empty=False)
+        if expired and expired["posts"]:
+            result["expired"] = expired
         if p.get("analyze", True):
             result["analysis"] = _analyze(db, job)
             result["alerts"] = _alerts(db, job, keys_dir, deliveries)
@@ -132,7 +139,18 @@ def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue |
         card.pop("source", None)
         return card
 
-    return {"ingest": ingest, "analyze": analyze, "retrain": retrain, "taxonomy": _taxonomy}
+    def retention(db: DuckDBStore, job: Job) -> dict[str, Any]:
+        """Apply one workspace's retention now (owners ask for it; the daily pass does every workspace)."""
+        job.step("deleting expired posts")
+        return run_maintenance(db, rejects_dir, job.user, workspace=job.workspace)
+
+    def maintenance(db: DuckDBStore, job: Job) -> dict[str, Any]:
+        """The daily pass: every workspace's retention, the audit log's, old rejects files and job records."""
+        job.step("applying retention")
+        return run_maintenance(db, rejects_dir, job.user)
+
+    return {"ingest": ingest, "analyze": analyze, "retrain": retrain, "retention": retention,
+            "maintenance": maintenance, "taxonomy": _taxonomy}
 
 
 def _taxonomy(db: DuckDBStore, job: Job) -> dict[str, Any]:

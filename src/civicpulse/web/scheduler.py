@@ -1,4 +1,6 @@
-"""Periodic work of the server: scheduled email digests and a regular pass over alert rules.
+"""Periodic work of the server: scheduled email digests, a regular pass over alert rules and, once a day (first a
+minute after start), the retention pass, handed to the job queue as a `maintenance` job so that it never races
+an import.
 
 Alert rules are also evaluated right after every import and analysis job; the periodic pass catches windows
 that close with no new data (an hour's volume rule, say).
@@ -8,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,13 +21,15 @@ if TYPE_CHECKING:
     from civicpulse.alerts.outbox import DeliveryQueue
 
 log = logging.getLogger("civicpulse.scheduler")
+DAY = 24 * 3600.0
 
 
 class Scheduler:
     def __init__(self, store: DuckDBStore, every: float = 60.0, keys_dir: Path | None = None,
-                 deliveries: DeliveryQueue | None = None) -> None:
-        self.store, self.every = store, every
+                 deliveries: DeliveryQueue | None = None, daily: Callable[[], object] | None = None) -> None:
+        self.store, self.every, self.daily = store, every, daily
         self.keys_dir, self.deliveries = keys_dir, deliveries
+        self._daily_due = 0.0  # monotonic time of the next daily pass
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="civicpulse-scheduler", daemon=True)
 
@@ -39,6 +45,15 @@ class Scheduler:
             self.tick()
 
     def tick(self) -> None:
+        if self.daily is not None and time.monotonic() >= self._daily_due:
+            self._daily_due = time.monotonic() + DAY
+            try:
+                self.daily()
+            except Exception:
+                log.exception("starting the daily retention pass failed")
+        self._alerts_and_digests()
+
+    def _alerts_and_digests(self) -> None:
         from civicpulse.alerts import AlertService
         from civicpulse.notify.email import SmtpSettings
         from civicpulse.reports.digests import DigestService

@@ -129,13 +129,18 @@
 
   /* Poll a background job every second until it is done or failed. */
   function pollJob(jobId, onUpdate) {
+    var unreachable = 0;  // a restarting server: keep asking for a minute, then the job shows as interrupted
     return new Promise(function (resolve, reject) {
       function tick() {
         api(wsApi("/jobs/" + encodeURIComponent(jobId))).then(function (job) {
+          unreachable = 0;
           if (onUpdate) onUpdate(job);
-          if (job.status === "done" || job.status === "failed") resolve(job);
+          if (job.status !== "queued" && job.status !== "running") resolve(job);  // done, failed, interrupted
           else window.setTimeout(tick, 1000);
-        }, reject);
+        }, function (err) {
+          if ((err.status === 0 || err.status >= 502) && ++unreachable <= 30) window.setTimeout(tick, 2000);
+          else reject(err);
+        });
       }
       tick();
     });

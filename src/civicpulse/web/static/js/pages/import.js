@@ -66,6 +66,28 @@
     document.getElementById("h-result").focus();
   }
 
+  function jobDetail(job) {
+    if (job.error) return job.error;
+    var files = (job.result || {}).files;
+    if (job.status === "done" && files) {
+      return files.map(function (f) { return f.file + ": " + CP.t("count_stored") + " " + CP.fmt.num(f.stored); }).join(" · ");
+    }
+    return job.phase || "";
+  }
+
+  function loadJobs() {  // interrupted jobs stay visible here after a server restart
+    return CP.api(CP.wsApi("/jobs?limit=10")).then(function (jobs) {
+      var body = CP.clear(document.querySelector("#jobs-table tbody"));
+      if (!jobs.length) body.appendChild(CP.el("tr", {}, CP.el("td", { colspan: "4" }, CP.t("no_jobs"))));
+      jobs.forEach(function (job) {
+        body.appendChild(CP.el("tr", {}, [CP.el("td", {}, CP.fmt.when(job.created_at)),
+          CP.el("td", {}, CP.label("job_kind", job.kind)), CP.el("td", {}, CP.t("job_" + job.status)),
+          CP.el("td", {}, jobDetail(job))]));
+      });
+    }, CP.fail);
+  }
+  loadJobs();
+
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var files = form.elements.files.files;
@@ -84,6 +106,6 @@
         CP.say(CP.t("import_done"), "ok");
         report(job);
       } else CP.say(CP.t("err_prefix") + " " + job.error, "error");
-    }, CP.fail).then(function () { submit.disabled = false; });
+    }, CP.fail).then(function () { submit.disabled = false; loadJobs(); });
   });
 })();

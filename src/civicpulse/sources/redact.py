@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 PROFILE_LINK = "[profile link]"
 POST_LINK = "[post link]"
@@ -31,7 +32,7 @@ MENTION_PLACEHOLDER = "@user"
 _MENTION = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?(?:@[A-Za-z0-9.\-]+[A-Za-z0-9])?")
 # Reddit's way of naming people (u/name, /u/name, /user/name), bare Bluesky handles, and AT Protocol DIDs.
 _USER_PATH = re.compile(r"(?<![\w/])/?(?:u|user)/[A-Za-z0-9_-]{3,20}\b")
-_BARE_HANDLE = re.compile(r"(?<![\w@.\-])[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.bsky\.social\b", re.I)
+_BARE_HANDLE = re.compile(r"(?<![\w@.\-])[\w\-]+\.bsky\.social\b", re.I)
 _DID = re.compile(r"\bdid:(?:plc:[a-z2-7]{24}|web:[A-Za-z0-9.\-]+[A-Za-z0-9])")
 
 # Anything shaped like a link, with or without a scheme. Dotted words that are not links ("TP.HCM") match too,
@@ -73,6 +74,8 @@ def _person_link(host: str, rest: str) -> str | None:
     second = seg[1].lower() if len(seg) > 1 else ""
     if _on(host, "bsky.social") and host != "bsky.social":
         return MENTION_PLACEHOLDER  # NAME.bsky.social is a handle, written as a domain
+    if _on(host, "t.me") and host.split(".")[0] not in ("t", "www"):
+        return PROFILE_LINK  # NAME.t.me
     if not seg:
         return None
     if _on(host, *_X_HOSTS):
@@ -110,8 +113,6 @@ def _person_link(host: str, rest: str) -> str | None:
             return PROFILE_LINK if len(seg) <= 2 else POST_LINK
         return None
     if _on(host, "t.me", "telegram.me", "telegram.dog"):
-        if host.split(".")[0] not in ("t", "telegram", "www"):
-            return PROFILE_LINK  # NAME.t.me
         if first in _TG_KEEP or first.startswith("+"):
             return None
         if len(seg) > 1 and seg[1].isdigit():
@@ -158,12 +159,14 @@ def _split_trailing(rest: str) -> tuple[str, str]:
 
 
 def _link(match: re.Match[str]) -> str:
-    if match.group("rest") is None:
-        return match.group(0)
-    rest, tail = _split_trailing(match.group("rest"))
+    rest, tail = _split_trailing(match.group("rest") or "")
     replaced = _person_link(match.group("host"), rest)
     if replaced is not None:
         return replaced + tail
+    if not rest:
+        return match.group(0)
+    if "%" in rest and (decoded := unquote(rest)) != mask_links(decoded, nested=True):
+        return PROFILE_LINK + tail  # a person's link, percent-encoded inside a redirect or share link
     head = match.group(0)[: match.start("rest") - match.start()]
     return head + mask_links(rest, nested=True) + tail  # a link inside another: archive.org/…/https://x.com/NAME
 
@@ -208,6 +211,7 @@ def _fold_table() -> dict[int, str]:
 
 _FOLD = _fold_table()
 _TOKEN = re.compile(r"[^\W_]+")
+_SPACELESS = re.compile("[\u0e00-\u0eff\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 MIN_NAME_CHARS = 3  # shorter names ("An", "Bo") would take ordinary words with them
 MIN_NUMBER_DIGITS = 6  # numeric ids shorter than this are ordinary numbers
 # What platforms (and the raw scrubbers) put where a name was: never a person's name.
@@ -244,7 +248,11 @@ def _name_pattern(name: str) -> str | None:
             return None
         if not token.isdigit() and (token in _common_words() or token in _PLACEHOLDER_WORDS):
             return None
-    return r"[\W_]{0,3}".join(re.escape(t) for t in tokens)
+    body = r"[\W_]{0,3}".join(re.escape(t) for t in tokens)
+    # Chinese, Japanese, Korean and Thai attach words (and particles) to a name without a space between.
+    before = "" if _SPACELESS.match(tokens[0]) else r"(?<![^\W_])"
+    after = "" if _SPACELESS.match(tokens[-1][-1]) else r"(?![^\W_])"
+    return rf"{before}@?{body}{after}"
 
 
 def identity_strings(names: Iterable[str | None]) -> list[str]:
@@ -268,8 +276,7 @@ def _names_regex(names: tuple[str, ...]) -> re.Pattern[str] | None:
     if not patterns:
         return None
     # Longest first, so "lan_anh@social.vn" wins over "lan_anh"; an "@" before the name goes with it.
-    alternatives = "|".join(sorted(patterns, key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])@?(?:{alternatives})(?![^\W_])", re.I)
+    return re.compile("|".join(sorted(patterns, key=len, reverse=True)), re.I)
 
 
 def mask_names(text: str, names: Iterable[str | None], placeholder: str) -> str:

@@ -254,12 +254,13 @@ class ParseContext:
         if url and any(ident and ident in url for ident in (author_id, author_handle)):
             url = None
         url = redact_url(url)
+        author = [n for n in (author_handle, author_id, *author_names) if isinstance(n, str)]
         others = [*mentioned_names, *(names_in(raw, self.author_fields) if raw is not None else ())]
         return Post(
             platform=platform,
             post_id=post_id,
             kind=kind,
-            text=redact_text(nfc(text), author=(author_handle, author_id, *author_names), others=others),
+            text=redact_text(nfc(text), author=author, others=others),
             created_at=created_at,
             source_format=source_format,
             author_key=self.pseudonymize(platform, author_id) if author_id else None,
@@ -267,7 +268,7 @@ class ParseContext:
             place_lon=lon,
             place_lat=lat,
             collected_at=fields.pop("collected_at", None) or self.collected_at,
-            raw=self._scrubbed(raw, author_id, author_handle) if self.keep_raw and raw is not None else None,
+            raw=self._scrubbed(raw, *author) if self.keep_raw and raw is not None else None,
             **fields,
         )
 
@@ -294,7 +295,7 @@ def scrub(value: Any, author_fields: frozenset[str], known: tuple[str | None, ..
     _collect_identities(value, author_fields, identities, inside=False)
     pattern = re.compile("|".join(re.escape(i) for i in sorted(identities, key=len, reverse=True))) \
         if identities else None
-    return _scrubbed_copy(value, author_fields, pattern)
+    return _scrubbed_copy(value, author_fields, pattern, tuple(k for k in known if k))
 
 
 def _collect_identities(value: Any, author_fields: frozenset[str], out: set[str], inside: bool) -> None:
@@ -311,15 +312,17 @@ def _collect_identities(value: Any, author_fields: frozenset[str], out: set[str]
             out.add(text)
 
 
-def _scrubbed_copy(value: Any, author_fields: frozenset[str], pattern: re.Pattern[str] | None) -> Any:
+def _scrubbed_copy(value: Any, author_fields: frozenset[str], pattern: re.Pattern[str] | None,
+                   known: tuple[str, ...] = ()) -> Any:
     if isinstance(value, dict):
-        return {k: _scrubbed_copy(v, author_fields, pattern) for k, v in value.items() if k not in author_fields}
+        return {k: _scrubbed_copy(v, author_fields, pattern, known) for k, v in value.items()
+                if k not in author_fields}
     if isinstance(value, list):
-        return [_scrubbed_copy(v, author_fields, pattern) for v in value]
+        return [_scrubbed_copy(v, author_fields, pattern, known) for v in value]
     if isinstance(value, str):
         if pattern is not None:
             value = pattern.sub("[redacted]", value)
-        return redact_text(value)
+        return redact_text(value, author=known)  # the known names also as written without diacritics
     return value
 
 

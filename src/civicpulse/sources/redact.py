@@ -41,6 +41,7 @@ _LINK = re.compile(
     r"(?<![\w@.\-/])(?P<scheme>https?://)?"
     r"(?P<host>(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,})(?::\d{1,5})?"
     r"(?P<rest>[/?#][^\s<>\"'`]*)?", re.I)
+_URL_PARTS = re.compile(r"\s*(?:https?://)?(?P<host>[^/?#:\s]+)(?::\d+)?(?P<rest>.*)", re.S)
 _TRAILING = ".,;:!?…*'\"»"  # sentence punctuation after a link is not part of it
 
 _X_HOSTS = ("twitter.com", "x.com", "vxtwitter.com", "fxtwitter.com", "fixupx.com", "fixvx.com", "nitter.net")
@@ -59,44 +60,60 @@ _FB_OWNER_QUERY = frozenset({"permalink.php", "story.php", "photo.php", "photo",
 _TG_KEEP = frozenset({"s", "joinchat", "addstickers", "addemoji", "addtheme", "share", "proxy", "socks", "iv",
                       "setlanguage", "login", "c"})
 _NAMEISH = re.compile(r"[\w.\-]{1,64}")
+_X_HANDLE = re.compile(r"\w{1,50}", re.A)
 
 
-def _on(host: str, *domains: str) -> bool:
-    return any(host == d or host.endswith("." + d) for d in domains)
+# Every domain with a rule in _person_link; other hosts are only looked at for /@NAME and /users/NAME.
+_RULED = frozenset({*_X_HOSTS, "instagram.com", "instagr.am", "ig.me", "m.me", "fb.me", "wa.me", "messenger.com",
+                    "facebook.com", "fb.com", "reddit.com", "t.me", "telegram.me", "telegram.dog", "bsky.app",
+                    "bsky.social", "youtube.com", "tiktok.com", "linkedin.com", "zalo.me", "whatsapp.com"})
+
+
+def _ruled_domain(host: str) -> str | None:
+    """The domain with a rule that `host` is or is under ("m.facebook.com" -> "facebook.com"), if any."""
+    parts = host.split(".")
+    for i in range(len(parts) - 1):
+        domain = ".".join(parts[i:]) if i else host
+        if domain in _RULED:
+            return domain
+    return None
 
 
 def _person_link(host: str, rest: str) -> str | None:
     """What a link becomes: a placeholder or an id-only link when it names a person, None when it is kept."""
     host = host.lower()
-    path = re.split(r"[?#]", rest, maxsplit=1)[0]
+    domain = _ruled_domain(host)
+    if domain is None and "@" not in rest and not rest.lower().startswith("/users/"):
+        return None  # the common case: a news site, "TP.HCM"
+    path = rest.partition("?")[0].partition("#")[0]
     seg = [s for s in path.split("/") if s]
     first = seg[0].lower() if seg else ""
     second = seg[1].lower() if len(seg) > 1 else ""
-    if _on(host, "bsky.social") and host != "bsky.social":
+    if domain == "bsky.social" and host != domain:
         return MENTION_PLACEHOLDER  # NAME.bsky.social is a handle, written as a domain
-    if _on(host, "t.me") and host.split(".")[0] not in ("t", "www"):
+    if domain == "t.me" and host not in ("t.me", "www.t.me"):
         return PROFILE_LINK  # NAME.t.me
     if not seg:
         return None
-    if _on(host, *_X_HOSTS):
+    if domain in _X_HOSTS:
         if first == "i":
             return PROFILE_LINK if second == "user" else None  # i/web/status/ID is the id-only form
         if first == "intent":
             return PROFILE_LINK if second in ("user", "follow") else None
-        if first in _X_RESERVED or not re.fullmatch(r"\w{1,50}", seg[0], re.A):
+        if first in _X_RESERVED or not _X_HANDLE.fullmatch(seg[0]):
             return None
         if second in ("status", "statuses") and len(seg) > 2 and seg[2].isdigit():
             return f"https://x.com/i/web/status/{seg[2]}"
         return PROFILE_LINK
-    if _on(host, "instagram.com", "instagr.am"):
+    if domain in ("instagram.com", "instagr.am"):
         if first in _IG_RESERVED:
             return None
         if second in ("p", "reel", "tv") and len(seg) > 2:  # NAME/p/CODE, the newer share shape
             return f"https://www.instagram.com/{second}/{seg[2]}/"
         return POST_LINK if first == "stories" else PROFILE_LINK
-    if _on(host, "ig.me", "m.me", "fb.me", "wa.me", "messenger.com"):
+    if domain in ("ig.me", "m.me", "fb.me", "wa.me", "messenger.com"):
         return PROFILE_LINK  # messaging links name the person to write to
-    if _on(host, "facebook.com", "fb.com"):
+    if domain in ("facebook.com", "fb.com"):
         if first in ("profile.php", "people"):
             return PROFILE_LINK
         if first in _FB_OWNER_QUERY:
@@ -108,33 +125,33 @@ def _person_link(host: str, rest: str) -> str | None:
         if seg[0].isdigit() and second in ("posts", "videos", "photos", "permalink"):
             return None  # the Graph API's id form of a post link, as kept in `url`
         return POST_LINK if len(seg) > 1 else PROFILE_LINK
-    if _on(host, "reddit.com"):
+    if domain == "reddit.com":
         if first in ("u", "user") or (first == "r" and second.startswith("u_")):
             return PROFILE_LINK if len(seg) <= 2 else POST_LINK
         return None
-    if _on(host, "t.me", "telegram.me", "telegram.dog"):
+    if domain in ("t.me", "telegram.me", "telegram.dog"):
         if first in _TG_KEEP or first.startswith("+"):
             return None
         if len(seg) > 1 and seg[1].isdigit():
             return None  # a message in a public channel or group: the name is the venue
         return PROFILE_LINK  # a username: a person, a bot or a channel, which cannot be told apart
-    if _on(host, "bsky.app"):
+    if domain == "bsky.app":
         if first != "profile":
             return None
         return POST_LINK if "post" in (s.lower() for s in seg[2:]) else PROFILE_LINK
-    if _on(host, "youtube.com"):
+    if domain == "youtube.com":
         return PROFILE_LINK if first in ("c", "user", "channel") or first.startswith("@") else None
-    if _on(host, "tiktok.com"):
+    if domain == "tiktok.com":
         if not first.startswith("@"):
             return None
         if second in ("video", "photo") and len(seg) > 2 and seg[2].isdigit():
             return f"https://www.tiktok.com/@/video/{seg[2]}"
         return PROFILE_LINK
-    if _on(host, "linkedin.com"):
+    if domain == "linkedin.com":
         return PROFILE_LINK if first in ("in", "pub") else None
-    if _on(host, "zalo.me"):
+    if domain == "zalo.me":
         return None if first == "g" else PROFILE_LINK  # zalo.me/PHONE or an account; g/ is a group invite
-    if _on(host, "whatsapp.com"):
+    if domain == "whatsapp.com":
         return PROFILE_LINK if first == "send" else None
     # Any other host: the fediverse's /@NAME (Mastodon, Threads, Medium, …) and ActivityPub's /users/NAME.
     if first == "users" and len(seg) > 1:
@@ -167,8 +184,10 @@ def _link(match: re.Match[str]) -> str:
         return match.group(0)
     if "%" in rest and (decoded := unquote(rest)) != mask_links(decoded, nested=True):
         return PROFILE_LINK + tail  # a person's link, percent-encoded inside a redirect or share link
-    head = match.group(0)[: match.start("rest") - match.start()]
-    return head + mask_links(rest, nested=True) + tail  # a link inside another: archive.org/…/https://x.com/NAME
+    if "/" in rest[1:] and ("://" in rest or "=" in rest or "www." in rest):
+        head = match.group(0)[: match.start("rest") - match.start()]
+        return head + mask_links(rest, nested=True) + tail  # a link inside another: archive.org/…/https://x.com/N
+    return match.group(0)
 
 
 _NESTED_LINK = re.compile(_LINK.pattern.replace(r"(?<![\w@.\-/])", r"(?<![\w@.\-])", 1), re.I)
@@ -214,6 +233,7 @@ _TOKEN = re.compile(r"[^\W_]+")
 _SPACELESS = re.compile("[\u0e00-\u0eff\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 MIN_NAME_CHARS = 3  # shorter names ("An", "Bo") would take ordinary words with them
 MIN_NUMBER_DIGITS = 6  # numeric ids shorter than this are ordinary numbers
+_MAX_GAP = 3  # characters allowed between the parts of a name as written: "Lan - Anh", "lan__anh"
 # What platforms (and the raw scrubbers) put where a name was: never a person's name.
 _PLACEHOLDER_WORDS = frozenset({"user", "deleted", "removed", "redacted", "anonymous", "author", "unknown"})
 
@@ -231,15 +251,15 @@ def _common_words() -> frozenset[str]:
     return vietnamese_syllables() | english_common()
 
 
-def _name_pattern(name: str) -> str | None:
-    """A regex for one identity string, or None when it is too short or too common to match safely.
+@lru_cache(maxsize=1 << 14)
+def name_tokens(name: str) -> tuple[str, ...] | None:
+    """The parts of one identity string that are looked for, or None when it is too short or too common to match.
 
-    The string is cut into letter/digit tokens (so "lan_anh", "Lan Anh" and "lan.anh" all give "lan anh"), which
-    may be written with up to three separators between them ("Lan-Anh", "LanAnh"). A single token must have at
-    least MIN_NAME_CHARS characters, be no common word or syllable ("Hải", "news"), and, when all digits, have
-    at least MIN_NUMBER_DIGITS.
+    The string is cut into folded, lowercase letter/digit parts, so "lan_anh", "Lan Anh" and "lan.anh" all give
+    ("lan", "anh"). A name of one part must have at least MIN_NAME_CHARS characters, be no common word or
+    Vietnamese syllable ("Hải", "news"), and, when all digits, have at least MIN_NUMBER_DIGITS.
     """
-    tokens = _TOKEN.findall(fold(unicodedata.normalize("NFC", name)).lower())
+    tokens = tuple(t.lower() for t in _TOKEN.findall(fold(unicodedata.normalize("NFC", name))))
     if not tokens or sum(len(t) for t in tokens) < MIN_NAME_CHARS:
         return None
     if len(tokens) == 1:
@@ -248,11 +268,7 @@ def _name_pattern(name: str) -> str | None:
             return None
         if not token.isdigit() and (token in _common_words() or token in _PLACEHOLDER_WORDS):
             return None
-    body = r"[\W_]{0,3}".join(re.escape(t) for t in tokens)
-    # Chinese, Japanese, Korean and Thai attach words (and particles) to a name without a space between.
-    before = "" if _SPACELESS.match(tokens[0]) else r"(?<![^\W_])"
-    after = "" if _SPACELESS.match(tokens[-1][-1]) else r"(?![^\W_])"
-    return rf"{before}@?{body}{after}"
+    return tokens
 
 
 def identity_strings(names: Iterable[str | None]) -> list[str]:
@@ -270,24 +286,83 @@ def identity_strings(names: Iterable[str | None]) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=4096)
-def _names_regex(names: tuple[str, ...]) -> re.Pattern[str] | None:
-    patterns = {p for n in names if (p := _name_pattern(n))}
-    if not patterns:
-        return None
-    # Longest first, so "lan_anh@social.vn" wins over "lan_anh"; an "@" before the name goes with it.
-    return re.compile("|".join(sorted(patterns, key=len, reverse=True)), re.I)
+@lru_cache(maxsize=1 << 14)
+def _tokens_of(names: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+    """The token sequences looked for, for one post's names (the same author's posts ask for the same ones)."""
+    return frozenset(tokens for name in identity_strings(names) if (tokens := name_tokens(name)))
+
+
+def _name_spans(folded: str, lowered: str, names: frozenset[tuple[str, ...]]) -> list[tuple[int, int]]:
+    """Where the names are written in `folded` text: their parts in order as whole words, at most _MAX_GAP
+    characters apart, or all run together as one word ("LanAnh"); an "@" just before goes with them.
+
+    Names in scripts written without spaces (Chinese, Japanese, Korean, Thai) are found inside words instead.
+    `lowered` is `folded` in lower case, position for position.
+    """
+    spans: list[tuple[int, int]] = []
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for name in names:
+        if _SPACELESS.search(name[0]) or _SPACELESS.search(name[-1]):
+            needle = " ".join(name)
+            at = lowered.find(needle)
+            while at >= 0:
+                spans.append((at, at + len(needle)))
+                at = lowered.find(needle, at + len(needle))
+        elif name[0] in lowered:  # most texts never name their author: no need to cut them into words
+            by_first.setdefault(name[0], []).append(name)
+            if len(name) > 1:
+                by_first.setdefault("".join(name), []).append(("".join(name),))
+    if by_first:
+        words = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
+        for i, (word, start, _) in enumerate(words):
+            for name in by_first.get(word, ()):
+                last = i + len(name) - 1
+                if last < len(words) and all(
+                        words[i + k][0] == name[k] and words[i + k][1] - words[i + k - 1][2] <= _MAX_GAP
+                        for k in range(1, len(name))):
+                    spans.append((start - (folded[start - 1:start] == "@"), words[last][2]))
+    return spans
+
+
+def _may_contain(text: str, wanted: list[tuple[frozenset[tuple[str, ...]], str]]) -> bool:
+    """False only when no name can be in the text: most posts never name anyone, and folding them exactly costs.
+
+    The check folds loosely (decomposed, non-ASCII dropped), which keeps every ASCII letter the exact fold gives,
+    so a name of ASCII parts that is in the text is always found here; other names always take the exact path.
+    """
+    loose = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    loose = loose.encode("ascii", "ignore").decode().lower()
+    return any(not name[0].isascii() or not name[-1].isascii() or name[0] in loose
+               for names, _ in wanted for name in names)
+
+
+def mask_people(text: str, groups: Iterable[tuple[Iterable[str | None], str]]) -> str:
+    """Replace the names of each (names, placeholder) group written in the text, with or without diacritics.
+
+    Where names of two groups overlap, the earlier group's placeholder is used.
+    """
+    wanted = [(_tokens_of(tuple(n for n in names if isinstance(n, str))), placeholder) for names, placeholder in groups]
+    if not text or not any(names for names, _ in wanted) or not _may_contain(text, wanted):
+        return text
+    folded = text if text.isascii() else fold(text)
+    lowered = folded.lower()
+    lowered = lowered if len(lowered) == len(folded) else folded  # positions must stay those of the text
+    spans = sorted((start, rank, end, placeholder) for rank, (names, placeholder) in enumerate(wanted)
+                   for start, end in _name_spans(folded, lowered, names))
+    merged: list[list[Any]] = []
+    for start, _, end, placeholder in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end, placeholder])
+    for start, end, placeholder in reversed(merged):
+        text = text[:start] + placeholder + text[end:]
+    return text
 
 
 def mask_names(text: str, names: Iterable[str | None], placeholder: str) -> str:
     """Replace each of `names` written in the text, with or without diacritics, by `placeholder`."""
-    regex = _names_regex(tuple(sorted(set(identity_strings(names)))))
-    if regex is None or not text:
-        return text
-    spans = [m.span() for m in regex.finditer(fold(text))]
-    for start, end in reversed(spans):
-        text = text[:start] + placeholder + text[end:]
-    return text
+    return mask_people(text, [(names, placeholder)])
 
 
 # Keys whose string values name a person when they sit inside an author field ("user", "account", "from", …).
@@ -322,18 +397,16 @@ def names_in(payload: Any, author_fields: frozenset[str]) -> set[str]:
 
 def redact_text(text: str, author: Iterable[str | None] = (), others: Iterable[str | None] = ()) -> str:
     """Text with profile links, the author's names, other known people's names and handles replaced."""
-    text = mask_links(text)
-    text = mask_names(text, author, AUTHOR_PLACEHOLDER)
-    text = mask_names(text, others, MENTION_PLACEHOLDER)
+    text = mask_people(mask_links(text), [(author, AUTHOR_PLACEHOLDER), (others, MENTION_PLACEHOLDER)])
     return mask_mentions(mask_user_paths(text))
 
 
 def redact_url(url: str | None) -> str | None:
     """A post's own link: kept, turned into its id-only form, or dropped when it names a person."""
-    match = _LINK.fullmatch(url.strip()) if url else None
+    match = _URL_PARTS.match(url) if url else None
     if match is None:
         return url
-    replaced = _person_link(match.group("host"), match.group("rest") or "")
+    replaced = _person_link(match.group("host"), match.group("rest"))
     if replaced is None:
         return url
     return replaced if replaced.startswith("https://") else None

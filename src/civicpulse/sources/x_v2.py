@@ -206,7 +206,9 @@ def _mentioned(tweet: Node, found: Expansions) -> list[str]:
     """Handles and display names of the users a tweet mentions (the names live in `includes.users`)."""
     entities = tweet.get("entities")
     mentions = entities.get("mentions") if isinstance(entities, dict) else None
-    people = [m for m in mentions if isinstance(m, dict)] if isinstance(mentions, list) else []
+    if not isinstance(mentions, list):
+        return []
+    people = [m for m in mentions if isinstance(m, dict)]
     ids = [m["id"] for m in people if isinstance(m.get("id"), str)]
     return [*(found.handles.get(i, "") for i in ids), *(found.names.get(i, "") for i in ids),
             *(m["username"] for m in people if isinstance(m.get("username"), str))]

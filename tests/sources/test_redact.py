@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civicpulse.sources.redact import (
+    AUTHOR_PLACEHOLDER,
     POST_LINK,
     PROFILE_LINK,
     mask_links,
@@ -239,3 +240,14 @@ def test_text_without_links_names_or_handles_is_unchanged(text):
 
 def test_mask_links_only_touches_links():
     assert mask_links("no links at all, just words") == "no links at all, just words"
+
+
+def test_analysis_treats_every_placeholder_as_no_words():
+    from civicpulse.analysis.keywords import keywords
+    from civicpulse.analysis.text import REDACTION_PLACEHOLDERS, clean
+
+    assert set(REDACTION_PLACEHOLDERS) == {AUTHOR_PLACEHOLDER, PROFILE_LINK, POST_LINK}
+    redacted = redact_text("Nguyễn Văn An: kẹt xe ở x.com/an_nguyen, xem facebook.com/an.nguyen/posts/1",
+                           author=["Nguyễn Văn An"])
+    assert clean(redacted) == ": kẹt xe ở , xem"
+    assert not {"author", "profile", "link", "post"} & set(keywords(redacted, "vi"))

@@ -19,6 +19,8 @@ from typing import Any, ClassVar
 import orjson
 
 from civicpulse.schema import Deletion, Kind, Post
+from civicpulse.sources.redact import MENTION_PLACEHOLDER as MENTION_PLACEHOLDER  # re-exported for older imports
+from civicpulse.sources.redact import mask_mentions as mask_mentions
 from civicpulse.sources.redact import names_in, redact_text, redact_url
 from civicpulse.sources.timeparse import TimeError, to_utc
 

@@ -10,7 +10,7 @@
 2. The post author's own identity strings (handle, display name, id) become `[author]`; the names of other
    people the source knows (mentions, tags, the original poster of a share) become `@user`. Matching is
    case-insensitive, on whole words, with and without Vietnamese diacritics ("Nguyễn Văn An" also catches
-   "nguyen van an"); see `_name_pattern` for which strings are too short or too common to match.
+   "nguyen van an"); see `name_tokens` for which strings are too short or too common to match.
 3. Reddit's `u/NAME`, `/u/NAME`, `/user/NAME`, bare Bluesky handles and DIDs, then `@mentions`, become `@user`.
 """
 
@@ -55,7 +55,7 @@ _IG_RESERVED = frozenset({"p", "reel", "reels", "tv", "explore", "accounts", "ab
 # which cannot be told apart, so it is masked (privacy-safe default).
 _FB_KEEP = frozenset({"groups", "events", "hashtag", "watch", "reel", "reels", "share", "sharer", "sharer.php",
                       "pages", "help", "policies", "privacy", "legal", "login", "marketplace", "ads", "business",
-                      "gaming", "live", "search", "l.php", "media", "stories"})
+                      "gaming", "live", "search", "l.php"})
 _FB_OWNER_QUERY = frozenset({"permalink.php", "story.php", "photo.php", "photo", "photos", "video.php"})
 _TG_KEEP = frozenset({"s", "joinchat", "addstickers", "addemoji", "addtheme", "share", "proxy", "socks", "iv",
                       "setlanguage", "login", "c"})
@@ -358,11 +358,6 @@ def mask_people(text: str, groups: Iterable[tuple[Iterable[str | None], str]]) -
     for start, end, placeholder in reversed(merged):
         text = text[:start] + placeholder + text[end:]
     return text
-
-
-def mask_names(text: str, names: Iterable[str | None], placeholder: str) -> str:
-    """Replace each of `names` written in the text, with or without diacritics, by `placeholder`."""
-    return mask_people(text, [(names, placeholder)])
 
 
 # Keys whose string values name a person when they sit inside an author field ("user", "account", "from", …).

@@ -178,6 +178,10 @@ def test_short_and_common_one_word_names_leave_ordinary_words_alone():
     assert redact_text("Madonna sings, madonna", author=["Madonna"]) == "[author] sings, [author]"
 
 
+def test_a_hashtag_of_a_known_name_goes_whole():
+    assert redact_text("urges voters #BarackObama #vote", others=["BarackObama"]) == "urges voters @user #vote"
+
+
 def test_numeric_ids_long_enough_are_masked():
     assert redact_text("my id is 100012345678901", author=["100012345678901"]) == "my id is [author]"
 

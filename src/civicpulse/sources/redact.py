@@ -294,7 +294,7 @@ def _tokens_of(names: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
 
 def _name_spans(folded: str, lowered: str, names: frozenset[tuple[str, ...]]) -> list[tuple[int, int]]:
     """Where the names are written in `folded` text: their parts in order as whole words, at most _MAX_GAP
-    characters apart, or all run together as one word ("LanAnh"); an "@" just before goes with them.
+    characters apart, or all run together as one word ("LanAnh"); an "@" or "#" just before goes with them.
 
     Names in scripts written without spaces (Chinese, Japanese, Korean, Thai) are found inside words instead.
     `lowered` is `folded` in lower case, position for position.
@@ -320,7 +320,7 @@ def _name_spans(folded: str, lowered: str, names: frozenset[tuple[str, ...]]) ->
                 if last < len(words) and all(
                         words[i + k][0] == name[k] and words[i + k][1] - words[i + k - 1][2] <= _MAX_GAP
                         for k in range(1, len(name))):
-                    spans.append((start - (folded[start - 1:start] == "@"), words[last][2]))
+                    spans.append((start - (folded[start - 1:start] in ("@", "#")), words[last][2]))
     return spans
 
 
@@ -363,7 +363,7 @@ def mask_people(text: str, groups: Iterable[tuple[Iterable[str | None], str]]) -
 # Keys whose string values name a person when they sit inside an author field ("user", "account", "from", …).
 _NAME_KEYS = frozenset({"name", "username", "screen_name", "acct", "handle", "display_name", "displayName",
                         "authorDisplayName", "channelTitle", "from", "forwarded_from", "saved_from", "via_bot",
-                        "author", "login", "full_name", "mention_name"})
+                        "author", "login", "full_name"})
 # Tagged objects that are not people (Facebook message_tags of pages, groups and events keep their names).
 _NOT_PEOPLE = frozenset({"page", "group", "event", "application"})
 

@@ -58,3 +58,16 @@ def test_jsonl_mapping_uses_dotted_paths_and_iso_times():
 def test_mapping_errors_are_specific(data, message):
     with pytest.raises(MappingError, match=message):
         Mapping.from_dict(data)
+
+
+def test_mapped_author_handle_and_names_leave_the_text_and_the_raw_row():
+    mapping = Mapping.from_dict({"platform": "other", "columns": {
+        "post_id": "ma", "text": "noi_dung", "author_id": "sdt", "author_handle": "tai_khoan",
+        "author_name": ["ho_ten", "biet_danh"]}})
+    row = {"ma": "PA-9", "sdt": "0901234567", "tai_khoan": "lan_anh92", "ho_ten": "Nguyễn Thị Lan Anh",
+           "biet_danh": "Bé Lan Xinh",
+           "noi_dung": "Tôi là Nguyen Thi Lan Anh (lan_anh92, Bé Lan Xinh), cống ở Quận 3 bị tắc"}
+    (post,) = MappedCSV(mapping).parse(row, ctx())
+    assert post.text == "Tôi là [author] ([author], [author]), cống ở Quận 3 bị tắc"
+    for secret in ("0901234567", "lan_anh92", "Lan Anh", "Bé Lan"):
+        assert secret not in post.raw

@@ -47,13 +47,17 @@ _URL = re.compile(
     r"|\b(?:bit\.ly|t\.co|goo\.gl|fb\.me|youtu\.be|tinyurl\.com|shorturl\.at)/\S*"
     r"|\b[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?:com|net|org|vn|io|gov|edu|info)(?:\.vn)?(?:/\S*)?(?!\w)",
     re.IGNORECASE)
+# What ingest writes where a person was (civicpulse.sources.redact): no words of the post, so no keywords.
+REDACTION_PLACEHOLDERS = ("[author]", "[profile link]", "[post link]")
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in REDACTION_PLACEHOLDERS))
 # Invisible characters that split words; the zero-width joiner and variation selectors stay (emoji need them).
 _INVISIBLE = re.compile("[\u200b\u200c\u2060\ufeff\u00ad\x00-\x08\x0b\x0e-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
 
 
 def clean(text: str) -> str:
-    """NFC text without HTML tags, entities, URLs or invisible characters, whitespace collapsed to single spaces.
+    """NFC text without HTML tags, entities, URLs, redaction placeholders or invisible characters, whitespace
+    collapsed to single spaces.
 
     Emoji, "@user" mentions and "#hashtags" are kept. Tags are removed before entities are decoded, so an escaped
     "&lt;3" becomes the heart "<3" rather than vanishing; double-escaped remnants ("&amp;lt;br&amp;gt;") are
@@ -77,6 +81,8 @@ def clean(text: str) -> str:
         text = _BARE_ENTITY.sub(lambda m: _BARE_ENTITY_CHAR[m.group(1)], text)
     if "." in text:
         text = _URL.sub(" ", text)
+    if "[" in text:
+        text = _PLACEHOLDER.sub(" ", text)
     text = _INVISIBLE.sub("", text)
     return _SPACE.sub(" ", text).strip()
 

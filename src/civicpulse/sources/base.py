@@ -19,6 +19,9 @@ from typing import Any, ClassVar
 import orjson
 
 from civicpulse.schema import Deletion, Kind, Post
+from civicpulse.sources.redact import MENTION_PLACEHOLDER as MENTION_PLACEHOLDER  # re-exported for older imports
+from civicpulse.sources.redact import mask_mentions as mask_mentions
+from civicpulse.sources.redact import names_in, redact_text, redact_url
 from civicpulse.sources.timeparse import TimeError, to_utc
 
 
@@ -198,19 +201,9 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
-# @user, @user@instance.social, @handle.bsky.social; not e-mail addresses (a word character before @).
-_MENTION = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?(?:@[A-Za-z0-9.\-]+[A-Za-z0-9])?")
-MENTION_PLACEHOLDER = "@user"
-
-
 def nfc(text: str) -> str:
     """Composed Unicode: Vietnamese typed on some systems (or decoded from cp1258) arrives decomposed."""
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
-
-
-def mask_mentions(text: str) -> str:
-    """Replace account handles in text: people mentioned are not stored in clear either."""
-    return _MENTION.sub(MENTION_PLACEHOLDER, text) if "@" in text else text
 
 
 # Keys that identify or describe a person on the platforms we read. Sources add their own.
@@ -249,18 +242,27 @@ class ParseContext:
         raw_path: str = "$",
         place_lon: float | None = None,
         place_lat: float | None = None,
+        author_names: Iterable[str | None] = (),
+        mentioned_names: Iterable[str | None] = (),
         **fields: Any,
     ) -> Post:
-        """Build a Post; the only place author ids, mentions, coordinates and raw payloads are handled."""
+        """Build a Post; the only place author ids, names, mentions, coordinates and raw payloads are handled.
+
+        `author_names` are the author's display names (the handle and id are always included); `mentioned_names`
+        other people's names the source knows beyond what its author fields in `raw` give. See sources/redact.py.
+        """
         lon, lat = self._valid_point(place_lon, place_lat, raw_path)
         # A link that embeds the author's id or handle would undo the pseudonym: keep only id-only links.
         if url and any(ident and ident in url for ident in (author_id, author_handle)):
             url = None
+        url = redact_url(url)
+        author = [n for n in (author_handle, author_id, *author_names) if isinstance(n, str)]
+        others = [*mentioned_names, *(names_in(raw, self.author_fields) if raw is not None else ())]
         return Post(
             platform=platform,
             post_id=post_id,
             kind=kind,
-            text=mask_mentions(nfc(text)),
+            text=redact_text(nfc(text), author=author, others=others),
             created_at=created_at,
             source_format=source_format,
             author_key=self.pseudonymize(platform, author_id) if author_id else None,
@@ -268,7 +270,7 @@ class ParseContext:
             place_lon=lon,
             place_lat=lat,
             collected_at=fields.pop("collected_at", None) or self.collected_at,
-            raw=self._scrubbed(raw, author_id, author_handle) if self.keep_raw and raw is not None else None,
+            raw=self._scrubbed(raw, *author) if self.keep_raw and raw is not None else None,
             **fields,
         )
 
@@ -295,7 +297,7 @@ def scrub(value: Any, author_fields: frozenset[str], known: tuple[str | None, ..
     _collect_identities(value, author_fields, identities, inside=False)
     pattern = re.compile("|".join(re.escape(i) for i in sorted(identities, key=len, reverse=True))) \
         if identities else None
-    return _scrubbed_copy(value, author_fields, pattern)
+    return _scrubbed_copy(value, author_fields, pattern, tuple(k for k in known if k))
 
 
 def _collect_identities(value: Any, author_fields: frozenset[str], out: set[str], inside: bool) -> None:
@@ -312,15 +314,17 @@ def _collect_identities(value: Any, author_fields: frozenset[str], out: set[str]
             out.add(text)
 
 
-def _scrubbed_copy(value: Any, author_fields: frozenset[str], pattern: re.Pattern[str] | None) -> Any:
+def _scrubbed_copy(value: Any, author_fields: frozenset[str], pattern: re.Pattern[str] | None,
+                   known: tuple[str, ...] = ()) -> Any:
     if isinstance(value, dict):
-        return {k: _scrubbed_copy(v, author_fields, pattern) for k, v in value.items() if k not in author_fields}
+        return {k: _scrubbed_copy(v, author_fields, pattern, known) for k, v in value.items()
+                if k not in author_fields}
     if isinstance(value, list):
-        return [_scrubbed_copy(v, author_fields, pattern) for v in value]
+        return [_scrubbed_copy(v, author_fields, pattern, known) for v in value]
     if isinstance(value, str):
         if pattern is not None:
             value = pattern.sub("[redacted]", value)
-        return mask_mentions(value)
+        return redact_text(value, author=known)  # the known names also as written without diacritics
     return value
 
 

@@ -72,8 +72,8 @@ def _created(record: Node, fallback: Node | None, fallback_key: str) -> datetime
 
 def record_post(
     source: Source, ctx: ParseContext, *, uri: str, uri_path: str, did: str, record: Node,
-    handle: str | None = None, view: Node | None = None, time_node: Node | None = None, time_key: str = "",
-    edited: bool = False, raw: Node,
+    handle: str | None = None, display_name: Any = None, view: Node | None = None, time_node: Node | None = None,
+    time_key: str = "", edited: bool = False, raw: Node,
 ) -> Post:
     """A Post from an app.bsky.feed.post record, its URI and (appview only) the view around it."""
     if record.get("$type", POST_COLLECTION) != POST_COLLECTION:
@@ -97,6 +97,7 @@ def record_post(
         source_format=source.name,
         author_id=did,
         author_handle=handle,
+        author_names=[display_name],
         parent_id=parent,
         thread_id=root or parent or post_id,  # a top-level post is the root of its own thread
         language=_language(record),
@@ -163,6 +164,7 @@ class BlueskyAppview(Source):
         yield record_post(
             self, ctx, uri=view.string("uri", required=True), uri_path=view.at("uri"),
             did=author.string("did", required=True), handle=author.string("handle"),
+            display_name=author.get("displayName"),
             record=view.obj("record", required=True), view=view, time_node=view, time_key="indexedAt", raw=view,
         )
 

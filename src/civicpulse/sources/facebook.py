@@ -29,7 +29,6 @@ from urllib.parse import parse_qs, urlsplit
 from civicpulse.schema import Kind
 from civicpulse.sources import register
 from civicpulse.sources.base import (
-    MENTION_PLACEHOLDER,
     Item,
     Node,
     ParseContext,
@@ -39,6 +38,7 @@ from civicpulse.sources.base import (
     api_error_message,
     type_name,
 )
+from civicpulse.sources.redact import MENTION_PLACEHOLDER
 
 _GRAPH_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}$")  # 2021-07-09T19:09:52+0000
 _GRAPH_ID = re.compile(r"^\d+(?:_\d+){1,2}$")
@@ -259,6 +259,7 @@ class FacebookGraph(Source):
             created_at=node.time("created_time", required=True),
             source_format=self.name,
             author_id=author.ident("id", required=False) if author is not None else None,
+            author_names=[author.get("name")] if author is not None else (),
             url=node.string("permalink_url"),
             place_name=place_name,
             place_country=country,
@@ -305,6 +306,7 @@ class FacebookGraph(Source):
             created_at=node.time("created_time", required=True),
             source_format=self.name,
             author_id=author.ident("id", required=False) if author is not None else None,
+            author_names=[author.get("name")] if author is not None else (),
             parent_id=parent_comment or post,
             thread_id=post,
             url=link,

@@ -7,6 +7,7 @@ post_id = "id"
 text = ["title", "body"]                 # several columns are joined with a blank line
 created_at = "time"
 author_id = "user.id"
+author_name = ["user.name", "user.nick"]  # only masked in the text, never stored
 [options]
 time_format = "%d/%m/%Y %H:%M"           # strptime format; omitted: ISO-8601 or epoch
 timezone = "Asia/Ho_Chi_Minh"            # zone of times written without an offset (default UTC)
@@ -36,7 +37,10 @@ _FIELDS = {
     "author_id": "id", "language": "str", "url": "str", "place_name": "str", "place_country": "str",
     "place_lon": "float", "place_lat": "float", "likes": "int", "replies": "int", "shares": "int",
     "quotes": "int", "views": "int", "edited": "bool",
+    # Never stored: only looked for in the text, to take the author's own handle and name out of it.
+    "author_handle": "str", "author_name": "str",
 }
+_IDENTITY_FIELDS = ("author_id", "author_handle", "author_name")
 _REQUIRED = ("post_id", "text")
 _TRUE = {"1", "true", "yes", "y", "t"}
 
@@ -181,6 +185,7 @@ class _Mapped(Source):
         if not text:
             raise RecordError(m.columns["text"][0], "text is empty")  # type: ignore[union-attr]
         parent = value("parent_id")
+        identity_columns = {c for f in _IDENTITY_FIELDS for c in m.columns.get(f, ())}  # type: ignore[union-attr]
         return ctx.post(
             platform=m.platform,  # type: ignore[union-attr]
             post_id=value("post_id"),
@@ -189,8 +194,10 @@ class _Mapped(Source):
             created_at=value("created_at"),
             source_format=self.name,
             author_id=value("author_id"),
+            author_handle=value("author_handle"),
+            author_names=[_lookup(row, c) for c in m.columns.get("author_name", ())],  # type: ignore[union-attr]
             url=value("url"),
-            raw={k: v for k, v in row.items() if k not in (m.columns.get("author_id") or ())},  # type: ignore[union-attr]
+            raw={k: v for k, v in row.items() if k not in identity_columns},
             parent_id=parent,
             thread_id=value("thread_id"),
             language=value("language"),

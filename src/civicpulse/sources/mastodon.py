@@ -70,6 +70,7 @@ class MastodonStatuses(Source):
             source_format=self.name,
             author_id=account.ident("id"),
             author_handle=account.string("acct"),
+            author_names=[account.get("username"), account.get("display_name")],
             parent_id=parent,
             language=node.string("language"),
             likes=node.integer("favourites_count"),

@@ -14,7 +14,6 @@ from typing import Any
 from civicpulse.schema import Deletion, Kind
 from civicpulse.sources import register
 from civicpulse.sources.base import (
-    MENTION_PLACEHOLDER,
     Item,
     Node,
     ParseContext,
@@ -24,6 +23,7 @@ from civicpulse.sources.base import (
     Source,
     api_error_message,
 )
+from civicpulse.sources.redact import redact_text
 from civicpulse.sources.text import join_parts, unescape
 
 _BASE_URL = "https://www.reddit.com"
@@ -31,8 +31,6 @@ _PLACEHOLDERS = frozenset({"[deleted]", "[removed]"})
 _DELETED_AUTHOR = "[deleted]"
 # Things that exist in listings but are not posts: accounts, messages, subreddits, awards, "load more" stubs.
 _NOT_POSTS = frozenset({"more", "t2", "t4", "t5", "t6"})
-# Reddit's own way of naming people in text (u/name, /u/name): the @-mention masking does not see these.
-_USER_MENTION = re.compile(r"(?<![\w/])/?u/[A-Za-z0-9_-]{3,20}\b")
 
 
 def _is_listing(doc: Any) -> bool:
@@ -53,12 +51,8 @@ def _error_message(doc: Any) -> str | None:
     return api_error_message(doc)
 
 
-def mask_user_mentions(text: str) -> str:
-    return _USER_MENTION.sub(MENTION_PLACEHOLDER, text) if "u/" in text else text
-
-
 def _redacted(value: Any, name: str | None) -> Any:
-    """A copy of a raw thing with the author's name and u/ mentions taken out of every string.
+    """A copy of a raw thing with the author's name, u/ mentions and profile links taken out of every string.
 
     Key scrubbing is not enough on Reddit: a post on a profile lives in subreddit `u_name`, and that name
     recurs in `subreddit`, `subreddit_name_prefixed`, `permalink` and `url`.
@@ -72,8 +66,8 @@ def _redacted(value: Any, name: str | None) -> Any:
         if isinstance(v, list):
             return [walk(x) for x in v]
         if isinstance(v, str):
-            v = mask_user_mentions(v)
-            return pattern.sub("user", v) if pattern is not None else v
+            v = pattern.sub("user", v) if pattern is not None else v
+            return redact_text(v)
         return v
 
     return walk(value)
@@ -187,7 +181,7 @@ class RedditThings(Source):
             platform=self.platform,
             post_id=post_id,
             kind=post_kind,
-            text=mask_user_mentions(text),
+            text=text,
             created_at=data.time("created_utc", required=True),
             source_format=self.name,
             author_id=None if deleted else data.string("author_fullname") or author,

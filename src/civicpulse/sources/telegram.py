@@ -12,7 +12,6 @@ from typing import Any
 from civicpulse.schema import Kind
 from civicpulse.sources import register
 from civicpulse.sources.base import (
-    MENTION_PLACEHOLDER,
     Item,
     Node,
     ParseContext,
@@ -22,6 +21,7 @@ from civicpulse.sources.base import (
     Source,
     api_error_message,
 )
+from civicpulse.sources.redact import MENTION_PLACEHOLDER
 from civicpulse.sources.text import join_parts
 
 # Text entity types whose text is a person's display name rather than an @handle.
@@ -148,6 +148,8 @@ class TelegramExport(Source):
             source_format=self.name,
             author_id=message.ident("from_id", required=False),
             author_handle=message.string("from"),
+            # Without keep_raw no raw reaches the base class: name the other people the message carries here.
+            mentioned_names=[message.get(k) for k in ("forwarded_from", "saved_from", "via_bot")],
             parent_id=parent_id,
             place_name=message.string("place_name"),
             place_lat=location.number("latitude") if location else None,

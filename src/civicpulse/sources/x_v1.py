@@ -124,6 +124,7 @@ class XV1(Source):
             source_format=self.name,
             author_id=user.ident("id_str") if user is not None else None,
             author_handle=user.string("screen_name") if user is not None else None,
+            author_names=[user.get("name")] if user is not None else (),
             url=STATUS_URL.format(post_id),
             parent_id=parent,
             language=language(node.string("lang")),

@@ -104,6 +104,7 @@ class Expansions:
     tweets: dict[str, Node] = field(default_factory=dict)
     places: dict[str, Node] = field(default_factory=dict)
     handles: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # display names, only to mask them in text
     collected_at: datetime | None = None
 
     @classmethod
@@ -115,8 +116,9 @@ class Expansions:
             for i, value in enumerate(includes.get(key) or []):
                 if isinstance(value, dict) and isinstance(value.get("id"), str):
                     index[value["id"]] = Node(value, f"$.includes.{key}[{i}]")
-        found.handles = {k: v["username"] for k, v in _ids(includes.get("users"), "id").items()
-                         if isinstance(v.get("username"), str)}
+        users = _ids(includes.get("users"), "id")
+        found.handles = {k: v["username"] for k, v in users.items() if isinstance(v.get("username"), str)}
+        found.names = {k: v["name"] for k, v in users.items() if isinstance(v.get("name"), str)}
         return found
 
     @classmethod
@@ -131,6 +133,8 @@ class Expansions:
         author = tweet.get("author")
         if isinstance(author, dict) and isinstance(author.get("id"), str) and isinstance(author.get("username"), str):
             found.handles[author["id"]] = author["username"]
+            if isinstance(author.get("name"), str):
+                found.names[author["id"]] = author["name"]
         return found
 
 
@@ -176,6 +180,8 @@ def convert_tweet(source: Source, node: Node, ctx: ParseContext, found: Expansio
         source_format=source.name,
         author_id=author_id,
         author_handle=found.handles.get(author_id) if author_id else None,
+        author_names=[found.names.get(author_id)] if author_id else (),
+        mentioned_names=_mentioned(node, found),
         url=STATUS_URL.format(post_id),
         parent_id=parent,
         thread_id=node.ident("conversation_id", required=False),
@@ -194,6 +200,18 @@ def convert_tweet(source: Source, node: Node, ctx: ParseContext, found: Expansio
         raw=node.value,
         raw_path=node.path,
     )
+
+
+def _mentioned(tweet: Node, found: Expansions) -> list[str]:
+    """Handles and display names of the users a tweet mentions (the names live in `includes.users`)."""
+    entities = tweet.get("entities")
+    mentions = entities.get("mentions") if isinstance(entities, dict) else None
+    if not isinstance(mentions, list):
+        return []
+    people = [m for m in mentions if isinstance(m, dict)]
+    ids = [m["id"] for m in people if isinstance(m.get("id"), str)]
+    return [*(found.handles.get(i, "") for i in ids), *(found.names.get(i, "") for i in ids),
+            *(m["username"] for m in people if isinstance(m.get("username"), str))]
 
 
 def _place(node: Node, ctx: ParseContext, found: Expansions) -> tuple[float | None, float | None, str | None,

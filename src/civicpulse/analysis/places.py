@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+from civicpulse.analysis.addresses import address_spans, read_address, reconcile
 from civicpulse.analysis.gazetteer import (
     _LEAF,
     WORD,
@@ -392,9 +393,14 @@ class PlaceRecognizer:
             return []
         scan = _Scan(self.gaz, text, relaxed=False)
         scan.scan()
+        found = scan.resolve()
+        for start, end in address_spans(scan, found, self.gaz):
+            read = read_address(scan, start, end, found, self.gaz)
+            if read:
+                found = reconcile(scan, found, start, end, read, lambda a, b, unit: _Match(a, b, [unit]))
         seen: set[Unit] = set()
         out: list[Place] = []
-        for m, unit in scan.resolve():
+        for m, unit in found:
             if unit not in seen:
                 seen.add(unit)
                 start, end = scan.original(m.start, m.end)

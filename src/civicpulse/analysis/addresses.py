@@ -1,0 +1,382 @@
+"""Postal addresses in text ("357/28 Ng-T- Thuật, P1, Q3, TP.HCM", "Nà Làng Phú Bình, Chiêm Hoá, Tuyên Quang"),
+resolved with vietnamadminunits' address parser.
+
+The token scan in places.py needs a marker before a district or ward name, because bare unit names repeat across
+the country and double as words. In an address the order itself is the marker: the last segment is a province and
+the ones before it a district and a ward of that province. vietnamadminunits.parse_address reads addresses that
+way (province first, from the right; then districts of that province only; then wards of that district), so
+address-like spans are handed to it and its answer replaces the scan's units of the span where they disagree.
+Everything the parser returns is checked against the text: a unit is kept only where its name (or one of the
+parser's own keywords for it) is written in the span, token for token, so a parser match inside another word or a
+former ward number ("P3" -> "Phường 2") is not reported. See docs/places.md, "Addresses".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from civicpulse.analysis.gazetteer import Gazetteer, Unit, fold, short_name, standard_tones, tone_key
+
+if TYPE_CHECKING:
+    from civicpulse.analysis.places import _Scan
+
+# Folded words that open an address segment: unit types and their abbreviations, hamlets, streets.
+_OPENERS = frozenset({"p", "f", "phuong", "q", "quan", "h", "huyen", "x", "xa", "tt", "tx", "tp", "thi", "thanh",
+                      "tinh", "ap", "thon", "xom", "ban", "kp", "to", "khom", "khu", "duong", "so", "lo", "ngo", "hem",
+                      "kiet"})
+_OPENER_BEFORE = {"thi": {"tran", "xa"}, "thanh": {"pho"}, "khu": {"pho"}, "to": {"dan"}}  # "thì", "to", "khu vực"
+_FULL_UNIT_WORDS = frozenset({"phuong", "quan", "huyen", "tinh", "thon", "xom"})  # enough before a lower-case name
+_ABBREVIATIONS = _OPENERS | {"tdp", "ng", "st", "dt", "ql", "tl"}
+_WARD_WORDS = frozenset({"p", "f", "phuong", "ward"})
+_MAX_SEGMENT = 8  # tokens: an address segment is a short name, never a clause
+_MAX_WHOLE = 40  # tokens: a whole input this short made of short segments may be one address
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A unit read from an address, with the token range (in the scan) it was written at."""
+
+    unit: Unit
+    start: int
+    end: int
+
+
+# --- where addresses are --------------------------------------------------------------------------------------------
+def _segments(scan: _Scan) -> list[tuple[int, int]]:
+    """Token ranges split at commas, semicolons, line breaks, spaced dashes and full stops after a word ("Xã Suối
+    Bàng. Vân Hồ"), not after an abbreviation ("T. Giang", "TP. Hồ Chí Minh", "Q. 1")."""
+    out, start = [], 0
+    for k in range(1, scan.n):
+        gap = scan.gap(k)
+        prev = scan.folded[k - 1]
+        stop = "." in gap and " " in gap and len(prev) > 1 and prev not in _ABBREVIATIONS
+        if stop or any(c in gap for c in ",;\n|–") or " - " in gap:
+            out.append((start, k))
+            start = k
+    if scan.n:
+        out.append((start, scan.n))
+    return out
+
+
+def _house_number(scan: _Scan, k: int, end: int) -> bool:
+    """357, 357/28, 284DBis, 12A before a capitalised street name (or at the segment's end); "24 giờ" is not."""
+    if not scan.folded[k].isdigit():
+        return False
+    j = k + 1
+    while j < end and (scan.gap(j) == "" or (scan.gap(j) == "/" and scan.folded[j].isdigit())):
+        j += 1
+    return j == end or scan.words[j][0].isupper() or scan.folded[j] in _OPENERS
+
+
+def _opens_address(scan: _Scan, i: int, end: int) -> bool:
+    """Token i starts an address component: a unit or hamlet word before a name or number ("P1", "Xã Vũ Lễ",
+    "thôn 3", "huyen thanh ba"), or a house number."""
+    f = scan.folded[i]
+    if f.isdigit():
+        return _house_number(scan, i, end)
+    if i + 1 >= end or f not in _OPENERS:
+        return False
+    nxt = scan.folded[i + 1]
+    if f in _OPENER_BEFORE:
+        return nxt in _OPENER_BEFORE[f]
+    word = scan.words[i + 1]
+    return nxt.isdigit() or word[0].isupper() or (f in _FULL_UNIT_WORDS and word.isascii())
+
+
+@lru_cache(maxsize=1)
+def _province_keys(gaz: Gazetteer) -> dict[str, tuple[Unit, str]]:
+    """"hochiminh" -> (TP.HCM, tone key of "HồChíMinh"): province names folded and joined."""
+    out = {}
+    for unit in gaz.provinces_legacy.values():
+        words = re.findall(r"\w+", short_name(unit.name))
+        out["".join(fold(w) for w in words)] = (unit, tone_key("".join(words)))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _province_firsts(gaz: Gazetteer) -> frozenset[str]:
+    """Folded tokens a written province name can start with: its first word, or the whole name run together."""
+    return frozenset({fold(short_name(u.name).split()[0]) for u in gaz.provinces_legacy.values()}
+                     | set(_province_keys(gaz)))
+
+
+def _province_named(scan: _Scan, k: int, limit: int, gaz: Gazetteer) -> tuple[Unit, int] | None:
+    """A province name at token k, spaced or not, in any case, with its own diacritics where it has any, and
+    capitalised when written without them ("Thai Binh", not "diễn biến" or "back an")."""
+    if scan.folded[k] not in _province_firsts(gaz):
+        return None
+    keys = _province_keys(gaz)
+    joined = ""
+    for end in range(k, min(k + 4, limit)):
+        if end > k and scan.gap(end).strip(" .-") != "":
+            break
+        joined += scan.folded[end]
+        if joined in keys:
+            unit, accents = keys[joined]
+            written = "".join(scan.words[k:end + 1])
+            if (written.isascii() and scan.words[k][0].isupper()) or tone_key(written) == accents:
+                return unit, end + 1
+    return None
+
+
+def _written_province(scan: _Scan, k: int, limit: int, gaz: Gazetteer) -> tuple[Unit, int] | None:
+    """(province, end token) written at token k, before token limit, in a form the scan leaves to addresses: its
+    name with or without spaces ("Thái Bình", "HồChíMinh"), or by initial ("T.Giang")."""
+    named = _province_named(scan, k, limit, gaz)
+    if named is not None:
+        return named
+    if k + 1 >= limit or len(scan.folded[k]) != 1 or scan.gap(k + 1).strip() != ".":
+        return None
+    if _province_named(scan, k + 1, limit, gaz) is not None:
+        return None  # "T.Ninh Bình": T. for tỉnh before the full name, not Tây Ninh
+    unit = _province_initials(gaz).get((scan.folded[k], scan.folded[k + 1]))
+    return (unit, k + 2) if unit is not None else None
+
+
+def _province_at(scan: _Scan, seg: tuple[int, int], provinces: dict[int, int],
+                 gaz: Gazetteer) -> tuple[int, int] | None:
+    """Token range of the first province named in the segment (scanned, or written as _written_province reads)."""
+    for k in range(*seg):
+        if k in provinces:
+            return k, provinces[k]
+        if (written := _written_province(scan, k, seg[1], gaz)) is not None:
+            return k, written[1]
+    return None
+
+
+def _component_start(scan: _Scan, seg: tuple[int, int], lower: dict[int, int]) -> int | None:
+    """First token of the segment that opens an address component: the segment's first token (unit word, house
+    number), else a scanned district or ward or a house number inside it ("Nhà mình ở 357/28 Nguyễn Thị Thuật")."""
+    a, b = seg
+    if a in lower or _opens_address(scan, a, b):
+        return a
+    return next((k for k in range(a + 1, b) if k in lower or (
+        _house_number(scan, k, b) and not scan.folded[k - 1].isdigit())), None)
+
+
+def _may_hold_address(scan: _Scan, provinces: dict[int, int], gaz: Gazetteer) -> bool:
+    """Cheap test for prose: a separator, and a province the scan found or one written as addresses write it."""
+    if not any(c in scan.text for c in ",;\n|-–."):
+        return False
+    if provinces:
+        return True
+    firsts = _province_firsts(gaz)
+    return any((f in firsts and _province_named(scan, k, scan.n, gaz) is not None)
+               or (len(f) == 1 and k + 1 < scan.n and scan.gap(k + 1).strip() == ".") for k, f in enumerate(scan.folded))
+
+
+def address_spans(scan: _Scan, found: list[tuple[Any, Unit]], gaz: Gazetteer) -> list[tuple[int, int]]:
+    """Token ranges that read as one postal address: runs of short comma-separated segments that open like
+    address components (unit words, house numbers, scanned districts or wards) and end with a segment opening
+    with a province; a whole short input of short segments that ends with a province is one address as it
+    stands ("Nà Làng Phú Bình, Chiêm Hoá, Tuyên Quang")."""
+    vn = [(m, u) for m, u in found if u.country == "VN" and u.kind != "country"]
+    provinces = {m.start: m.end for m, u in vn if u.kind == "vn_province"}
+    if not _may_hold_address(scan, provinces, gaz):
+        return []
+    segs = _segments(scan)
+    if len(segs) < 2:
+        return []
+    lower = {m.start: m.end for m, u in vn if u.kind in ("vn_district", "vn_ward")}
+    where = [_province_at(scan, seg, provinces, gaz) for seg in segs]
+    starts = [_component_start(scan, seg, lower) for seg in segs]
+    last = where[-1]
+    if scan.n <= _MAX_WHOLE and all(b - a <= _MAX_SEGMENT for a, b in segs) and last and last[1] == scan.n:
+        named = len({u.prov_legacy for m, u in vn if u.kind == "vn_province"})
+        strong = sum(s is not None for s in starts[:-1])
+        if (strong and (named <= 1 or strong >= 2 or starts[0] == 0)) or (named <= 1 and (
+                len(segs) >= 3 or scan.n <= 16)):
+            return [(0, scan.n)]
+    spans, run_start, strong = [], None, 0
+    for (a, b), start, province in zip(segs, starts, where, strict=True):
+        if province is not None and province[0] - a <= 2:  # the segment opens with a province: the address ends
+            if run_start is not None and strong:
+                spans.append((run_start, province[1]))
+            run_start = None
+        elif run_start is None:
+            if start is not None and b - start <= _MAX_SEGMENT and province is None:
+                run_start, strong = start, 1
+        elif b - a > _MAX_SEGMENT or province is not None or (start is None and b - a > 4):
+            run_start = None  # a clause, not an address component
+        else:
+            strong += start is not None
+    return spans
+
+
+# --- reading one address ---------------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    """vietnamadminunits' legacy (63-province) parser and its keyword tables, imported on the first address (its
+    package pulls in geopy and shapely, about 0.7 s)."""
+    from vietnamadminunits.parser import parser_legacy
+
+    return parser_legacy
+
+
+@lru_cache(maxsize=1)
+def _districts_by_code(gaz: Gazetteer) -> dict[str, Unit]:
+    return {u.code_legacy: u for aliases in gaz.districts.values() for a in aliases
+            if (u := a.unit) is not None and u.code_legacy}
+
+
+@lru_cache(maxsize=1)
+def _province_initials(gaz: Gazetteer) -> dict[tuple[str, str], Unit]:
+    """("t", "giang") -> Tiền Giang, for "T.Giang", "Đ.Tháp", "L.Đồng"; initials shared by two provinces
+    ("H.Giang": Hà Giang, Hậu Giang) are left out."""
+    seen: dict[tuple[str, str], list[Unit]] = {}
+    for unit in gaz.provinces_legacy.values():
+        words = [fold(w) for w in short_name(unit.name).split()]
+        if len(words) == 2:
+            seen.setdefault((words[0][0], words[1]), []).append(unit)
+    return {k: v[0] for k, v in seen.items() if len(v) == 1}
+
+
+class _Span:
+    """The span's folded tokens joined, to find where a keyword is written (token-aligned only)."""
+
+    def __init__(self, scan: _Scan, start: int, end: int) -> None:
+        self.scan, self.start, self.end = scan, start, end
+        self.joined = ""
+        self.token_at: dict[int, int] = {}  # char offset in joined -> token index starting there
+        self.token_end: dict[int, int] = {}  # char offset in joined -> token index ending there (exclusive)
+        for k in range(start, end):
+            self.token_at[len(self.joined)] = k
+            self.joined += scan.folded[k]
+            self.token_end[len(self.joined)] = k + 1
+
+    def locate(self, keywords: list[str]) -> tuple[int, int] | None:
+        """Token range of the right-most keyword written whole."""
+        best: tuple[int, int] | None = None
+        for kw in keywords:
+            pos = self.joined.rfind(kw)
+            while pos != -1:
+                a, b = self.token_at.get(pos), self.token_end.get(pos + len(kw))
+                if a is not None and b is not None:
+                    if best is None or b > best[1]:
+                        best = (a, b)
+                    break
+                pos = self.joined.rfind(kw, 0, pos)
+        return best
+
+
+def _parser_input(scan: _Scan, start: int, end: int, found: list[tuple[Any, Unit]], gaz: Gazetteer) -> tuple[
+        str, Resolved | None]:
+    """The span's text for the parser, with the province written out in full where the scan or an initial form
+    ("T.Giang") names it: the parser knows "hcm" but not "Sài Gòn", "HN" or "T.Giang"."""
+    province: Resolved | None = None
+    for m, u in found:
+        if start <= m.start < end and u.kind == "vn_province":
+            province = Resolved(u, m.start, m.end)
+    for k in range(start, end):  # a later written form wins: the province is written last
+        written = _written_province(scan, k, end, gaz)
+        if written is not None and (province is None or province.start < k):
+            province = Resolved(written[0], k, written[1])
+    a, b = scan.spans[start][0], scan.spans[end - 1][1]
+    if province is None:
+        return standard_tones(scan.text[a:b]), None
+    pa, pb = scan.spans[province.start][0], scan.spans[province.end - 1][1]
+    text = scan.text[a:pa] + " " + province.unit.name + " " + scan.text[pb:b]
+    return standard_tones(text), province
+
+
+def read_address(scan: _Scan, start: int, end: int, found: list[tuple[Any, Unit]],
+                 gaz: Gazetteer) -> list[Resolved] | None:
+    """Province, district and ward of the address at tokens [start, end), each found written in the span; None
+    when the parser finds no province there."""
+    parser = _parser()
+    text, scanned_province = _parser_input(scan, start, end, found, gaz)
+    # Level 2 (province, district): its ward search compiles one pattern per district, more than re's cache holds
+    # for addresses from all over the country (about 300 addresses/s); wards are read from the scan's names instead.
+    parsed = parser.parse_address_legacy(text, keep_street=False, level=2)
+    if not parsed.province_code:
+        return None
+    span = _Span(scan, start, end)
+    districts = _districts_by_code(gaz)
+    province = gaz.provinces_legacy[parsed.province_code]
+    out: list[Resolved] = []
+    district_at = None
+    if parsed.district_code and (district := districts.get(parsed.district_code)) is not None:
+        keys = parser.DICT_PROVINCE_DISTRICT[parsed.province_key][parsed.district_key]["districtKeywords"]
+        divided = parser.DICT_PROVINCE_DISTRICT_DIVIDED.get(parsed.province_key, {})
+        keys = [*keys, *(k for d in divided.values() if parsed.district_key in d["districts"]
+                         for k in d["dividedDistrictKeywords"])]
+        district_at = span.locate(sorted(set(keys), key=len, reverse=True))
+        if district_at is not None:
+            out.append(Resolved(district, *district_at))
+    if scanned_province is not None and scanned_province.unit.prov_legacy == province.prov_legacy:
+        out.insert(0, scanned_province)
+    else:
+        at = span.locate(parser.DICT_PROVINCE[parsed.province_key]["provinceKeywords"])
+        if at is None and district_at is None:
+            return None  # neither the province nor a district of it is written: a chance substring
+        if at is not None:
+            out.insert(0, Resolved(province, *at))
+    if district_at is not None:
+        ward_at = _ward_before(scan, start, district_at[0], _wards_of(gaz).get(district.code_legacy or "", {}))
+        if ward_at is not None:
+            out.append(ward_at)
+    return out
+
+
+def _ward_before(scan: _Scan, start: int, limit: int, names: dict[str, list[Unit]]) -> Resolved | None:
+    """The ward of the address's district written last before the district (names as the scan knows them, no
+    former numbers; a number needs a unit word before it: "P1", "phường 01", not a house number)."""
+    best: Resolved | None = None
+    for a in range(start, limit):
+        joined = ""
+        for b in range(a, min(a + 6, limit)):
+            if b > a and not scan._in_name(b):
+                break
+            joined += scan.folded[b]
+            units = names.get(joined)
+            if not units or (joined.isdigit() and (a == start or scan.folded[a - 1] not in _WARD_WORDS)):
+                continue
+            if best is None or b + 1 > best.end or (b + 1 == best.end and a < best.start):
+                best = Resolved(units[0], a, b + 1)
+    return best
+
+
+@lru_cache(maxsize=1)
+def _wards_of(gaz: Gazetteer) -> dict[str, dict[str, list[Unit]]]:
+    """Legacy district code -> the scan's ward keys ("bennghe", "1") -> its wards."""
+    out: dict[str, dict[str, list[Unit]]] = {}
+    for key, aliases in gaz.wards.items():
+        for alias in aliases:
+            if alias.unit is not None and alias.unit.district_legacy:
+                out.setdefault(alias.unit.district_legacy, {}).setdefault(key, []).append(alias.unit)
+    return out
+
+
+def reconcile(scan: _Scan, found: list[tuple[Any, Unit]], start: int, end: int, read: list[Resolved],
+              make_match: Any) -> list[tuple[Any, Unit]]:
+    """The scan's units with those of the address span replaced by the parser's reading where they disagree:
+    provinces other than the address's province, districts other than its district, wards outside them."""
+    province = next((r.unit for r in read if r.unit.kind == "vn_province"), None)
+    prov_legacy = province.prov_legacy if province else next(r.unit.prov_legacy for r in read)
+    prov_2025 = province.prov_2025 if province else next(r.unit.prov_2025 for r in read)
+    district = next((r.unit for r in read if r.unit.kind == "vn_district"), None)
+    ward = next((r.unit for r in read if r.unit.kind == "vn_ward"), None)
+
+    def agrees(u: Unit) -> bool:
+        if u.kind == "vn_province":
+            return u.prov_legacy == prov_legacy or (u.code_legacy is None and u.prov_2025 == prov_2025)
+        if u.kind == "vn_district":
+            return (district is None and u.prov_legacy == prov_legacy) or u == district
+        if u.kind == "vn_ward":
+            if u.code_legacy is None or u.district_legacy is None:  # a 2025 ward: same 2025 province
+                return u.prov_2025 == prov_2025
+            return u.district_legacy == district.district_legacy if district else u.prov_legacy == prov_legacy
+        return True
+
+    # Inside a Vietnamese address a world name is a street or hamlet ("Tây An" is not Xi'an).
+    kept = [(m, u) for m, u in found if not (start <= m.start < end) or (u.country == "VN" and agrees(u))]
+    have = {u for m, u in kept if start <= m.start < end}
+    has_ward = any(u.kind == "vn_ward" for u in have)
+    for r in read:
+        if r.unit not in have and not (r.unit is ward and has_ward):
+            kept.append((make_match(r.start, r.end, r.unit), r.unit))
+    kept.sort(key=lambda mu: mu[0].start)
+    return kept

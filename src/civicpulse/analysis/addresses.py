@@ -13,6 +13,8 @@ former ward number ("P3" -> "Phường 2") is not reported. See docs/places.md, 
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,6 +33,7 @@ _OPENER_BEFORE = {"thi": {"tran", "xa"}, "thanh": {"pho"}, "khu": {"pho"}, "to":
 _FULL_UNIT_WORDS = frozenset({"phuong", "quan", "huyen", "tinh", "thon", "xom"})  # enough before a lower-case name
 _ABBREVIATIONS = _OPENERS | {"tdp", "ng", "st", "dt", "ql", "tl"}
 _WARD_WORDS = frozenset({"p", "f", "phuong", "ward"})
+_SEPARATOR = re.compile(r"[,;\n|–]|\s-\s|\.\s")
 _MAX_SEGMENT = 8  # tokens: an address segment is a short name, never a clause
 _MAX_WHOLE = 40  # tokens: a whole input this short made of short segments may be one address
 
@@ -48,17 +51,19 @@ class Resolved:
 def _segments(scan: _Scan) -> list[tuple[int, int]]:
     """Token ranges split at commas, semicolons, line breaks, spaced dashes and full stops after a word ("Xã Suối
     Bàng. Vân Hồ"), not after an abbreviation ("T. Giang", "TP. Hồ Chí Minh", "Q. 1")."""
-    out, start = [], 0
-    for k in range(1, scan.n):
-        gap = scan.gap(k)
-        prev = scan.folded[k - 1]
-        stop = "." in gap and " " in gap and len(prev) > 1 and prev not in _ABBREVIATIONS
-        if stop or any(c in gap for c in ",;\n|–") or " - " in gap:
-            out.append((start, k))
-            start = k
-    if scan.n:
-        out.append((start, scan.n))
-    return out
+    starts = [s for s, _ in scan.spans]
+    cuts: list[int] = []
+    for m in _SEPARATOR.finditer(scan.text):
+        k = bisect.bisect_left(starts, m.end())
+        if not 0 < k < scan.n or (cuts and cuts[-1] == k):
+            continue
+        if m.group()[0] == ".":
+            prev = scan.folded[k - 1]
+            if len(prev) < 2 or prev in _ABBREVIATIONS or scan.spans[k - 1][1] > m.start():
+                continue
+        cuts.append(k)
+    bounds = [0, *cuts, scan.n] if scan.n else []
+    return list(itertools.pairwise(bounds))
 
 
 def _house_number(scan: _Scan, k: int, end: int) -> bool:
@@ -165,7 +170,8 @@ def _may_hold_address(scan: _Scan, provinces: dict[int, int], gaz: Gazetteer) ->
         return True
     firsts = _province_firsts(gaz)
     return any((f in firsts and _province_named(scan, k, scan.n, gaz) is not None)
-               or (len(f) == 1 and k + 1 < scan.n and scan.gap(k + 1).strip() == ".") for k, f in enumerate(scan.folded))
+               or (len(f) == 1 and k + 1 < scan.n and scan.gap(k + 1).strip() == ".")
+               for k, f in enumerate(scan.folded))
 
 
 def address_spans(scan: _Scan, found: list[tuple[Any, Unit]], gaz: Gazetteer) -> list[tuple[int, int]]:

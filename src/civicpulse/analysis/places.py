@@ -341,6 +341,7 @@ class _Scan:
         prov_l: set[str] = set()
         prov_n: set[str] = set()
         dist: set[str] = set()
+        dist_prov: set[str] = set()  # provinces of the districts named
         chosen: dict[int, Unit] = {}
 
         def note(idx: int, unit: Unit) -> None:
@@ -348,6 +349,8 @@ class _Scan:
             prov_l.update(filter(None, [unit.prov_legacy]))
             prov_n.update(filter(None, [unit.prov_2025]))
             dist.update(filter(None, [unit.district_legacy]))
+            if unit.kind == "vn_district" and unit.prov_legacy:
+                dist_prov.add(unit.prov_legacy)
 
         live = [(idx, m) for idx, m in enumerate(self.matches) if not m.stop]
         for idx, m in live:
@@ -356,7 +359,7 @@ class _Scan:
                 note(idx, units[0])
         for _ in range(2):  # a resolved district can settle a ward matched before it
             for idx, m in live:
-                if idx not in chosen and (unit := _choose(m.units, prov_l, prov_n, dist)) is not None:
+                if idx not in chosen and (unit := _choose(m.units, prov_l, prov_n, dist, dist_prov)) is not None:
                     note(idx, unit)
         return [(m, chosen[idx]) for idx, m in live if idx in chosen]
 
@@ -370,7 +373,11 @@ def _collapse(units: list[Unit]) -> list[Unit]:
     return distinct
 
 
-def _choose(units: list[Unit], prov_l: set[str], prov_n: set[str], dist: set[str]) -> Unit | None:
+def _choose(units: list[Unit], prov_l: set[str], prov_n: set[str], dist: set[str],
+            dist_prov: set[str]) -> Unit | None:
+    # A ward of a province whose district the text names must lie in that district: "P3, Mỹ Tho" is not the
+    # Phường 3 of another town of Tiền Giang (Mỹ Tho's Phường 3 was merged into Phường 2 in 2020).
+    units = [u for u in units if u.kind != "vn_ward" or u.district_legacy in dist or u.prov_legacy not in dist_prov]
     for pool in ([u for u in units if u.district_legacy in dist], [u for u in units if u.prov_legacy in prov_l],
                  [u for u in units if u.prov_2025 in prov_n]):
         pool = _collapse(pool)

@@ -109,9 +109,9 @@ def _province_firsts(gaz: Gazetteer) -> frozenset[str]:
 
 
 def _province_named(scan: _Scan, k: int, limit: int, gaz: Gazetteer) -> tuple[Unit, int] | None:
-    """A province name at token k, spaced or not, in any case, with its own diacritics where it has any, and
-    capitalised when written without them ("Thai Binh", not "diễn biến" or "back an")."""
-    if scan.folded[k] not in _province_firsts(gaz):
+    """A capitalised province name at token k, spaced or not, with its own diacritics or none ("Thai Binh",
+    "HồChíMinh"; not "Diễn Biến", "back an" or "hòa bình")."""
+    if not scan.words[k][0].isupper() or scan.folded[k] not in _province_firsts(gaz):
         return None
     keys = _province_keys(gaz)
     joined = ""
@@ -122,7 +122,7 @@ def _province_named(scan: _Scan, k: int, limit: int, gaz: Gazetteer) -> tuple[Un
         if joined in keys:
             unit, accents = keys[joined]
             written = "".join(scan.words[k:end + 1])
-            if (written.isascii() and scan.words[k][0].isupper()) or tone_key(written) == accents:
+            if written.isascii() or tone_key(written) == accents:
                 return unit, end + 1
     return None
 
@@ -144,10 +144,12 @@ def _written_province(scan: _Scan, k: int, limit: int, gaz: Gazetteer) -> tuple[
 def _province_at(scan: _Scan, seg: tuple[int, int], provinces: dict[int, int],
                  gaz: Gazetteer) -> tuple[int, int] | None:
     """Token range of the first province named in the segment (scanned, or written as _written_province reads)."""
+    firsts = _province_firsts(gaz)
     for k in range(*seg):
         if k in provinces:
             return k, provinces[k]
-        if (written := _written_province(scan, k, seg[1], gaz)) is not None:
+        f = scan.folded[k]
+        if (f in firsts or len(f) == 1) and (written := _written_province(scan, k, seg[1], gaz)) is not None:
             return k, written[1]
     return None
 
@@ -159,7 +161,7 @@ def _component_start(scan: _Scan, seg: tuple[int, int], lower: dict[int, int]) -
     if a in lower or _opens_address(scan, a, b):
         return a
     return next((k for k in range(a + 1, b) if k in lower or (
-        _house_number(scan, k, b) and not scan.folded[k - 1].isdigit())), None)
+        scan.folded[k].isdigit() and _house_number(scan, k, b) and not scan.folded[k - 1].isdigit())), None)
 
 
 def _may_hold_address(scan: _Scan, provinces: dict[int, int], gaz: Gazetteer) -> bool:
@@ -187,17 +189,19 @@ def address_spans(scan: _Scan, found: list[tuple[Any, Unit]], gaz: Gazetteer) ->
     if len(segs) < 2:
         return []
     lower = {m.start: m.end for m, u in vn if u.kind in ("vn_district", "vn_ward")}
-    where = [_province_at(scan, seg, provinces, gaz) for seg in segs]
     starts = [_component_start(scan, seg, lower) for seg in segs]
-    last = where[-1]
-    if scan.n <= _MAX_WHOLE and all(b - a <= _MAX_SEGMENT for a, b in segs) and last and last[1] == scan.n:
+    if scan.n <= _MAX_WHOLE and all(b - a <= _MAX_SEGMENT for a, b in segs):
+        last = _province_at(scan, segs[-1], provinces, gaz)
         named = len({u.prov_legacy for m, u in vn if u.kind == "vn_province"})
         strong = sum(s is not None for s in starts[:-1])
-        if (strong and (named <= 1 or strong >= 2 or starts[0] == 0)) or (named <= 1 and (
-                len(segs) >= 3 or scan.n <= 16)):
+        if last and last[1] == scan.n and ((strong and (named <= 1 or strong >= 2 or starts[0] == 0)) or (
+                named <= 1 and (len(segs) >= 3 or scan.n <= 16))):
             return [(0, scan.n)]
     spans, run_start, strong = [], None, 0
-    for (a, b), start, province in zip(segs, starts, where, strict=True):
+    for (a, b), start in zip(segs, starts, strict=True):
+        if run_start is None and start is None:
+            continue  # prose: nothing opens here and no address is under way (the common case, kept cheap)
+        province = _province_at(scan, (a, b), provinces, gaz)
         if province is not None and province[0] - a <= 2:  # the segment opens with a province: the address ends
             if run_start is not None and strong:
                 spans.append((run_start, province[1]))

@@ -372,11 +372,12 @@ def _short_aliases(raw: str | None, numbered: bool = True) -> list[str]:
         return []
     out: set[str] = set()
     for a in json.loads(raw):
+        if not numbered and any(c.isdigit() for c in a):
+            continue  # "phuong3", "p3", "f03", "ward3" alike
         prefix = next((p for p in _ALIAS_PREFIXES if a.startswith(p) and len(a) > len(p)), "")
         rest = a[len(prefix):]
         if prefix and rest.isdigit():
-            if numbered:
-                out.add(rest.lstrip("0") or "0")
+            out.add(rest.lstrip("0") or "0")
         elif prefix in _LONG_PREFIXES:
             out.add(rest)
         elif not prefix:

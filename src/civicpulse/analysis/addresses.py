@@ -48,22 +48,31 @@ class Resolved:
 
 
 # --- where addresses are --------------------------------------------------------------------------------------------
-def _segments(scan: _Scan) -> list[tuple[int, int]]:
-    """Token ranges split at commas, semicolons, line breaks, spaced dashes and full stops after a word ("Xã Suối
-    Bàng. Vân Hồ"), not after an abbreviation ("T. Giang", "TP. Hồ Chí Minh", "Q. 1")."""
+def _segments(scan: _Scan, gaz: Gazetteer) -> list[tuple[int, int]]:
+    """Token ranges split at commas, semicolons, line breaks, spaced dashes (not inside "Bà Rịa - Vũng Tàu") and
+    full stops after a word or number ("Xã Suối Bàng. Vân Hồ", "Quốc lộ 1A. Xã"), not after an abbreviation
+    ("T. Giang", "TP. Hồ Chí Minh", "Q. 1")."""
     starts = [s for s, _ in scan.spans]
     cuts: list[int] = []
     for m in _SEPARATOR.finditer(scan.text):
         k = bisect.bisect_left(starts, m.end())
-        if not 0 < k < scan.n or (cuts and cuts[-1] == k):
+        if not 0 < k < scan.n or (cuts and cuts[-1] == k) or scan.spans[k - 1][1] > m.start():
             continue
-        if m.group()[0] == ".":
-            prev = scan.folded[k - 1]
-            if len(prev) < 2 or prev in _ABBREVIATIONS or scan.spans[k - 1][1] > m.start():
-                continue
+        prev = scan.folded[k - 1]
+        abbreviation = prev.isalpha() and (len(prev) == 1 or (len(prev) <= 3 and prev in _ABBREVIATIONS))
+        if m.group()[0] == "." and abbreviation and (
+                k < 2 or scan.gap(k - 1) != "" or not scan.folded[k - 2].isdigit()):
+            continue
+        if "-" in m.group() and prev + scan.folded[k] in _province_bigrams(gaz):
+            continue
         cuts.append(k)
     bounds = [0, *cuts, scan.n] if scan.n else []
     return list(itertools.pairwise(bounds))
+
+
+def _words(scan: _Scan, a: int, b: int) -> int:
+    """Size of a segment in words: house numbers ("41/25/7") count for nothing."""
+    return sum(not scan.folded[k].isdigit() for k in range(a, b))
 
 
 def _house_number(scan: _Scan, k: int, end: int) -> bool:
@@ -102,6 +111,19 @@ def _province_keys(gaz: Gazetteer) -> dict[str, tuple[Unit, str]]:
 
 
 @lru_cache(maxsize=1)
+def _province_bigrams(gaz: Gazetteer) -> frozenset[str]:
+    """Adjacent words of dashed province and district names, joined: such a dash is part of the name
+    ("riavung" in Bà Rịa - Vũng Tàu, "rangthap" in Phan Rang - Tháp Chàm)."""
+    names = {u.name for u in gaz.provinces_legacy.values()} | {
+        u.name for aliases in gaz.districts.values() for a in aliases if (u := a.unit) is not None}
+    out = set()
+    for name in names:
+        for left, right in re.findall(r"(\w+)\s*-\s*(\w+)", name):
+            out.add(fold(left) + fold(right))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
 def _province_firsts(gaz: Gazetteer) -> frozenset[str]:
     """Folded tokens a written province name can start with: its first word, or the whole name run together."""
     return frozenset({fold(short_name(u.name).split()[0]) for u in gaz.provinces_legacy.values()}
@@ -137,20 +159,31 @@ def _written_province(scan: _Scan, k: int, limit: int, gaz: Gazetteer) -> tuple[
         return None
     if _province_named(scan, k + 1, limit, gaz) is not None:
         return None  # "T.Ninh Bình": T. for tỉnh before the full name, not Tây Ninh
+    if k + 2 < limit and scan.gap(k + 2).strip() == "" and scan.words[k + 2][0].isupper():
+        return None  # "H.Yên Bình": H. for huyện before a longer name, not Hưng Yên
     unit = _province_initials(gaz).get((scan.folded[k], scan.folded[k + 1]))
     return (unit, k + 2) if unit is not None else None
 
 
 def _province_at(scan: _Scan, seg: tuple[int, int], provinces: dict[int, int],
                  gaz: Gazetteer) -> tuple[int, int] | None:
-    """Token range of the first province named in the segment (scanned, or written as _written_province reads)."""
+    """Token range of the first province named in the segment (scanned, or written as _written_province reads),
+    stretched over names that follow it at once ("Tp Hà Tĩnh Hà Tĩnh": city, then province)."""
     firsts = _province_firsts(gaz)
-    for k in range(*seg):
+
+    def named_at(k: int) -> int | None:
         if k in provinces:
-            return k, provinces[k]
+            return provinces[k]
         f = scan.folded[k]
         if (f in firsts or len(f) == 1) and (written := _written_province(scan, k, seg[1], gaz)) is not None:
-            return k, written[1]
+            return written[1]
+        return None
+
+    for k in range(*seg):
+        if (end := named_at(k)) is not None:
+            while end < seg[1] and (more := named_at(end)) is not None:
+                end = more
+            return k, end
     return None
 
 
@@ -185,12 +218,12 @@ def address_spans(scan: _Scan, found: list[tuple[Any, Unit]], gaz: Gazetteer) ->
     provinces = {m.start: m.end for m, u in vn if u.kind == "vn_province"}
     if not _may_hold_address(scan, provinces, gaz):
         return []
-    segs = _segments(scan)
+    segs = _segments(scan, gaz)
     if len(segs) < 2:
         return []
     lower = {m.start: m.end for m, u in vn if u.kind in ("vn_district", "vn_ward")}
     starts = [_component_start(scan, seg, lower) for seg in segs]
-    if scan.n <= _MAX_WHOLE and all(b - a <= _MAX_SEGMENT for a, b in segs):
+    if scan.n <= _MAX_WHOLE and all(_words(scan, a, b) <= _MAX_SEGMENT for a, b in segs):
         last = _province_at(scan, segs[-1], provinces, gaz)
         named = len({u.prov_legacy for m, u in vn if u.kind == "vn_province"})
         strong = sum(s is not None for s in starts[:-1])
@@ -207,9 +240,9 @@ def address_spans(scan: _Scan, found: list[tuple[Any, Unit]], gaz: Gazetteer) ->
                 spans.append((run_start, province[1]))
             run_start = None
         elif run_start is None:
-            if start is not None and b - start <= _MAX_SEGMENT and province is None:
+            if start is not None and _words(scan, start, b) <= _MAX_SEGMENT and province is None:
                 run_start, strong = start, 1
-        elif b - a > _MAX_SEGMENT or province is not None or (start is None and b - a > 4):
+        elif _words(scan, a, b) > _MAX_SEGMENT or province is not None or (start is None and b - a > 4):
             run_start = None  # a clause, not an address component
         else:
             strong += start is not None
@@ -284,12 +317,19 @@ def _parser_input(scan: _Scan, start: int, end: int, found: list[tuple[Any, Unit
         written = _written_province(scan, k, end, gaz)
         if written is not None and (province is None or province.start < k):
             province = Resolved(written[0], k, written[1])
-    a, b = scan.spans[start][0], scan.spans[end - 1][1]
-    if province is None:
-        return standard_tones(scan.text[a:b]), None
-    pa, pb = scan.spans[province.start][0], scan.spans[province.end - 1][1]
-    text = scan.text[a:pa] + " " + province.unit.name + " " + scan.text[pb:b]
-    return standard_tones(text), province
+    # Segments joined by commas: the parser strips spaces and dashes, so "Liên Hà - ĐôngAnh" would read "Hà Đông".
+    parts = []
+    for a, b in _segments(scan, gaz):
+        a, b = max(a, start), min(b, end)
+        if a >= b:
+            continue
+        if province is not None and a <= province.start < b:
+            parts.append(scan.text[scan.spans[a][0]:scan.spans[province.start][0]] + " " + province.unit.name)
+        elif province is not None and a < province.end <= b:
+            parts[-1] += scan.text[scan.spans[province.end - 1][1]:scan.spans[b - 1][1]]
+        elif province is None or not province.start < a < province.end:
+            parts.append(scan.text[scan.spans[a][0]:scan.spans[b - 1][1]])
+    return standard_tones(", ".join(parts)), province
 
 
 def read_address(scan: _Scan, start: int, end: int, found: list[tuple[Any, Unit]],
@@ -363,7 +403,17 @@ def _wards_of(gaz: Gazetteer) -> dict[str, dict[str, list[Unit]]]:
 def reconcile(scan: _Scan, found: list[tuple[Any, Unit]], start: int, end: int, read: list[Resolved],
               make_match: Any) -> list[tuple[Any, Unit]]:
     """The scan's units with those of the address span replaced by the parser's reading where they disagree:
-    provinces other than the address's province, districts other than its district, wards outside them."""
+    provinces other than the address's province, districts other than its district, wards outside them.
+    A name the scan read with its own unit word stays what that word says: in "xã Buôn Đôn, Đắk Lắk" the parser's
+    Huyện Buôn Đôn, written over the same words, is dropped (with the ward it read inside that district)."""
+    scanned = [(m.start, m.end, u) for m, u in found if start <= m.start < end and u.kind == "vn_ward"]
+    inside = [r for r in read if r.unit.kind != "vn_ward" and any(
+        a <= r.start and r.end <= b and (a, b) != (r.start, r.end) and u != r.unit for a, b, u in scanned)]
+    if any(r.unit.kind == "vn_district" for r in inside):
+        inside += [r for r in read if r.unit.kind == "vn_ward"]
+    read = [r for r in read if r not in inside]
+    if not read:
+        return found
     province = next((r.unit for r in read if r.unit.kind == "vn_province"), None)
     prov_legacy = province.prov_legacy if province else next(r.unit.prov_legacy for r in read)
     prov_2025 = province.prov_2025 if province else next(r.unit.prov_2025 for r in read)
@@ -382,7 +432,15 @@ def reconcile(scan: _Scan, found: list[tuple[Any, Unit]], start: int, end: int, 
         return True
 
     # Inside a Vietnamese address a world name is a street or hamlet ("Tây An" is not Xi'an).
-    kept = [(m, u) for m, u in found if not (start <= m.start < end) or (u.country == "VN" and agrees(u))]
+    # A scanned unit written over the tokens of the address's district or province is part of that name ("T.P Phan
+    # Rang - Tháp Chàm" is the city, not Phường Phan Rang).
+    taken = [(r.start, r.end, r.unit) for r in read if r.unit.kind != "vn_ward"]
+
+    def overlaps(m: Any, u: Unit) -> bool:
+        return any(u != unit and m.start < b and a < m.end for a, b, unit in taken)
+
+    kept = [(m, u) for m, u in found if not (start <= m.start < end) or (
+        u.country == "VN" and agrees(u) and not overlaps(m, u))]
     have = {u for m, u in kept if start <= m.start < end}
     has_ward = any(u.kind == "vn_ward" for u in have)
     for r in read:

@@ -81,8 +81,9 @@ _MARKERS: dict[str, tuple[str, Forms]] = {
     "ward:phường": ("ward", _forms("phường", "p", "f", "ward")), "ward:xã": ("ward", _forms("xã", "x", "commune")),
     "ward:thị trấn": ("ward", _forms("thị trấn", "tt")), "ward:đặc khu": ("ward", _forms("đặc khu")),
     "district:quận": ("district", _forms("quận", "q", "d")), "district:huyện": ("district", _forms("huyện")),
-    "district:thị xã": ("district", _forms("thị xã", "tx")), "district:": ("district", _forms("district", "dist")),
-    "city:thành phố": ("city", _forms("thành phố", "tp", "city")), "province:tỉnh": ("province", _forms("tỉnh")),
+    "district:thị xã": ("district", _forms("thị xã", "tx", "t x")),
+    "district:": ("district", _forms("district", "dist")),
+    "city:thành phố": ("city", _forms("thành phố", "tp", "t p", "city")), "province:tỉnh": ("province", _forms("tỉnh")),
     "province:": ("province", _forms("province")),
 }
 _MARKER_INDEX: dict[tuple[str, ...], list[tuple[str, str, tuple[str, ...]]]] = {}

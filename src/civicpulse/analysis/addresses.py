@@ -187,14 +187,18 @@ def _province_at(scan: _Scan, seg: tuple[int, int], provinces: dict[int, int],
     return None
 
 
-def _component_start(scan: _Scan, seg: tuple[int, int], lower: dict[int, int]) -> int | None:
+def _component_start(scan: _Scan, seg: tuple[int, int], lower: dict[int, int], inner: list[int]) -> int | None:
     """First token of the segment that opens an address component: the segment's first token (unit word, house
-    number), else a scanned district or ward or a house number inside it ("Nhà mình ở 357/28 Nguyễn Thị Thuật")."""
+    number), else a scanned district or ward or a house number inside it ("Nhà mình ở 357/28 Nguyễn Thị Thuật").
+    inner: sorted token indexes that may be one (scanned districts and wards, numbers)."""
     a, b = seg
     if a in lower or _opens_address(scan, a, b):
         return a
-    return next((k for k in range(a + 1, b) if k in lower or (
-        scan.folded[k].isdigit() and _house_number(scan, k, b) and not scan.folded[k - 1].isdigit())), None)
+    for i in range(bisect.bisect_right(inner, a), bisect.bisect_left(inner, b)):
+        k = inner[i]
+        if k in lower or (_house_number(scan, k, b) and not scan.folded[k - 1].isdigit()):
+            return k
+    return None
 
 
 def _may_hold_address(scan: _Scan, provinces: dict[int, int], gaz: Gazetteer) -> bool:
@@ -222,7 +226,8 @@ def address_spans(scan: _Scan, found: list[tuple[Any, Unit]], gaz: Gazetteer) ->
     if len(segs) < 2:
         return []
     lower = {m.start: m.end for m, u in vn if u.kind in ("vn_district", "vn_ward")}
-    starts = [_component_start(scan, seg, lower) for seg in segs]
+    inner = sorted({*lower, *(k for k, f in enumerate(scan.folded) if f.isdigit())})
+    starts = [_component_start(scan, seg, lower, inner) for seg in segs]
     if scan.n <= _MAX_WHOLE and all(_words(scan, a, b) <= _MAX_SEGMENT for a, b in segs):
         last = _province_at(scan, segs[-1], provinces, gaz)
         named = len({u.prov_legacy for m, u in vn if u.kind == "vn_province"})

@@ -108,6 +108,11 @@ def test_standard_tones(written, standard):
     ("Lô B4,đường Nguyễn Thị Thuật , Khánh Cường , H. Yên Khánh , T.Ninh Bình", "Tỉnh Ninh Bình", "Huyện Yên Khánh"),
     ("12 Lê Lợi, Phường Bến Nghé, Quận 1, Sài Gòn", HCM, "Quận 1"),
     ("Số 2 Lê Văn Sỹ, H.Kim Thành, T.Hải Dương", "Tỉnh Hải Dương", "Huyện Kim Thành"),
+    ("KP.10. Trưng Vương. T.P Việt Trì. Phú Thọ", "Tỉnh Phú Thọ", "Thành phố Việt Trì"),
+    ("Ban Na Lang, P. Do Vinh, T.P Phan Rang - Thap Cham, Tinh Ninh Thuan", "Tỉnh Ninh Thuận",
+     "Thành phố Phan Rang - Tháp Chàm"),
+    ("275B Lê Văn Sỹ - xã Liên Hà - ĐôngAnh - HN", "Thành phố Hà Nội", "Huyện Đông Anh"),
+    ("Tổ 9,Thị trấn Văn Quan. H. Văn Quan. Lạng Sơn", "Tỉnh Lạng Sơn", "Huyện Văn Quan"),
 ])
 def test_abbreviations(rec, text, province, district):
     assert_address(rec, text, province, district)

@@ -345,7 +345,10 @@ def read_address(scan: _Scan, start: int, end: int, found: list[tuple[Any, Unit]
     text, scanned_province = _parser_input(scan, start, end, found, gaz)
     # Level 2 (province, district): its ward search compiles one pattern per district, more than re's cache holds
     # for addresses from all over the country (about 300 addresses/s); wards are read from the scan's names instead.
-    parsed = parser.parse_address_legacy(text, keep_street=False, level=2)
+    try:
+        parsed = parser.parse_address_legacy(text, keep_street=False, level=2)
+    except (KeyError, ValueError, IndexError, re.error):  # a third-party parser's fault: the scan's places stand
+        return None
     if not parsed.province_code:
         return None
     span = _Span(scan, start, end)

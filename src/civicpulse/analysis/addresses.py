@@ -36,6 +36,7 @@ _WARD_WORDS = frozenset({"p", "f", "phuong", "ward"})
 _SEPARATOR = re.compile(r"[,;\n|–]|\s-\s|\.\s")
 _MAX_SEGMENT = 8  # tokens: an address segment is a short name, never a clause
 _MAX_WHOLE = 40  # tokens: a whole input this short made of short segments may be one address
+_MAX_SINGLE = 12  # words: an input without separators this short may be one address
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def _province_firsts(gaz: Gazetteer) -> frozenset[str]:
 
 def _province_named(scan: _Scan, k: int, limit: int, gaz: Gazetteer) -> tuple[Unit, int] | None:
     """A capitalised province name at token k, spaced or not, with its own diacritics or none ("Thai Binh",
-    "HồChíMinh"; not "Diễn Biến", "back an" or "hòa bình")."""
+    "HồChíMinh"; not "Diễn biến", "back an" or "hòa bình")."""
     if not scan.words[k][0].isupper() or scan.folded[k] not in _province_firsts(gaz):
         return None
     keys = _province_keys(gaz)
@@ -144,7 +145,9 @@ def _province_named(scan: _Scan, k: int, limit: int, gaz: Gazetteer) -> tuple[Un
         if joined in keys:
             unit, accents = keys[joined]
             written = "".join(scan.words[k:end + 1])
-            if written.isascii() or tone_key(written) == accents:
+            # OCR and typing slips in the marks ("Hồ Chí Mình") pass when every word is capitalised
+            if written.isascii() or tone_key(written) == accents or all(
+                    w[0].isupper() for w in scan.words[k:end + 1]):
                 return unit, end + 1
     return None
 
@@ -180,7 +183,7 @@ def _province_at(scan: _Scan, seg: tuple[int, int], provinces: dict[int, int],
         return None
 
     for k in range(*seg):
-        if (end := named_at(k)) is not None:
+        if (end := named_at(k)) is not None and not scan._street_before(k):  # "đường Hà Nội" is a street
             while end < seg[1] and (more := named_at(end)) is not None:
                 end = more
             return k, end
@@ -203,7 +206,7 @@ def _component_start(scan: _Scan, seg: tuple[int, int], lower: dict[int, int], i
 
 def _may_hold_address(scan: _Scan, provinces: dict[int, int], gaz: Gazetteer) -> bool:
     """Cheap test for prose: a separator, and a province the scan found or one written as addresses write it."""
-    if not any(c in scan.text for c in ",;\n|-–."):
+    if scan.n > _MAX_SINGLE and not any(c in scan.text for c in ",;\n|-–."):
         return False
     if provinces:
         return True
@@ -211,6 +214,39 @@ def _may_hold_address(scan: _Scan, provinces: dict[int, int], gaz: Gazetteer) ->
     return any((f in firsts and _province_named(scan, k, scan.n, gaz) is not None)
                or (len(f) == 1 and k + 1 < scan.n and scan.gap(k + 1).strip() == ".")
                for k, f in enumerate(scan.folded))
+
+
+def _whole_address(scan: _Scan, found: list[tuple[Any, Unit]], provinces: dict[int, int], lower: dict[int, int],
+                   inner: list[int], gaz: Gazetteer) -> tuple[int, int] | None:
+    """The whole input as one address: at most 40 tokens of short segments ending with a province (then perhaps
+    "Việt Nam" or a postal code), with an address component before it, or with one province named and three
+    segments or few tokens; a single segment (no separators) of at most 12 words needs a component or capitals."""
+    if scan.n > _MAX_WHOLE:
+        return None
+    tail = scan.n
+    country = {k for m, u in found if u.kind == "country" and u.country == "VN" for k in range(m.start, m.end)}
+    while tail > 0 and (tail - 1 in country or scan.folded[tail - 1].isdigit()):
+        tail -= 1
+    segs = [(a, min(b, tail)) for a, b in _segments(scan, gaz) if a < tail]
+    if not segs or (len(segs) > 1 and any(_words(scan, a, b) > _MAX_SEGMENT for a, b in segs)):
+        return None
+    last = _province_at(scan, segs[-1], provinces, gaz)
+    if last is None or last[1] != tail:
+        return None
+    starts = [_component_start(scan, seg, lower, inner) for seg in segs]
+    named = len({u.prov_legacy for m, u in found if u.kind == "vn_province"})
+    if len(segs) == 1:
+        # It must open like an address ("357/28 ... TP.HCM"), or be four or more capitalised words before the
+        # province ("Nà Làng Phú Bình Chiêm Hoá Tuyên Quang"; "Nguyễn Bình Dương" is a name).
+        a = last[0]
+        capitals = _words(scan, 0, a) >= 4 and all(w[0].isupper() for w in scan.words[:a] if not w.isdigit())
+        ok = named <= 1 and _words(scan, 0, tail) <= _MAX_SINGLE and (starts[0] == 0 or capitals)
+        return (0, tail) if ok else None
+    strong = sum(s is not None for s in starts[:-1])
+    if (strong and (named <= 1 or strong >= 2 or starts[0] == 0)) or (named <= 1 and (
+            len(segs) >= 3 or scan.n <= 16)):
+        return 0, tail
+    return None
 
 
 def address_spans(scan: _Scan, found: list[tuple[Any, Unit]], gaz: Gazetteer) -> list[tuple[int, int]]:
@@ -222,19 +258,15 @@ def address_spans(scan: _Scan, found: list[tuple[Any, Unit]], gaz: Gazetteer) ->
     provinces = {m.start: m.end for m, u in vn if u.kind == "vn_province"}
     if not _may_hold_address(scan, provinces, gaz):
         return []
+    lower = {m.start: m.end for m, u in vn if u.kind in ("vn_district", "vn_ward")}
+    inner = sorted({*lower, *(k for k, f in enumerate(scan.folded) if f.isdigit())})
+    whole = _whole_address(scan, found, provinces, lower, inner, gaz)
+    if whole is not None:
+        return [whole]
     segs = _segments(scan, gaz)
     if len(segs) < 2:
         return []
-    lower = {m.start: m.end for m, u in vn if u.kind in ("vn_district", "vn_ward")}
-    inner = sorted({*lower, *(k for k, f in enumerate(scan.folded) if f.isdigit())})
     starts = [_component_start(scan, seg, lower, inner) for seg in segs]
-    if scan.n <= _MAX_WHOLE and all(_words(scan, a, b) <= _MAX_SEGMENT for a, b in segs):
-        last = _province_at(scan, segs[-1], provinces, gaz)
-        named = len({u.prov_legacy for m, u in vn if u.kind == "vn_province"})
-        strong = sum(s is not None for s in starts[:-1])
-        if last and last[1] == scan.n and ((strong and (named <= 1 or strong >= 2 or starts[0] == 0)) or (
-                named <= 1 and (len(segs) >= 3 or scan.n <= 16))):
-            return [(0, scan.n)]
     spans, run_start, strong = [], None, 0
     for (a, b), start in zip(segs, starts, strict=True):
         if run_start is None and start is None:
@@ -295,14 +327,14 @@ class _Span:
             self.joined += scan.folded[k]
             self.token_end[len(self.joined)] = k + 1
 
-    def locate(self, keywords: list[str]) -> tuple[int, int] | None:
-        """Token range of the right-most keyword written whole."""
+    def locate(self, keywords: list[str], avoid: tuple[int, int] | None = None) -> tuple[int, int] | None:
+        """Token range of the right-most keyword written whole, not overlapping avoid."""
         best: tuple[int, int] | None = None
         for kw in keywords:
             pos = self.joined.rfind(kw)
             while pos != -1:
                 a, b = self.token_at.get(pos), self.token_end.get(pos + len(kw))
-                if a is not None and b is not None:
+                if a is not None and b is not None and (avoid is None or b <= avoid[0] or a >= avoid[1]):
                     if best is None or b > best[1]:
                         best = (a, b)
                     break
@@ -352,31 +384,41 @@ def read_address(scan: _Scan, start: int, end: int, found: list[tuple[Any, Unit]
     if not parsed.province_code:
         return None
     span = _Span(scan, start, end)
-    districts = _districts_by_code(gaz)
     province = gaz.provinces_legacy[parsed.province_code]
-    out: list[Resolved] = []
-    district_at = None
-    if parsed.district_code and (district := districts.get(parsed.district_code)) is not None:
+    if scanned_province is not None and scanned_province.unit.prov_legacy == province.prov_legacy:
+        province_at: Resolved | None = scanned_province
+    else:
+        at = span.locate(parser.DICT_PROVINCE[parsed.province_key]["provinceKeywords"])
+        province_at = Resolved(province, *at) if at is not None else None
+    out = [province_at] if province_at is not None else []
+    district = _districts_by_code(gaz).get(parsed.district_code or "")
+    if district is not None:
         keys = parser.DICT_PROVINCE_DISTRICT[parsed.province_key][parsed.district_key]["districtKeywords"]
         divided = parser.DICT_PROVINCE_DISTRICT_DIVIDED.get(parsed.province_key, {})
         keys = [*keys, *(k for d in divided.values() if parsed.district_key in d["districts"]
                          for k in d["dividedDistrictKeywords"])]
-        district_at = span.locate(sorted(set(keys), key=len, reverse=True))
+        # not on the province's own words ("Điện Biên Phủ, Điện Biên": the city is the first)
+        avoid = (province_at.start, province_at.end) if province_at is not None else None
+        district_at = span.locate(sorted(set(keys), key=len, reverse=True), avoid)
         if district_at is not None:
+            district = _named_as_written(scan, district_at, district, gaz)
             out.append(Resolved(district, *district_at))
-    if scanned_province is not None and scanned_province.unit.prov_legacy == province.prov_legacy:
-        out.insert(0, scanned_province)
-    else:
-        at = span.locate(parser.DICT_PROVINCE[parsed.province_key]["provinceKeywords"])
-        if at is None and district_at is None:
-            return None  # neither the province nor a district of it is written: a chance substring
-        if at is not None:
-            out.insert(0, Resolved(province, *at))
-    if district_at is not None:
-        ward_at = _ward_before(scan, start, district_at[0], _wards_of(gaz).get(district.code_legacy or "", {}))
-        if ward_at is not None:
-            out.append(ward_at)
+            ward_at = _ward_before(scan, start, district_at[0], _wards_of(gaz).get(district.code_legacy or "", {}))
+            if ward_at is not None:
+                out.append(ward_at)
+    if province_at is None and len(out) < 1:
+        return None  # neither the province nor a district of it is written: a chance substring
     return out
+
+
+def _named_as_written(scan: _Scan, at: tuple[int, int], district: Unit, gaz: Gazetteer) -> Unit:
+    """The district of the parser's province whose own name is the one written, where the parser chose another:
+    for a district divided before 2025 it picks the default successor ("Lục Ngạn" -> Thị xã Chũ) though the
+    legacy table still holds Huyện Lục Ngạn."""
+    key = "".join(scan.folded[at[0]:at[1]])
+    named = [u for a in gaz.districts.get(key, ()) if (u := a.unit) is not None and a.accents is not None
+             and u.prov_legacy == district.prov_legacy and fold(short_name(u.name)).replace(" ", "") == key]
+    return district if district in named or len(named) != 1 else named[0]
 
 
 def _ward_before(scan: _Scan, start: int, limit: int, names: dict[str, list[Unit]]) -> Resolved | None:
@@ -409,12 +451,17 @@ def _wards_of(gaz: Gazetteer) -> dict[str, dict[str, list[Unit]]]:
 
 
 def reconcile(scan: _Scan, found: list[tuple[Any, Unit]], start: int, end: int, read: list[Resolved],
-              make_match: Any) -> list[tuple[Any, Unit]]:
+              make_match: Any, gaz: Gazetteer) -> list[tuple[Any, Unit]]:
     """The scan's units with those of the address span replaced by the parser's reading where they disagree:
     provinces other than the address's province, districts other than its district, wards outside them.
     A name the scan read with its own unit word stays what that word says: in "xã Buôn Đôn, Đắk Lắk" the parser's
-    Huyện Buôn Đôn, written over the same words, is dropped (with the ward it read inside that district)."""
-    scanned = [(m.start, m.end, u) for m, u in found if start <= m.start < end and u.kind == "vn_ward"]
+    Huyện Buôn Đôn, written inside the scan's "xã Buôn Đôn", is dropped (with the ward it read inside that
+    district); in "TP Hòa Bình" the city stays, not the province."""
+    # A scanned name running over a segment break ("H. Văn Quan. Lạng Sơn" read as "Quan. Lạng Sơn") is no unit
+    # of this address.
+    cuts = {a for a, _ in _segments(scan, gaz)}
+    found = [(m, u) for m, u in found if not (start <= m.start < end and any(m.start < k < m.end for k in cuts))]
+    scanned = [(m.start, m.end, u) for m, u in found if start <= m.start < end and u.country == "VN"]
     inside = [r for r in read if r.unit.kind != "vn_ward" and any(
         a <= r.start and r.end <= b and (a, b) != (r.start, r.end) and u != r.unit for a, b, u in scanned)]
     if any(r.unit.kind == "vn_district" for r in inside):

@@ -405,7 +405,7 @@ class PlaceRecognizer:
         for start, end in address_spans(scan, found, self.gaz):
             read = read_address(scan, start, end, found, self.gaz)
             if read:
-                found = reconcile(scan, found, start, end, read, lambda a, b, unit: _Match(a, b, [unit]))
+                found = reconcile(scan, found, start, end, read, lambda a, b, unit: _Match(a, b, [unit]), self.gaz)
         seen: set[Unit] = set()
         out: list[Place] = []
         for m, unit in found:

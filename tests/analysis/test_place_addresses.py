@@ -151,6 +151,10 @@ def test_address_inside_a_sentence(rec):
      "dõi sát diễn biến.", []),
     ("Kickoff was pushed back an hour, the food ran out by halftime. Never again.", []),
     ("Tôi vừa chuyển từ Hà Nội vào Sài Gòn, nhớ nhà quá", ["Thành phố Hà Nội", HCM]),
+    ("Storm just hit Saigon. Streets in Thuan An flooding fast, stay indoors #BinhDuong",
+     [HCM, "Thành phố Thuận An"]),
+    ("Nhà nào ở Q.1 cần bao cát thì ra UBND phường An Khánh nhận nha", ["Quận 1", "Phường An Khánh"]),
+    ("đường Hà Nội, Thủ Đức kẹt cứng", ["Thành phố Thủ Đức"]),
 ])
 def test_prose_keeps_its_places(rec, text, expected):
     assert [p.name for p in rec.find(text)] == expected

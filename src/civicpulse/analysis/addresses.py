@@ -32,6 +32,11 @@ _OPENERS = frozenset({"p", "f", "phuong", "q", "quan", "h", "huyen", "x", "xa", 
 _OPENER_BEFORE = {"thi": {"tran", "xa"}, "thanh": {"pho"}, "khu": {"pho"}, "to": {"dan"}}  # "thì", "to", "khu vực"
 _FULL_UNIT_WORDS = frozenset({"phuong", "quan", "huyen", "tinh", "thon", "xom"})  # enough before a lower-case name
 _ABBREVIATIONS = _OPENERS | {"tdp", "ng", "st", "dt", "ql", "tl"}
+# Lower-case words an address may hold besides names: unit words and their second halves ("thị trấn", "khu phố",
+# "tổ dân phố", "quốc lộ", "tỉnh lộ"), written out or without diacritics.
+_ADDRESS_WORDS = _OPENERS | {"tran", "pho", "dan", "lo", "quoc", "so", "thi", "thanh", "tinh", "huyen", "quan",
+                             "phuong", "xa", "ap", "thon", "xom", "bis"}
+_MAX_LOOSE = 2  # prose words an address may carry (OCR debris, "ngã ba")
 _WARD_WORDS = frozenset({"p", "f", "phuong", "ward"})
 _SEPARATOR = re.compile(r"[,;\n|–]|\s-\s|\.\s")
 _MAX_SEGMENT = 8  # tokens: an address segment is a short name, never a clause
@@ -183,11 +188,17 @@ def _province_at(scan: _Scan, seg: tuple[int, int], provinces: dict[int, int],
         return None
 
     for k in range(*seg):
-        if (end := named_at(k)) is not None and not scan._street_before(k):  # "đường Hà Nội" is a street
+        # "đường Hà Nội" is a street; "#BinhDuong" a hashtag, not an address line
+        if (end := named_at(k)) is not None and not scan._street_before(k) and not scan.gap(k).endswith("#"):
             while end < seg[1] and (more := named_at(end)) is not None:
                 end = more
             return k, end
     return None
+
+
+def _loose_words(scan: _Scan, a: int, b: int) -> int:
+    """Lower-case words in tokens [a, b) that are no unit, hamlet or street word: prose ("flooding", "chung cư")."""
+    return sum(1 for k in range(a, b) if scan.words[k][0].islower() and scan.folded[k] not in _ADDRESS_WORDS)
 
 
 def _component_start(scan: _Scan, seg: tuple[int, int], lower: dict[int, int], inner: list[int]) -> int | None:
@@ -231,7 +242,7 @@ def _whole_address(scan: _Scan, found: list[tuple[Any, Unit]], provinces: dict[i
     if not segs or (len(segs) > 1 and any(_words(scan, a, b) > _MAX_SEGMENT for a, b in segs)):
         return None
     last = _province_at(scan, segs[-1], provinces, gaz)
-    if last is None or last[1] != tail:
+    if last is None or last[1] != tail or _loose_words(scan, 0, tail) > _MAX_LOOSE:
         return None
     starts = [_component_start(scan, seg, lower, inner) for seg in segs]
     named = len({u.prov_legacy for m, u in found if u.kind == "vn_province"})
@@ -277,9 +288,11 @@ def address_spans(scan: _Scan, found: list[tuple[Any, Unit]], gaz: Gazetteer) ->
                 spans.append((run_start, province[1]))
             run_start = None
         elif run_start is None:
-            if start is not None and _words(scan, start, b) <= _MAX_SEGMENT and province is None:
+            if start is not None and _words(scan, start, b) <= _MAX_SEGMENT and province is None and (
+                    _loose_words(scan, start, b) <= _MAX_LOOSE):
                 run_start, strong = start, 1
-        elif _words(scan, a, b) > _MAX_SEGMENT or province is not None or (start is None and b - a > 4):
+        elif _words(scan, a, b) > _MAX_SEGMENT or province is not None or (start is None and b - a > 4) or (
+                _loose_words(scan, a, b) > _MAX_LOOSE):
             run_start = None  # a clause, not an address component
         else:
             strong += start is not None

@@ -350,8 +350,8 @@ class _Scan:
             prov_l.update(filter(None, [unit.prov_legacy]))
             prov_n.update(filter(None, [unit.prov_2025]))
             dist.update(filter(None, [unit.district_legacy]))
-            if unit.kind == "vn_district" and unit.prov_legacy:
-                dist_prov.add(unit.prov_legacy)
+            if unit.kind == "vn_district":
+                dist_prov.update(filter(None, [unit.prov_legacy, unit.prov_2025]))
 
         live = [(idx, m) for idx, m in enumerate(self.matches) if not m.stop]
         for idx, m in live:
@@ -376,9 +376,11 @@ def _collapse(units: list[Unit]) -> list[Unit]:
 
 def _choose(units: list[Unit], prov_l: set[str], prov_n: set[str], dist: set[str],
             dist_prov: set[str]) -> Unit | None:
-    # A ward of a province whose district the text names must lie in that district: "P3, Mỹ Tho" is not the
-    # Phường 3 of another town of Tiền Giang (Mỹ Tho's Phường 3 was merged into Phường 2 in 2020).
-    units = [u for u in units if u.kind != "vn_ward" or u.district_legacy in dist or u.prov_legacy not in dist_prov]
+    # A numbered ward of a province (pre-2025 or 2025) whose district the text names must lie in that district:
+    # "P3, Mỹ Tho" is not the Phường 3 of another town of Tiền Giang (Mỹ Tho's Phường 3 was merged into Phường 2
+    # in 2020). Named wards keep the wider pools ("ở Q.1 ... ra UBND phường An Khánh").
+    units = [u for u in units if u.kind != "vn_ward" or not u.name.split()[-1].isdigit() or u.district_legacy in dist
+             or not ({u.prov_legacy, u.prov_2025} & dist_prov)]
     for pool in ([u for u in units if u.district_legacy in dist], [u for u in units if u.prov_legacy in prov_l],
                  [u for u in units if u.prov_2025 in prov_n]):
         pool = _collapse(pool)

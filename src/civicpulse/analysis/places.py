@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from civicpulse.analysis.addresses import address_spans, read_address, reconcile
+from civicpulse.analysis.address_reading import read_address, reconcile
+from civicpulse.analysis.addresses import address_spans
 from civicpulse.analysis.gazetteer import (
     _LEAF,
     WORD,

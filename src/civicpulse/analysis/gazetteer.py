@@ -58,6 +58,32 @@ def tone_key(word: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES)) + tones
 
 
+# Open syllables ending in oa / oe / uy carry the tone on the first vowel in the dataset's spelling ("Hòa", "Thủy");
+# the old placement puts it on the last one ("Hoà", "Thuỷ"). "qu" + y keeps it on y ("Quý"; "Qúy" is a misspelling).
+_OLD_PLACEMENT = re.compile(r"(?i)(?<![^\W\d_])(?P<head>[^\W\d_]*?)(?P<pair>o[ae]|uy)(?P<mark>[\u0300\u0301\u0303"
+                            r"\u0309\u0323])(?![^\W\d_]|[\u0300-\u036f])")
+_QU_MISPLACED = re.compile(r"(?i)(?<![^\W\d_])(?P<q>q)(?P<u>u)(?P<mark>[\u0300\u0301\u0303\u0309\u0323])(?P<y>y)"
+                           r"(?![^\W\d_])")
+
+
+def standard_tones(text: str) -> str:
+    """NFC text with tone marks placed as in vietnamadminunits' names: "Hoá" -> "Hóa", "Thuỷ" -> "Thủy",
+    "Qúy" -> "Quý". Only word-final oa / oe / uy pairs move; "hoàng", "quyết" are left alone."""
+    nfd = unicodedata.normalize("NFD", text)
+    if not any(c in _TONES for c in nfd):
+        return unicodedata.normalize("NFC", text)
+
+    def first_vowel(m: re.Match[str]) -> str:
+        head, pair = m["head"], m["pair"]
+        if head.lower().endswith("q") and pair[0] in "uU":
+            return m.group()  # "quý": the tone belongs on y
+        return head + pair[0] + m["mark"] + pair[1]
+
+    nfd = _OLD_PLACEMENT.sub(first_vowel, nfd)
+    nfd = _QU_MISPLACED.sub(lambda m: m["q"] + m["u"] + m["y"] + m["mark"], nfd)
+    return unicodedata.normalize("NFC", nfd)
+
+
 def short_name(name: str) -> str:
     """"Thành phố Hồ Chí Minh" -> "Hồ Chí Minh", "Phường 1" -> "1" (the name without its unit type)."""
     low = name.lower()
@@ -299,7 +325,7 @@ class _VietnamBuilder:
                             prov_2025=n["provinceCode"], district_legacy=r["districtCode"], type=unit_type(r["ward"]))
                 self.gaz.wards_legacy.append(unit)
                 self.gaz.add_unit_key(self.gaz.wards, unit, short_name(r["ward"]))
-                for alias in _short_aliases(r["wardAlias"]):
+                for alias in _short_aliases(r["wardAlias"], numbered=False):
                     self.gaz.add_unit_key(self.gaz.wards, unit, alias, joined_only=True)
         for key, n in new_ward.items():
             olds = [legacy_keys[k] for k in sources.get(key, [])]
@@ -336,14 +362,18 @@ _ALIAS_PREFIXES = ("thanhpho", "district", "thitran", "phuong", "thixa", "huyen"
 _LONG_PREFIXES = frozenset({"thanhpho", "district", "thitran", "phuong", "thixa", "huyen"})
 
 
-def _short_aliases(raw: str | None) -> list[str]:
+def _short_aliases(raw: str | None, numbered: bool = True) -> list[str]:
     """Former names from vietnamadminunits, folded without spaces ("quan2", "q2", "huyenkyson", "kyson"): the
     forms without a type word, as looked up after a marker ("quận 2" -> "2", "huyện Kỳ Sơn" -> "kyson").
-    Short prefixes are only stripped before digits: "quanguyen" is Quảng Uyên, not "quận Guyen"."""
+    Short prefixes are only stripped before digits: "quanguyen" is Quảng Uyên, not "quận Guyen".
+    numbered=False leaves out former numbers: wards merged before 2025 lent their numbers to the ward that absorbed
+    them ("phuong3" is listed for Phường 2 of Mỹ Tho), so "P3" would be reported as another, live number."""
     if not raw:
         return []
     out: set[str] = set()
     for a in json.loads(raw):
+        if not numbered and any(c.isdigit() for c in a):
+            continue  # "phuong3", "p3", "f03", "ward3" alike
         prefix = next((p for p in _ALIAS_PREFIXES if a.startswith(p) and len(a) > len(p)), "")
         rest = a[len(prefix):]
         if prefix and rest.isdigit():

@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+from civicpulse.analysis.address_reading import read_address, reconcile
+from civicpulse.analysis.addresses import address_spans
 from civicpulse.analysis.gazetteer import (
     _LEAF,
     WORD,
@@ -80,8 +82,9 @@ _MARKERS: dict[str, tuple[str, Forms]] = {
     "ward:phường": ("ward", _forms("phường", "p", "f", "ward")), "ward:xã": ("ward", _forms("xã", "x", "commune")),
     "ward:thị trấn": ("ward", _forms("thị trấn", "tt")), "ward:đặc khu": ("ward", _forms("đặc khu")),
     "district:quận": ("district", _forms("quận", "q", "d")), "district:huyện": ("district", _forms("huyện")),
-    "district:thị xã": ("district", _forms("thị xã", "tx")), "district:": ("district", _forms("district", "dist")),
-    "city:thành phố": ("city", _forms("thành phố", "tp", "city")), "province:tỉnh": ("province", _forms("tỉnh")),
+    "district:thị xã": ("district", _forms("thị xã", "tx", "t x")),
+    "district:": ("district", _forms("district", "dist")),
+    "city:thành phố": ("city", _forms("thành phố", "tp", "t p", "city")), "province:tỉnh": ("province", _forms("tỉnh")),
     "province:": ("province", _forms("province")),
 }
 _MARKER_INDEX: dict[tuple[str, ...], list[tuple[str, str, tuple[str, ...]]]] = {}
@@ -340,6 +343,7 @@ class _Scan:
         prov_l: set[str] = set()
         prov_n: set[str] = set()
         dist: set[str] = set()
+        dist_prov: set[str] = set()  # provinces of the districts named
         chosen: dict[int, Unit] = {}
 
         def note(idx: int, unit: Unit) -> None:
@@ -347,6 +351,8 @@ class _Scan:
             prov_l.update(filter(None, [unit.prov_legacy]))
             prov_n.update(filter(None, [unit.prov_2025]))
             dist.update(filter(None, [unit.district_legacy]))
+            if unit.kind == "vn_district":
+                dist_prov.update(filter(None, [unit.prov_legacy, unit.prov_2025]))
 
         live = [(idx, m) for idx, m in enumerate(self.matches) if not m.stop]
         for idx, m in live:
@@ -355,7 +361,7 @@ class _Scan:
                 note(idx, units[0])
         for _ in range(2):  # a resolved district can settle a ward matched before it
             for idx, m in live:
-                if idx not in chosen and (unit := _choose(m.units, prov_l, prov_n, dist)) is not None:
+                if idx not in chosen and (unit := _choose(m.units, prov_l, prov_n, dist, dist_prov)) is not None:
                     note(idx, unit)
         return [(m, chosen[idx]) for idx, m in live if idx in chosen]
 
@@ -369,7 +375,13 @@ def _collapse(units: list[Unit]) -> list[Unit]:
     return distinct
 
 
-def _choose(units: list[Unit], prov_l: set[str], prov_n: set[str], dist: set[str]) -> Unit | None:
+def _choose(units: list[Unit], prov_l: set[str], prov_n: set[str], dist: set[str],
+            dist_prov: set[str]) -> Unit | None:
+    # A numbered ward of a province (pre-2025 or 2025) whose district the text names must lie in that district:
+    # "P3, Mỹ Tho" is not the Phường 3 of another town of Tiền Giang (Mỹ Tho's Phường 3 was merged into Phường 2
+    # in 2020). Named wards keep the wider pools ("ở Q.1 ... ra UBND phường An Khánh").
+    units = [u for u in units if u.kind != "vn_ward" or not u.name.split()[-1].isdigit() or u.district_legacy in dist
+             or not ({u.prov_legacy, u.prov_2025} & dist_prov)]
     for pool in ([u for u in units if u.district_legacy in dist], [u for u in units if u.prov_legacy in prov_l],
                  [u for u in units if u.prov_2025 in prov_n]):
         pool = _collapse(pool)
@@ -392,9 +404,14 @@ class PlaceRecognizer:
             return []
         scan = _Scan(self.gaz, text, relaxed=False)
         scan.scan()
+        found = scan.resolve()
+        for start, end in address_spans(scan, found, self.gaz):
+            read = read_address(scan, start, end, found, self.gaz)
+            if read:
+                found = reconcile(scan, found, start, end, read, lambda a, b, unit: _Match(a, b, [unit]), self.gaz)
         seen: set[Unit] = set()
         out: list[Place] = []
-        for m, unit in scan.resolve():
+        for m, unit in found:
             if unit not in seen:
                 seen.add(unit)
                 start, end = scan.original(m.start, m.end)

@@ -21,6 +21,7 @@ from rich.table import Table
 from civicpulse import __version__, sources
 from civicpulse.export import FORMATS as EXPORT_FORMATS
 from civicpulse.export import export_posts
+from civicpulse.ingest.limits import LimitError, Limits
 from civicpulse.ingest.pipeline import FileSummary, Ingestor
 from civicpulse.ingest.pseudonymize import KeyFileError, KeyStore, Pseudonymizer
 from civicpulse.ingest.reader import InputError, expand
@@ -98,9 +99,13 @@ def main(ctx: click.Context, db: str, keys_dir: str | None) -> None:
               help="Where rejected records go as JSON lines (default: DB.rejects/WORKSPACE-TIME.jsonl).")
 @click.option("--batch-size", default=20_000, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@click.option("--limit", "limit_options", multiple=True, metavar="NAME=VALUE",
+              help="Change a limit on input, e.g. max-line-bytes=16MiB (repeatable; env CIVICPULSE_MAX_LINE_BYTES "
+                   "& co.; see 'Limits on input' in docs/formats.md).")
 @click.pass_obj
 def ingest(state: State, paths: tuple[str, ...], workspace: str, format_name: str | None, mapping: str | None,
-           encoding: str, rejects: str | None, batch_size: int, progress: bool | None) -> None:
+           encoding: str, rejects: str | None, batch_size: int, progress: bool | None,
+           limit_options: tuple[str, ...]) -> None:
     """Ingest files, folders (recursively), `-` for stdin; `.gz` is read transparently.
 
     Formats are detected per file; posts are normalized, authors pseudonymized, and re-ingesting the same
@@ -113,8 +118,10 @@ def ingest(state: State, paths: tuple[str, ...], workspace: str, format_name: st
             sources.get(format_name)
         codecs.lookup(encoding)
         mapping_obj = Mapping.load(mapping) if mapping else None
+        limit_overrides = Limits.parse_options(limit_options)
+        limits = Limits.from_env(**limit_overrides)
         key = KeyStore(state.keys_dir).load(workspace)
-    except (InputError, MappingError, KeyFileError) as exc:
+    except (InputError, MappingError, KeyFileError, LimitError) as exc:
         raise Fatal(str(exc)) from None
     except KeyError as exc:
         raise Fatal(exc.args[0]) from None
@@ -126,16 +133,19 @@ def ingest(state: State, paths: tuple[str, ...], workspace: str, format_name: st
     from civicpulse.cli_serve import hand_over_ingest
 
     summaries = hand_over_ingest(state, workspace, files, rejects_path, show_progress, format_name=format_name,
-                                 mapping=mapping, encoding=encoding, batch_size=batch_size)
+                                 mapping=mapping, encoding=encoding, batch_size=batch_size, limits=limits.to_dict())
+    writer = RejectWriter(rejects_path, limits.max_rejects_per_file)
     if summaries is None:  # no server running: this process holds the store now
-        summaries = _ingest_here(state, workspace, files, Pseudonymizer(key), RejectWriter(rejects_path),
-                                 show_progress, format_name=format_name, mapping=mapping_obj, encoding=encoding,
-                                 batch_size=batch_size)
+        summaries = _ingest_here(state, workspace, files, Pseudonymizer(key), writer, show_progress,
+                                 format_name=format_name, mapping=mapping_obj, encoding=encoding,
+                                 batch_size=batch_size, limits=limits)
     _print_summary(summaries)
     rejected = sum(s.rejected for s in summaries)
     warnings = sum(s.warnings for s in summaries)
     if rejected or warnings:
         err.print(f"{rejected} rejected, {warnings} warnings; details in {rejects_path}", highlight=False)
+    if writer.error:
+        err.print(f"[bold red]error:[/] {writer.error}", highlight=False)
     if rejected:
         sys.exit(EXIT_REJECTED)
 
@@ -149,13 +159,13 @@ def _ingest_here(state: State, workspace: str, files: list[str], pseudonymizer: 
             task = bar.add_task("", total=None)
             ingestor = Ingestor(state.store(), workspace, pseudonymizer, writer,  # type: ignore[arg-type]
                                 on_progress=lambda pos: bar.update(task, completed=pos), **options)
-            for name in files:
-                size = None if name == "-" else os.path.getsize(name)
-                bar.reset(task, total=size, description=Path(name).name if name != "-" else "stdin")
-                try:
-                    summaries.append(ingestor.ingest(name))
-                except InputError as exc:
-                    raise Fatal(str(exc)) from None
+
+            def next_file(index: int, name: str) -> None:
+                if show_progress:
+                    size = None if name == "-" else os.path.getsize(name)
+                    bar.reset(task, total=size, description=Path(name).name if name != "-" else "stdin")
+
+            summaries = ingestor.ingest_files(files, next_file)
     finally:
         writer.close()
     return summaries

@@ -83,6 +83,7 @@ class FileSummary:
 
 
 MAX_MESSAGES = 5
+MAX_REASON_CHARS = 1_000
 
 
 def _now() -> datetime:
@@ -199,9 +200,9 @@ class Ingestor:
             if n % 256 == 0 and self.on_progress:
                 self.on_progress(inp.position())
             if isinstance(doc, ReadError):
+                if doc.stop and len(summary.messages) >= MAX_MESSAGES:  # why a file stopped is always shown
+                    summary.messages.append(f"{inp.name}:{doc.line}: $: {doc.reason}")
                 self._reject(summary, inp.name, doc.line, "$", doc.reason, raw=doc.raw)
-                if doc.stop:
-                    summary.messages.append(f"{inp.name}:{doc.line}: {doc.reason}")
                 continue
             source = current if current is not None and (fixed is not None or _sniffs(current, doc)) else None
             if source is None:
@@ -251,6 +252,7 @@ class Ingestor:
 
     def _reject(self, summary: FileSummary, file: str, line: int | None, path: str, reason: str,
                 record: Any = None, raw: Any = None, check_garbage: bool = True) -> None:
+        reason = _bounded(reason)
         summary.rejected += 1
         summary.outcomes += 1
         if len(summary.messages) < MAX_MESSAGES:
@@ -269,10 +271,16 @@ class Ingestor:
 
     def _warn(self, summary: FileSummary, file: str, line: int | None, item: Reject) -> None:
         summary.warnings += 1
+        reason = _bounded(item.reason)
         if len(summary.messages) < MAX_MESSAGES:
-            summary.messages.append(f"{file}:{line}: {item.path}: warning: {item.reason}")
-        self.rejects.write(file=file, line=line, path=item.path, reason=item.reason, severity="warning",
+            summary.messages.append(f"{file}:{line}: {item.path}: warning: {reason}")
+        self.rejects.write(file=file, line=line, path=item.path, reason=reason, severity="warning",
                            record=item.record)
+
+
+def _bounded(reason: str) -> str:
+    """A reason can quote the bad value; a value can be megabytes long."""
+    return reason if len(reason) <= MAX_REASON_CHARS else reason[:MAX_REASON_CHARS] + "…"
 
 
 def _sniffs(source: Source, doc: Doc) -> bool:

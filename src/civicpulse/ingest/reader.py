@@ -195,7 +195,7 @@ def _could_be_json(chunk: bytes) -> bool:
     start = chunk.lstrip(b" \t\r\n")
     if start.startswith(b"\xef\xbb\xbf"):
         start = start[3:]
-    return not start or start[:1] in _JSON_STARTS
+    return not start or start[0] in _JSON_STARTS
 
 
 def _too_long(excerpt: Excerpt, limit: int, garbage: bool, what: str = "line") -> str:

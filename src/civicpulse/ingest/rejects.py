@@ -18,8 +18,8 @@ from typing import Any, BinaryIO
 
 import orjson
 
-KEEP_WHOLE = 64 << 10  # a record this small is kept as it was
-PREFIX_BYTES = 4 << 10  # of a larger one, this much is kept
+KEEP_WHOLE = 16 << 10  # a record this small (as JSON) is kept as it was
+PREFIX_BYTES = 1 << 10  # of a larger one, this much is kept
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 4, 200, 200
 
@@ -97,20 +97,20 @@ class RejectWriter:
 def _serialized(entry: dict[str, Any], record: Any, raw: bytes | Excerpt | None) -> bytes:
     if record is not None:
         data = orjson.dumps(record, default=str)
-        if len(data) <= KEEP_WHOLE:
-            entry["record"] = orjson.Fragment(data)
-        else:
-            entry.update(_excerpt_fields("record", Excerpt.of(data)))
-    elif isinstance(raw, Excerpt):
-        entry.update(_excerpt_fields("raw", raw))
-    elif raw is not None:
-        if len(raw) > KEEP_WHOLE:
-            entry.update(_excerpt_fields("raw", Excerpt.of(raw)))
-        else:
-            try:
-                entry["raw"] = raw.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError:
-                entry["raw_base64"] = base64.b64encode(raw).decode()
+        whole = orjson.dumps({**entry, "record": orjson.Fragment(data)}) if len(data) <= KEEP_WHOLE else b""
+        return whole if 0 < len(whole) <= KEEP_WHOLE + 2048 else orjson.dumps(
+            {**entry, **_excerpt_fields("record", Excerpt.of(data))})
+    if isinstance(raw, Excerpt):
+        return orjson.dumps({**entry, **_excerpt_fields("raw", raw)})
+    if raw:
+        try:
+            kept: dict[str, Any] = {"raw": raw.decode("utf-8").rstrip("\r\n")}
+        except UnicodeDecodeError:
+            kept = {"raw_base64": base64.b64encode(raw).decode()}
+        whole = orjson.dumps({**entry, **kept}) if len(raw) <= KEEP_WHOLE else b""
+        # Measured once serialized: control characters grow six-fold as JSON escapes.
+        return whole if 0 < len(whole) <= KEEP_WHOLE + 2048 else orjson.dumps(
+            {**entry, **_excerpt_fields("raw", Excerpt.of(raw))})
     return orjson.dumps(entry)
 
 

@@ -92,10 +92,13 @@ class _Capped(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         try:
-            n = self._inner.readinto(buffer)  # type: ignore[attr-defined]
+            # read1: one decompression step at a time, so that the data before a corrupt point still arrives.
+            data = self._inner.read1(len(buffer))  # type: ignore[attr-defined]
         except (EOFError, OSError, zlib.error) as exc:
             raise InputStopped(f"corrupt or truncated gzip data after {self.produced:,} bytes ({exc}); "
                                "the records before it were read") from None
+        n = len(data)
+        buffer[:n] = data
         self.produced += n
         limit = self._limits.max_decompressed_bytes
         if self.produced > limit:

@@ -84,8 +84,8 @@ def test_counts_must_be_non_negative_whole_numbers_that_fit_the_column(tmp_path,
 
 
 def test_reddit_score_may_be_negative(tmp_path):
-    from civicpulse.schema import Kind, Post
     from civicpulse.ingest.validate import check_post
+    from civicpulse.schema import Kind, Post
 
     downvoted = Post("reddit", "t1_a", Kind.COMMENT, "hmm", None, "reddit", likes=-4, replies=-1)
     errors, _ = check_post(downvoted, Limits())
@@ -208,7 +208,8 @@ def test_reject_writer_never_raises(tmp_path):
 
 def test_non_http_urls_are_dropped_with_a_warning(tmp_path):
     src = tmp_path / "links.jsonl"
-    rows = [{"id": "1", "body": "a", "link": "javascript:alert(1)"}, {"id": "2", "body": "b", "link": "data:text/html,x"},
+    rows = [{"id": "1", "body": "a", "link": "javascript:alert(1)"},
+            {"id": "2", "body": "b", "link": "data:text/html,x"},
             {"id": "3", "body": "c", "link": "https://example.org/p/3"}]
     write_lines(src, [orjson.dumps(r) for r in rows])
     (tmp_path / "links.mapping.toml").write_text('[columns]\npost_id = "id"\ntext = "body"\nurl = "link"\n')
@@ -251,3 +252,32 @@ def test_limits_from_environment_and_options():
         Limits.from_env({"CIVICPULSE_MAX_DEPTH": "deep"})
     with pytest.raises(LimitError, match="NAME=VALUE"):
         Limits.parse_options(["max-nothing=1"])
+
+
+def test_cli_hostile_files_exit_2_without_traceback_and_later_files_land(run_cli, tmp_path):
+    lines = [page(tweet(i)) for i in range(100)]
+    lines.insert(50, page(tweet(999)).replace(b'"like_count":1', b'"like_count":100000000000000000000'))
+    lines.insert(10, b"[" * 300 + b"]" * 300)
+    hostile = write_lines(tmp_path / "a.jsonl", lines)
+    bomb = tmp_path / "b.jsonl.gz"
+    bomb.write_bytes(gzip.compress(bytes(80 << 20), compresslevel=1))
+    later = write_lines(tmp_path / "c.jsonl", [page(tweet(500))])
+    result = run_cli("ingest", str(hostile), str(bomb), str(later), "-w", "city", "--rejects",
+                     str(tmp_path / "rejects.jsonl"), "--limit", "max-depth=64")
+    assert result.code == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{hostile}:11: $: nested deeper than 64 levels" in result.stderr
+    assert f"{hostile}:52: $.data[0]: likes:" in result.stderr
+    assert "expands more than 200-fold" in result.stderr
+    assert "posts: 101" in run_cli("stats").stdout
+
+
+def test_cli_bad_limit_and_non_utf8_mapping_are_one_line_errors(run_cli, tmp_path):
+    src = write_lines(tmp_path / "a.jsonl", [page(tweet(1))])
+    bad = run_cli("ingest", str(src), "-w", "city", "--limit", "max-line-bytes=lots")
+    assert bad.code == 1 and "max-line-bytes" in bad.stderr and "Traceback" not in bad.stderr
+    mapping = tmp_path / "m.toml"
+    mapping.write_bytes('[columns]\npost_id = "id"\ntext = "Đà"\n'.encode("utf-16"))
+    result = run_cli("ingest", str(src), "-w", "city", "--mapping", str(mapping))
+    assert result.code == 1 and "Traceback" not in result.stderr
+    assert f"{mapping}: cannot read mapping: not valid UTF-8" in result.stderr.replace("\n", "")

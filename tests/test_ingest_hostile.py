@@ -281,3 +281,30 @@ def test_cli_bad_limit_and_non_utf8_mapping_are_one_line_errors(run_cli, tmp_pat
     result = run_cli("ingest", str(src), "-w", "city", "--mapping", str(mapping))
     assert result.code == 1 and "Traceback" not in result.stderr
     assert f"{mapping}: cannot read mapping: not valid UTF-8" in result.stderr.replace("\n", "")
+
+
+def test_upload_job_reports_each_file_and_goes_on_after_a_bad_one(tmp_path, monkeypatch):
+    from civicpulse.store.duckdb_store import DuckDBStore
+    from civicpulse.web.job_handlers import make_handlers
+    from civicpulse.web.jobs import Job
+
+    monkeypatch.setenv("CIVICPULSE_MAX_DECOMPRESSED_BYTES", "1MiB")
+    bomb = tmp_path / "bomb.jsonl.gz"
+    bomb.write_bytes(gzip.compress(page(tweet(1)) + b"\n" + bytes(4 << 20)))
+    lines = [page(tweet(2)), page(tweet(3)).replace(b'"like_count":1', b'"like_count":-1')]
+    good = write_lines(tmp_path / "good.jsonl", lines)
+    db = DuckDBStore(str(tmp_path / "s.duckdb"))
+    job = Job("ingest", "w", "analyst", {"paths": [str(bomb), str(good)], "names": ["bomb.jsonl.gz", "good.jsonl"],
+                                         "analyze": False})
+    result = make_handlers(tmp_path / "keys", tmp_path / "rejects")["ingest"](db, job)
+    first, second = result["files"]
+    assert (first["file"], first["stored"], first["rejected"]) == ("bomb.jsonl.gz", 1, 1)
+    assert "CIVICPULSE_MAX_DECOMPRESSED_BYTES" in first["messages"][0]
+    assert (second["stored"], second["rejected"]) == (1, 1)
+    assert [(r["file"], r["line"]) for r in result["rejects"]] == [("bomb.jsonl.gz", 2), ("good.jsonl", 2)]
+
+
+def test_docs_list_every_limit():
+    doc = (Path(__file__).parents[1] / "docs" / "formats.md").read_text()
+    for name in Limits.names():
+        assert f"`CIVICPULSE_{name.upper()}`" in doc and name.replace("_", "-") in doc, name

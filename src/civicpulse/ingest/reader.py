@@ -269,7 +269,7 @@ def read_json(stream: BinaryIO, name: str, encoding: str = "utf-8",
     try:
         yield from _read_json_lines(lines, jsonl, encoding, limits)
     except InputStopped as exc:
-        yield ReadError(lines.line_no, str(exc), b"", stop=True)
+        yield ReadError(lines.line_no + 1, str(exc), b"", stop=True)  # the line being read
 
 
 def _read_json_lines(lines: _Lines, jsonl: bool, encoding: str, limits: Limits) -> Iterator[Doc | ReadError]:
@@ -427,7 +427,7 @@ def read_csv(stream: BinaryIO, name: str, encoding: str = "utf-8",
     try:
         yield from _read_rows(reader, lines, delimiter, encoding)
     except InputStopped as exc:
-        yield ReadError(lines.line_no, str(exc), b"", stop=True)
+        yield ReadError(lines.line_no + 1, str(exc), b"", stop=True)  # the line being read
 
 
 def _read_rows(reader: Any, lines: _TextLines, delimiter: str, encoding: str) -> Iterator[Doc | ReadError]:

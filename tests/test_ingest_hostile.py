@@ -308,3 +308,12 @@ def test_docs_list_every_limit():
     doc = (Path(__file__).parents[1] / "docs" / "formats.md").read_text()
     for name in Limits.names():
         assert f"`CIVICPULSE_{name.upper()}`" in doc and name.replace("_", "-") in doc, name
+
+
+def test_a_long_line_inside_a_pretty_printed_document_is_part_of_it(tmp_path):
+    statuses = [mastodon_status(str(i), "x" * 200) for i in range(8_000)]
+    src = tmp_path / "timeline.json"  # its third line is ~1.6 MB and starts with a comma
+    src.write_bytes(b"[\n" + orjson.dumps(statuses[0]) + b"\n, " + orjson.dumps(statuses[1:])[1:-1] + b"\n]\n")
+    run = Run(tmp_path)
+    (summary,) = run(src)
+    assert (summary.stored, summary.rejected) == (8_000, 0)

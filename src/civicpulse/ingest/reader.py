@@ -150,7 +150,7 @@ class _Lines:
     their first chunk, so a file of one endless garbage line costs one chunk of memory, whatever its size."""
 
     def __init__(self, stream: BinaryIO, limit: int, json_start: bool):
-        self._stream, self.limit, self._json_start = stream, limit, json_start
+        self._stream, self.limit, self.json_start = stream, limit, json_start
         self.line_no = 0
         self.garbage = False  # the last Excerpt was skipped for not being JSON rather than for its length
 
@@ -165,7 +165,7 @@ class _Lines:
         self.line_no += 1
         if len(chunk) < want or (chunk.endswith(b"\n") and len(chunk) <= self.limit):
             return chunk  # the whole line (or the end of the input), within the limit
-        self.garbage = self._json_start and not _could_be_json(chunk)
+        self.garbage = self.json_start and not _could_be_json(chunk)
         parts, size = [chunk], len(chunk)
         while not self.garbage and size <= self.limit and not parts[-1].endswith(b"\n"):
             more = self._stream.readline(min(CHUNK, self.limit + 1 - size))
@@ -330,6 +330,7 @@ def _line_doc(raw: bytes, line_no: int, encoding: str, max_depth: int) -> Doc | 
 def _read_whole(first: bytes, lines: _Lines, first_line: int, encoding: str,
                 limits: Limits) -> Iterator[Doc | ReadError]:
     """A multi-line document, read whole up to `max_document_bytes` (API responses and exports are documents)."""
+    lines.json_start = False  # inside a document a line may start with anything (`],`, `}`)
     parts, size = [first], len(first)
     for raw in lines:
         if isinstance(raw, Excerpt):

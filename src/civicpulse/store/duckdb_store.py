@@ -30,6 +30,10 @@ from civicpulse.store.base import (
 from civicpulse.store.duckdb_analysis import DuckDBAnalysisMixin
 
 _POST_SCHEMA = arrow_schema()
+_RUN_SCHEMA = pa.schema([*((c, pa.string()) for c in ("run_id", "workspace", "source", "format")),
+                         *((c, pa.timestamp("us")) for c in ("started_at", "finished_at")),
+                         *((c, pa.int64()) for c in ("read_count", "stored", "updated", "unchanged", "deleted",
+                                                     "rejected", "warnings"))])
 _GROUP = "batch_group"  # a staged batch's extra column: which input file a row came from
 # Only the extensions built into the wheel: anything else would try to download at run time.
 # A bounded buffer pool and no insertion-order bookkeeping keep a long ingest's memory from growing with the
@@ -217,11 +221,14 @@ class DuckDBStore(DuckDBAnalysisMixin, Store):
     def record_runs(self, runs: Sequence[dict[str, Any]]) -> None:
         if not runs:
             return
-        cols = ("run_id", "workspace", "source", "format", "started_at", "finished_at", "read_count", "stored",
-                "updated", "unchanged", "deleted", "rejected", "warnings")
-        placeholders = ", ".join(f"({', '.join('?' * len(cols))})" for _ in runs)
-        self._all(f"INSERT INTO ingest_runs ({', '.join(cols)}) VALUES {placeholders}",
-                  [run.get(c) for run in runs for c in cols])
+        # Staged as an Arrow table: one statement for any number of runs (a VALUES list grows its cost quadratically).
+        table = pa.table({name: [run.get(name) for run in runs] for name in _RUN_SCHEMA.names}, schema=_RUN_SCHEMA)
+        self.con.register("staged_runs", table)
+        try:
+            self._all(f"INSERT INTO ingest_runs ({', '.join(_RUN_SCHEMA.names)}) "
+                      f"SELECT {', '.join(_RUN_SCHEMA.names)} FROM staged_runs")
+        finally:
+            self.con.unregister("staged_runs")
 
     def audit(self, actor: str, workspace: str | None, action: str, detail: str) -> None:
         self._all("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)", [_now(), actor, workspace, action, detail])

@@ -105,6 +105,8 @@ def make_handlers(keys_dir: Path, rejects_dir: Path) -> dict[str, Handler]:
             if writer.path else []
         result: dict[str, Any] = {"files": files, "rejects": rejects, "rejected_total": writer.count,
                                   "rejects_file": writer.path.name if writer.count else None}
+        if writer.error:  # e.g. a full disk: the counts stand, the rejects file is incomplete
+            result["rejects_error"] = writer.error
         if p.get("analyze", True):
             result["analysis"] = _analyze(db, job)
             result["alerts"] = _alerts(db, job)

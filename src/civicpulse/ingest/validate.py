@@ -8,6 +8,7 @@ warning, as out-of-range coordinates are: the post itself is fine.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -24,6 +25,9 @@ SHORT_TEXT_FIELDS = ("post_id", "parent_id", "thread_id", "author_key", "languag
 MAX_SHORT_CHARS = 4_096  # ids, language codes and place names are short; anything longer is not one
 MAX_URL_CHARS = 4_096
 URL_SCHEMES = ("http://", "https://")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_REASON = "contains an unpaired UTF-16 surrogate, which is not text"
+_URL_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,27 +37,35 @@ class Problem:
 
 
 def check_post(post: Post, limits: Limits) -> tuple[list[Problem], list[Problem]]:
-    """(errors, warnings) for one post. Errors reject the post; a warning's field has been cleared on `post`."""
+    """(errors, warnings) for one post. Errors reject the post; a warning's field has been cleared on `post`.
+
+    Runs once per post, so the usual case (every value fine) takes the cheap test first.
+    """
     errors: list[Problem] = []
-    warnings: list[Problem] = []
     for name in COUNT_FIELDS:
-        reason = _count_problem(getattr(post, name), signed=(post.platform, name) in SIGNED_COUNTS)
-        if reason:
-            errors.append(Problem(name, reason))
-    if not isinstance(post.text, str):
-        errors.append(Problem("text", f"expected text, got {type(post.text).__name__}"))
-    elif len(post.text) > limits.max_text_chars:
-        errors.append(Problem("text", f"{len(post.text):,} characters, more than the limit of "
+        value = getattr(post, name)
+        if value is not None and not (type(value) is int and 0 <= value <= BIGINT_MAX):
+            reason = _count_problem(value, signed=(post.platform, name) in SIGNED_COUNTS)
+            if reason:
+                errors.append(Problem(name, reason))
+    text = post.text
+    if not isinstance(text, str):
+        errors.append(Problem("text", f"expected text, got {type(text).__name__}"))
+    elif len(text) > limits.max_text_chars:
+        errors.append(Problem("text", f"{len(text):,} characters, more than the limit of "
                                       f"{limits.max_text_chars:,} (CIVICPULSE_MAX_TEXT_CHARS)"))
+    elif _SURROGATE.search(text):
+        errors.append(Problem("text", _SURROGATE_REASON))
     for name in SHORT_TEXT_FIELDS:
         value = getattr(post, name)
-        if value is not None and (not isinstance(value, str) or len(value) > MAX_SHORT_CHARS):
+        if value is None or (type(value) is str and len(value) <= MAX_SHORT_CHARS and not _SURROGATE.search(value)):
+            continue
+        if isinstance(value, str) and len(value) <= MAX_SHORT_CHARS:
+            errors.append(Problem(name, _SURROGATE_REASON))
+        else:
             shown = f"{len(value):,} characters" if isinstance(value, str) else type(value).__name__
             errors.append(Problem(name, f"not a plausible value ({shown})"))
-    for name in ("text", *SHORT_TEXT_FIELDS, "url"):
-        value = getattr(post, name)
-        if isinstance(value, str) and not _encodable(value):
-            errors.append(Problem(name, "contains an unpaired UTF-16 surrogate, which is not text"))
+    warnings: list[Problem] = []
     if post.url is not None and not errors:
         reason = _url_problem(post.url)
         if reason:
@@ -84,18 +96,12 @@ def _url_problem(url: Any) -> str | None:
         return f"expected a link, got {type(url).__name__}"
     if len(url) > MAX_URL_CHARS:
         return f"link of {len(url):,} characters"
-    if not url.strip().lower().startswith(URL_SCHEMES) or any(c in url for c in "\r\n\t\x00"):
+    if _URL_CONTROL.search(url) or _SURROGATE.search(url):
+        return "link holds control characters"
+    if not url[:8].lower().startswith(URL_SCHEMES):
         scheme = url.split(":", 1)[0][:20] if ":" in url else "no scheme"
         return f"not an http(s) link ({scheme})"
     return None
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class CheckedContext(ParseContext):

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from civicpulse.ingest.limits import Limits
 from civicpulse.ingest.pipeline import Ingestor
 from civicpulse.ingest.pseudonymize import KeyStore, Pseudonymizer
-from civicpulse.ingest.reader import Doc, ReadError, read_csv, read_json
+from civicpulse.ingest.reader import Doc, ReadError, nesting_depth_exceeds, read_csv, read_json
 from civicpulse.ingest.rejects import RejectWriter
 from civicpulse.store import open_store
 from conftest import mastodon_status
@@ -130,3 +130,26 @@ def test_csv_rows_are_rows_or_errors_with_their_lines(cells, data):
     for item in items:
         if isinstance(item, ReadError) and "longer than the limit" in item.reason:
             assert item.raw.size > SMALL.max_line_bytes  # type: ignore[union-attr]
+
+
+def _depth(value: object) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+nested_values = st.recursive(st.text(alphabet='[]{}"\\ab', max_size=6) | st.integers(),
+                             lambda children: st.lists(children, max_size=3)
+                             | st.dictionaries(st.text(alphabet='[]{}"\\k', max_size=4), children, max_size=3),
+                             max_leaves=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(nested_values, st.integers(min_value=1, max_value=12))
+def test_nesting_depth_matches_a_walk_of_the_parsed_value(value, max_depth):
+    raw = json.dumps(value).encode()
+    assert nesting_depth_exceeds(raw, max_depth) == (_depth(value) > max_depth)

@@ -10,11 +10,11 @@ import csv
 import gzip
 import hashlib
 import io
-import re
 import sys
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -29,8 +29,7 @@ INPUT_SUFFIXES = (".json", *JSONL_SUFFIXES, *CSV_SUFFIXES)
 CHUNK = 1 << 20  # read size: lines are assembled from chunks this big, never read whole before being measured
 _JSON_STARTS = frozenset(b'{["-0123456789tfn')
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
-_STRING = re.compile(rb'"[^"]*"')
-_INNERMOST = re.compile(rb"\[\]|\{\}")
+_BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
 class InputError(Exception):
@@ -210,19 +209,17 @@ def _too_long(excerpt: Excerpt, limit: int, garbage: bool, what: str = "line") -
 
 
 def nesting_depth_exceeds(raw: bytes, max_depth: int) -> bool:
-    """Whether valid JSON `raw` nests deeper than `max_depth`, found with byte operations (no recursion).
+    """Whether valid JSON `raw` nests deeper than `max_depth`, found without recursion and mostly in C.
 
-    Escapes and strings are removed, leaving only brackets; each pass then removes the innermost pairs.
+    Escapes go first (so that quotes pair up), then everything but quotes and brackets, then the strings
+    between quotes; the depth is the highest running sum of the brackets left.
     """
     if raw.count(b"[") + raw.count(b"{") <= max_depth:
         return False
-    brackets = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
-    brackets = _STRING.sub(b"", brackets)
-    for _ in range(max_depth):
-        brackets = _INNERMOST.sub(b"", brackets)
-        if not brackets:
-            return False
-    return bool(brackets)
+    if b"\\" in raw:
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    brackets = b"".join(raw.translate(None, _NOT_STRUCTURE).split(b'"')[::2])
+    return len(brackets) > 2 * max_depth and max(accumulate(map(_BRACKET_STEP.__getitem__, brackets))) > max_depth
 
 
 def _decode_error(raw: bytes, encoding: str) -> str | None:

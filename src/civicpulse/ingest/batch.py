@@ -40,15 +40,17 @@ class Batch:
         self.deletions: list[Deletion] = []
         self.deletion_owner: FileSummary | None = None
         self.waiting: list[FileSummary] = []  # finished files whose run is recorded at the next flush
-        self._owners: dict[tuple[str, str], FileSummary] = {}
+        self._owners: dict[tuple[str, str], FileSummary] | None = None  # key -> file, once files share a batch
         self._bytes = 0
 
     def add_post(self, post: Post, summary: FileSummary, line: int) -> None:
-        key = (post.platform, post.post_id)
-        owner = self._owners.get(key)
-        if owner is not None and owner is not summary:
-            self.flush()
-        self._owners[key] = summary
+        if self._owners is None and self.origins and self.origins[-1][0] is not summary:
+            # A second file joins the batch: from now on its keys are watched (one file alone needs no index).
+            self._owners = {(p.platform, p.post_id): s for p, (s, _) in zip(self.posts, self.origins, strict=True)}
+        if self._owners is not None:
+            key = (post.platform, post.post_id)
+            if self._owners.setdefault(key, summary) is not summary:
+                self.flush()
         self.posts.append(post)
         self.origins.append((summary, line))
         self._bytes += len(post.text) + len(post.raw or "") + _ROW_OVERHEAD
@@ -71,7 +73,7 @@ class Batch:
         # Posts before deletions: a delete later in the same input must win over the create before it.
         if self.posts:
             posts, origins = self.posts, self.origins
-            self.posts, self.origins, self._owners, self._bytes = [], [], {}, 0
+            self.posts, self.origins, self._owners, self._bytes = [], [], None, 0
             self._store_posts(posts, origins)
         if self.deletions:
             owner, deletions = self.deletion_owner, self.deletions

@@ -158,10 +158,11 @@ class _Lines:
 
     def __next__(self) -> bytes | Excerpt:
         want = min(CHUNK, self.limit + 1)
+        self.line_no += 1  # counted before reading: a stop while reading names the line it happened in
         chunk = self._stream.readline(want)
         if not chunk:
+            self.line_no -= 1
             raise StopIteration
-        self.line_no += 1
         if len(chunk) < want or (chunk.endswith(b"\n") and len(chunk) <= self.limit):
             return chunk  # the whole line (or the end of the input), within the limit
         self.garbage = self.json_start and not _could_be_json(chunk)
@@ -266,7 +267,7 @@ def read_json(stream: BinaryIO, name: str, encoding: str = "utf-8",
     try:
         yield from _read_json_lines(lines, jsonl, encoding, limits)
     except InputStopped as exc:
-        yield ReadError(lines.line_no + 1, str(exc), b"", stop=True)  # the line being read
+        yield ReadError(lines.line_no, str(exc), b"", stop=True)  # the line being read
 
 
 def _read_json_lines(lines: _Lines, jsonl: bool, encoding: str, limits: Limits) -> Iterator[Doc | ReadError]:
@@ -383,10 +384,11 @@ class _TextLines:
         return self
 
     def __next__(self) -> str:
+        self.line_no += 1
         line = self._text.readline(self.limit + 1)
         if not line:
+            self.line_no -= 1
             raise StopIteration
-        self.line_no += 1
         self._record_chars += len(line)
         if len(line) > self.limit and not line.endswith(("\n", "\r")):
             raise _RecordTooLong(self._skip(line))
@@ -425,7 +427,7 @@ def read_csv(stream: BinaryIO, name: str, encoding: str = "utf-8",
     try:
         yield from _read_rows(reader, lines, delimiter, encoding)
     except InputStopped as exc:
-        yield ReadError(lines.line_no + 1, str(exc), b"", stop=True)  # the line being read
+        yield ReadError(lines.line_no, str(exc), b"", stop=True)  # the line being read
 
 
 def _read_rows(reader: Any, lines: _TextLines, delimiter: str, encoding: str) -> Iterator[Doc | ReadError]:

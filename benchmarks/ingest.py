@@ -2,6 +2,7 @@
 
     python benchmarks/ingest.py                 # N = 100k and 1M, X API v2 pages (twarc2 JSONL)
     python benchmarks/ingest.py --n 20000 --format mastodon
+    python benchmarks/ingest.py --n 10000 --files 10000   # 10,000 one-post files, then the same in one file
 
 Prints posts/second and the peak RSS of the ingesting process (pinned to one CPU core). The goal is at least
 20,000 posts/s and a peak memory that does not grow with N.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,13 +32,13 @@ def _text(rng: random.Random) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 30)))
 
 
-def write_x_v2(path: Path, n: int, seed: int = 7) -> None:
+def write_x_v2(path: Path, n: int, seed: int = 7, first_id: int = 0) -> None:
     rng = random.Random(seed)
     start = datetime(2026, 8, 1, tzinfo=UTC)
     with open(path, "wb") as fh:
-        for first in range(0, n, PAGE):
+        for first in range(first_id, first_id + n, PAGE):
             tweets, users = [], {}
-            for i in range(first, min(n, first + PAGE)):
+            for i in range(first, min(first_id + n, first + PAGE)):
                 uid = str(rng.randint(1, n // 20 + 1))
                 users[uid] = {"id": uid, "username": f"user{uid}", "name": f"User {uid}"}
                 tweet = {"id": str(10**18 + i), "text": _text(rng), "author_id": uid, "lang": "vi",
@@ -67,10 +69,17 @@ def write_mastodon(path: Path, n: int, seed: int = 7) -> None:
 WRITERS = {"x-v2": write_x_v2, "mastodon": write_mastodon}
 
 
-def measure(n: int, fmt: str, workdir: Path) -> dict:
-    data = workdir / f"bench-{fmt}-{n}.jsonl"
-    WRITERS[fmt](data, n)
-    db = workdir / f"bench-{n}.duckdb"
+def measure(n: int, fmt: str, workdir: Path, files: int = 0) -> dict:
+    """Ingest N posts from one file, or (files > 0) from a folder of that many files of N/files posts each."""
+    if files:
+        data = workdir / f"bench-{fmt}-{n}-in-{files}"
+        data.mkdir()
+        for f in range(files):
+            WRITERS[fmt](data / f"part-{f:06d}.jsonl", n // files, seed=f, first_id=f * (n // files))
+    else:
+        data = workdir / f"bench-{fmt}-{n}.jsonl"
+        WRITERS[fmt](data, n)
+    db = workdir / f"bench-{n}-{files}.duckdb"
     cmd = [sys.executable, "-m", "civicpulse", "--db", str(db), "ingest", str(data), "-w", "bench",
            "--no-progress", "--rejects", str(workdir / "rejects.jsonl")]
     started = time.perf_counter()
@@ -81,9 +90,10 @@ def measure(n: int, fmt: str, workdir: Path) -> dict:
     stderr = proc.stderr.read().decode() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"ingest failed:\n{stderr}")
-    result = {"n": n, "format": fmt, "seconds": elapsed, "posts_per_s": n / elapsed,
-              "peak_rss_mib": usage.ru_maxrss / 1024, "input_mib": data.stat().st_size / 2**20}
-    data.unlink()
+    size = sum(f.stat().st_size for f in data.iterdir()) if files else data.stat().st_size
+    result = {"n": n, "format": fmt, "seconds": elapsed, "posts_per_s": n / elapsed, "files": files or 1,
+              "peak_rss_mib": usage.ru_maxrss / 1024, "input_mib": size / 2**20}
+    shutil.rmtree(data) if files else data.unlink()
     return result
 
 
@@ -91,13 +101,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--format", choices=sorted(WRITERS), default="x-v2")
+    parser.add_argument("--files", type=int, default=0,
+                        help="Spread the N posts over this many files in a folder (per-file overhead), and also "
+                             "ingest them from one file for comparison.")
     args = parser.parse_args()
-    print(f"{'N':>10} {'format':>9} {'input MiB':>10} {'seconds':>8} {'posts/s':>9} {'peak RSS MiB':>13}")
+    print(f"{'N':>10} {'files':>7} {'format':>9} {'input MiB':>10} {'seconds':>8} {'posts/s':>9} {'files/s':>8} "
+          f"{'peak RSS MiB':>13}")
     with tempfile.TemporaryDirectory(prefix="civicpulse-bench-") as tmp:
         for n in args.n:
-            r = measure(n, args.format, Path(tmp))
-            print(f"{r['n']:>10} {r['format']:>9} {r['input_mib']:>10.1f} {r['seconds']:>8.1f} "
-                  f"{r['posts_per_s']:>9.0f} {r['peak_rss_mib']:>13.0f}", flush=True)
+            for files in ([args.files, 0] if args.files else [0]):
+                r = measure(n, args.format, Path(tmp), files)
+                print(f"{r['n']:>10} {r['files']:>7} {r['format']:>9} {r['input_mib']:>10.1f} {r['seconds']:>8.1f} "
+                      f"{r['posts_per_s']:>9.0f} {r['files'] / r['seconds']:>8.0f} {r['peak_rss_mib']:>13.0f}",
+                      flush=True)
 
 
 if __name__ == "__main__":

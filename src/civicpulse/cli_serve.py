@@ -114,7 +114,7 @@ def _request(state: State, kind: str, workspace: str, **params: Any) -> dict[str
 
 def hand_over_ingest(state: State, workspace: str, files: list[str], rejects: Path, show: bool, *,
                      format_name: str | None, mapping: str | None, encoding: str,
-                     batch_size: int) -> list[FileSummary] | None:
+                     batch_size: int, limits: dict[str, Any] | None = None) -> list[FileSummary] | None:
     """`civicpulse ingest` through a running server; None when there is none and the store is ours."""
     spool: list[str] = []
 
@@ -124,7 +124,7 @@ def hand_over_ingest(state: State, workspace: str, files: list[str], rejects: Pa
         paths = [spool[0] if f == "-" else os.path.abspath(f) for f in files]
         return _request(state, "ingest", workspace, paths=paths, names=files, format=format_name, encoding=encoding,
                         batch_size=batch_size, mapping=os.path.abspath(mapping) if mapping else None,
-                        rejects=os.path.abspath(rejects), analyze=False)
+                        rejects=os.path.abspath(rejects), analyze=False, limits=limits)
 
     try:
         result = _hand_over(state, make_request, show, (BarColumn(), DownloadColumn()))

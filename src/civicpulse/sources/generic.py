@@ -63,6 +63,9 @@ class Mapping:
     def load(cls, path: str | Path) -> Mapping:
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise MappingError(f"{path}: cannot read mapping: not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at "
+                               f"offset {exc.start}); save the mapping file as UTF-8") from None
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise MappingError(f"{path}: cannot read mapping: {exc}") from None
         return cls.from_dict(data, origin=str(path))

@@ -93,12 +93,26 @@ def _key_match(a: str, b: str) -> str:
     return " AND ".join(f"{a}.{k} = {b}.{k}" for k in KEY)
 
 
+def _changed(p: str, b: str) -> str:
+    return " OR ".join(
+        [f"{p}.{c} IS DISTINCT FROM {b}.{c}" for c in (*_CONTENT_COLUMNS, *_METRIC_COLUMNS, *_DESCRIPTIVE_COLUMNS)
+         if c != "collected_at"] + [f"({b}.edited AND NOT {p}.edited)"]
+    )
+
+
+def group_outcome_sql(batch: str, group: str) -> str:
+    """Per group of a staged batch (one input file each): how many rows the upsert will store, suppress, update.
+
+    Run before `upsert_statements` in the same transaction; keys must be unique across groups.
+    """
+    return (f"SELECT b.{group}, count(*) FILTER (WHERE p.post_id IS NULL), count(*) FILTER (WHERE p.deleted), "
+            f"count(*) FILTER (WHERE NOT p.deleted AND ({_changed('p', 'b')})) "
+            f"FROM {batch} b LEFT JOIN posts p ON {_key_match('p', 'b')} GROUP BY b.{group}")
+
+
 def upsert_statements(batch: str) -> dict[str, str]:
     """Portable statements that merge the staged table `batch` into posts, in the order they must run."""
-    changed = " OR ".join(
-        [f"p.{c} IS DISTINCT FROM b.{c}" for c in (*_CONTENT_COLUMNS, *_METRIC_COLUMNS, *_DESCRIPTIVE_COLUMNS)
-         if c != "collected_at"] + ["(b.edited AND NOT p.edited)"]
-    )
+    changed = _changed("p", "b")
     sets = ", ".join(f"{c} = b.{c}" for c in (*_CONTENT_COLUMNS, *_METRIC_COLUMNS, *_DESCRIPTIVE_COLUMNS))
     insert_cols = ", ".join(COLUMN_NAMES)
     return {
@@ -182,6 +196,11 @@ def deletion_rows(workspace: str, deletions: Sequence[Deletion], now: datetime) 
 class Store(ABC):
     """What the rest of civicpulse may ask of storage."""
 
+    # Errors that one post's values can cause while a batch is written: the ingest then splits the batch
+    # to find that post, instead of failing the run. Anything else (I/O, a full disk) stays fatal.
+    data_errors: tuple[type[Exception], ...] = (pa.ArrowException, OverflowError, UnicodeError, ValueError,
+                                                TypeError)
+
     @abstractmethod
     def ensure_workspace(self, name: str, keep_raw: bool | None = None) -> WorkspaceInfo: ...
 
@@ -198,6 +217,17 @@ class Store(ABC):
     def upsert_posts(self, workspace: str, posts: Sequence[Post]) -> UpsertCounts:
         """Idempotent on (workspace, platform, post_id); an edit updates text and marks the post edited."""
 
+    def upsert_post_groups(self, workspace: str, posts: Sequence[Post],
+                           groups: Sequence[int]) -> dict[int, UpsertCounts]:
+        """`upsert_posts` for posts of several inputs at once, counted per input (`groups[i]` is posts[i]'s).
+
+        A post key may repeat only within one group. Backends override this to merge the batch in one go.
+        """
+        by_group: dict[int, list[Post]] = {}
+        for post, group in zip(posts, groups, strict=True):
+            by_group.setdefault(group, []).append(post)
+        return {group: self.upsert_posts(workspace, members) for group, members in by_group.items()}
+
     @abstractmethod
     def apply_deletions(self, workspace: str, deletions: Sequence[Deletion]) -> UpsertCounts: ...
 
@@ -211,6 +241,11 @@ class Store(ABC):
 
     @abstractmethod
     def record_run(self, run: dict[str, Any]) -> None: ...
+
+    def record_runs(self, runs: Sequence[dict[str, Any]]) -> None:
+        """Several `record_run`s; backends may write them in one transaction."""
+        for run in runs:
+            self.record_run(run)
 
     @abstractmethod
     def audit(self, actor: str, workspace: str | None, action: str, detail: str) -> None: ...

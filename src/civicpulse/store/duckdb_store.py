@@ -24,6 +24,7 @@ from civicpulse.store.base import (
     ddl,
     delete_statements,
     deletion_rows,
+    group_outcome_sql,
     post_rows,
     upsert_statements,
     validate_workspace_name,
@@ -32,6 +33,11 @@ from civicpulse.store.duckdb_analysis import DuckDBAnalysisMixin
 from civicpulse.store.duckdb_lifecycle import DuckDBLifecycleMixin
 
 _POST_SCHEMA = arrow_schema()
+_RUN_SCHEMA = pa.schema([*((c, pa.string()) for c in ("run_id", "workspace", "source", "format")),
+                         *((c, pa.timestamp("us")) for c in ("started_at", "finished_at")),
+                         *((c, pa.int64()) for c in ("read_count", "stored", "updated", "unchanged", "deleted",
+                                                     "rejected", "warnings"))])
+_GROUP = "batch_group"  # a staged batch's extra column: which input file a row came from
 # Only the extensions built into the wheel: anything else would try to download at run time.
 # A bounded buffer pool and no insertion-order bookkeeping keep a long ingest's memory from growing with the
 # table (measured in benchmarks/ingest.py); every read that needs an order says ORDER BY.
@@ -50,6 +56,8 @@ class StoreError(RuntimeError):
 
 
 class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
+    data_errors = (*Store.data_errors, duckdb.DataError, duckdb.OutOfMemoryException, duckdb.InvalidInputException)
+
     def __init__(self, path: str, read_only: bool = False, memory_limit: str | None = None):
         self.path = path
         if path != ":memory:":
@@ -147,6 +155,39 @@ class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
         return UpsertCounts(stored=c["stored"], updated=c["updated"], suppressed=c["suppressed"],
                             unchanged=len(posts) - c["stored"] - c["updated"] - c["suppressed"])
 
+    def upsert_post_groups(self, workspace: str, posts: Sequence[Post],
+                           groups: Sequence[int]) -> dict[int, UpsertCounts]:
+        # Many small files (one post each) would otherwise cost one merge, and one scan of posts, per file.
+        latest = {(p.platform, p.post_id): (p, g) for p, g in zip(posts, groups, strict=True)}
+        if not latest:
+            return {}
+        columns = post_rows(workspace, [p for p, _ in latest.values()], _now())
+        columns[_GROUP] = [g for _, g in latest.values()]
+        table = pa.table(columns, schema=_POST_SCHEMA.append(pa.field(_GROUP, pa.int64())))
+        outcome: dict[int, tuple] = {}
+        self.con.register("staged_batch", table)
+        try:
+            self._all("BEGIN TRANSACTION")
+            for group, stored, suppressed, updated in self._all(group_outcome_sql("staged_batch", _GROUP)):
+                outcome[group] = (stored, suppressed, updated)
+            for sql in upsert_statements("staged_batch").values():
+                self._all(sql)
+            self._all("COMMIT")
+        except Exception:
+            self._all("ROLLBACK")
+            raise
+        finally:
+            self.con.unregister("staged_batch")
+        sizes: dict[int, int] = {}
+        for group in groups:
+            sizes[group] = sizes.get(group, 0) + 1
+        counts = {}
+        for group, size in sizes.items():
+            stored, suppressed, updated = outcome.get(group, (0, 0, 0))
+            counts[group] = UpsertCounts(stored=stored, updated=updated, suppressed=suppressed,
+                                         unchanged=size - stored - updated - suppressed)
+        return counts
+
     def apply_deletions(self, workspace: str, deletions: Sequence[Deletion]) -> UpsertCounts:
         unique = list({(d.platform, d.post_id): d for d in deletions}.values())
         if not unique:
@@ -185,10 +226,19 @@ class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
                 "first_post_at": totals[4], "last_post_at": totals[5], "by": by}
 
     def record_run(self, run: dict[str, Any]) -> None:
-        cols = ("run_id", "workspace", "source", "format", "started_at", "finished_at", "read_count", "stored",
-                "updated", "unchanged", "deleted", "rejected", "warnings")
-        self._all(f"INSERT INTO ingest_runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                         [run.get(c) for c in cols])
+        self.record_runs([run])
+
+    def record_runs(self, runs: Sequence[dict[str, Any]]) -> None:
+        if not runs:
+            return
+        # Staged as an Arrow table: one statement for any number of runs (a VALUES list grows its cost quadratically).
+        table = pa.table({name: [run.get(name) for run in runs] for name in _RUN_SCHEMA.names}, schema=_RUN_SCHEMA)
+        self.con.register("staged_runs", table)
+        try:
+            self._all(f"INSERT INTO ingest_runs ({', '.join(_RUN_SCHEMA.names)}) "
+                      f"SELECT {', '.join(_RUN_SCHEMA.names)} FROM staged_runs")
+        finally:
+            self.con.unregister("staged_runs")
 
     def audit(self, actor: str, workspace: str | None, action: str, detail: str) -> None:
         # Audit rows are appends, which DuckDB does not report as conflicts today; should a concurrent

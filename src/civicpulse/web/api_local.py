@@ -44,6 +44,7 @@ class LocalJob(BaseModel):
     batch_size: int | None = Field(None, ge=1)
     rejects: str | None = None
     analyze: bool = False
+    limits: dict[str, int | float] | None = None  # the CLI's limits on input (civicpulse.ingest.limits)
     # analyze
     mode: str = "cascade"
     limit: int | None = Field(None, ge=1)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from civicpulse.ingest.limits import Limits
 from civicpulse.ingest.pipeline import Ingestor
 from civicpulse.ingest.pseudonymize import KeyStore, Pseudonymizer
 from civicpulse.ingest.rejects import RejectWriter
@@ -80,27 +81,34 @@ def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue |
         p = job.params
         key = KeyStore(keys_dir).load(job.workspace)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        writer = RejectWriter(p.get("rejects") or rejects_dir / f"{job.workspace}-{stamp}-{job.id}.jsonl")
-        options: dict[str, Any] = {"encoding": p.get("encoding", "utf-8"),
+        # Limits on input: the server's environment, then what a handed-over `civicpulse ingest --limit` asked.
+        limits = Limits.from_env(**(p.get("limits") or {}))
+        writer = RejectWriter(p.get("rejects") or rejects_dir / f"{job.workspace}-{stamp}-{job.id}.jsonl",
+                              limits.max_rejects_per_file)
+        options: dict[str, Any] = {"encoding": p.get("encoding", "utf-8"), "limits": limits,
                                    "mapping": Mapping.load(p["mapping"]) if p.get("mapping") else None}
         # The CLI's --batch-size for a handed-over ingest, else the server's setting (docs/server.md).
         if p.get("batch_size") or os.environ.get("CIVICPULSE_IMPORT_BATCH"):
             options["batch_size"] = p.get("batch_size") or int(os.environ["CIVICPULSE_IMPORT_BATCH"])
-        files = []
+        shown_names = p.get("names") or p["paths"]
+
+        def next_file(index: int, path: str) -> None:
+            job.step(f"importing {shown_names[index]}", 0, Path(path).stat().st_size if Path(path).is_file() else None)
+
         try:
             ingestor = Ingestor(db, job.workspace, Pseudonymizer(key), writer, format_name=p.get("format"),
                                 on_progress=lambda pos: job.step(job.phase, pos, job.total), **options)
-            for path, shown in zip(p["paths"], p.get("names") or p["paths"], strict=True):
-                job.step(f"importing {shown}", 0, Path(path).stat().st_size if Path(path).is_file() else None)
-                summary = ingestor.ingest(path)
-                files.append({**{k: getattr(summary, k) for k in ("format", "read", "stored", "updated",
-                                                                  "unchanged", "deleted", "skipped",
-                                                                  "rejected", "warnings")},
-                              "file": shown, "messages": summary.messages})
+            # A file with bad records, or one that cannot be read at all, is reported in its summary; the
+            # files after it are still imported.
+            summaries = ingestor.ingest_files(list(p["paths"]), next_file)
         finally:
             writer.close()
             if p.get("uploaded"):  # browser uploads are raw platform data, authors included: gone once ingested
                 shutil.rmtree(p["uploaded"], ignore_errors=True)
+        files = [{**{k: getattr(summary, k) for k in ("format", "read", "stored", "updated", "unchanged", "deleted",
+                                                    "skipped", "rejected", "warnings")},
+                  "file": shown, "messages": summary.messages}
+                 for summary, shown in zip(summaries, shown_names, strict=True)]
         rejects = [{**r, "file": _shown(r.get("file"), p)} for r in read_rejects(writer.path)] \
             if writer.path else []
         result: dict[str, Any] = {"files": files, "rejects": rejects, "rejected_total": writer.count,
@@ -109,6 +117,8 @@ def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue |
         expired = apply_workspace_retention(db, job.workspace, job.user, audit_empty=False)
         if expired and expired["posts"]:
             result["expired"] = expired
+        if writer.error:  # e.g. a full disk: the counts stand, the rejects file is incomplete
+            result["rejects_error"] = writer.error
         if p.get("analyze", True):
             result["analysis"] = _analyze(db, job)
             result["alerts"] = _alerts(db, job, keys_dir, deliveries)

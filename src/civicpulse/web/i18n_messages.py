@@ -244,6 +244,19 @@ _LABELS: dict[str, tuple[str, str]] = {
     "export_pdf": ("Download PDF", "Tải PDF"),
     "export_csv": ("Download CSV", "Tải CSV"),
     "export_xlsx": ("Download Excel (XLSX)", "Tải Excel (XLSX)"),
+    # Posts export (analysts): every post with its link and, if chosen, its labels.
+    "export_posts_title": ("Export posts", "Xuất bài đăng"),
+    "export_posts_help": (("Every post of the workspace with its link (the filters above do not apply). Author "
+                           "pseudonyms are left out."),
+                          ("Mọi bài đăng của không gian làm việc kèm liên kết (không áp dụng bộ lọc ở trên). Bút danh "
+                           "tác giả được bỏ ra.")),
+    "export_with_analysis": (("With analysis: language, sentiment, emotion, topics and places (empty for posts "
+                              "not analysed yet)"),
+                             ("Kèm phân tích: ngôn ngữ, sắc thái, cảm xúc, chủ đề và địa điểm (để trống với bài "
+                              "chưa phân tích)")),
+    "export_posts_csv": ("Posts as CSV", "Bài đăng dạng CSV"),
+    "export_posts_jsonl": ("Posts as JSON lines", "Bài đăng dạng JSON lines"),
+    "export_posts_parquet": ("Posts as Parquet", "Bài đăng dạng Parquet"),
     "digests": ("Scheduled email digests", "Bản tin email định kỳ"),
     "frequency": ("Frequency", "Tần suất"),
     "daily": ("daily", "hằng ngày"),

@@ -52,7 +52,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "filters": ("Filters", "Bộ lọc"),
     "saved_query": ("Saved query", "Truy vấn đã lưu"),
     "query": ("Query", "Truy vấn"),
-    "query_hint": ("(e.g. ngập OR \"kẹt xe\" lang:vi)", "(ví dụ: ngập OR \"kẹt xe\" lang:vi)"),
+    "query_hint": ("(e.g. (ngập OR \"kẹt xe\") lang:vi)", "(ví dụ: (ngập OR \"kẹt xe\") lang:vi)"),
     "query_ok": ("Query syntax is valid.", "Cú pháp truy vấn hợp lệ."),
     "query_error_at": ("Syntax error at position {pos}:", "Lỗi cú pháp tại vị trí {pos}:"),
     "period_start": ("From", "Từ ngày"),
@@ -293,6 +293,10 @@ _LABELS: dict[str, tuple[str, str]] = {
                      "Nhóm bằng dấu ngoặc; NOT ưu tiên hơn AND, AND ưu tiên hơn OR"),
     "syntax_fields": ("Fields: language, platform, place (2025 or older names), sentiment, topic id, emotion",
                       "Trường: ngôn ngữ, nền tảng, địa điểm (tên 2025 hoặc cũ), cảm xúc chung, mã chủ đề, cảm xúc"),
+    "syntax_filters_apply_to_all": (("Outside parentheses, a field ANDed to words filters the whole query: "
+                                     "this is (ngập OR lụt) AND lang:vi"),
+                                    ("Ngoài dấu ngoặc, một trường đi kèm các từ sẽ lọc toàn bộ truy vấn: đây là "
+                                     "(ngập OR lụt) AND lang:vi")),
     "syntax_diacritics": ("Vietnamese matches with or without diacritics: ngap finds “ngập” and ngập finds “ngap”.",
                           "Tiếng Việt khớp dù có dấu hay không: ngap tìm được “ngập” và ngập tìm được “ngap”."),
     "taxonomy_help": (("Each topic has an id, labels in English and Vietnamese, a description and example phrases "

@@ -271,7 +271,7 @@ def workspaces_set(state: State, name: str, keep_raw: bool | None, min_authors: 
 @click.option("-w", "--workspace", default=None, help="One workspace (default: all).")
 @click.pass_obj
 def stats(state: State, workspace: str | None) -> None:
-    """Counts of stored posts by workspace, platform, kind, language and format."""
+    """Counts of stored posts by workspace, platform, kind, detected language and format."""
     from civicpulse.cli_serve import stats_for
 
     s = stats_for(state, workspace)
@@ -281,7 +281,8 @@ def stats(state: State, workspace: str | None) -> None:
         out.print(f"from {s['first_post_at']:%Y-%m-%d %H:%M} to {s['last_post_at']:%Y-%m-%d %H:%M} UTC")
     for column, counts in s["by"].items():
         if counts:
-            out.print(f"{column}: " + ", ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
+            name = "language (detected)" if column == "language" else column
+            out.print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
 
 
 @main.command("formats")

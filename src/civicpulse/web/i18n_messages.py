@@ -415,6 +415,20 @@ _LABELS: dict[str, tuple[str, str]] = {
                             "Xóa người dùng {name} cùng các phiên, token API và quyền thành viên?"),
 }
 
+# English singulars of counted messages: CP.t takes "KEY_one" when n is 1. Vietnamese has no plural: same text.
+_SINGULARS = {
+    "suppressed_buckets": "{n} period suppressed (< {k} authors) is shown as a gap.",
+    "show_posts": "Show {n} post",
+    "n_posts": "{n} post",
+    "correction_saved": "Correction saved ({n} correction of this type so far).",
+    "retrained": "The {task} model was retrained on {n} corrected example; new posts use it.",
+    "evaluated": "Rules checked: {n} new alert.",
+    "taxonomy_saved": "Taxonomy saved: {n} topic; the classifier was retrained.",
+    "analysis_done": "{n} post analyzed in {s} s.",
+    "alerts_fired": "{n} alert raised.",
+}
+_LABELS.update({f"{key}_one": (en, _LABELS[key][1]) for key, en in _SINGULARS.items()})
+
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {key: en for key, (en, _) in _LABELS.items()},
     "vi": {key: vi for key, (_, vi) in _LABELS.items()},

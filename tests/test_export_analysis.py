@@ -137,13 +137,12 @@ def served(tmp_path: Path) -> Iterator[tuple[str, DuckDBStore]]:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
-    info = publish(db, ServerInfo(f"http://127.0.0.1:{port}", os.getpid(), "s3cret"))
+    publish(db, ServerInfo(f"http://127.0.0.1:{port}", os.getpid(), "s3cret"))
     try:
         yield db, store
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        del info
         store.close()
 
 
@@ -163,7 +162,7 @@ def test_export_and_topics_are_answered_by_a_running_server(served, tmp_path) ->
     assert cli(db, "export", "-w", "city", "-f", "parquet", "--with-analysis", "-o", str(parquet))[0] == 0
     assert pq.read_table(parquet).num_rows == 5
     code, output = cli(db, "export", "-w", "nowhere", "-o", str(tmp_path / "x.jsonl"))
-    assert code == 1 and "no workspace 'nowhere'" in output
+    assert code == 1 and "no workspace 'nowhere'" in output and not (tmp_path / "x.jsonl").exists()
 
     code, output = cli(db, "topics", "-w", "city")  # no discovery ran: the server says so, not "use the web app"
     assert code == 1 and "no discovered topics yet" in output and "web app" not in output

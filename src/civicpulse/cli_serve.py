@@ -182,9 +182,8 @@ def export_through(server: ServerInfo, workspace: str, fmt: str, out: str | None
 
     _say(f"the civicpulse server at {server.url} (pid {server.pid}) holds the store: it answers this export")
     try:
-        with output(out) as sink:
-            LocalClient(server, timeout=300).export(sink, workspace=workspace, format=fmt,
-                                                   with_analysis=str(with_analysis).lower(), user=getpass.getuser())
+        LocalClient(server, timeout=300).export(lambda: output(out), workspace=workspace, format=fmt,
+                                                with_analysis=str(with_analysis).lower(), user=getpass.getuser())
     except HandoffError as exc:
         raise Fatal(f"{exc}" + (f"; {out} is incomplete" if out not in (None, "-") else "")) from None
     except OSError as exc:

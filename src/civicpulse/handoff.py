@@ -23,6 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -217,11 +218,13 @@ class LocalClient:
     def topics(self, workspace: str) -> dict[str, Any]:
         return self._call("GET", f"/topics?workspace={urllib.parse.quote(workspace)}")
 
-    def export(self, sink: BinaryIO, **params: Any) -> None:
-        """Copy the server's export of a workspace into `sink` as it arrives."""
+    def export(self, open_sink: Callable[[], AbstractContextManager[BinaryIO]], **params: Any) -> None:
+        """Copy the server's export of a workspace into the sink as it arrives; the sink is opened only once the
+        server has accepted the request, so a refusal leaves no empty file behind."""
 
         def copy(response: Any) -> None:
-            while chunk := response.read(1 << 16):
-                sink.write(chunk)
+            with open_sink() as sink:
+                while chunk := response.read(1 << 16):
+                    sink.write(chunk)
 
         self._fetch(self._request("GET", f"/export?{urllib.parse.urlencode(params)}"), copy)

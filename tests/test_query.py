@@ -64,6 +64,26 @@ def test_parse_builds_the_expected_tree(query: str, tree: object) -> None:
     assert parse(query) == tree
 
 
+@pytest.mark.parametrize(("query", "tree"), [
+    # Top-level field filters ANDed to terms apply to the whole query, wherever they are written.
+    ('ngập OR "kẹt xe" lang:vi', And((Or((t("ngap"), t("ket", "xe"))), Field("lang", "vi")))),
+    ("lang:vi ngập OR flood", And((Or((t("ngap"), t("flood"))), Field("lang", "vi")))),
+    ("a -platform:x OR b", And((Or((t("a"), t("b"))), Not(Field("platform", "x"))))),
+    ("a lang:vi OR b lang:vi", And((Or((t("a"), t("b"))), Field("lang", "vi")))),  # the same filter once
+    ("a b lang:vi OR c", And((Or((And((t("a"), t("b"))), t("c"))), Field("lang", "vi")))),
+    # An alternative of filters only stays an alternative.
+    ("lang:vi OR lang:en", Or((Field("lang", "vi"), Field("lang", "en")))),
+    ("ngập OR sentiment:negative", Or((t("ngap"), Field("sentiment", "negative")))),
+    # Inside parentheses everything stays as written.
+    ("(ngập OR mưa lang:vi)", Or((t("ngap"), And((t("mua"), Field("lang", "vi")))))),
+    ("a OR (b lang:vi)", Or((t("a"), And((t("b"), Field("lang", "vi")))))),
+    ("a OR b NOT (lang:vi)", Or((t("a"), And((t("b"), Not(Field("lang", "vi"))))))),
+    ("x (a OR b lang:vi)", And((t("x"), Or((t("a"), And((t("b"), Field("lang", "vi")))))))),
+])
+def test_top_level_field_filters_apply_to_the_whole_query(query: str, tree: object) -> None:
+    assert parse(query) == tree
+
+
 @pytest.mark.parametrize(("query", "position", "message"), [
     ("", 0, "the query is empty"),
     ("   ", 0, "the query is empty"),
@@ -214,7 +234,8 @@ QUERIES = [
     "covid-19", "lang:vi", "lang:en ngập", "platform:x", "sentiment:negative", "sentiment:positive OR emotion:joy",
     "topic:flooding_weather", "topic:flood*", 'place:"Hồ Chí Minh"', "place:ha noi", "-place:hcm",
     'ngập (place:"thu duc" OR lang:en)', "(ngập OR mưa) AND NOT (spam OR sentiment:positive)",
-    '"; DROP TABLE posts; --"', "\\d+",
+    '"; DROP TABLE posts; --"', "\\d+", 'ngập OR "kẹt xe" lang:vi', "flood* OR ngập lang:vi",
+    "flood* OR ngập -lang:vi", "(flood* OR ngập lang:vi)",
 ]
 
 
@@ -300,6 +321,14 @@ def test_sql_and_python_agree_on_random_queries_over_messy_text() -> None:
 ])
 def test_sql_finds_the_expected_posts(store: DuckDBStore, query: str, expected: set[int]) -> None:
     assert _sql_ids(store, "city", query) == {f"c{i}" for i in expected}
+
+
+def test_a_top_level_language_filter_narrows_every_alternative(store: DuckDBStore) -> None:
+    lifted = _sql_ids(store, "city", "flood* OR ngập lang:vi")
+    grouped_by_hand = _sql_ids(store, "city", "(flood* OR ngập) lang:vi")
+    kept_as_written = _sql_ids(store, "city", "(flood* OR ngập lang:vi)")
+    assert lifted == grouped_by_hand and lifted  # the English "flood" posts are left out ...
+    assert {"c4", "c5"} <= kept_as_written - lifted  # ... which only parentheses bring back
 
 
 def test_analysis_fields_select_some_posts_but_not_all(store: DuckDBStore) -> None:

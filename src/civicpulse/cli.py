@@ -20,7 +20,7 @@ from rich.table import Table
 
 from civicpulse import __version__, sources
 from civicpulse.export import FORMATS as EXPORT_FORMATS
-from civicpulse.export import export_posts
+from civicpulse.export import check_export, export_posts
 from civicpulse.ingest.limits import LimitError, Limits
 from civicpulse.ingest.pipeline import FileSummary, Ingestor
 from civicpulse.ingest.pseudonymize import KeyFileError, KeyStore, Pseudonymizer
@@ -217,17 +217,32 @@ def _print_plain_summary(rows: list[list[str]], total: list[str]) -> None:
 @click.option("-w", "--workspace", required=True)
 @click.option("-f", "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True)
 @click.option("-o", "--out", default=None, help="Output file (default: stdout; required for parquet).")
+@click.option("--with-analysis", is_flag=True,
+              help="Add language (detected), sentiment, sentiment_score, emotion, topics and places columns.")
 @click.pass_obj
-def export_cmd(state: State, workspace: str, fmt: str, out: str | None) -> None:
-    """Write a workspace's normalized posts (fields as in docs/schema.md)."""
+def export_cmd(state: State, workspace: str, fmt: str, out: str | None, with_analysis: bool) -> None:
+    """Write a workspace's normalized posts (fields as in docs/schema.md); answered by the server while one runs."""
+    from civicpulse.cli_serve import export_through, server_holding
+
+    workspace = _workspace(workspace)
+    try:
+        check_export(fmt, out)
+    except ValueError as exc:
+        raise Fatal(str(exc)) from None
+    server = server_holding(state)
+    if server is not None:
+        export_through(server, workspace, fmt, out, with_analysis)
+        err.print(f"exported the posts of {workspace}" + (f" to {out}" if out else ""), highlight=False)
+        return
     store = state.store()
-    if store.get_workspace(_workspace(workspace)) is None:
+    if store.get_workspace(workspace) is None:
         raise Fatal(f"no workspace {workspace!r} in {state.db}")
     try:
-        count = export_posts(store, workspace, fmt, out)
+        count = export_posts(store, workspace, fmt, out, with_analysis)
     except (ValueError, OSError) as exc:
         raise Fatal(str(exc)) from None
-    store.audit(getpass.getuser(), workspace, "export", f"format={fmt} posts={count} out={out or 'stdout'}")
+    store.audit(getpass.getuser(), workspace, "export",
+                f"format={fmt} posts={count} with_analysis={with_analysis} out={out or 'stdout'}")
     err.print(f"exported {count} posts from {workspace}" + (f" to {out}" if out else ""), highlight=False)
 
 
@@ -298,7 +313,7 @@ def workspaces_set(state: State, name: str, keep_raw: bool | None, min_authors: 
 @click.option("-w", "--workspace", default=None, help="One workspace (default: all).")
 @click.pass_obj
 def stats(state: State, workspace: str | None) -> None:
-    """Counts of stored posts by workspace, platform, kind, language and format."""
+    """Counts of stored posts by workspace, platform, kind, detected language and format."""
     from civicpulse.cli_serve import stats_for
 
     s = stats_for(state, workspace)
@@ -308,7 +323,8 @@ def stats(state: State, workspace: str | None) -> None:
         out.print(f"from {s['first_post_at']:%Y-%m-%d %H:%M} to {s['last_post_at']:%Y-%m-%d %H:%M} UTC")
     for column, counts in s["by"].items():
         if counts:
-            out.print(f"{column}: " + ", ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
+            name = "language (detected)" if column == "language" else column
+            out.print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
 
 
 @main.command("formats")

@@ -295,19 +295,21 @@ def taxonomy_set(state: State, workspace: str, path: str) -> None:
 @click.option("--events", is_flag=True, help="Also list merges and splits.")
 @click.pass_obj
 def topics_cmd(state: State, workspace: str, events: bool) -> None:
-    """Discovered topics of a workspace: id, label, size and status."""
-    from civicpulse.analysis.discovery import DiscoveryState, TopicDiscovery
+    """Discovered topics of a workspace: id, label, size and status (from the server while one runs)."""
+    from civicpulse.analytics.discovered import discovered_topics
+    from civicpulse.cli_serve import server_holding, topics_through
 
-    stored = state.store().get_setting("discovery_state", _workspace(workspace))
-    if not stored:
+    workspace = _workspace(workspace)
+    server = server_holding(state)
+    found = topics_through(server, workspace) if server else discovered_topics(state.store(), workspace)
+    if not found:
         raise Fatal(f"workspace {workspace}: no discovered topics yet; run `civicpulse analyze` first")
-    discovery = TopicDiscovery(DiscoveryState.from_json(stored))
     table = Table("id", "label", "size", "status")
-    for topic in discovery.topics():
-        table.add_row(str(topic.id), topic.label, str(topic.size), topic.status)
+    for topic in found["topics"]:
+        table.add_row(str(topic["id"]), topic["label"], str(topic["size"]), topic["status"])
     out.print(table)
     if events:
-        for event in discovery.state.events:
+        for event in found["events"]:
             out.print(json.dumps(event, ensure_ascii=False, default=str), highlight=False)
 
 

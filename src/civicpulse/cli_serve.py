@@ -1,8 +1,8 @@
 """`civicpulse serve`, and how the other commands share the store with a running server (see handoff.py).
 
-`ingest`, `analyze` and `stats` call in here before they open the store: while a server runs they send their work
-to it and report exactly as a local run would; otherwise they open the store, waiting while another process
-holds it.
+`ingest`, `analyze`, `stats`, `export` and `topics` call in here before they open the store: while a server
+runs they send their work to it and report exactly as a local run would; otherwise they open the store, waiting
+while another process holds it.
 """
 
 from __future__ import annotations
@@ -167,6 +167,36 @@ def stats_for(state: State, workspace: str | None) -> dict[str, Any]:
     for key in ("first_post_at", "last_post_at"):
         s[key] = datetime.fromisoformat(s[key]) if s.get(key) else None
     return s
+
+
+def server_holding(state: State) -> ServerInfo | None:
+    """The live server holding the store; None once this process holds it (for commands the server answers)."""
+    got = _acquire(state.db)
+    if isinstance(got, ServerInfo):
+        return got
+    state.adopt(got)
+    return None
+
+
+def export_through(server: ServerInfo, workspace: str, fmt: str, out: str | None, with_analysis: bool) -> None:
+    """`civicpulse export` answered by the server: its bytes go to --out (or stdout) as they arrive."""
+    from civicpulse.export import output
+
+    _say(f"the civicpulse server at {server.url} (pid {server.pid}) holds the store: it answers this export")
+    try:
+        LocalClient(server, timeout=300).export(lambda: output(out), workspace=workspace, format=fmt,
+                                                with_analysis=str(with_analysis).lower(), user=getpass.getuser())
+    except HandoffError as exc:
+        raise Fatal(f"{exc}" + (f"; {out} is incomplete" if out not in (None, "-") else "")) from None
+    except OSError as exc:
+        raise Fatal(str(exc)) from None
+
+
+def topics_through(server: ServerInfo, workspace: str) -> dict[str, Any]:
+    try:
+        return LocalClient(server).topics(workspace)
+    except HandoffError as exc:
+        raise Fatal(str(exc)) from None
 
 
 # --- serve ------------------------------------------------------------------------------------------------

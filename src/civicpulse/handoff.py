@@ -13,6 +13,7 @@ A hand-off file whose process is gone or whose URL does not answer is stale: it 
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -22,9 +23,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from civicpulse.store import Store, open_store
 
@@ -182,20 +184,25 @@ class LocalClient:
     def __init__(self, server: ServerInfo, timeout: float = 30.0) -> None:
         self.server, self.timeout = server, timeout
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> urllib.request.Request:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.server.url}/api/local{path}", data=data, method=method,
-                                         headers={LOCAL_HEADER: self.server.token, "Content-Type": "application/json"})
+        return urllib.request.Request(f"{self.server.url}/api/local{path}", data=data, method=method,
+                                      headers={LOCAL_HEADER: self.server.token, "Content-Type": "application/json"})
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self._fetch(self._request(method, path, body), lambda response: json.loads(response.read()))
+
+    def _fetch(self, request: urllib.request.Request, read: Callable[[Any], Any]) -> Any:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read())
+                return read(response)
         except urllib.error.HTTPError as exc:
             try:
                 detail = json.loads(exc.read()).get("detail", exc.reason)
             except ValueError:
                 detail = exc.reason
             raise HandoffError(f"the civicpulse server at {self.server.url} refused: {detail}") from None
-        except (OSError, ValueError):
+        except (OSError, ValueError, http.client.HTTPException):  # HTTPException: a stream cut short
             raise ServerGone(f"the civicpulse server at {self.server.url} stopped answering") from None
 
     def submit(self, job: dict[str, Any]) -> dict[str, Any]:
@@ -207,3 +214,17 @@ class LocalClient:
     def stats(self, workspace: str | None) -> dict[str, Any]:
         query = f"?workspace={urllib.parse.quote(workspace)}" if workspace else ""
         return self._call("GET", f"/stats{query}")
+
+    def topics(self, workspace: str) -> dict[str, Any]:
+        return self._call("GET", f"/topics?workspace={urllib.parse.quote(workspace)}")
+
+    def export(self, open_sink: Callable[[], AbstractContextManager[BinaryIO]], **params: Any) -> None:
+        """Copy the server's export of a workspace into the sink as it arrives; the sink is opened only once the
+        server has accepted the request, so a refusal leaves no empty file behind."""
+
+        def copy(response: Any) -> None:
+            with open_sink() as sink:
+                while chunk := response.read(1 << 16):
+                    sink.write(chunk)
+
+        self._fetch(self._request("GET", f"/export?{urllib.parse.urlencode(params)}"), copy)

@@ -150,7 +150,7 @@ def test_correct_a_label(ui: Page) -> None:
     post.locator("select[id^=task-]").select_option("sentiment")
     post.locator("select[id^=label-]").select_option("positive")
     post.get_by_role("button", name="Save").click()
-    expect(post).to_contain_text("Correction saved (1 corrections")
+    expect(post).to_contain_text("Correction saved (1 correction of")  # singular: "1 corrections" was the bug
     ui.reload()
     expect(ui.locator("article.post").first.locator(".chip.corrected")).to_contain_text("positive")
 
@@ -164,7 +164,7 @@ def test_alert_rule_fires_and_shows_in_the_inbox(ui: Page) -> None:
     expect(ui.locator("#rule-secret .secret-once code")).not_to_be_empty()  # the signing secret, shown once
     expect(ui.locator("#rules-table")).to_contain_text("Busy day")
     ui.click("#evaluate")
-    expect(ui.locator("#status")).to_contain_text("1 new alerts", timeout=30_000)
+    expect(ui.locator("#status")).to_contain_text("Rules checked: 1 new alert.", timeout=30_000)
     row = ui.locator("#events-table tbody tr").first
     expect(row).to_contain_text("Busy day")
     expect(row).to_contain_text("webhook: failed", timeout=30_000)  # delivered in the background, page polls

@@ -6,6 +6,10 @@
     unary   := ("NOT" | "-") unary | near
     near    := primary ["NEAR/n" primary]
     primary := term | "phrase" | #hashtag | field:value | field:"value" | "(" or ")"
+
+One rule on top of the grammar (docs/query-language.md, "Precedence"): outside parentheses, a field filter (or a
+negated one) ANDed to search terms applies to the whole query, so `ngập OR "kẹt xe" lang:vi` means
+`(ngập OR "kẹt xe") AND lang:vi`, as people read it; inside parentheses everything stays as written.
 """
 
 from __future__ import annotations
@@ -102,23 +106,35 @@ class _Parser:
             raise self.error(f"expected a term after {after.text}", self.peek.pos)
 
     def parse_or(self) -> Node:
-        children = [self.parse_and()]
+        top_level = self.depth == 0
+        branches = [self.parse_and()]
         while self.peek.kind == "OR":
             self.operand(self.take())
-            children.append(self.parse_and())
-        return children[0] if len(children) == 1 else Or(_flatten(Or, children))
+            branches.append(self.parse_and())
+        if len(branches) == 1:
+            return _join(And, [node for node, _ in branches[0]])
+        if top_level:
+            return _lift_filters(branches)
+        return Or(_flatten(Or, [_join(And, [node for node, _ in branch]) for branch in branches]))
 
-    def parse_and(self) -> Node:
+    def parse_and(self) -> list[tuple[Node, bool]]:
+        """The ANDed parts of one OR alternative, each with whether it is a field filter written at top level."""
         if self.peek.kind in ("AND", "OR", "NEAR"):
             raise self.error(f"expected a term before {self.peek.text}", self.peek.pos)
         if self.peek.kind not in _STARTS_UNARY:  # a ")" opening the query
             raise self.error("unbalanced parenthesis", self.peek.pos)
-        children = [self.parse_unary()]
+        parts = [self.parse_part()]
         while self.peek.kind in ("AND", *_STARTS_UNARY):
             if self.peek.kind == "AND":
                 self.operand(self.take())
-            children.append(self.parse_unary())
-        return children[0] if len(children) == 1 else And(_flatten(And, children))
+            parts.append(self.parse_part())
+        return parts
+
+    def parse_part(self) -> tuple[Node, bool]:
+        start = self.i
+        node = self.parse_unary()
+        written_bare = all(t.kind in ("NOT", "ATOM") for t in self.tokens[start:self.i])  # no parentheses, no NEAR
+        return node, self.depth == 0 and written_bare and _is_filter(node)
 
     def parse_unary(self) -> Node:
         if self.peek.kind != "NOT":
@@ -170,6 +186,33 @@ class _Parser:
 
 def _error(text: str, message: str, pos: int, hint: str) -> QuerySyntaxError:
     return QuerySyntaxError(f"{message} at position {pos}" + (f": {hint}" if hint else ""), text, pos)
+
+
+def _is_filter(node: Node) -> bool:
+    return isinstance(node, Field) or (isinstance(node, Not) and _is_filter(node.child))
+
+
+def _lift_filters(branches: list[list[tuple[Node, bool]]]) -> Node:
+    """`a OR b lang:vi` -> `(a OR b) AND lang:vi`: top-level filters ANDed to terms apply to every alternative.
+
+    An alternative made of filters only (`ngập OR sentiment:negative`, `lang:vi OR lang:en`) is an alternative
+    like any other and stays where it is.
+    """
+    alternatives: list[Node] = []
+    lifted: list[Node] = []
+    for branch in branches:
+        rest = [node for node, is_filter in branch if not is_filter]
+        if rest and len(rest) < len(branch):
+            lifted.extend(node for node, is_filter in branch if is_filter and node not in lifted)
+            alternatives.append(_join(And, rest))
+        else:
+            alternatives.append(_join(And, [node for node, _ in branch]))
+    either = Or(_flatten(Or, alternatives))
+    return And(_flatten(And, [either, *lifted])) if lifted else either
+
+
+def _join(kind: type[And] | type[Or], children: list[Node]) -> Node:
+    return children[0] if len(children) == 1 else kind(_flatten(kind, children))
 
 
 def _flatten(kind: type[And] | type[Or], children: list[Node]) -> tuple[Node, ...]:

@@ -148,15 +148,21 @@ def _value(name: str, value: Any, is_suppressed: bool, suppressed: str) -> str:
         return DASH
     if name.endswith("_share") or name == "net":
         return _percent(value)
-    return f"{value:+.3f}" if name == "mean_score" else _int(value)
+    return signed(value, 3) if name == "mean_score" else _int(value)
 
 
 def _change(value: float | None, unit: str | None, lang: str) -> str:
     if value is None or unit is None:
         return DASH
     if unit == "percent":
-        return f"{value:+.1f} %"
-    return f"{value:+.1f} {'điểm' if lang == 'vi' else 'pts'}" if unit == "points" else f"{value:+.3f}"
+        return f"{signed(value, 1)} %"
+    return f"{signed(value, 1)} {'điểm' if lang == 'vi' else 'pts'}" if unit == "points" else signed(value, 3)
+
+
+def signed(value: float, places: int) -> str:
+    """`value` with its sign, rounded to `places`; what rounds to zero is "0.0", never "-0.0" nor "+0.0"."""
+    rounded = round(value, places) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f"{rounded:+.{places}f}" if rounded else f"{0:.{places}f}"
 
 
 def _percent(value: float | None) -> str:

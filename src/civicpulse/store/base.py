@@ -237,6 +237,12 @@ class Store(ABC):
         """Stored posts as batches of tuples in `columns` order, ordered by created_at then key."""
 
     @abstractmethod
+    def iter_analysed_posts(self, workspace: str, columns: Sequence[str],
+                            batch_size: int = 10_000) -> Iterator[list[tuple]]:
+        """Like iter_posts, each row followed by language (detected), sentiment, sentiment_score, emotion, topics
+        and places (lists); those six are empty (None) for posts not analysed yet."""
+
+    @abstractmethod
     def stats(self, workspace: str | None = None) -> dict[str, Any]: ...
 
     @abstractmethod

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
 
+from civicpulse.schema import COLUMN_NAMES
 from civicpulse.store.analysis_sql import (
     FOLDED_TEXT_SQL,
     backlog_count_sql,
@@ -40,6 +41,30 @@ SYNC_SQL = [
 ]
 
 
+# A place as people read it: the recognized name, with its province when that says more.
+_PLACE_LABEL = ("CASE WHEN province_2025 IS NULL OR province_2025 = name THEN name "
+                "ELSE name || ', ' || province_2025 END")
+
+
+def _analysed_posts_sql(columns: Sequence[str]) -> str:
+    """Posts with their labels, in export order; topics and places are NULL (not []) for posts not analysed yet."""
+    selected = ", ".join(f"p.{c}" for c in columns)
+    return (
+        "WITH t AS (SELECT platform, post_id, list(topic ORDER BY score DESC NULLS LAST, topic) AS topics "
+        "FROM post_topics WHERE workspace = ? GROUP BY platform, post_id), "
+        f"pl AS (SELECT platform, post_id, list(DISTINCT {_PLACE_LABEL} ORDER BY {_PLACE_LABEL}) AS places "
+        "FROM post_places WHERE workspace = ? AND name IS NOT NULL GROUP BY platform, post_id) "
+        f"SELECT {selected}, a.language, a.sentiment, a.sentiment_score, a.emotion, "
+        "CASE WHEN a.post_id IS NULL THEN NULL ELSE coalesce(t.topics, []::VARCHAR[]) END, "
+        "CASE WHEN a.post_id IS NULL THEN NULL ELSE coalesce(pl.places, []::VARCHAR[]) END "
+        "FROM posts p LEFT JOIN post_analysis a ON a.workspace = p.workspace AND a.platform = p.platform "
+        "AND a.post_id = p.post_id "
+        "LEFT JOIN t ON t.platform = p.platform AND t.post_id = p.post_id "
+        "LEFT JOIN pl ON pl.platform = p.platform AND pl.post_id = p.post_id "
+        "WHERE p.workspace = ? AND NOT p.deleted ORDER BY p.created_at NULLS LAST, p.platform, p.post_id"
+    )
+
+
 class DuckDBAnalysisMixin:
     """Mixed into DuckDBStore; relies on its `con`, `_all` and `_one`."""
 
@@ -47,6 +72,17 @@ class DuckDBAnalysisMixin:
         """Fill the columns dashboards read instead of joining `posts` (see analysis_sql.DENORMALIZED_COLUMNS)."""
         for sql in SYNC_SQL:
             self._all(sql)  # type: ignore[attr-defined]
+
+    def iter_analysed_posts(self, workspace: str, columns: Sequence[str],
+                            batch_size: int = 10_000) -> Iterator[list[tuple]]:
+        """Live posts as batches of `columns` + (language, sentiment, sentiment_score, emotion, topics, places)."""
+        unknown = set(columns) - set(COLUMN_NAMES)
+        if unknown:
+            raise ValueError(f"unknown columns: {', '.join(sorted(unknown))}")
+        cur = self.con.cursor()  # type: ignore[attr-defined]
+        cur.execute(_analysed_posts_sql(columns), [workspace, workspace, workspace])
+        while rows := cur.fetchmany(batch_size):
+            yield rows
 
     def analysis_backlog(self, workspace: str, model: str, limit: int) -> list[tuple]:
         rows = self._all(backlog_sql(), [workspace, model, limit])  # type: ignore[attr-defined]

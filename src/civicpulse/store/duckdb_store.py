@@ -55,6 +55,16 @@ class StoreError(RuntimeError):
     pass
 
 
+def _count_by(column: str, one_workspace: bool) -> str:
+    """Live posts counted by a column; `language` is the detected one (platforms often leave theirs empty)."""
+    live = "WHERE p.workspace = ? AND NOT p.deleted" if one_workspace else "WHERE NOT p.deleted"
+    if column == "language":
+        return ("SELECT coalesce(a.language, '(not analysed)'), count(*) FROM posts p LEFT JOIN post_analysis a "
+                "ON a.workspace = p.workspace AND a.platform = p.platform AND a.post_id = p.post_id "
+                f"{live} GROUP BY 1 ORDER BY 2 DESC, 1")
+    return f"SELECT coalesce(p.{column}, '(none)'), count(*) FROM posts p {live} GROUP BY 1 ORDER BY 2 DESC, 1"
+
+
 class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
     data_errors = (*Store.data_errors, duckdb.DataError, duckdb.OutOfMemoryException, duckdb.InvalidInputException)
 
@@ -219,9 +229,7 @@ class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
                    f"min(created_at), max(created_at) FROM posts {where}", params)
         by = {}
         for column in ("workspace", "platform", "kind", "language", "source_format"):
-            rows = self._all(f"SELECT coalesce({column}, '(none)'), count(*) FROM posts {where} "
-                     f"{'AND' if where else 'WHERE'} NOT deleted GROUP BY 1 ORDER BY 2 DESC, 1", params)
-            by[column] = dict(rows)
+            by[column] = dict(self._all(_count_by(column, bool(workspace)), params))
         return {"posts": totals[0], "deleted": totals[1], "edited": totals[2], "distinct_authors": totals[3],
                 "first_post_at": totals[4], "last_post_at": totals[5], "by": by}
 

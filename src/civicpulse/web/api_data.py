@@ -121,3 +121,27 @@ def put_settings(min_authors: int = Query(..., ge=1), a: Access = Depends(OWNER)
         raise HTTPException(400, str(exc)) from None
     db.audit(a.username, a.workspace, "settings.min_authors", str(k))
     return {"min_authors": k}
+
+
+# --- posts export ---------------------------------------------------------------------------------------------
+@router.get("/export", summary="Download the workspace's posts as JSONL, CSV or Parquet; with_analysis adds their "
+            "language, sentiment, emotion, topics and places (analysts)")
+def export_posts(a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context),
+                 format: Literal["jsonl", "csv", "parquet"] = "csv",
+                 with_analysis: bool = Query(False, description="add language (detected), sentiment, "
+                                             "sentiment_score, emotion, topics and places columns")):
+    from fastapi.responses import StreamingResponse
+
+    from civicpulse.export import MEDIA_TYPES, WEB_EXPORT_COLUMNS, PostExport
+
+    def chunks():
+        # Its own store handle, open as long as the stream: a request dependency would close before the end.
+        with ctx.forked() as db:
+            export = PostExport(db, a.workspace, format, with_analysis, post_columns=WEB_EXPORT_COLUMNS)
+            yield from export.chunks()
+            db.audit(a.username, a.workspace, "export.posts",
+                     f"format={format} posts={export.count} with_analysis={with_analysis}")
+
+    suffix = "-analysis" if with_analysis else ""
+    return StreamingResponse(chunks(), media_type=MEDIA_TYPES[format], headers={
+        "Content-Disposition": f'attachment; filename="{a.workspace}-posts{suffix}.{format}"'})

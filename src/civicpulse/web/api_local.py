@@ -1,4 +1,4 @@
-"""Routes for `civicpulse ingest/analyze/stats` handed over by the CLI on the same machine (see handoff.py).
+"""Routes for `civicpulse ingest/analyze/stats/export/topics` handed over by the CLI on this machine (handoff.py).
 
 Not part of the public API (left out of OpenAPI): the only credential is the secret the server wrote to its
 0600 hand-off file, so only the OS user running the server (or root) can call them. Paths are server paths.
@@ -10,10 +10,12 @@ import hmac
 from pathlib import Path
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from civicpulse.analysis.labels import MODES
+from civicpulse.export import FORMATS, MEDIA_TYPES, PostExport
 from civicpulse.handoff import LOCAL_HEADER
 from civicpulse.store import validate_workspace_name
 from civicpulse.web.context import AppContext
@@ -111,3 +113,45 @@ def job_status(job_id: str, ctx: AppContext = Depends(app_context)) -> dict:
 def stats(workspace: str | None = None, ctx: AppContext = Depends(app_context)) -> dict:
     with ctx.forked() as db:
         return db.stats(workspace)
+
+
+def _known_workspace(workspace: str, ctx: AppContext) -> str:
+    try:
+        validate_workspace_name(workspace)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    if ctx.store.get_workspace(workspace) is None:
+        raise HTTPException(404, f"no workspace {workspace!r} in {ctx.store.path}")
+    return workspace
+
+
+@router.get("/export")
+def export(workspace: str, format: str = "jsonl", with_analysis: bool = False,
+           user: str = Query(..., min_length=1, max_length=64), ctx: AppContext = Depends(app_context)):
+    """`civicpulse export` while the server holds the store: the file's bytes, streamed as they are written."""
+    _known_workspace(workspace, ctx)
+    if format not in FORMATS:
+        raise HTTPException(422, f"unknown export format {format!r}; choose one of {', '.join(FORMATS)}")
+
+    def chunks():
+        # The store handle lives as long as the stream (a request dependency would close before it ends).
+        with ctx.forked() as db:
+            export = PostExport(db, workspace, format, with_analysis)
+            yield from export.chunks()
+            db.audit(f"cli:{user}", workspace, "export",
+                     f"format={format} posts={export.count} with_analysis={with_analysis} via=server")
+
+    return StreamingResponse(chunks(), media_type=MEDIA_TYPES[format])
+
+
+@router.get("/topics")
+def topics(workspace: str, ctx: AppContext = Depends(app_context)) -> dict:
+    """`civicpulse topics` while the server holds the store."""
+    from civicpulse.analytics.discovered import discovered_topics
+
+    _known_workspace(workspace, ctx)
+    with ctx.forked() as db:
+        found = discovered_topics(db, workspace)
+    if found is None:
+        raise HTTPException(404, f"workspace {workspace}: no discovered topics yet; run `civicpulse analyze` first")
+    return found

@@ -52,7 +52,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "filters": ("Filters", "Bộ lọc"),
     "saved_query": ("Saved query", "Truy vấn đã lưu"),
     "query": ("Query", "Truy vấn"),
-    "query_hint": ("(e.g. ngập OR \"kẹt xe\" lang:vi)", "(ví dụ: ngập OR \"kẹt xe\" lang:vi)"),
+    "query_hint": ("(e.g. (ngập OR \"kẹt xe\") lang:vi)", "(ví dụ: (ngập OR \"kẹt xe\") lang:vi)"),
     "query_ok": ("Query syntax is valid.", "Cú pháp truy vấn hợp lệ."),
     "query_error_at": ("Syntax error at position {pos}:", "Lỗi cú pháp tại vị trí {pos}:"),
     "period_start": ("From", "Từ ngày"),
@@ -245,6 +245,19 @@ _LABELS: dict[str, tuple[str, str]] = {
     "export_pdf": ("Download PDF", "Tải PDF"),
     "export_csv": ("Download CSV", "Tải CSV"),
     "export_xlsx": ("Download Excel (XLSX)", "Tải Excel (XLSX)"),
+    # Posts export (analysts): every post with its link and, if chosen, its labels.
+    "export_posts_title": ("Export posts", "Xuất bài đăng"),
+    "export_posts_help": (("Every post of the workspace with its link (the filters above do not apply). Author "
+                           "pseudonyms are left out."),
+                          ("Mọi bài đăng của không gian làm việc kèm liên kết (không áp dụng bộ lọc ở trên). Bút danh "
+                           "tác giả được bỏ ra.")),
+    "export_with_analysis": (("With analysis: language, sentiment, emotion, topics and places (empty for posts "
+                              "not analysed yet)"),
+                             ("Kèm phân tích: ngôn ngữ, sắc thái, cảm xúc, chủ đề và địa điểm (để trống với bài "
+                              "chưa phân tích)")),
+    "export_posts_csv": ("Posts as CSV", "Bài đăng dạng CSV"),
+    "export_posts_jsonl": ("Posts as JSON lines", "Bài đăng dạng JSON lines"),
+    "export_posts_parquet": ("Posts as Parquet", "Bài đăng dạng Parquet"),
     "digests": ("Scheduled email digests", "Bản tin email định kỳ"),
     "frequency": ("Frequency", "Tần suất"),
     "daily": ("daily", "hằng ngày"),
@@ -281,6 +294,10 @@ _LABELS: dict[str, tuple[str, str]] = {
                      "Nhóm bằng dấu ngoặc; NOT ưu tiên hơn AND, AND ưu tiên hơn OR"),
     "syntax_fields": ("Fields: language, platform, place (2025 or older names), sentiment, topic id, emotion",
                       "Trường: ngôn ngữ, nền tảng, địa điểm (tên 2025 hoặc cũ), cảm xúc chung, mã chủ đề, cảm xúc"),
+    "syntax_filters_apply_to_all": (("Outside parentheses, a field ANDed to words filters the whole query: "
+                                     "this is (ngập OR lụt) AND lang:vi"),
+                                    ("Ngoài dấu ngoặc, một trường đi kèm các từ sẽ lọc toàn bộ truy vấn: đây là "
+                                     "(ngập OR lụt) AND lang:vi")),
     "syntax_diacritics": ("Vietnamese matches with or without diacritics: ngap finds “ngập” and ngập finds “ngap”.",
                           "Tiếng Việt khớp dù có dấu hay không: ngap tìm được “ngập” và ngập tìm được “ngap”."),
     "taxonomy_help": (("Each topic has an id, labels in English and Vietnamese, a description and example phrases "
@@ -413,6 +430,20 @@ _LABELS: dict[str, tuple[str, str]] = {
     "confirm_delete_user": ("Delete user {name} with their sessions, API tokens and memberships?",
                             "Xóa người dùng {name} cùng các phiên, token API và quyền thành viên?"),
 }
+
+# English singulars of counted messages: CP.t takes "KEY_one" when n is 1. Vietnamese has no plural: same text.
+_SINGULARS = {
+    "suppressed_buckets": "{n} period suppressed (< {k} authors) is shown as a gap.",
+    "show_posts": "Show {n} post",
+    "n_posts": "{n} post",
+    "correction_saved": "Correction saved ({n} correction of this type so far).",
+    "retrained": "The {task} model was retrained on {n} corrected example; new posts use it.",
+    "evaluated": "Rules checked: {n} new alert.",
+    "taxonomy_saved": "Taxonomy saved: {n} topic; the classifier was retrained.",
+    "analysis_done": "{n} post analyzed in {s} s.",
+    "alerts_fired": "{n} alert raised.",
+}
+_LABELS.update({f"{key}_one": (en, _LABELS[key][1]) for key, en in _SINGULARS.items()})
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {key: en for key, (en, _) in _LABELS.items()},

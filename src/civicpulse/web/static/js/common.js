@@ -8,8 +8,11 @@
   var messages = data.t || {};
   var ROLES = ["viewer", "analyst", "owner"];
 
+  function has(key) { return Object.prototype.hasOwnProperty.call(messages, key); }
   function t(key, vars) {
-    var text = Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : key;
+    // A count of one takes the KEY_one message where there is one ("1 period", not "1 periods").
+    if (vars && Number(vars.n) === 1 && has(key + "_one")) key = key + "_one";
+    var text = has(key) ? messages[key] : key;
     Object.keys(vars || {}).forEach(function (name) { text = text.split("{" + name + "}").join(String(vars[name])); });
     return text;
   }
@@ -77,9 +80,15 @@
   function fail(err, target) { say(t("err_prefix") + " " + (err && err.message ? err.message : err), "error", target); }
 
   var locale = data.lang === "vi" ? "vi-VN" : "en-GB";
+  // n rounded to what is shown, without the sign of a negative zero: -0.001 shown with 2 digits is "0", not "-0".
+  function shown(n, digits) {
+    var factor = Math.pow(10, digits);
+    return Math.round(Number(n) * factor) / factor + 0;
+  }
   var fmt = {
     num: function (n, digits) {
-      return n === null || n === undefined ? "–" : Number(n).toLocaleString(locale, { maximumFractionDigits: digits || 0 });
+      return n === null || n === undefined ? "–"
+        : shown(n, digits || 0).toLocaleString(locale, { maximumFractionDigits: digits || 0 });
     },
     pct: function (share, digits) {
       return share === null || share === undefined ? "–"
@@ -87,8 +96,8 @@
     },
     signed: function (n, digits, suffix) {
       if (n === null || n === undefined) return "–";
-      var s = Number(n).toLocaleString(locale, { maximumFractionDigits: digits === undefined ? 1 : digits });
-      return (n > 0 ? "+" : "") + s + (suffix || "");
+      var places = digits === undefined ? 1 : digits, value = shown(n, places);
+      return (value > 0 ? "+" : "") + value.toLocaleString(locale, { maximumFractionDigits: places }) + (suffix || "");
     },
     when: function (iso) {
       if (!iso) return "–";
@@ -99,6 +108,11 @@
       if (!iso) return "–";
       var d = new Date(iso.length <= 19 ? iso + "Z" : iso);
       return d.toLocaleDateString(locale, { dateStyle: "medium", timeZone: "UTC" });
+    },
+    lastDay: function (isoEnd) {  // the last day inside a period whose end is exclusive (API periods are)
+      if (!isoEnd) return "–";
+      var end = new Date(isoEnd.length <= 19 ? isoEnd + "Z" : isoEnd);
+      return new Date(end.getTime() - 1).toLocaleDateString(locale, { dateStyle: "medium", timeZone: "UTC" });
     }
   };
 

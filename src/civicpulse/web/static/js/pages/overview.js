@@ -83,7 +83,7 @@
 
   function render(o, topicNames) {
     var period = document.getElementById("period");
-    period.textContent = o.period.start ? "(" + CP.fmt.day(o.period.start) + " – " + CP.fmt.day(o.period.end) + ")" : "";
+    period.textContent = o.period.start ? "(" + CP.fmt.day(o.period.start) + " – " + CP.fmt.lastDay(o.period.end) + ")" : "";
     renderKpis(o);
     renderVolume(o);
     var emotion = function (r) { return CP.label("emotion", r.key); };

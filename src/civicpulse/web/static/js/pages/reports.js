@@ -13,6 +13,19 @@
   langSelect.addEventListener("change", links);
   links();
 
+  // Posts export (analysts only: the section is absent for viewers).
+  var withAnalysis = document.getElementById("x-with-analysis");
+  function postLinks() {
+    ["csv", "jsonl", "parquet"].forEach(function (format) {
+      var params = new URLSearchParams({ format: format, with_analysis: withAnalysis.checked ? "true" : "false" });
+      document.getElementById("export-posts-" + format).href = CP.wsApi("/export", params);
+    });
+  }
+  if (withAnalysis) {
+    withAnalysis.addEventListener("change", postLinks);
+    postLinks();
+  }
+
   var queryNames = {};
   function loadDigests() {
     return CP.api(CP.wsApi("/digests")).then(function (list) {

@@ -1,0 +1,112 @@
+"""Fake platform APIs with the paging rules of the real ones, over statuses/tweets the tests control."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_api import Reply, Request
+
+from conftest import SHARED_FIXTURES
+
+# Beside the repository (../shared/fixtures); a worktree elsewhere can point at them with this variable.
+SHARED = Path(os.environ.get("CIVICPULSE_SHARED_FIXTURES") or SHARED_FIXTURES)
+NEEDS_SHARED = pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared fixtures not found at {SHARED}")
+
+
+def shared_json(relative: str) -> Any:
+    return json.loads((SHARED / relative).read_text(encoding="utf-8"))
+
+
+def _id_key(status: dict) -> tuple[int, str]:
+    return (len(status["id"]), status["id"])
+
+
+class MastodonWorld:
+    """GET /api/v1/timelines/public and /tag/:tag with limit, min_id and max_id, and a Link header."""
+
+    def __init__(self, statuses: list[dict], base: str = ""):
+        self.statuses = list(statuses)
+        self.base = base
+        self.fail_next: list[Reply] = []  # replies served before the real one (429s, 5xx, garbage)
+
+    def __call__(self, request: Request) -> Reply:
+        if self.fail_next:
+            return self.fail_next.pop(0)
+        if not (request.path == "/api/v1/timelines/public" or request.path.startswith("/api/v1/timelines/tag/")):
+            return Reply(404, {"error": "Not Found"})
+        limit = int(request.query.get("limit", 20))
+        ordered = sorted(self.statuses, key=_id_key)  # oldest first
+        if "min_id" in request.query:
+            floor = (len(request.query["min_id"]), request.query["min_id"])
+            page = [s for s in ordered if _id_key(s) > floor][:limit]
+        else:
+            if "max_id" in request.query:
+                ceiling = (len(request.query["max_id"]), request.query["max_id"])
+                ordered = [s for s in ordered if _id_key(s) < ceiling]
+            page = ordered[-limit:]
+        page = sorted(page, key=_id_key, reverse=True)
+        headers = {"x-ratelimit-limit": "300", "x-ratelimit-remaining": "299",
+                   "x-ratelimit-reset": "2030-01-01T00:00:00.000Z"}
+        if page:
+            url = f"{self.base}{request.path}"
+            headers["link"] = (f'<{url}?max_id={page[-1]["id"]}>; rel="next", '
+                               f'<{url}?min_id={page[0]["id"]}>; rel="prev"')
+        return Reply(200, page, headers)
+
+
+class XSearch:
+    """GET /2/tweets/search/recent over `tweets` (newest first), pages of `page_size` chained by next_token.
+
+    `hold_at` (a page number) makes that request wait on `release` (the kill -9 test kills the client there).
+    """
+
+    def __init__(self, tweets: list[dict], page_size: int = 10):
+        self.tweets = tweets
+        self.page_size = page_size
+        self.fail_next: list[Reply] = []
+        self.hold_at: int | None = None
+        self.held = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, request: Request) -> Reply:
+        if request.path != "/2/tweets/search/recent":
+            return Reply(404, {"title": "Not Found"})
+        if request.headers.get("authorization") != "Bearer x-test-bearer":
+            return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+        if self.fail_next:
+            return self.fail_next.pop(0)
+        newest_first = sorted(self.tweets, key=lambda t: int(t["id"]), reverse=True)
+        if since := request.query.get("since_id"):
+            newest_first = [t for t in newest_first if int(t["id"]) > int(since)]
+        page_no = int(request.query.get("next_token", "p1")[1:])
+        if self.hold_at == page_no:
+            self.held.set()
+            self.release.wait(30)
+        start = (page_no - 1) * self.page_size
+        page = newest_first[start:start + self.page_size]
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if page:
+            meta.update(newest_id=page[0]["id"], oldest_id=page[-1]["id"])
+        if start + self.page_size < len(newest_first):
+            meta["next_token"] = f"p{page_no + 1}"
+        body: dict[str, Any] = {"meta": meta}
+        if page:
+            authors = sorted({t["author_id"] for t in page})
+            body["data"] = page
+            body["includes"] = {"users": [{"id": a, "name": f"Person {a}", "username": f"person_{a}"}
+                                          for a in authors]}
+        return Reply(200, body, {"x-rate-limit-limit": "450", "x-rate-limit-remaining": "449",
+                                 "x-rate-limit-reset": "1900000000"})
+
+
+def tweet(n: int, text: str | None = None, author: str = "7001") -> dict:
+    """A small project-written API v2 tweet; ids grow with n."""
+    return {"id": str(1_800_000_000_000_000_000 + n), "text": text or f"Ngập nước ở quận {n % 12 + 1} sáng nay #{n}",
+            "author_id": author, "created_at": f"2026-09-14T08:{n % 60:02d}:00.000Z", "lang": "vi",
+            "conversation_id": str(1_800_000_000_000_000_000 + n),
+            "public_metrics": {"retweet_count": 0, "reply_count": 1, "like_count": n, "quote_count": 0}}

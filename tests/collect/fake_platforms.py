@@ -110,3 +110,63 @@ def tweet(n: int, text: str | None = None, author: str = "7001") -> dict:
             "author_id": author, "created_at": f"2026-09-14T08:{n % 60:02d}:00.000Z", "lang": "vi",
             "conversation_id": str(1_800_000_000_000_000_000 + n),
             "public_metrics": {"retweet_count": 0, "reply_count": 1, "like_count": n, "quote_count": 0}}
+
+
+def reddit_post(n: int, sub: str = "vietnam") -> dict:
+    """A small project-written Reddit link (t3) thing; newer with n."""
+    return {"kind": "t3", "data": {
+        "id": f"p{n:05d}", "name": f"t3_p{n:05d}", "title": f"Ngập ở Thủ Đức lần {n}", "selftext": "Nước lên nhanh",
+        "author": "minh_tran", "author_fullname": "t2_minh", "subreddit": sub, "created_utc": 1_790_000_000 + n * 60,
+        "score": n, "num_comments": 0, "permalink": f"/r/{sub}/comments/p{n:05d}/ngap/", "url": "https://x.vn/",
+        "is_self": True}}
+
+
+class RedditApi:
+    """Token endpoint (client credentials) and listings; a token stops working after `token_lifetime` calls."""
+
+    def __init__(self, posts: list[dict], client_id: str = "cid", secret: str = "csecret",
+                 token_lifetime: int = 1000):
+        self.posts = posts
+        self.basic = "Basic " + __import__("base64").b64encode(f"{client_id}:{secret}".encode()).decode()
+        self.token_lifetime = token_lifetime
+        self.tokens_issued = 0
+        self.uses = 0
+        self.thread: Any = None
+        self.more: dict[str, Any] = {}
+        self.fail_next: list[Reply] = []
+
+    def _listing(self, children: list[dict], after: str | None) -> dict:
+        return {"kind": "Listing", "data": {"after": after, "before": None, "dist": len(children),
+                                            "children": children}}
+
+    def __call__(self, request: Request) -> Reply:
+        if request.path == "/api/v1/access_token":
+            if request.method != "POST" or request.headers.get("authorization") != self.basic:
+                return Reply(401, {"message": "Unauthorized", "error": 401})
+            self.tokens_issued += 1
+            self.uses = 0
+            return Reply(200, {"access_token": f"tok{self.tokens_issued}", "token_type": "bearer",
+                               "expires_in": 86400, "scope": "*"})
+        if request.headers.get("authorization") != f"bearer tok{self.tokens_issued}" or \
+                self.uses >= self.token_lifetime:
+            return Reply(401, {"message": "Unauthorized", "error": 401})
+        self.uses += 1
+        if self.fail_next:
+            return self.fail_next.pop(0)
+        headers = {"x-ratelimit-used": "1", "x-ratelimit-remaining": "99.0", "x-ratelimit-reset": "300"}
+        if request.path.endswith("/new") or request.path.endswith("/search"):
+            newest_first = sorted(self.posts, key=lambda p: p["data"]["created_utc"], reverse=True)
+            start = 0
+            if after := request.query.get("after"):
+                start = [p["data"]["name"] for p in newest_first].index(after) + 1
+            limit = int(request.query.get("limit", 25))
+            page = newest_first[start:start + limit]
+            more = start + limit < len(newest_first)
+            return Reply(200, self._listing(page, page[-1]["data"]["name"] if page and more else None), headers)
+        if request.path.startswith("/comments/") and self.thread is not None:
+            return Reply(200, self.thread, headers)
+        if request.path == "/api/morechildren":
+            return Reply(200, self.more.get(request.query.get("children", ""), {"json": {"errors": [],
+                                                                                           "data": {"things": []}}}),
+                         headers)
+        return Reply(404, {"message": "Not Found", "error": 404})

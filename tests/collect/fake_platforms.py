@@ -170,3 +170,63 @@ class RedditApi:
                                                                                            "data": {"things": []}}}),
                          headers)
         return Reply(404, {"message": "Not Found", "error": 404})
+
+
+def bsky_post(n: int, text: str | None = None) -> dict:
+    """A small project-written app.bsky.feed.defs#postView; indexedAt grows with n."""
+    did = f"did:plc:author{n % 4}"
+    stamp = f"2026-09-14T{8 + n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}.000Z"
+    return {"uri": f"at://{did}/app.bsky.feed.post/3k{n:08d}", "cid": f"bafyrei{n:010d}",
+            "author": {"did": did, "handle": f"nguoi{n % 4}.bsky.social", "displayName": "Người dân"},
+            "record": {"$type": "app.bsky.feed.post", "text": text or f"Ngập nước đường số {n}",
+                       "createdAt": stamp, "langs": ["vi"]},
+            "replyCount": 0, "repostCount": 0, "likeCount": n, "indexedAt": stamp, "labels": []}
+
+
+class BlueskySearch:
+    """searchPosts over `posts` newest first with `since` and an opaque offset cursor; optional sessions."""
+
+    def __init__(self, posts: list[dict], page_size: int = 25, require_session: bool = False,
+                 session_lifetime: int = 1000):
+        self.posts = posts
+        self.page_size = page_size
+        self.require_session = require_session
+        self.session_lifetime = session_lifetime
+        self.sessions = 0
+        self.uses = 0
+        self.fail_next: list[Reply] = []
+
+    def __call__(self, request: Request) -> Reply:
+        if request.path == "/xrpc/com.atproto.server.createSession":
+            body = json.loads(request.body or b"{}")
+            if body != {"identifier": "tester.bsky.social", "password": "app-pass-1234"}:
+                return Reply(401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"})
+            return self._session()
+        if request.path == "/xrpc/com.atproto.server.refreshSession":
+            return self._session() if request.headers.get("authorization") == f"Bearer refresh{self.sessions}" \
+                else Reply(400, {"error": "ExpiredToken", "message": "Token has expired"})
+        if request.path != "/xrpc/app.bsky.feed.searchPosts":
+            return Reply(404, {"error": "MethodNotImplemented"})
+        if self.require_session:
+            if request.headers.get("authorization") != f"Bearer access{self.sessions}" or \
+                    self.uses >= self.session_lifetime:
+                return Reply(400, {"error": "ExpiredToken", "message": "Token has expired"})
+            self.uses += 1
+        if self.fail_next:
+            return self.fail_next.pop(0)
+        newest_first = sorted(self.posts, key=lambda p: p["indexedAt"], reverse=True)
+        if since := request.query.get("since"):
+            newest_first = [p for p in newest_first if p["indexedAt"] >= since]
+        start = int(request.query.get("cursor", "0"))
+        page = newest_first[start:start + self.page_size]
+        body: dict[str, Any] = {"posts": page, "hitsTotal": len(newest_first)}
+        if start + self.page_size < len(newest_first):
+            body["cursor"] = str(start + self.page_size)
+        return Reply(200, body, {"ratelimit-limit": "3000", "ratelimit-remaining": "2999",
+                                 "ratelimit-reset": "1900000000", "ratelimit-policy": "3000;w=300"})
+
+    def _session(self) -> Reply:
+        self.sessions += 1
+        self.uses = 0
+        return Reply(200, {"did": "did:plc:tester", "handle": "tester.bsky.social",
+                           "accessJwt": f"access{self.sessions}", "refreshJwt": f"refresh{self.sessions}"})

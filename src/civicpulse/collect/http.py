@@ -95,7 +95,7 @@ class HttpClient:
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                 headers: dict[str, str] | None = None, data: dict[str, str] | None = None,
-                auth: tuple[str, str] | None = None) -> Response:
+                json: Any = None, auth: tuple[str, str] | None = None) -> Response:
         url = self.url(path)
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         attempt = 0
@@ -105,12 +105,14 @@ class HttpClient:
             wait: float | None = None
             try:
                 self.requests += 1
-                reply = self._http.request(method, url, params=clean, headers=headers, data=data, auth=auth)
+                reply = self._http.request(method, url, params=clean, headers=headers, data=data, json=json,
+                                           auth=auth)
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__} contacting {_host(url)}"
             else:
                 self._note_limits(reply.headers)
-                if reply.status_code in (401, 403):
+                # AT Protocol answers an expired session with 400 ExpiredToken: a credential problem, not bad input.
+                if reply.status_code in (401, 403) or (reply.status_code == 400 and _expired_token(reply)):
                     raise AuthError(f"{_host(url)} refused the credentials (HTTP {reply.status_code}): "
                                     f"{_error_text(reply)}")
                 if reply.status_code in RETRY_STATUSES:
@@ -187,6 +189,14 @@ def _parse_reset(value: str, kind: ResetKind, now: float) -> float | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
+
+
+def _expired_token(reply: httpx.Response) -> bool:
+    try:
+        body = orjson.loads(reply.content)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(body, dict) and body.get("error") in ("ExpiredToken", "InvalidToken")
 
 
 def _host(url: str) -> str:

@@ -46,6 +46,7 @@ def _api_base(value: str | None) -> str | None:
 def _test_connection(collector: Collector, platform: str, api_base: str | None, creds: Credentials,
                      target: str) -> str:
     client = collector.client(platform, api_base)
+    collector.prepare(client, platform, creds)
     try:
         return collect.get(platform).test(client, creds, target)
     except CollectError as exc:

@@ -230,3 +230,88 @@ class BlueskySearch:
         self.uses = 0
         return Reply(200, {"did": "did:plc:tester", "handle": "tester.bsky.social",
                            "accessJwt": f"access{self.sessions}", "refreshJwt": f"refresh{self.sessions}"})
+
+
+def yt_thread(n: int, video: str = "vid00000001", replies: int = 0) -> dict:
+    """A small project-written commentThread; publishedAt grows with n; `replies` inline replies (at most 5)."""
+    stamp = f"2026-09-{1 + n // 1440:02d}T{n // 60 % 24:02d}:{n % 60:02d}:00Z"
+    thread_id = f"Ugx{n:08d}"
+    comment = {"kind": "youtube#comment", "id": thread_id, "snippet": {
+        "videoId": video, "textDisplay": f"Đường ngập {n}", "textOriginal": f"Đường ngập {n}",
+        "authorDisplayName": "Trần Minh", "authorChannelId": {"value": f"UCauthor{n % 3}"}, "likeCount": n,
+        "publishedAt": stamp, "updatedAt": stamp}}
+    inline = [yt_reply(thread_id, i, video) for i in range(min(replies, 5))]
+    thread = {"kind": "youtube#commentThread", "id": thread_id,
+              "snippet": {"videoId": video, "topLevelComment": comment, "totalReplyCount": replies,
+                          "canReply": True, "isPublic": True}}
+    if inline:
+        thread["replies"] = {"comments": inline}
+    return thread
+
+
+def yt_reply(thread_id: str, i: int, video: str = "vid00000001") -> dict:
+    return {"kind": "youtube#comment", "id": f"{thread_id}.r{i:03d}", "snippet": {
+        "videoId": video, "parentId": thread_id, "textDisplay": f"Trả lời {i}", "textOriginal": f"Trả lời {i}",
+        "authorDisplayName": "Lê Hoa", "authorChannelId": {"value": "UCreplier"}, "likeCount": 0,
+        "publishedAt": "2026-09-30T00:00:00Z", "updatedAt": "2026-09-30T00:00:00Z"}}
+
+
+class YouTubeApi:
+    """search, videos, commentThreads (order=time, pageToken) and comments (parentId) over controlled data."""
+
+    def __init__(self, threads: dict[str, list[dict]], page_size: int = 20, key: str = "yt-key"):
+        self.threads = threads          # video id -> threads
+        self.page_size = page_size
+        self.key = key
+        self.replies: dict[str, list[dict]] = {}
+        self.found: list[dict] = []     # search results (videos)
+        self.disabled: set[str] = set()
+        self.fail_next: list[Reply] = []
+        self.pages: dict[str | None, dict] | None = None  # recorded pages by pageToken, replayed as they are
+
+    @staticmethod
+    def error(code: int, reason: str, message: str) -> Reply:
+        return Reply(code, {"error": {"code": code, "message": message,
+                                      "errors": [{"domain": "youtube", "reason": reason, "message": message}]}})
+
+    def _page(self, items: list[dict], token: str | None, kind: str) -> dict:
+        start = int(token or 0)
+        body: dict[str, Any] = {"kind": kind, "items": items[start:start + self.page_size],
+                                "pageInfo": {"totalResults": len(items), "resultsPerPage": self.page_size}}
+        if start + self.page_size < len(items):
+            body["nextPageToken"] = str(start + self.page_size)
+        return body
+
+    def __call__(self, request: Request) -> Reply:
+        if request.query.get("key") != self.key:
+            return self.error(400, "keyInvalid", "API key not valid. Please pass a valid API key.")
+        if self.fail_next:
+            return self.fail_next.pop(0)
+        q = request.query
+        if request.path == "/commentThreads":
+            if self.pages is not None:
+                return Reply(200, self.pages[q.get("pageToken")])
+            if q.get("videoId") in self.disabled:
+                return self.error(403, "commentsDisabled", "The video has disabled comments.")
+            threads = sorted(self.threads.get(q.get("videoId"), []), reverse=True,
+                             key=lambda t: t["snippet"]["topLevelComment"]["snippet"]["publishedAt"])
+            return Reply(200, self._page(threads, q.get("pageToken"), "youtube#commentThreadListResponse"))
+        if request.path == "/comments":
+            return Reply(200, self._page(self.replies.get(q["parentId"], []), q.get("pageToken"),
+                                         "youtube#commentListResponse"))
+        if request.path == "/search":
+            return Reply(200, {"kind": "youtube#searchListResponse", "items": [
+                {"kind": "youtube#searchResult", "id": {"kind": "youtube#video", "videoId": v["id"]},
+                 "snippet": {"publishedAt": v["snippet"]["publishedAt"]}} for v in self.found]})
+        if request.path == "/videos":
+            wanted = q.get("id", self.found[0]["id"] if q.get("chart") and self.found else "").split(",")
+            return Reply(200, {"kind": "youtube#videoListResponse",
+                               "items": [v for v in self.found if v["id"] in wanted]})
+        return self.error(404, "notFound", "Not Found")
+
+
+def yt_video(video_id: str, n: int) -> dict:
+    return {"kind": "youtube#video", "id": video_id, "snippet": {
+        "publishedAt": f"2026-09-14T0{n}:00:00Z", "channelId": "UCchannel0000000000000000", "title": f"Lũ {n}",
+        "description": "Tin lũ", "channelTitle": "Kênh tin"}, "statistics": {"viewCount": "10", "likeCount": "1",
+                                                                               "commentCount": "2"}}

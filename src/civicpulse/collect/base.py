@@ -57,6 +57,8 @@ class Connector:
     target_help: ClassVar[str] = ""
     rate_headers: ClassVar[RateHeaders] = RateHeaders()
     max_pages: ClassVar[int] = 20        # per run: bounds a run's time so other sources get their turn
+    daily_quota: ClassVar[int | None] = None  # units per day, for platforms with a quota ledger (YouTube)
+    quota_key: ClassVar[str] = ""        # the credential that names the ledger (one ledger per API project)
     # Prefixes / patterns that name a person rather than a venue or query, with what to call them.
     person_patterns: ClassVar[tuple[tuple[str, str], ...]] = ()
 
@@ -90,6 +92,3 @@ class Connector:
         for page in self.pages(client, creds, target, {}):
             return f"ok: {page.fetched} items in the first page"
         return "ok: no items yet"
-
-    def quota_left(self, cursor: Cursor) -> str | None:
-        return None

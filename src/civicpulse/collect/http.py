@@ -41,6 +41,18 @@ class AuthError(CollectError):
     """The credentials were refused (401/403)."""
 
 
+class QuotaExceeded(CollectError):
+    """The platform refused a call because a daily quota is used up (Google's 403 quotaExceeded)."""
+
+
+class Unavailable(CollectError):
+    """This item cannot be read (comments disabled, video gone); the rest of the source can."""
+
+
+_UNAVAILABLE_REASONS = frozenset({"commentsDisabled", "videoNotFound", "channelNotFound"})
+_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded", "userRateLimitExceeded"})
+
+
 @dataclass(frozen=True)
 class RateHeaders:
     """Where a platform reports its limits. `reset` is an epoch (X), seconds from now (Reddit) or a time (Mastodon)."""
@@ -81,6 +93,7 @@ class HttpClient:
         self.rng = rng or random.Random()
         self.state = RateState()
         self.requests = 0
+        self.quota: Any = None  # a QuotaLedger, for platforms that count units per day (set by the collector)
         self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False,
                                   headers={"User-Agent": "civicpulse-collector"})
 
@@ -112,6 +125,11 @@ class HttpClient:
             else:
                 self._note_limits(reply.headers)
                 # AT Protocol answers an expired session with 400 ExpiredToken: a credential problem, not bad input.
+                reason = _google_reason(reply) if reply.status_code in (403, 404) else None
+                if reason in _QUOTA_REASONS:
+                    raise QuotaExceeded(f"{_host(url)}: {_error_text(reply)}")
+                if reason in _UNAVAILABLE_REASONS:
+                    raise Unavailable(f"{_host(url)}: {reason}: {_error_text(reply)}")
                 if reply.status_code in (401, 403) or (reply.status_code == 400 and _expired_token(reply)):
                     raise AuthError(f"{_host(url)} refused the credentials (HTTP {reply.status_code}): "
                                     f"{_error_text(reply)}")
@@ -188,6 +206,14 @@ def _parse_reset(value: str, kind: ResetKind, now: float) -> float | None:
             return now + float(value)
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
+        return None
+
+
+def _google_reason(reply: httpx.Response) -> str | None:
+    try:
+        body = orjson.loads(reply.content)
+        return body["error"]["errors"][0]["reason"]
+    except (orjson.JSONDecodeError, KeyError, IndexError, TypeError):
         return None
 
 

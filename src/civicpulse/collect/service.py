@@ -18,8 +18,10 @@ from pathlib import Path
 from uuid import uuid4
 
 from civicpulse.collect import get as get_connector
+from civicpulse.collect.base import Credentials
 from civicpulse.collect.credentials import CredentialBox, CredentialError
 from civicpulse.collect.http import CollectError, HttpClient, RateLimited, Sleeper
+from civicpulse.collect.quota import QuotaLedger, ledger_name
 from civicpulse.collect.schedule import is_due
 from civicpulse.collect.sources import SourceRecord, SourceRegistry
 from civicpulse.fs import private_dir, private_file
@@ -73,6 +75,14 @@ class Collector:
                           clock=lambda: self.now().replace(tzinfo=UTC).timestamp(), sleep=self.sleep,
                           max_wait=self.max_wait)
 
+    def prepare(self, client: HttpClient, platform: str, creds: Credentials) -> None:
+        """Attach the daily quota ledger of the credential's API project, for platforms that have one."""
+        connector = get_connector(platform)
+        if connector.daily_quota is not None and creds.get(connector.quota_key):
+            units = creds.get("daily_quota")
+            client.quota = QuotaLedger(self.store, ledger_name(platform, creds.get(connector.quota_key)),
+                                       int(units) if units.isdigit() else connector.daily_quota, client.clock)
+
     def due_sources(self, workspace: str | None, ignore_schedule: bool = False) -> list[SourceRecord]:
         now = self.now()
         due = []
@@ -97,13 +107,12 @@ class Collector:
         stamp = self.now().strftime("%Y%m%dT%H%M%S")
         rejects = RejectWriter(self.rejects_dir / f"{source.workspace}-collect-{source.source_id}-{stamp}.jsonl")
         client = self.client(source.platform, source.api_base)
-        cursor: dict = {}
         try:
             creds = self.registry.credentials(source.source_id)
-            cursor = self.registry.cursor(source.source_id)
+            self.prepare(client, source.platform, creds)
             pseudonymizer = Pseudonymizer(KeyStore(self.keys_dir).load(source.workspace))
             ingestors: dict[str, Ingestor] = {}
-            for page in connector.pages(client, creds, source.target, cursor):
+            for page in connector.pages(client, creds, source.target, self.registry.cursor(source.source_id)):
                 format_name = page.format_name or connector.format_name
                 if page.body is not None:  # None: an empty page, nothing to store but the cursor may move
                     if format_name not in ingestors:
@@ -112,7 +121,6 @@ class Collector:
                     self._store_page(ingestors[format_name], source, page.body, summary)
                 summary.fetched += page.fetched
                 self.registry.save_cursor(source.source_id, page.cursor)  # only now: the posts are committed
-                cursor = page.cursor
             self.registry.set_not_before(source.source_id, None)
         except RateLimited as exc:
             summary.status, summary.error = "rate-limited", str(exc)
@@ -125,7 +133,7 @@ class Collector:
         finally:
             client.close()
             rejects.close()
-        summary.quota_left = connector.quota_left(cursor)
+        summary.quota_left = quota_text(client)
         self.registry.finish_run(run_id, self.now(), status=summary.status, pages=summary.pages,
                                  fetched=summary.fetched, stored=summary.stored, updated=summary.updated,
                                  rejected=summary.rejected, error=summary.error, quota_left=summary.quota_left)
@@ -146,3 +154,11 @@ class Collector:
         summary.unchanged += result.unchanged
         summary.rejected += result.rejected
 
+
+def quota_text(client: HttpClient) -> str | None:
+    """What is left of the platform's allowance, as its headers or the quota ledger last said."""
+    if client.quota is not None:
+        return client.quota.describe()
+    if client.state.remaining is not None:
+        return f"{client.state.remaining} requests in this window"
+    return None

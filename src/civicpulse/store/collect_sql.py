@@ -46,3 +46,14 @@ FINISH_RUN = ("UPDATE collect_runs SET finished_at = ?, status = ?, pages = ?, f
               "rejected = ?, error = ?, quota_left = ? WHERE run_id = ?")
 LAST_RUN = (f"SELECT {', '.join(RUN_COLUMNS)} FROM collect_runs WHERE source_id = ? "
             "ORDER BY started_at DESC, run_id DESC LIMIT 1")
+
+# Daily quota ledgers (YouTube: units per API project per Pacific day). `ledger` names the key by a hash, never
+# the key itself.
+COLLECT_QUOTA_DDL = ("CREATE TABLE IF NOT EXISTS collect_quota (ledger TEXT NOT NULL, day TEXT NOT NULL, "
+                     "units BIGINT NOT NULL, PRIMARY KEY (ledger, day))")
+COLLECT_DDL.append(COLLECT_QUOTA_DDL)
+QUOTA_USED = "SELECT units FROM collect_quota WHERE ledger = ? AND day = ?"
+QUOTA_CHARGE = ("INSERT INTO collect_quota (ledger, day, units) VALUES (?, ?, ?) ON CONFLICT (ledger, day) "
+                "DO UPDATE SET units = collect_quota.units + excluded.units")
+QUOTA_EXHAUST = ("INSERT INTO collect_quota (ledger, day, units) VALUES (?, ?, ?) ON CONFLICT (ledger, day) "
+                 "DO UPDATE SET units = greatest(collect_quota.units, excluded.units)")

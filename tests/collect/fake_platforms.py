@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from fake_api import Reply, Request
@@ -315,3 +317,56 @@ def yt_video(video_id: str, n: int) -> dict:
         "publishedAt": f"2026-09-14T0{n}:00:00Z", "channelId": "UCchannel0000000000000000", "title": f"Lũ {n}",
         "description": "Tin lũ", "channelTitle": "Kênh tin"}, "statistics": {"viewCount": "10", "likeCount": "1",
                                                                                "commentCount": "2"}}
+
+
+def tiktok_video(n: int, day: str) -> dict:
+    """A small project-written Research API video; `day` is YYYY-MM-DD."""
+    stamp = int(datetime.fromisoformat(f"{day}T12:00:00+00:00").timestamp()) + n
+    return {"id": 7_300_000_000_000_000_000 + n, "video_description": f"Nước ngập ngang gối #{n} #ngapnuoc",
+            "create_time": stamp, "region_code": "VN", "view_count": 100 + n, "like_count": n, "comment_count": 0,
+            "share_count": 0, "hashtag_names": ["ngapnuoc"], "username": f"creator{n}"}
+
+
+class TikTokApi:
+    """Research API: client-credentials token, video query in <= 30-day windows with cursor/search_id, comments."""
+
+    def __init__(self, videos: list[dict], page_size: int = 10, token_lifetime: int = 1000):
+        self.videos = videos
+        self.page_size = page_size
+        self.token_lifetime = token_lifetime
+        self.tokens = 0
+        self.uses = 0
+        self.windows: list[tuple[str, str]] = []
+        self.comments: dict[str, Any] | None = None
+        self.fail_next: list[Reply] = []
+
+    def __call__(self, request: Request) -> Reply:
+        if request.path == "/v2/oauth/token/":
+            form = parse_qs(request.body.decode())
+            if form.get("client_key") != ["ck"] or form.get("client_secret") != ["cs"]:
+                return Reply(401, {"error": "invalid_client", "error_description": "Client key or secret is invalid"})
+            self.tokens += 1
+            self.uses = 0
+            return Reply(200, {"access_token": f"clt.{self.tokens}", "expires_in": 7200, "token_type": "Bearer"})
+        if request.headers.get("authorization") != f"Bearer clt.{self.tokens}" or self.uses >= self.token_lifetime:
+            return Reply(401, {"error": {"code": "access_token_invalid", "message": "The access token is invalid",
+                                         "log_id": "x"}})
+        self.uses += 1
+        if self.fail_next:
+            return self.fail_next.pop(0)
+        body = json.loads(request.body)
+        if request.path == "/v2/research/video/comment/list/":
+            return Reply(200, self.comments)
+        start, end = body["start_date"], body["end_date"]
+        days = (datetime.strptime(end, "%Y%m%d") - datetime.strptime(start, "%Y%m%d")).days
+        if days >= 30 or days < 0:
+            return Reply(400, {"error": {"code": "invalid_params", "message": "window over 30 days", "log_id": "x"}})
+        self.windows.append((start, end))
+        hits = [v for v in self.videos
+                if start <= datetime.fromtimestamp(v["create_time"], UTC).strftime("%Y%m%d") <= end]
+        offset = int(body.get("cursor") or 0)
+        page = hits[offset:offset + self.page_size]
+        more = offset + self.page_size < len(hits)
+        return Reply(200, {"data": {"videos": page, "cursor": offset + len(page), "has_more": more,
+                                    "search_id": f"s-{start}-{end}"},
+                           "error": {"code": "ok", "message": "", "log_id": "y"}})

@@ -59,6 +59,7 @@ class Connector:
     max_pages: ClassVar[int] = 20        # per run: bounds a run's time so other sources get their turn
     daily_quota: ClassVar[int | None] = None  # units per day, for platforms with a quota ledger (YouTube)
     quota_key: ClassVar[str] = ""        # the credential that names the ledger (one ledger per API project)
+    quota_zone: ClassVar[str] = "America/Los_Angeles"  # where the platform's quota day starts
     # Prefixes / patterns that name a person rather than a venue or query, with what to call them.
     person_patterns: ClassVar[tuple[tuple[str, str], ...]] = ()
 

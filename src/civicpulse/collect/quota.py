@@ -52,14 +52,14 @@ class QuotaLedger:
         day, reset = self._today()
         if self.used() + units > self.daily_units:
             raise QuotaExhausted(f"daily quota used up ({self.used()} of {self.daily_units} units; {what} costs "
-                                 f"{units}); resets at midnight Pacific time", reset)
+                                 f"{units}); resets at midnight ({self.zone.key})", reset)
         self.store.execute(sql.QUOTA_CHARGE, [self.ledger, day, units])
 
     def exhausted(self) -> QuotaExhausted:
         """The platform says the quota is gone (another client shares the project): believe it until the reset."""
         day, reset = self._today()
         self.store.execute(sql.QUOTA_EXHAUST, [self.ledger, day, self.daily_units])
-        return QuotaExhausted("the platform reports the daily quota exceeded; resets at midnight Pacific time",
+        return QuotaExhausted(f"the platform reports the daily quota exceeded; resets at midnight ({self.zone.key})",
                               reset)
 
     def describe(self) -> str:

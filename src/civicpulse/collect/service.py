@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 from civicpulse.collect import get as get_connector
 from civicpulse.collect.base import Credentials
@@ -81,7 +82,8 @@ class Collector:
         if connector.daily_quota is not None and creds.get(connector.quota_key):
             units = creds.get("daily_quota")
             client.quota = QuotaLedger(self.store, ledger_name(platform, creds.get(connector.quota_key)),
-                                       int(units) if units.isdigit() else connector.daily_quota, client.clock)
+                                       int(units) if units.isdigit() else connector.daily_quota, client.clock,
+                                       ZoneInfo(connector.quota_zone))
 
     def due_sources(self, workspace: str | None, ignore_schedule: bool = False) -> list[SourceRecord]:
         now = self.now()

@@ -370,3 +370,62 @@ class TikTokApi:
         return Reply(200, {"data": {"videos": page, "cursor": offset + len(page), "has_more": more,
                                     "search_id": f"s-{start}-{end}"},
                            "error": {"code": "ok", "message": "", "log_id": "y"}})
+
+
+def fb_post(n: int, page: str = "111") -> dict:
+    return {"id": f"{page}_{9000 + n}", "message": f"Thông báo cắt nước khu {n}",
+            "created_time": f"2026-09-14T{n // 60:02d}:{n % 60:02d}:00+0000",
+            "permalink_url": f"https://www.facebook.com/{page}/posts/{9000 + n}"}
+
+
+def fb_comment(post_id: str, i: int) -> dict:
+    page, post = post_id.split("_")
+    return {"id": f"{post}_{i}", "message": f"Khi nào có nước lại? {i}", "created_time": "2026-09-14T12:00:00+0000",
+            "like_count": i, "comment_count": 0, "from": {"id": f"55{i}", "name": "Nguyễn Văn A"},
+            "permalink_url": f"https://www.facebook.com/{page}/posts/{post}/?comment_id={i}"}
+
+
+class GraphApi:
+    """Page feed (since, paging.next with the token in it, as Graph does for query tokens), comments, IG hashtags."""
+
+    def __init__(self, posts: list[dict], page_size: int = 5, token: str = "meta-token"):
+        self.posts = posts
+        self.page_size = page_size
+        self.token = token
+        self.base = ""
+        self.usage: dict[str, str] = {}
+        self.fail_next: list[Reply] = []
+        self.hashtag_media: list[dict] = []
+
+    def __call__(self, request: Request) -> Reply:
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return Reply(400, {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException",
+                                         "code": 190, "fbtrace_id": "A1"}})
+        if self.fail_next:
+            return self.fail_next.pop(0)
+        q = request.query
+        if request.path == "/111/feed":
+            newest_first = sorted(self.posts, key=lambda p: p["created_time"], reverse=True)
+            if since := q.get("since"):
+                newest_first = [p for p in newest_first
+                                if datetime.strptime(p["created_time"], "%Y-%m-%dT%H:%M:%S%z").timestamp()
+                                >= int(since)]
+            start = int(q.get("offset", 0))
+            page = newest_first[start:start + self.page_size]
+            body: dict[str, Any] = {"data": page}
+            if start + self.page_size < len(newest_first):
+                body["paging"] = {"next": f"{self.base}/111/feed?access_token={self.token}&limit=5"
+                                          f"&offset={start + self.page_size}"}
+            return Reply(200, body, self.usage)
+        if request.path.endswith("/comments"):
+            post_id = request.path.split("/")[1]
+            return Reply(200, {"data": [fb_comment(post_id, i) for i in (1, 2)],
+                               "paging": {"cursors": {"before": "B", "after": "A"},
+                                          "previous": f"{self.base}/{post_id}/comments?before=B"}}, self.usage)
+        if request.path == "/ig_hashtag_search":
+            return Reply(200, {"data": [{"id": "17843853986012965"}]})
+        if request.path == "/17843853986012965/recent_media":
+            return Reply(200, {"data": self.hashtag_media, "paging": {
+                "cursors": {"after": "X"}, "previous": f"{self.base}/17843853986012965/recent_media?before=Y"}})
+        return Reply(404, {"error": {"message": "Unknown path", "type": "GraphMethodException", "code": 100,
+                                     "fbtrace_id": "A2"}})

@@ -11,7 +11,7 @@ import importlib
 from civicpulse.collect.base import Connector
 
 _CONNECTORS: dict[str, Connector] = {}
-_BUILTIN = ("mastodon", "x", "reddit", "bluesky", "youtube", "tiktok")
+_BUILTIN = ("mastodon", "x", "reddit", "bluesky", "youtube", "tiktok", "meta")
 _loaded = False
 
 

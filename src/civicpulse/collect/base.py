@@ -63,6 +63,10 @@ class Connector:
     # Prefixes / patterns that name a person rather than a venue or query, with what to call them.
     person_patterns: ClassVar[tuple[tuple[str, str], ...]] = ()
 
+    def throttle(self, status: int, headers: Any, body: bytes) -> float | None:
+        """Seconds to wait when an answer says the platform is throttling beyond its rate headers; None if not."""
+        return None
+
     def validate_target(self, target: str) -> str:
         target = (target or "").strip()
         if not target:

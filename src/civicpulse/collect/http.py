@@ -21,6 +21,8 @@ import orjson
 Clock = Callable[[], float]  # seconds since the epoch
 Sleeper = Callable[[float], None]
 ResetKind = Literal["epoch", "seconds", "iso"]
+# (status, headers, body) -> seconds to wait when the platform says it is throttling (Meta's usage headers).
+Throttle = Callable[[int, "httpx.Headers", bytes], float | None]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -82,9 +84,10 @@ class HttpClient:
     def __init__(self, base_url: str, *, rate: RateHeaders = RateHeaders(), clock: Clock = time.time,
                  sleep: Sleeper = time.sleep, max_retries: int = 4, base_delay: float = 1.0,
                  max_wait: float = 60.0, timeout: float = 30.0, rng: random.Random | None = None,
-                 transport: httpx.BaseTransport | None = None):
+                 transport: httpx.BaseTransport | None = None, throttle: Throttle | None = None):
         self.base_url = base_url.rstrip("/")
         self.rate = rate
+        self.throttle = throttle
         self.clock = clock
         self.sleep = sleep
         self.max_retries = max_retries
@@ -118,12 +121,20 @@ class HttpClient:
             wait: float | None = None
             try:
                 self.requests += 1
-                reply = self._http.request(method, url, params=clean, headers=headers, data=data, json=json,
-                                           auth=auth)
+                # No params at all rather than {}: an empty mapping would wipe a paging link's own query.
+                reply = self._http.request(method, url, params=clean or None, headers=headers, data=data,
+                                           json=json, auth=auth)
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__} contacting {_host(url)}"
             else:
                 self._note_limits(reply.headers)
+                throttled = self.throttle(reply.status_code, reply.headers, reply.content) if self.throttle else None
+                if throttled is not None and reply.status_code < 400:
+                    # Usage headers near the limit: this answer counts, the next request waits for the window.
+                    self.state.remaining, self.state.reset_at = 0, self.clock() + throttled
+                elif throttled is not None:
+                    raise RateLimited(f"throttled by {_host(url)}: {_error_text(reply)}; retry after "
+                                      f"{_iso(self.clock() + throttled)}", self.clock() + throttled)
                 # AT Protocol answers an expired session with 400 ExpiredToken: a credential problem, not bad input.
                 reason = _google_reason(reply) if reply.status_code in (403, 404) else None
                 if reason in _QUOTA_REASONS:

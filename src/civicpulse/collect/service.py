@@ -73,6 +73,7 @@ class Collector:
     def client(self, platform: str, api_base: str | None) -> HttpClient:
         connector = get_connector(platform)
         return HttpClient(api_base or connector.default_api_base, rate=connector.rate_headers,
+                          throttle=connector.throttle,
                           clock=lambda: self.now().replace(tzinfo=UTC).timestamp(), sleep=self.sleep,
                           max_wait=self.max_wait)
 

@@ -417,6 +417,15 @@ class GraphApi:
                 body["paging"] = {"next": f"{self.base}/111/feed?access_token={self.token}&limit=5"
                                           f"&offset={start + self.page_size}"}
             return Reply(200, body, self.usage)
+        if request.path == "/17900000000000300/comments":  # an Instagram media's comments, replies nested
+            return Reply(200, {"data": [
+                {"id": "17950000000000301", "text": "Ở đâu vậy?", "timestamp": "2026-09-14T09:00:00+0000",
+                 "like_count": 1, "username": "hoa.le", "media": {"id": "17900000000000300"},
+                 "replies": {"data": [{"id": "17950000000000302", "text": "@hoa.le Quận 7",
+                                       "timestamp": "2026-09-14T09:05:00+0000", "like_count": 0}]}}],
+                "paging": {"cursors": {"after": "A"},
+                           "next": f"{self.base}/17900000000000300/comments?after=A&limit=50"}}, self.usage) \
+                if "after" not in q else Reply(200, {"data": []})
         if request.path.endswith("/comments"):
             post_id = request.path.split("/")[1]
             return Reply(200, {"data": [fb_comment(post_id, i) for i in (1, 2)],

@@ -105,6 +105,19 @@ def test_instagram_hashtag_search_stores_authorless_media_and_looks_the_hashtag_
     assert _query(run.db, "SELECT count(*) FROM posts WHERE platform = 'instagram'")[0][0] == 2
 
 
+def test_instagram_media_comments_and_their_replies_are_stored_without_handles(run):
+    graph = GraphApi([])
+    with FakeApi(graph) as api:
+        graph.base = api.base
+        _add(run, api, "instagram", "media:17900000000000300")
+        assert run("collect", "--workspace", "w", "--once").code == 0
+    assert "media{id}" in api.requests[-2].query["fields"]
+    rows = _query(run.db, "SELECT post_id, kind, parent_id, text FROM posts ORDER BY post_id")
+    assert [(r[0], r[1], r[2]) for r in rows] == [("17950000000000301", "comment", "17900000000000300"),
+                                                  ("17950000000000302", "reply", "17950000000000301")]
+    assert "hoa.le" not in rows[1][3]
+
+
 @pytest.mark.parametrize(("platform", "target"), [("facebook", "profile:100001"), ("facebook", "group:42"),
                                                   ("instagram", "@someone"), ("instagram", "business_discovery:x")])
 def test_people_and_groups_are_refused(platform, target):

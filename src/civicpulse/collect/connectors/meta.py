@@ -29,7 +29,8 @@ THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001, 80004})
 FEED_FIELDS = "id,message,created_time,updated_time,permalink_url,shares,reactions.summary(total_count).limit(0)"
 COMMENT_FIELDS = "id,message,created_time,like_count,comment_count,parent{id},permalink_url"
 IG_MEDIA_FIELDS = "id,caption,media_type,comments_count,like_count,permalink,timestamp"
-IG_COMMENT_FIELDS = "id,text,timestamp,like_count,replies{id,text,timestamp,like_count}"
+# media{id} names the media on every comment, whatever host the paging links point at.
+IG_COMMENT_FIELDS = "id,text,timestamp,like_count,media{id},replies{id,text,timestamp,like_count}"
 COMMENT_PAGES = 5  # per post and run: the newest comments first, older ones on later runs' re-reads
 
 

@@ -155,3 +155,29 @@ OTHER_SHAPES = {
 @pytest.mark.parametrize("name", sorted(OTHER_SHAPES))
 def test_sniff_rejects_other_platforms(name):
     assert not SOURCE.sniff(OTHER_SHAPES[name])
+
+
+def hashtag_page() -> dict:
+    """A project-written /{hashtag-id}/recent_media page: no author at all, and no timestamp on the first item."""
+    return edge_page("17843853986012965/recent_media",
+                     {"id": "17900000000000101", "caption": "Nước ngập #ngapnuoc", "media_type": "IMAGE",
+                      "comments_count": 3, "like_count": 12, "permalink": "https://www.instagram.com/p/Cabc123/"},
+                     {"id": "17900000000000102", "caption": "Kẹt xe #ngapnuoc", "media_type": "VIDEO",
+                      "comments_count": 0, "permalink": "https://www.instagram.com/reel/Cdef456/",
+                      "timestamp": "2026-09-14T08:00:00+0000"})
+
+
+def test_hashtag_media_without_author_or_timestamp_is_read():
+    page = hashtag_page()
+    assert SOURCE.sniff(page) and detect(page) is SOURCE
+    found = posts(parse(page))
+    assert sorted(found) == ["17900000000000101", "17900000000000102"]
+    first, second = found["17900000000000101"], found["17900000000000102"]
+    assert first.created_at is None and first.author_key is None and first.likes == 12
+    assert second.created_at == datetime(2026, 9, 14, 8, 0)
+
+
+def test_media_with_an_author_still_needs_its_timestamp():
+    items = parse({"data": [{"id": "1", "caption": "c", "media_type": "IMAGE", "username": "someone",
+                             "permalink": "https://www.instagram.com/p/X/"}]})
+    assert isinstance(items[0], Reject) and items[0].path.endswith("timestamp")

@@ -23,8 +23,17 @@ _WRAPPERS = ("mentioned_media", "mentioned_comment")  # GET /{ig-user}?fields=me
 
 
 def _is_media(d: Any) -> bool:
-    return isinstance(d, dict) and "created_time" not in d and is_graph_time(d.get("timestamp")) and bool(
-        _MEDIA_KEYS & d.keys())
+    return isinstance(d, dict) and "created_time" not in d and (is_graph_time(d.get("timestamp")) or
+                                                                _is_hashtag_media(d)) and bool(_MEDIA_KEYS & d.keys())
+
+
+def _is_hashtag_media(d: dict) -> bool:
+    """Hashtag search media (/{hashtag-id}/recent_media, top_media): no author, and no timestamp unless requested.
+
+    Told apart by an Instagram permalink, since no author or time key is there to go by.
+    """
+    return ("timestamp" not in d and "media_type" in d and "id" in d and "username" not in d and "owner" not in d
+            and "instagram.com/" in str(d.get("permalink", "")))
 
 
 def _is_comment(d: Any) -> bool:
@@ -101,12 +110,15 @@ class InstagramGraph(Source):
         media_id = node.ident("id")
         own = node.obj("owner")
         handle = node.string("username") or owner[1]
+        # Hashtag-search media may come without a time (older API versions, or `timestamp` not requested): kept,
+        # with no creation time, rather than rejected; other media must have one.
+        no_time_ok = owner == (None, None) and _is_hashtag_media(node.value)
         yield ctx.post(
             platform=self.platform,
             post_id=media_id,
             kind=Kind.POST,
             text=(node.string("caption") or "").strip(),
-            created_at=node.time("timestamp", required=True),
+            created_at=node.time("timestamp", required=not no_time_ok),
             source_format=self.name,
             author_id=_author((own.ident("id", required=False) if own is not None else None) or owner[0], handle),
             author_handle=handle,

@@ -20,6 +20,7 @@ from civicpulse.schema import COLUMN_NAMES, POST_COLUMNS, Deletion, Post
 from civicpulse.store.accounts_sql import ACCOUNTS_DDL
 from civicpulse.store.alerts_sql import ALERTS_DDL
 from civicpulse.store.analysis_sql import ANALYSIS_DDL, clear_staged_sql
+from civicpulse.store.collect_sql import COLLECT_DDL
 from civicpulse.store.queries_sql import QUERIES_DDL
 from civicpulse.store.reports_sql import REPORTS_DDL
 from civicpulse.store.web_sql import WEB_DDL
@@ -86,6 +87,7 @@ def ddl(type_names: dict[str, str]) -> list[str]:
         *ALERTS_DDL,
         *REPORTS_DDL,
         *WEB_DDL,
+        *COLLECT_DDL,
     ]
 
 

@@ -1,0 +1,167 @@
+"""Run sources: fetch a page -> the existing ingest pipeline (parse, pseudonymize, redact, reject, upsert) ->
+then, strictly after the posts are committed, save the cursor.
+
+A page is handed to the pipeline as a spool file so that live data and files go through exactly the same code;
+the spool file is private and removed once ingested. A crash between the commit and the cursor write repeats
+that one page on the next run, and the idempotent upsert makes the repeat a no-op: nothing lost, nothing twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from civicpulse.collect import get as get_connector
+from civicpulse.collect.base import Credentials
+from civicpulse.collect.credentials import CredentialBox, CredentialError
+from civicpulse.collect.http import CollectError, HttpClient, RateLimited, Sleeper
+from civicpulse.collect.quota import QuotaLedger, ledger_name
+from civicpulse.collect.schedule import is_due
+from civicpulse.collect.sources import SourceRecord, SourceRegistry
+from civicpulse.fs import private_dir, private_file
+from civicpulse.ingest.pipeline import Ingestor
+from civicpulse.ingest.pseudonymize import KeyFileError, KeyStore, Pseudonymizer
+from civicpulse.ingest.rejects import RejectWriter
+from civicpulse.store.base import Store
+
+Now = Callable[[], datetime]  # naive UTC
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class RunSummary:
+    source_id: str
+    platform: str
+    target: str
+    status: str = "ok"          # ok | failed | rate-limited
+    pages: int = 0
+    fetched: int = 0
+    stored: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    error: str | None = None
+    quota_left: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+class Collector:
+    def __init__(self, store: Store, keys_dir: str | Path, spool_dir: str | Path, rejects_dir: str | Path, *,
+                 now: Now = _utcnow, sleep: Sleeper = time.sleep, max_wait: float = 60.0):
+        self.store = store
+        self.keys_dir = Path(keys_dir)
+        self.registry = SourceRegistry(store, CredentialBox(keys_dir))
+        self.spool_dir = Path(spool_dir)
+        self.rejects_dir = Path(rejects_dir)
+        self.now = now
+        self.sleep = sleep
+        self.max_wait = max_wait
+
+    def client(self, platform: str, api_base: str | None) -> HttpClient:
+        connector = get_connector(platform)
+        return HttpClient(api_base or connector.default_api_base, rate=connector.rate_headers,
+                          throttle=connector.throttle,
+                          clock=lambda: self.now().replace(tzinfo=UTC).timestamp(), sleep=self.sleep,
+                          max_wait=self.max_wait)
+
+    def prepare(self, client: HttpClient, platform: str, creds: Credentials) -> None:
+        """Attach the daily quota ledger of the credential's API project, for platforms that have one."""
+        connector = get_connector(platform)
+        if connector.daily_quota is not None and creds.get(connector.quota_key):
+            units = creds.get("daily_quota")
+            client.quota = QuotaLedger(self.store, ledger_name(platform, creds.get(connector.quota_key)),
+                                       int(units) if units.isdigit() else connector.daily_quota, client.clock,
+                                       ZoneInfo(connector.quota_zone))
+
+    def due_sources(self, workspace: str | None, ignore_schedule: bool = False) -> list[SourceRecord]:
+        now = self.now()
+        due = []
+        for source in self.registry.list(workspace):
+            if source.paused:
+                continue
+            last = self.registry.last_run(source.source_id)
+            if ignore_schedule or is_due(now, last.started_at if last else None, source.every_seconds,
+                                         source.not_before):
+                due.append(source)
+        return due
+
+    def run_due(self, workspace: str | None, ignore_schedule: bool = False) -> list[RunSummary]:
+        """Every due source once, one after the other; one source's failure never stops the others."""
+        return [self.run(source) for source in self.due_sources(workspace, ignore_schedule)]
+
+    def run(self, source: SourceRecord) -> RunSummary:
+        connector = get_connector(source.platform)
+        summary = RunSummary(source.source_id, source.platform, source.target)
+        run_id = uuid4().hex
+        self.registry.start_run(run_id, source.source_id, self.now())
+        stamp = self.now().strftime("%Y%m%dT%H%M%S")
+        rejects = RejectWriter(self.rejects_dir / f"{source.workspace}-collect-{source.source_id}-{stamp}.jsonl")
+        client = self.client(source.platform, source.api_base)
+        try:
+            creds = self.registry.credentials(source.source_id)
+            self.prepare(client, source.platform, creds)
+            pseudonymizer = Pseudonymizer(KeyStore(self.keys_dir).load(source.workspace))
+            ingestors: dict[str, Ingestor] = {}
+            for page in connector.pages(client, creds, source.target, self.registry.cursor(source.source_id)):
+                format_name = page.format_name or connector.format_name
+                if page.body is not None:  # None: an empty page, nothing to store but the cursor may move
+                    if format_name not in ingestors:
+                        ingestors[format_name] = Ingestor(self.store, source.workspace, pseudonymizer, rejects,
+                                                          format_name=format_name)
+                    self._store_page(ingestors[format_name], source, page.body, summary)
+                summary.fetched += page.fetched
+                self.registry.save_cursor(source.source_id, page.cursor)  # only now: the posts are committed
+            self.registry.set_not_before(source.source_id, None)
+        except RateLimited as exc:
+            summary.status, summary.error = "rate-limited", str(exc)
+            self.registry.set_not_before(source.source_id, datetime.fromtimestamp(exc.until, UTC)
+                                         .replace(tzinfo=None))
+        except (CollectError, CredentialError, KeyFileError) as exc:
+            summary.status, summary.error = "failed", str(exc)
+        except Exception as exc:  # a connector bug or an unforeseen shape must not stop the other sources
+            summary.status, summary.error = "failed", f"unexpected error ({type(exc).__name__}: {exc})"
+        finally:
+            client.close()
+            rejects.close()
+        summary.quota_left = quota_text(client)
+        self.registry.finish_run(run_id, self.now(), status=summary.status, pages=summary.pages,
+                                 fetched=summary.fetched, stored=summary.stored, updated=summary.updated,
+                                 rejected=summary.rejected, error=summary.error, quota_left=summary.quota_left)
+        return summary
+
+    def _store_page(self, ingestor: Ingestor, source: SourceRecord, body: object, summary: RunSummary) -> None:
+        summary.pages += 1
+        spool = private_file(private_dir(self.spool_dir) / f"{source.platform}-{source.source_id}-page"
+                             f"{summary.pages}.json")
+        try:
+            spool.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+            result = ingestor.ingest(str(spool))
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                spool.unlink()
+        summary.stored += result.stored
+        summary.updated += result.updated
+        summary.unchanged += result.unchanged
+        summary.rejected += result.rejected
+
+
+def quota_text(client: HttpClient) -> str | None:
+    """What is left of the platform's allowance, as its headers or the quota ledger last said."""
+    if client.quota is not None:
+        return client.quota.describe()
+    if client.state.remaining is not None:
+        return f"{client.state.remaining} requests in this window"
+    return None

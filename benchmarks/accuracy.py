@@ -96,8 +96,13 @@ def lodo_report(args, encoder, models) -> None:
     """Leave one data/training file out: train with the shipped recipe and C values on the others, score the one
     left out."""
     from civicpulse.analysis.models import default_bundle_path, default_model
-    from civicpulse.analysis.training import (EMBEDDINGS_FILE, Featurizer, default_recipe, load_embedding_cache,
-                                              train_single)
+    from civicpulse.analysis.training import (
+        EMBEDDINGS_FILE,
+        Featurizer,
+        default_recipe,
+        load_embedding_cache,
+        train_single,
+    )
 
     chosen = {t: (models or {}).get(t) or default_model(t) for t in ("sentiment", "emotion")}
 

@@ -98,3 +98,16 @@ def test_task_metrics_in_the_styles_the_product_is_judged_by() -> None:
     assert e["weighted_f1"] == pytest.approx((1 + 4 / 3 + 1) / 4)
     # anger/joy/sadness style: only gold anger/joy rows count; sadness absent from gold is not averaged
     assert e["ajs_macro_f1"] == pytest.approx((1 + 2 / 3) / 2)
+
+
+def test_training_recipe_uses_the_corpus_only_when_present(tmp_path: Path) -> None:
+    from civicpulse.analysis.training import default_recipe
+
+    absent = default_recipe(tmp_path / "absent")
+    assert absent.corpora == {} and absent.extra("emotion") == [] and absent.describe() == "data/training only"
+    root = _goemotions(tmp_path)
+    (root / "goemotions" / "dev.tsv").rename(root / "goemotions" / "train.tsv")
+    recipe = default_recipe(root, per_emotion=1)
+    assert sorted(e.emotion for e in recipe.extra("emotion")) == ["anger", "joy", "neutral", "surprise"]
+    assert all(e.sentiment for e in recipe.extra("sentiment"))  # the surprise row has no sentiment: left out
+    assert "goemotions/train.tsv" in recipe.corpora

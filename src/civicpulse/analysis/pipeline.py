@@ -18,6 +18,7 @@ from civicpulse.analysis.labels import EMOTIONS, MODES, SENTIMENTS, TASKS, Analy
 from civicpulse.analysis.language import detect_languages
 from civicpulse.analysis.models import TaskModel, default_model
 from civicpulse.analysis.places import get_recognizer
+from civicpulse.analysis.priors import MIN_BATCH, reestimate_priors
 from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
 from civicpulse.analysis.text import clean, fold
 
@@ -38,7 +39,7 @@ class Analyzer:
 
     def __init__(self, tasks: Sequence[str] = TASKS, *, models: dict[str, TaskModel] | None = None,
                  taxonomy: Taxonomy | None = None, encoder: Encoder | None = None, mode: str = "cascade",
-                 classifiers: dict[str, Classifier] | None = None) -> None:
+                 classifiers: dict[str, Classifier] | None = None, prior_shift: bool | None = None) -> None:
         unknown = set(tasks) - set(TASKS)
         if unknown:
             raise ValueError(f"unknown task(s): {', '.join(sorted(unknown))}; choose from {', '.join(TASKS)}")
@@ -55,6 +56,11 @@ class Analyzer:
         self._encoder = encoder
         self.features = FeatureExtractor()
         self.encoded = 0  # texts sent to the encoder, for progress and benchmarks
+        # Re-estimate class priors on each batch (EM, see priors.py) in the modes that use the encoder; the
+        # default follows what the shipped models' training chose on out-of-domain data.
+        single = [m for t, m in self.models.items() if t != "topics"]
+        chosen = bool(single) and all(m.meta.get("prior_shift", False) for m in single)
+        self.prior_shift = mode != "fast" and (chosen if prior_shift is None else prior_shift)
 
     def _check_topics(self) -> None:
         model = self.models.get("topics")
@@ -131,6 +137,10 @@ class Analyzer:
             for task, model in self.models.items():
                 if model.teacher is not None:
                     probs[task][rows] = (probs[task][rows] + model.teacher.proba(z)) / 2
+        if self.prior_shift and len(texts) >= MIN_BATCH:
+            for task in ("sentiment", "emotion"):
+                if task in probs:
+                    probs[task] = reestimate_priors(probs[task])[0]
         external = {task: _columns(c.predict_proba(texts), c.labels, LABELS[task])
                     for task, c in self.classifiers.items()}
         for i, r in enumerate(results):

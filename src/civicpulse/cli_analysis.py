@@ -295,16 +295,16 @@ def taxonomy_set(state: State, workspace: str, path: str) -> None:
 @click.option("--events", is_flag=True, help="Also list merges and splits.")
 @click.pass_obj
 def topics_cmd(state: State, workspace: str, events: bool) -> None:
-    """Discovered topics of a workspace: id, label, size and status."""
+    """Discovered topics of a workspace: id, label, representative phrase, size and status."""
     from civicpulse.analysis.discovery import DiscoveryState, TopicDiscovery
 
     stored = state.store().get_setting("discovery_state", _workspace(workspace))
     if not stored:
         raise Fatal(f"workspace {workspace}: no discovered topics yet; run `civicpulse analyze` first")
     discovery = TopicDiscovery(DiscoveryState.from_json(stored))
-    table = Table("id", "label", "size", "status")
+    table = Table("id", "label", "phrase", "size", "status")
     for topic in discovery.topics():
-        table.add_row(str(topic.id), topic.label, str(topic.size), topic.status)
+        table.add_row(str(topic.id), topic.label, topic.phrase, str(topic.size), topic.status)
     out.print(table)
     if events:
         for event in discovery.state.events:

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from civicpulse.analysis.discovery_fit import label
+from civicpulse.analysis.discovery_labels import label
 from civicpulse.analysis.discovery_state import ACTIVE, DiscoveryState, TopicRecord
 from civicpulse.analysis.discovery_topics import TopicMaintenance
 from civicpulse.analysis.discovery_vectors import (
@@ -70,6 +70,7 @@ class TopicInfo:
     parents: list[int] = field(default_factory=list)
     merged_into: int | None = None
     children: list[int] = field(default_factory=list)
+    phrase: str = ""  # a representative phrase: consecutive keywords several member posts share, as written
 
 
 def _chunks(docs: Iterable[tuple[str, list[str]]]) -> Iterator[list[tuple[str, list[str]]]]:
@@ -101,6 +102,8 @@ class TopicDiscovery:
             self.state, min_topic_size=min_topic_size, max_topics=max_topics, sample_size=sample_size,
             top_terms=top_terms, merge_threshold=merge_threshold, split_threshold=split_threshold)
         self._last_pool: list[TopicAssignment] = []
+        if self.state.needs_refit:
+            self._refit()
         self._load_model()
 
     # -- the cheap path -------------------------------------------------------------------------------------
@@ -208,7 +211,7 @@ class TopicDiscovery:
         records = [t for t in self.state.topics.values() if include_inactive or t.status == ACTIVE]
         return [TopicInfo(id=t.id, label=label(t.keywords), keywords=list(t.keywords), size=t.size,
                           status=t.status, first_seen=t.first_seen, parents=list(t.parents),
-                          merged_into=t.merged_into, children=list(t.children))
+                          merged_into=t.merged_into, children=list(t.children), phrase=t.phrase)
                 for t in sorted(records, key=lambda t: (-t.size, t.id))]
 
     def resolve(self, topic_id: int) -> list[int]:
@@ -222,6 +225,14 @@ class TopicDiscovery:
         return sorted({active for n in nxt for active in self.resolve(n)})
 
     # -- internals ------------------------------------------------------------------------------------------
+
+    def _refit(self) -> None:
+        """Upgrade a version-1 state: document frequencies re-estimated, centroids and thresholds refitted."""
+        self.state.rekey()
+        with threadpool_limits(limits=1, user_api="blas"):
+            self._maintenance.begin(idf_weights(self.state.ref_df, self.state.ref_docs))
+            self._maintenance.calibrate()
+        self.state.needs_refit = False
 
     def _load_model(self) -> None:
         """Freeze what assign() compares against: IDF of the last refresh, active centroids and thresholds."""

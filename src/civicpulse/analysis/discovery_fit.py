@@ -9,12 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from civicpulse.analysis.discovery_labels import Description, describe
+from civicpulse.analysis.discovery_terms import fold_key, term_keys
 from civicpulse.analysis.discovery_vectors import HASH_BITS, sparse_centroid, token_hash
 
 SIMILARITY_FLOOR = 0.02  # a post must share some distinctive weight with a topic, however loose the topic
 OUTSIDE_QUANTILE = 0.98  # a post joins when it is closer to the topic than 98% of the corpus outside it
-N_KEYWORDS = 8
-LABEL_WORDS = 4
 COHERENCE_WORDS = 5
 
 
@@ -23,38 +23,22 @@ class TopicFit:
     terms: np.ndarray
     weights: np.ndarray
     keywords: list[str]
+    description: Description | None = None  # keywords and phrases as written
     threshold: float = 1.0  # set by joining_thresholds against a reference population
     separation: float = 0.0  # typical member's cosine over the uncapped threshold: how well the topic stands out
     coherence: float = 0.0  # mean NPMI of the top keywords over the corpus
 
 
-def keywords(token_lists: Sequence[Sequence[str]], idf: np.ndarray, limit: int = N_KEYWORDS) -> list[str]:
-    """Tokens that are frequent among the members and rare overall (share of members × IDF), most telling first.
-
-    A token is skipped when its words are a subset of a keyword already chosen ("xe" after "kẹt xe") or the other
-    way round, so a label does not spend two of its few slots on one idea.
-    """
-    mask = (1 << HASH_BITS) - 1
-    shares = Counter(t for tokens in token_lists for t in set(tokens))
-    minimum = 2 if len(token_lists) >= 4 else 1
-    scored = sorted(((-(n / len(token_lists)) * float(idf[token_hash(t) & mask]), t)
-                     for t, n in shares.items() if n >= minimum))
-    chosen: list[str] = []
-    for _, token in scored:
-        words = set(token.lstrip("#").split())
-        if any(words <= set(c.lstrip("#").split()) or set(c.lstrip("#").split()) <= words for c in chosen):
-            continue
-        chosen.append(token)
-        if len(chosen) == limit:
-            break
-    return chosen
-
-
 def fit_topic(vectors: sp.csr_matrix, token_lists: Sequence[Sequence[str]], idf: np.ndarray, top_terms: int,
-              background: np.ndarray | None) -> TopicFit:
-    """Distinctive centroid (top_terms heaviest columns) and keywords of the member rows."""
+              background: np.ndarray | None, spellings: dict[str, Counter[str]] | None = None) -> TopicFit:
+    """Distinctive centroid (top_terms heaviest columns), keywords and phrases of the member rows.
+
+    `spellings` (key -> spellings with diacritics over the corpus) writes keys no member spelled with diacritics.
+    """
     terms, weights = sparse_centroid(vectors, top_terms, background)
-    return TopicFit(terms=terms, weights=weights, keywords=keywords(token_lists, idf))
+    mask = (1 << HASH_BITS) - 1
+    description = describe(token_lists, lambda key: float(idf[token_hash(key) & mask]), spellings)
+    return TopicFit(terms=terms, weights=weights, keywords=description.keywords, description=description)
 
 
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -97,13 +81,14 @@ def coherence(keyword_lists: Sequence[Sequence[str]], token_lists: Sequence[Sequ
     that turns up together less than chance counts 0, not down to -1, because a topic's synonyms ("kẹt xe",
     "ùn tắc") are seldom written in the same post. `weights` is how many posts each reference post stands for.
     """
-    vocabulary = {w: i for i, w in enumerate(sorted({w for words in keyword_lists for w in words[:top]}))}
+    keyword_lists = [[fold_key(w) for w in words[:top]] for words in keyword_lists]  # compared as keys
+    vocabulary = {w: i for i, w in enumerate(sorted({w for words in keyword_lists for w in words}))}
     scores = np.zeros(len(keyword_lists))
     if not vocabulary:
         return scores
     rows, cols = [], []
     for r, tokens in enumerate(token_lists):
-        for c in {vocabulary[t] for t in tokens if t in vocabulary}:
+        for c in {vocabulary[t] for t in term_keys(tokens) if t in vocabulary}:
             rows.append(r)
             cols.append(c)
     present = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(token_lists), len(vocabulary)))
@@ -122,20 +107,3 @@ def _positive_npmi(p_ab: float, p_a: float, p_b: float) -> float:
     if p_ab >= 1:
         return 1.0
     return max(0.0, float(np.log(p_ab / (p_a * p_b)) / -np.log(p_ab)))
-
-
-def steady_keywords(current: Sequence[str], fresh: Sequence[str], size: int = LABEL_WORDS) -> list[str]:
-    """Keywords for a refitted topic that keep its label readable across runs.
-
-    While at least half of the label's words are still among the fresh keywords, those label words stay first, in
-    their order (a label does not reshuffle because a sample moved a little); otherwise the fresh keywords win.
-    """
-    kept = [w for w in current[:size] if w in fresh]
-    if not current or len(kept) * 2 < min(size, len(current)):
-        return list(fresh)
-    return kept + [w for w in fresh if w not in kept]
-
-
-def label(words: Sequence[str], size: int = LABEL_WORDS) -> str:
-    """A short readable label: the first few keywords joined by a middle dot."""
-    return " · ".join(words[:size])

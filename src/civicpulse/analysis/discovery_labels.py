@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from civicpulse.analysis.discovery_terms import fold_key, keyed, spell, spelling_counts
+from civicpulse.analysis.discovery_terms import count_spellings, fold_key, keyed, rejoin, spell
 from civicpulse.analysis.text import word_list
 
 N_KEYWORDS = 8
@@ -53,8 +53,9 @@ def describe(token_lists: Sequence[Sequence[str]], idf_of: Callable[[str], float
     `idf_of(key)` gives a key's IDF. A key is skipped when its words are a subset of a keyword already chosen ("xe"
     after "kẹt xe") or the other way round, so a label does not spend two of its few slots on one idea.
     """
-    docs = [[key for key, _ in keyed(tokens)] for tokens in token_lists]
-    local = spelling_counts(token_lists)
+    keyed_docs = rejoin([keyed(tokens) for tokens in token_lists])
+    docs = [[key for key, _ in keys] for keys in keyed_docs]
+    local = count_spellings(keyed_docs)
     corpus = corpus_spellings or {}
     written: dict[str, str] = {}
 

@@ -104,7 +104,9 @@ def rejoin(docs: list[list[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
     For labels only: "cống nghẹt" is no dictionary word, so where one post has it whole (pyvi joined it) another,
     typed without diacritics, has "cong", "nghet"; within one topic they are plainly the same word.
     """
-    whole = {key for keys in docs for key, _ in keys if " " in key and key.replace(" ", "").isascii()}
+    # only words written whole with diacritics: pyvi also glues plain syllables now and then ("hong thong")
+    whole = {key for keys in docs for key, spelling in keys
+             if " " in key and key != spelling and key.replace(" ", "").isascii()}
     if not whole:
         return docs
     out = []

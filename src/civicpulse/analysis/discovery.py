@@ -102,8 +102,6 @@ class TopicDiscovery:
             self.state, min_topic_size=min_topic_size, max_topics=max_topics, sample_size=sample_size,
             top_terms=top_terms, merge_threshold=merge_threshold, split_threshold=split_threshold)
         self._last_pool: list[TopicAssignment] = []
-        if self.state.needs_refit:
-            self._refit()
         self._load_model()
 
     # -- the cheap path -------------------------------------------------------------------------------------
@@ -225,14 +223,6 @@ class TopicDiscovery:
         return sorted({active for n in nxt for active in self.resolve(n)})
 
     # -- internals ------------------------------------------------------------------------------------------
-
-    def _refit(self) -> None:
-        """Upgrade a version-1 state: document frequencies re-estimated, centroids and thresholds refitted."""
-        self.state.rekey()
-        with threadpool_limits(limits=1, user_api="blas"):
-            self._maintenance.begin(idf_weights(self.state.ref_df, self.state.ref_docs))
-            self._maintenance.calibrate()
-        self.state.needs_refit = False
 
     def _load_model(self) -> None:
         """Freeze what assign() compares against: IDF of the last refresh, active centroids and thresholds."""

@@ -36,8 +36,15 @@ def fit_topic(vectors: sp.csr_matrix, token_lists: Sequence[Sequence[str]], idf:
     `spellings` (key -> spellings with diacritics over the corpus) writes keys no member spelled with diacritics.
     """
     terms, weights = sparse_centroid(vectors, top_terms, background)
-    mask = (1 << HASH_BITS) - 1
-    description = describe(token_lists, lambda key: float(idf[token_hash(key) & mask]), spellings)
+    mask, unseen = (1 << HASH_BITS) - 1, float(idf.max())
+
+    def term_idf(term: str) -> float:
+        value = float(idf[token_hash(term) & mask])
+        if value >= unseen and " " in term:  # syllables joined for the label only: no column of their own
+            return float(np.mean([term_idf(part) for part in term.split()]))
+        return value
+
+    description = describe(token_lists, term_idf, spellings)
     return TopicFit(terms=terms, weights=weights, keywords=description.keywords, description=description)
 
 

@@ -46,12 +46,13 @@ def is_filler(key: str, spelling: str) -> bool:
     return spelling in exact or (spelling == key and key in folded)
 
 
-def describe(token_lists: Sequence[Sequence[str]], idf_of: Callable[[str], float],
+def describe(token_lists: Sequence[Sequence[str]], term_idf: Callable[[str], float],
              corpus_spellings: dict[str, Counter[str]] | None = None, limit: int = N_KEYWORDS) -> Description:
     """Keywords (frequent among the members, rare overall: share of members × IDF) and phrases of member posts.
 
-    `idf_of(key)` gives a key's IDF. A key is skipped when its words are a subset of a keyword already chosen ("xe"
-    after "kẹt xe") or the other way round, so a label does not spend two of its few slots on one idea.
+    `term_idf(term)` gives the IDF of a term as the vectors hash it; a key's IDF is that of its spellings among the
+    members, weighted by how often each is used. A key is skipped when its words are a subset of a keyword already
+    chosen ("xe" after "kẹt xe") or the other way round, so a label does not spend two of its few slots on one idea.
     """
     keyed_docs = rejoin([keyed(tokens) for tokens in token_lists])
     docs = [[key for key, _ in keys] for keys in keyed_docs]
@@ -63,6 +64,14 @@ def describe(token_lists: Sequence[Sequence[str]], idf_of: Callable[[str], float
         if key not in written:
             written[key] = spell(key, local, corpus)
         return written[key]
+
+    key_idf: dict[str, float] = {}
+
+    def idf_of(key: str) -> float:
+        if key not in key_idf:
+            used = local.get(key) or Counter({key: 1})
+            key_idf[key] = sum(c * term_idf(s) for s, c in used.items()) / sum(used.values())
+        return key_idf[key]
 
     n = max(len(docs), 1)
     shares = Counter(k for keys in docs for k in set(keys))

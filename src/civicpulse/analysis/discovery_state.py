@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from civicpulse.analysis.discovery_vectors import HASH_BITS, doc_key, term_counts
+from civicpulse.analysis.discovery_vectors import HASH_BITS, doc_key
 
-STATE_VERSION = 2  # 2: columns hash folded keys (discovery_terms); 1 hashed tokens as written and is upgraded
+STATE_VERSION = 1
 ACTIVE, MERGED, SPLIT = "active", "merged", "split"
 
 
@@ -100,8 +100,6 @@ class DiscoveryState:
     # counters of the open run, reported (and reset) by the next refresh
     run_seen: int = 0
     run_assigned: int = 0
-    needs_refit: bool = False  # not saved: a version-1 state, to `rekey` and refit before assigning
-
 
     def active_topics(self) -> list[TopicRecord]:
         return [t for _, t in sorted(self.topics.items()) if t.status == ACTIVE]
@@ -129,34 +127,12 @@ class DiscoveryState:
     @classmethod
     def from_json(cls, text: str) -> DiscoveryState:
         raw = json.loads(text)
-        if raw.get("version") not in (1, STATE_VERSION) or raw.get("hash_bits") != HASH_BITS:
+        if raw.get("version") != STATE_VERSION or raw.get("hash_bits") != HASH_BITS:
             raise ValueError(f"unsupported discovery state (version {raw.get('version')!r}, "
                              f"hash_bits {raw.get('hash_bits')!r})")
         topics = [TopicRecord.from_dict(t) for t in raw["topics"]]
-        state = cls(hash_bits=raw["hash_bits"], run=raw["run"], next_id=raw["next_id"], n_docs=raw["n_docs"],
+        return cls(hash_bits=raw["hash_bits"], run=raw["run"], next_id=raw["next_id"], n_docs=raw["n_docs"],
                    df=_unpack(raw["df"]), ref_docs=raw["ref_docs"], ref_df=_unpack(raw["ref_df"]),
                    topics={t.id: t for t in topics},
                    pool={d: PoolDoc(run, list(tokens)) for d, run, tokens in raw["pool"]},
                    events=raw["events"], run_seen=raw["run_seen"], run_assigned=raw["run_assigned"])
-        state.needs_refit = raw["version"] == 1  # readers of labels need nothing more; TopicDiscovery upgrades it
-        return state
-
-    def rekey(self) -> None:
-        """Upgrade a version-1 state, whose columns hashed tokens as written, to folded keys; ids, sizes, lineage,
-        labels, samples and the pool are kept.
-
-        Hashed counts cannot be re-hashed, so document frequencies are estimated again from what is kept: every
-        active topic's sample standing for its size, and the pool, scaled to the documents seen. Centroids and
-        thresholds are then refitted from the samples (TopicDiscovery does both on load).
-        """
-        estimate, covered = np.zeros(1 << HASH_BITS), 0.0
-        groups = [(t.size, list(t.sample.values())) for t in self.active_topics() if t.sample]
-        groups.append((len(self.pool), [p.tokens for _, p in sorted(self.pool.items())]))
-        for size, token_lists in groups:
-            if size and token_lists:
-                counts = term_counts(token_lists)
-                estimate += size / len(token_lists) * np.bincount(counts.indices, minlength=len(estimate))
-                covered += size
-        if covered:
-            self.df = np.rint(estimate * self.n_docs / covered).astype(np.uint32)
-            self.ref_df = np.rint(estimate * self.ref_docs / covered).astype(np.uint32)

@@ -1,8 +1,8 @@
-"""How topic discovery reads a post's tokens: folded keys to group posts by, surface spellings to label topics with.
+"""How topic labels read a topic's tokens: folded keys to count words by, spellings as written to show them.
 
 Posts are typed with and without diacritics, and pyvi segments only the former: "cảm ơn thông tin hữu ích" comes
-out as three words, "cam on thong tin huu ich" as six syllables. Compared as written, the two spellings of one topic
-share no token and end up as two topics whose labels read "cam · on · huu". So grouping uses keys:
+out as three words, "cam on thong tin huu ich" as six syllables; counted as written, a topic holding both would be
+labelled "cam · on · huu". So labels count keys:
 
 - a token lowercased and folded (no diacritics): "ngập nước" and "ngap nuoc" are one key;
 - a run of plain single syllables is joined into the multi-syllable word it spells ("cam", "on" -> "cam on"), when
@@ -88,14 +88,8 @@ def _word_at(info: list[tuple[str, str, int]], i: int) -> int:
 
 
 def term_keys(tokens: Sequence[str]) -> list[str]:
-    """The keys of a post's tokens, in order (what the vectors hash)."""
-    return list(_keys(tuple(tokens)))
-
-
-@lru_cache(maxsize=1 << 16)
-def _keys(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    # a refresh vectorises the same samples and pool posts several times: about 45,000 posts at most
-    return tuple(key for key, _ in keyed(tokens))
+    """The keys of a post's words, in order (what labels and their coherence count)."""
+    return [key for key, _ in keyed(tokens)]
 
 
 def rejoin(docs: list[list[tuple[str, str]]]) -> list[list[tuple[str, str]]]:

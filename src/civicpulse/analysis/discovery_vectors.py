@@ -1,8 +1,5 @@
 """Cheap document vectors for topic discovery: hashed TF-IDF over token unigrams and bigrams.
 
-Tokens are hashed by their keys (`discovery_terms.term_keys`): folded, plain syllables joined into words, so a post
-typed without diacritics lands on the same columns as one typed with them.
-
 No vocabulary is kept: tokens are hashed into a fixed number of columns, so memory does not grow with the corpus,
 and document frequencies live in one fixed-size array. Hashes are murmur3 (seeded, process-independent), so the
 same tokens give the same columns in every run and on every machine.
@@ -16,8 +13,6 @@ from functools import lru_cache
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import murmurhash3_32
-
-from civicpulse.analysis.discovery_terms import term_keys
 
 HASH_BITS = 18
 MIN_DOCS = 2
@@ -49,9 +44,7 @@ def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def term_counts(docs: Sequence[Sequence[str]], bits: int = HASH_BITS) -> sp.csr_matrix:
-    """Weighted term counts (n_docs × 2**bits) of the documents' keys: unigrams weigh 1, adjacent bigrams
-    BIGRAM_WEIGHT."""
-    docs = [term_keys(d) for d in docs]
+    """Weighted term counts (n_docs × 2**bits): unigrams weigh 1, adjacent-token bigrams BIGRAM_WEIGHT."""
     mask = np.uint64((1 << bits) - 1)
     lens = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
     hashes = np.fromiter((token_hash(t) for d in docs for t in d), dtype=np.uint64, count=int(lens.sum()))

@@ -10,12 +10,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from civicpulse.analysis.discovery_labels import Description, describe
-from civicpulse.analysis.discovery_terms import fold_key, term_keys
 from civicpulse.analysis.discovery_vectors import HASH_BITS, sparse_centroid, token_hash
 
 SIMILARITY_FLOOR = 0.02  # a post must share some distinctive weight with a topic, however loose the topic
 OUTSIDE_QUANTILE = 0.98  # a post joins when it is closer to the topic than 98% of the corpus outside it
 COHERENCE_WORDS = 5
+GATE_WORDS = 8
 
 
 @dataclass
@@ -23,10 +23,33 @@ class TopicFit:
     terms: np.ndarray
     weights: np.ndarray
     keywords: list[str]
+    gate_words: list[str]  # the tokens the coherence gate tests (see gate_words)
     description: Description | None = None  # keywords and phrases as written
     threshold: float = 1.0  # set by joining_thresholds against a reference population
     separation: float = 0.0  # typical member's cosine over the uncapped threshold: how well the topic stands out
     coherence: float = 0.0  # mean NPMI of the top keywords over the corpus
+
+
+def gate_words(token_lists: Sequence[Sequence[str]], idf: np.ndarray, limit: int = GATE_WORDS) -> list[str]:
+    """Tokens as written that are frequent among the members and rare overall (share × IDF), for the coherence gate.
+
+    Deliberately not the label keywords: which clusters become topics must not depend on how labels are spelled or
+    which words they leave out. A token that is a subset of one already chosen (or the other way round) is skipped.
+    """
+    mask = (1 << HASH_BITS) - 1
+    shares = Counter(t for tokens in token_lists for t in set(tokens))
+    minimum = 2 if len(token_lists) >= 4 else 1
+    scored = sorted(((-(n / len(token_lists)) * float(idf[token_hash(t) & mask]), t)
+                     for t, n in shares.items() if n >= minimum))
+    chosen: list[str] = []
+    for _, token in scored:
+        words = set(token.lstrip("#").split())
+        if any(words <= set(c.lstrip("#").split()) or set(c.lstrip("#").split()) <= words for c in chosen):
+            continue
+        chosen.append(token)
+        if len(chosen) == limit:
+            break
+    return chosen
 
 
 def fit_topic(vectors: sp.csr_matrix, token_lists: Sequence[Sequence[str]], idf: np.ndarray, top_terms: int,
@@ -45,7 +68,8 @@ def fit_topic(vectors: sp.csr_matrix, token_lists: Sequence[Sequence[str]], idf:
         return value
 
     description = describe(token_lists, term_idf, spellings)
-    return TopicFit(terms=terms, weights=weights, keywords=description.keywords, description=description)
+    return TopicFit(terms=terms, weights=weights, keywords=description.keywords,
+                    gate_words=gate_words(token_lists, idf), description=description)
 
 
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -88,14 +112,13 @@ def coherence(keyword_lists: Sequence[Sequence[str]], token_lists: Sequence[Sequ
     that turns up together less than chance counts 0, not down to -1, because a topic's synonyms ("kẹt xe",
     "ùn tắc") are seldom written in the same post. `weights` is how many posts each reference post stands for.
     """
-    keyword_lists = [[fold_key(w) for w in words[:top]] for words in keyword_lists]  # compared as keys
-    vocabulary = {w: i for i, w in enumerate(sorted({w for words in keyword_lists for w in words}))}
+    vocabulary = {w: i for i, w in enumerate(sorted({w for words in keyword_lists for w in words[:top]}))}
     scores = np.zeros(len(keyword_lists))
     if not vocabulary:
         return scores
     rows, cols = [], []
     for r, tokens in enumerate(token_lists):
-        for c in {vocabulary[t] for t in term_keys(tokens) if t in vocabulary}:
+        for c in {vocabulary[t] for t in tokens if t in vocabulary}:
             rows.append(r)
             cols.append(c)
     present = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(token_lists), len(vocabulary)))

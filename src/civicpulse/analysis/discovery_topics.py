@@ -204,7 +204,7 @@ class TopicMaintenance:
             return []
         sims = similarities(ref.vectors, centroid_matrix([(c.fit.terms, c.fit.weights) for c in candidates]))
         thresholds, uncapped = joining_thresholds(sims, owner, ref.weights)
-        coherent = coherence([c.fit.keywords for c in candidates], ref.token_lists, ref.weights)
+        coherent = coherence([c.fit.gate_words for c in candidates], ref.token_lists, ref.weights)
         for j, cand in enumerate(candidates):
             inside = owner == j
             cand.fit.threshold = float(thresholds[j])

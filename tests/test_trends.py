@@ -45,7 +45,7 @@ def store():
     add_items(s, "hourly", daily_background("r", seed=4) + burst("z", 27, 40, 20, hour=10, sentiment="neutral",
                                                                        terms=("#ketxe",)))
     state = DiscoveryState(topics={7: TopicRecord(7, ["ngập", "mưa", "triều cường", "đường", "xe"], [], [], 0.5,
-                                                  60, 1)})
+                                                  60, 1, phrase="mưa triều cường")})
     s.put_setting("discovery_state", "city", state.to_json())
     yield s
     s.close()
@@ -188,6 +188,7 @@ def test_topic_trends_of_discovered_topics_use_the_discovery_labels(store) -> No
     (flood,) = topic_trends(store, "city", Filters(), kind="discovered")
     assert flood["id"] == 7 and flood["label"] == "ngập · mưa · triều cường · đường" and flood["posts"] == 60
     assert flood["keywords"][:2] == ["ngập", "mưa"] and all(e["post_id"].startswith("f") for e in flood["examples"])
+    assert flood["phrase"] == "mưa triều cường"
     assert topic_trends(store, "other", Filters(), kind="discovered") == []
     with pytest.raises(ValueError, match="unknown topic kind"):
         topic_trends(store, "city", Filters(), kind="clusters")

@@ -306,7 +306,7 @@ def taxonomy_set(state: State, workspace: str, path: str) -> None:
 @click.option("--events", is_flag=True, help="Also list merges and splits.")
 @click.pass_obj
 def topics_cmd(state: State, workspace: str, events: bool) -> None:
-    """Discovered topics of a workspace: id, label, size and status (from the server while one runs)."""
+    """Discovered topics of a workspace: id, label, representative phrase, size and status (from the server while one runs)."""
     from civicpulse.analytics.discovered import discovered_topics
     from civicpulse.cli_serve import server_holding, topics_through
 
@@ -315,9 +315,9 @@ def topics_cmd(state: State, workspace: str, events: bool) -> None:
     found = topics_through(server, workspace) if server else discovered_topics(state.store(), workspace)
     if not found:
         raise Fatal(f"workspace {workspace}: no discovered topics yet; run `civicpulse analyze` first")
-    table = Table("id", "label", "size", "status")
+    table = Table("id", "label", "phrase", "size", "status")
     for topic in found["topics"]:
-        table.add_row(str(topic["id"]), topic["label"], str(topic["size"]), topic["status"])
+        table.add_row(str(topic["id"]), topic["label"], topic.get("phrase", ""), str(topic["size"]), topic["status"])
     out.print(table)
     if events:
         for event in found["events"]:

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from civicpulse.analysis.discovery_fit import label
+from civicpulse.analysis.discovery_labels import label
 from civicpulse.analysis.discovery_state import ACTIVE, DiscoveryState, TopicRecord
 from civicpulse.analysis.discovery_topics import TopicMaintenance
 from civicpulse.analysis.discovery_vectors import (
@@ -70,6 +70,7 @@ class TopicInfo:
     parents: list[int] = field(default_factory=list)
     merged_into: int | None = None
     children: list[int] = field(default_factory=list)
+    phrase: str = ""  # a representative phrase: consecutive keywords several member posts share, as written
 
 
 def _chunks(docs: Iterable[tuple[str, list[str]]]) -> Iterator[list[tuple[str, list[str]]]]:
@@ -208,7 +209,7 @@ class TopicDiscovery:
         records = [t for t in self.state.topics.values() if include_inactive or t.status == ACTIVE]
         return [TopicInfo(id=t.id, label=label(t.keywords), keywords=list(t.keywords), size=t.size,
                           status=t.status, first_seen=t.first_seen, parents=list(t.parents),
-                          merged_into=t.merged_into, children=list(t.children))
+                          merged_into=t.merged_into, children=list(t.children), phrase=t.phrase)
                 for t in sorted(records, key=lambda t: (-t.size, t.id))]
 
     def resolve(self, topic_id: int) -> list[int]:

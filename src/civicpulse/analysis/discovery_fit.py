@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from civicpulse.analysis.discovery_labels import Description, describe
 from civicpulse.analysis.discovery_vectors import HASH_BITS, sparse_centroid, token_hash
 
 SIMILARITY_FLOOR = 0.02  # a post must share some distinctive weight with a topic, however loose the topic
 OUTSIDE_QUANTILE = 0.98  # a post joins when it is closer to the topic than 98% of the corpus outside it
-N_KEYWORDS = 8
-LABEL_WORDS = 4
 COHERENCE_WORDS = 5
+GATE_WORDS = 8
 
 
 @dataclass
@@ -23,16 +23,18 @@ class TopicFit:
     terms: np.ndarray
     weights: np.ndarray
     keywords: list[str]
+    gate_words: list[str]  # the tokens the coherence gate tests (see gate_words)
+    description: Description | None = None  # keywords and phrases as written
     threshold: float = 1.0  # set by joining_thresholds against a reference population
     separation: float = 0.0  # typical member's cosine over the uncapped threshold: how well the topic stands out
     coherence: float = 0.0  # mean NPMI of the top keywords over the corpus
 
 
-def keywords(token_lists: Sequence[Sequence[str]], idf: np.ndarray, limit: int = N_KEYWORDS) -> list[str]:
-    """Tokens that are frequent among the members and rare overall (share of members × IDF), most telling first.
+def gate_words(token_lists: Sequence[Sequence[str]], idf: np.ndarray, limit: int = GATE_WORDS) -> list[str]:
+    """Tokens as written that are frequent among the members and rare overall (share × IDF), for the coherence gate.
 
-    A token is skipped when its words are a subset of a keyword already chosen ("xe" after "kẹt xe") or the other
-    way round, so a label does not spend two of its few slots on one idea.
+    Deliberately not the label keywords: which clusters become topics must not depend on how labels are spelled or
+    which words they leave out. A token that is a subset of one already chosen (or the other way round) is skipped.
     """
     mask = (1 << HASH_BITS) - 1
     shares = Counter(t for tokens in token_lists for t in set(tokens))
@@ -51,10 +53,23 @@ def keywords(token_lists: Sequence[Sequence[str]], idf: np.ndarray, limit: int =
 
 
 def fit_topic(vectors: sp.csr_matrix, token_lists: Sequence[Sequence[str]], idf: np.ndarray, top_terms: int,
-              background: np.ndarray | None) -> TopicFit:
-    """Distinctive centroid (top_terms heaviest columns) and keywords of the member rows."""
+              background: np.ndarray | None, spellings: dict[str, Counter[str]] | None = None) -> TopicFit:
+    """Distinctive centroid (top_terms heaviest columns), keywords and phrases of the member rows.
+
+    `spellings` (key -> spellings with diacritics over the corpus) writes keys no member spelled with diacritics.
+    """
     terms, weights = sparse_centroid(vectors, top_terms, background)
-    return TopicFit(terms=terms, weights=weights, keywords=keywords(token_lists, idf))
+    mask, unseen = (1 << HASH_BITS) - 1, float(idf.max())
+
+    def term_idf(term: str) -> float:
+        value = float(idf[token_hash(term) & mask])
+        if value >= unseen and " " in term:  # syllables joined for the label only: no column of their own
+            return float(np.mean([term_idf(part) for part in term.split()]))
+        return value
+
+    description = describe(token_lists, term_idf, spellings)
+    return TopicFit(terms=terms, weights=weights, keywords=description.keywords,
+                    gate_words=gate_words(token_lists, idf), description=description)
 
 
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -122,20 +137,3 @@ def _positive_npmi(p_ab: float, p_a: float, p_b: float) -> float:
     if p_ab >= 1:
         return 1.0
     return max(0.0, float(np.log(p_ab / (p_a * p_b)) / -np.log(p_ab)))
-
-
-def steady_keywords(current: Sequence[str], fresh: Sequence[str], size: int = LABEL_WORDS) -> list[str]:
-    """Keywords for a refitted topic that keep its label readable across runs.
-
-    While at least half of the label's words are still among the fresh keywords, those label words stay first, in
-    their order (a label does not reshuffle because a sample moved a little); otherwise the fresh keywords win.
-    """
-    kept = [w for w in current[:size] if w in fresh]
-    if not current or len(kept) * 2 < min(size, len(current)):
-        return list(fresh)
-    return kept + [w for w in fresh if w not in kept]
-
-
-def label(words: Sequence[str], size: int = LABEL_WORDS) -> str:
-    """A short readable label: the first few keywords joined by a middle dot."""
-    return " · ".join(words[:size])

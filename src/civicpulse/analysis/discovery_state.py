@@ -44,6 +44,7 @@ class TopicRecord:
     merged_into: int | None = None
     children: list[int] = field(default_factory=list)  # topics it split into
     sample: dict[str, list[str]] = field(default_factory=dict)  # member doc_id -> tokens, bottom-k by doc_key
+    phrase: str = ""  # a run of keywords several members share, as written ("" until one qualifies)
 
     def add_to_sample(self, doc_id: str, tokens: list[str], capacity: int) -> None:
         """Keep the `capacity` members with the smallest doc_key: a uniform sample, whatever the arrival order."""
@@ -63,14 +64,14 @@ class TopicRecord:
                 "weights": [round(w, 6) for w in self.weights], "threshold": round(self.threshold, 6),
                 "size": self.size, "first_seen": self.first_seen, "status": self.status, "parents": self.parents,
                 "absorbed": self.absorbed, "merged_into": self.merged_into, "children": self.children,
-                "sample": [[d, self.sample[d]] for d in sorted(self.sample)]}
+                "phrase": self.phrase, "sample": [[d, self.sample[d]] for d in sorted(self.sample)]}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> TopicRecord:
         return cls(id=raw["id"], keywords=raw["keywords"], terms=raw["terms"], weights=raw["weights"],
                    threshold=raw["threshold"], size=raw["size"], first_seen=raw["first_seen"],
                    status=raw["status"], parents=raw["parents"], absorbed=raw["absorbed"],
-                   merged_into=raw["merged_into"], children=raw["children"],
+                   merged_into=raw["merged_into"], children=raw["children"], phrase=raw.get("phrase", ""),
                    sample={d: list(t) for d, t in raw["sample"]})
 
 

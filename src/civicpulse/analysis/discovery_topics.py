@@ -15,8 +15,10 @@ from civicpulse.analysis.discovery_cluster import (
     separate,
     two_means,
 )
-from civicpulse.analysis.discovery_fit import TopicFit, coherence, fit_topic, joining_thresholds, steady_keywords
+from civicpulse.analysis.discovery_fit import TopicFit, coherence, fit_topic, joining_thresholds
+from civicpulse.analysis.discovery_labels import steady_keywords, steady_phrase
 from civicpulse.analysis.discovery_state import MERGED, SPLIT, DiscoveryState, TopicRecord
+from civicpulse.analysis.discovery_terms import spelling_counts
 from civicpulse.analysis.discovery_vectors import (
     HASH_BITS,
     centroid_matrix,
@@ -70,6 +72,7 @@ class TopicMaintenance:
         self.idf = np.ones(1 << HASH_BITS, np.float32)
         self.total = np.zeros(1 << HASH_BITS)  # sum of unit vectors over the corpus, estimated at each refresh
         self.total_weight = 0.0  # posts the total stands for
+        self.spellings: dict = {}  # key -> spellings with diacritics over every sample and the pool (for labels)
 
     # -- existing topics ------------------------------------------------------------------------------------
 
@@ -85,6 +88,7 @@ class TopicMaintenance:
             topic.trim_sample(self.sample_size)
         parts = [(t.size, list(t.sample.values())) for t in self.state.active_topics()]
         parts.append((len(self.state.pool), [p.tokens for _, p in sorted(self.state.pool.items())]))
+        self.spellings = spelling_counts(tokens for _, token_lists in parts for tokens in token_lists)
         for size, token_lists in parts:
             if size and token_lists:
                 self.total += size * np.asarray(self._vectors(token_lists).mean(axis=0)).ravel()
@@ -194,13 +198,13 @@ class TopicMaintenance:
                 continue
             owner[n_samples + rows] = len(candidates)
             fit = fit_topic(pool_vectors[rows], [state.pool[ref.pool_ids[i]].tokens for i in rows], self.idf,
-                            self.top_terms, self._outside(pool_vectors[rows], len(rows)))
+                            self.top_terms, self._outside(pool_vectors[rows], len(rows)), self.spellings)
             candidates.append(_Candidate(fit, []))
         if not candidates:
             return []
         sims = similarities(ref.vectors, centroid_matrix([(c.fit.terms, c.fit.weights) for c in candidates]))
         thresholds, uncapped = joining_thresholds(sims, owner, ref.weights)
-        coherent = coherence([c.fit.keywords for c in candidates], ref.token_lists, ref.weights)
+        coherent = coherence([c.fit.gate_words for c in candidates], ref.token_lists, ref.weights)
         for j, cand in enumerate(candidates):
             inside = owner == j
             cand.fit.threshold = float(thresholds[j])
@@ -316,13 +320,16 @@ class TopicMaintenance:
     def _fit_sample(self, sample: dict[str, list[str]], size: float) -> TopicFit:
         token_lists = [sample[d] for d in sorted(sample)]
         vectors = self._vectors(token_lists)
-        return fit_topic(vectors, token_lists, self.idf, self.top_terms, self._outside(vectors, max(size, 1)))
+        return fit_topic(vectors, token_lists, self.idf, self.top_terms, self._outside(vectors, max(size, 1)),
+                         self.spellings)
 
     def _apply(self, topic: TopicRecord, fit: TopicFit) -> None:
         topic.terms = fit.terms.tolist()
         topic.weights = fit.weights.tolist()
         topic.threshold = fit.threshold
         topic.keywords = steady_keywords(topic.keywords, fit.keywords)
+        if fit.description is not None:
+            topic.phrase = steady_phrase(topic.phrase, fit.description)
 
     def _new_topic(self, fit: TopicFit, parents: list[int]) -> TopicRecord:
         state = self.state

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from civicpulse.analysis.discovery_fit import label as discovered_label
+from civicpulse.analysis.discovery_labels import label as discovered_label
 from civicpulse.analysis.discovery_state import DiscoveryState
 from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
 from civicpulse.analytics.aggregates import BUCKETS
@@ -45,12 +45,14 @@ def taxonomy_for(store: Store, workspace: str) -> Taxonomy:
 
 
 def discovered_topics(store: Store, workspace: str) -> dict[int, dict[str, Any]]:
-    """Discovered topic id -> {"label", "keywords", "status"}, merged and split topics included (old posts)."""
+    """Discovered topic id -> {"label", "keywords", "phrase", "status"}, merged and split topics included (old
+    posts)."""
     stored = store.get_setting("discovery_state", workspace)
     if not stored:
         return {}
     state = DiscoveryState.from_json(stored)
-    return {t.id: {"label": discovered_label(t.keywords), "keywords": list(t.keywords), "status": t.status}
+    return {t.id: {"label": discovered_label(t.keywords), "keywords": list(t.keywords), "phrase": t.phrase,
+                  "status": t.status}
             for t in state.topics.values()}
 
 
@@ -215,7 +217,7 @@ def _buckets(start: datetime, end: datetime, bucket: str):
 
 def _labels(store: Store, workspace: str, kind: str) -> dict[Any, dict[str, Any]]:
     if kind == "discovered":
-        return {i: {"label": t["label"], "keywords": t["keywords"]}
+        return {i: {"label": t["label"], "keywords": t["keywords"], "phrase": t["phrase"]}
                 for i, t in discovered_topics(store, workspace).items()}
     return {t.id: {"label": t.label_en, "label_vi": t.label_vi or t.label_en}
             for t in taxonomy_for(store, workspace).topics}

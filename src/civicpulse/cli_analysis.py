@@ -306,7 +306,7 @@ def taxonomy_set(state: State, workspace: str, path: str) -> None:
 @click.option("--events", is_flag=True, help="Also list merges and splits.")
 @click.pass_obj
 def topics_cmd(state: State, workspace: str, events: bool) -> None:
-    """Discovered topics of a workspace: id, label, representative phrase, size and status (from the server while one runs)."""
+    """Discovered topics of a workspace: id, label, phrase, size and status (from the server while one runs)."""
     from civicpulse.analytics.discovered import discovered_topics
     from civicpulse.cli_serve import server_holding, topics_through
 

@@ -11,6 +11,9 @@ from civicpulse.accounts import Accounts
 from civicpulse.alerts import AlertService
 from civicpulse.analysis.enrich import enrich_workspace
 from civicpulse.analysis.pipeline import Analyzer
+from civicpulse.collect.base import Credentials
+from civicpulse.collect.credentials import CredentialBox
+from civicpulse.collect.sources import SourceRegistry
 from civicpulse.ingest.pseudonymize import KeyStore
 from civicpulse.schema import Deletion, Kind, Post
 from civicpulse.web.scheduler import Scheduler
@@ -130,6 +133,15 @@ def test_deleting_a_workspace_leaves_nothing_of_it(server, app, app_store) -> No
     app_store.put_setting("taxonomies", "doomed", "{}")
     app_store.put_setting("discovery_state", "doomed", "{}")
     app_store.put_workspace_model("doomed", "sentiment", b"model", "{}")
+    # A collection source with its cursor and a run: rows keyed by the source, not by the workspace.
+    sources = SourceRegistry(app_store, CredentialBox(app.state.ctx.keys_dir))
+    source = sources.add("doomed", "mastodon", "#ngapnuoc", creds=Credentials(), every_seconds=900,
+                         api_base="http://127.0.0.1:9", label=None, actor="alice")
+    sources.save_cursor(source.source_id, {"min_id": "7"})
+    sources.start_run("run-doomed", source.source_id, datetime(2026, 11, 3, 20))
+    by_source = ("SELECT (SELECT count(*) FROM collect_cursors WHERE source_id = ?) + "
+                 "(SELECT count(*) FROM collect_runs WHERE source_id = ?)")
+    assert app_store.query(by_source, [source.source_id] * 2)[0][0] == 2
     keys, uploads = app.state.ctx.keys_dir, app.state.ctx.uploads_dir
     KeyStore(keys).rotate("doomed")  # the current key and a retired one
     (uploads / "doomed" / "leftover").mkdir(parents=True)
@@ -149,6 +161,7 @@ def test_deleting_a_workspace_leaves_nothing_of_it(server, app, app_store) -> No
     assert done.json()["rows"]["posts"] == 30 and done.json()["files"] == 4
 
     assert [t for t in app_store.workspace_tables() if count(app_store, t, "doomed")] == []
+    assert app_store.query(by_source, [source.source_id] * 2)[0][0] == 0
     assert app_store.get_workspace("doomed") is None
     assert not [p for p in [*keys.iterdir(), *app.state.ctx.rejects_dir.iterdir()] if "doomed" in p.name]
     assert not (uploads / "doomed").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from civicpulse.store.lifecycle_sql import (
+    DELETE_DEPENDENT_ROWS,
     DELETE_WORKSPACE_ROW,
     EXPIRE_POSTS,
     PURGE_AUDIT,
@@ -35,7 +36,8 @@ class DuckDBLifecycleMixin:
         return [r[0] for r in self._all(WORKSPACE_TABLES)]  # type: ignore[attr-defined]
 
     def delete_workspace_rows(self, workspace: str) -> dict[str, int]:
-        statements = [(t, delete_rows_sql(t), [workspace]) for t in self.workspace_tables()]
+        statements = [*((t, sql, [workspace]) for t, sql in DELETE_DEPENDENT_ROWS),
+                      *((t, delete_rows_sql(t), [workspace]) for t in self.workspace_tables())]
         counts = self._counted([*statements, ("workspaces", DELETE_WORKSPACE_ROW, [workspace])])
         return {table: n for table, n in counts.items() if n}
 

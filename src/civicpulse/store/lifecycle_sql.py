@@ -33,6 +33,14 @@ WORKSPACE_TABLES = ("SELECT c.table_name FROM information_schema.columns c JOIN 
                     "AND c.table_schema = current_schema() ORDER BY c.table_name")
 DELETE_WORKSPACE_ROW = "DELETE FROM workspaces WHERE name = ?"
 
+# Rows keyed by one of a workspace's own ids rather than by the workspace (a collection source's cursor and run
+# history): deleted first, while those ids can still be found. Each takes the workspace as its one parameter.
+_OF_WORKSPACE_SOURCES = "source_id IN (SELECT source_id FROM collect_sources WHERE workspace = ?)"
+DELETE_DEPENDENT_ROWS: tuple[tuple[str, str], ...] = (
+    ("collect_runs", f"DELETE FROM collect_runs WHERE {_OF_WORKSPACE_SOURCES}"),
+    ("collect_cursors", f"DELETE FROM collect_cursors WHERE {_OF_WORKSPACE_SOURCES}"),
+)
+
 
 def delete_rows_sql(table: str) -> str:
     """`table` comes from WORKSPACE_TABLES (the catalogue), never from a caller."""

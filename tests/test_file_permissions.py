@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.web.conftest import PASSWORD
 
 from civicpulse.accounts import Accounts
 from civicpulse.fs import private_dir, private_file
@@ -18,6 +17,7 @@ from civicpulse.ingest.pseudonymize import KeyStore
 from civicpulse.ingest.rejects import RejectWriter
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web import create_app
+from web.conftest import PASSWORD
 
 
 def mode(path: Path) -> int:

@@ -11,9 +11,10 @@ from fastapi import HTTPException
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.web.conftest import PASSWORD
 
 from civicpulse.web.params import FIRST_DAY, LAST_DAY, _when
+
+from .conftest import PASSWORD
 
 HOSTILE = ["9999-12-31", "0001-01-01", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", str(2**63), "-1",
            "", "nan", "1e309", "x" * 5000, "a\x00b", "ngập 🌊 \u202e\ufeff", "2026-02-30"]

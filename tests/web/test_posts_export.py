@@ -9,12 +9,13 @@ from datetime import datetime
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from tests.web.conftest import sign_in
 
 from civicpulse.accounts import Accounts
 from civicpulse.analytics.posts import get_post
 from civicpulse.export import ANALYSIS_COLUMNS, LIST_SEPARATOR
 from civicpulse.schema import Kind, Post
+
+from .conftest import sign_in
 
 
 def test_analysts_export_posts_with_labels_and_without_author_pseudonyms(server, app, app_store) -> None:

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.web.conftest import PASSWORD
 
 from civicpulse.accounts import Accounts
 from civicpulse.analysis.taxonomy import default_taxonomy
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web import create_app
 from civicpulse.web.api_config import MAX_PHRASE_LENGTH, MAX_TAXONOMY_BYTES, MAX_TOPICS
+
+from .conftest import PASSWORD
 
 
 def _records() -> list[dict]:

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from civicpulse.accounts import Accounts
-from civicpulse.fs import private_dir, private_file
+from civicpulse.fs import private_dir, private_file, write_secret_file
 from civicpulse.ingest.pseudonymize import KeyStore
 from civicpulse.ingest.rejects import RejectWriter
 from civicpulse.store.duckdb_store import DuckDBStore
@@ -45,6 +45,18 @@ def test_helpers_set_private_modes(tmp_path: Path) -> None:
     os.chmod(existing, 0o644)
     assert mode(private_file(existing)) == 0o600 and existing.read_text() == "kept"
     assert mode(private_dir(shared / "d")) == 0o700
+
+
+@pytest.mark.usefixtures("loose_umask")
+def test_a_key_file_is_written_whole_private_and_never_over_another(tmp_path: Path) -> None:
+    key = tmp_path / "keys" / "w.key"
+    assert write_secret_file(key, b"first")
+    assert mode(key) == 0o600 and mode(key.parent) == 0o700 and key.read_bytes() == b"first"
+    # A second process creating the same key loses the race and reads the first one: nothing is overwritten.
+    assert not write_secret_file(key, b"second")
+    assert key.read_bytes() == b"first"
+    assert write_secret_file(key, b"rotated", replace=True) and key.read_bytes() == b"rotated"
+    assert mode(key) == 0o600 and sorted(p.name for p in key.parent.iterdir()) == ["w.key"]  # no temp file left
 
 
 @pytest.mark.usefixtures("loose_umask")

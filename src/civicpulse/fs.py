@@ -7,6 +7,7 @@ private too, while folders that already existed (a working directory, /var/lib) 
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 FILE_MODE = 0o600
@@ -32,6 +33,33 @@ def private_file(path: str | Path) -> Path:
     finally:
         os.close(fd)
     return file
+
+
+def write_secret_file(path: str | Path, data: bytes, *, replace: bool = False) -> bool:
+    """Write a key file atomically, readable by this user only (its folder too).
+
+    Without `replace` an existing file is never overwritten: when two processes create the same key at once, both
+    end up with the first one (link() refuses an existing name), so nothing sealed or pseudonymized under the other
+    is orphaned. Returns False when the file already existed; read that one.
+    """
+    file = Path(path)
+    private_dir(file.parent)
+    tmp = file.with_name(f"{file.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if replace:
+            tmp.replace(file)
+            return True
+        os.link(tmp, file)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def withhold_from_others() -> None:

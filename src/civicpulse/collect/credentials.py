@@ -7,13 +7,12 @@ Whoever reads the database (a backup, an export, a SQL console) sees only cipher
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from civicpulse.collect.base import Credentials
-from civicpulse.fs import private_dir
+from civicpulse.fs import write_secret_file
 
 KEY_FILE = "collect.fernet"
 
@@ -31,13 +30,7 @@ class CredentialBox:
             if not create:
                 raise CredentialError(f"no credential key at {self.path}: the sources' credentials cannot be "
                                       "read; restore the keys folder or add the sources again")
-            private_dir(self.path.parent)
-            tmp = self.path.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(Fernet.generate_key())
-            tmp.replace(self.path)
+            write_secret_file(self.path, Fernet.generate_key())  # never over a key another process just made
         try:
             return Fernet(self.path.read_bytes().strip())
         except ValueError as exc:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from civicpulse.fs import private_dir
+from civicpulse.fs import write_secret_file
 from civicpulse.store.base import validate_workspace_name
 
 _CACHE_LIMIT = 500_000
@@ -47,7 +46,7 @@ class KeyStore:
         if not path.exists():
             if not create:
                 raise KeyFileError(f"no key for workspace {workspace!r} in {self.directory}")
-            return self._write(workspace, 1)
+            self._write(workspace, 1)  # another process may have written it first: read what is there
         try:
             data = json.loads(path.read_text())
             return WorkspaceKey(workspace, int(data["version"]), bytes.fromhex(data["secret"]))
@@ -59,20 +58,13 @@ class KeyStore:
         if keep_retired:
             retired = self.path(workspace).with_suffix(f".key.v{current.version}.retired")
             self.path(workspace).rename(retired)
-        return self._write(workspace, current.version + 1)
+        return self._write(workspace, current.version + 1, replace=True)
 
-    def _write(self, workspace: str, version: int) -> WorkspaceKey:
-        private_dir(self.directory)
+    def _write(self, workspace: str, version: int, replace: bool = False) -> WorkspaceKey:
         key = WorkspaceKey(workspace, version, secrets.token_bytes(32))
         body = json.dumps({"workspace": workspace, "version": version, "secret": key.secret.hex(),
                            "created_at": datetime.now(UTC).isoformat()})
-        path = self.path(workspace)
-        tmp = path.with_suffix(".key.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)  # a leftover .tmp from a crash keeps its old mode otherwise
-        with os.fdopen(fd, "w") as fh:
-            fh.write(body)
-        tmp.replace(path)
+        write_secret_file(self.path(workspace), body.encode(), replace=replace)
         return key
 
 

@@ -13,10 +13,11 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
+
+from civicpulse.fs import write_secret_file
 
 KEY_FILE = "_webhooks.key"  # a leading underscore: no workspace can be named like this
 REFERENCE_PREFIX = "kdf1"
@@ -68,19 +69,9 @@ class WebhookSecrets:
         assert self.directory is not None
         path = self.directory / KEY_FILE
         if not path.exists():
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             body = json.dumps({"purpose": "webhook signing secrets", "secret": secrets.token_hex(32),
                                "created_at": datetime.now(UTC).isoformat()})
-            tmp = path.with_name(f"{KEY_FILE}.{secrets.token_hex(4)}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(body)
-            try:  # link() never replaces: two processes starting together both end up with the first key
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
-            finally:
-                tmp.unlink()
+            write_secret_file(path, body.encode())  # two processes starting together both read the first key
         try:
             return bytes.fromhex(json.loads(path.read_text())["secret"])
         except (OSError, ValueError, KeyError, TypeError) as exc:

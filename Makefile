@@ -37,10 +37,15 @@ $(VENV)/.hf-installed: $(VENV)/.installed requirements-hf.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-hf.lock
 	touch $@
 
+# The optional Ray engine, likewise installed for the tests (one marked test starts a local two-node cluster).
+$(VENV)/.ray-installed: $(VENV)/.installed requirements-ray.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-ray.lock
+	touch $@
+
 lint: setup
 	$(BIN)/ruff check src tests benchmarks data/demo
 
-test: setup lint $(VENV)/.hf-installed
+test: setup lint $(VENV)/.hf-installed $(VENV)/.ray-installed
 	bash scripts/install-system-packages.sh
 	$(BIN)/pytest
 

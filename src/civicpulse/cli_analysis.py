@@ -156,31 +156,70 @@ def analyze_text(state: State, tasks: str, workspace: str | None, in_path: str |
 @click.option("--limit", type=click.IntRange(1), default=None, help="Analyse at most this many posts now.")
 @click.option("--discovery/--no-discovery", default=True, show_default=True, help="Update discovered topics.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where the models run: this process, or Ray actors (pip install 'civicpulse[ray]').")
+@click.option("--address", default=None, metavar="ADDR",
+              help="With --engine ray: a cluster to join (auto, HOST:PORT or ray://HOST:PORT); default: start a "
+                   "local one.")
+@click.option("--workers", type=click.IntRange(1, 1024), default=2, show_default=True,
+              help="With --engine ray: analysis actors (each loads the models once).")
+@click.option("--threads-per-worker", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="With --engine ray: CPU threads (and Ray CPUs) per actor.")
 @backend_options
 @click.pass_obj
 def analyze_cmd(state: State, workspace: str, mode: str, batch_size: int, limit: int | None, discovery: bool,
-                progress: bool | None, models_dir: str | None, encoder_spec: str | None,
-                classifiers: tuple[str, ...]) -> None:
+                progress: bool | None, engine: str, address: str | None, workers: int, threads_per_worker: int,
+                models_dir: str | None, encoder_spec: str | None, classifiers: tuple[str, ...]) -> None:
     """Enrich stored posts: only posts that are new, edited, or analysed by older models; resumable."""
     from civicpulse.analysis.enrich import enrich_workspace
-    from civicpulse.cli_serve import hand_over_analyze
+    from civicpulse.cli_serve import hand_over_analyze, server_holding
 
     show = sys.stderr.isatty() if progress is None else progress
-    result = hand_over_analyze(state, _workspace(workspace), show, mode=mode, batch_size=batch_size, limit=limit,
-                               discovery=discovery, models_dir=str(Path(models_dir).resolve()) if models_dir else None,
-                               encoder=encoder_spec, classifiers=list(classifiers))
+    if engine == "ray":
+        # The driver must own the store (it saves every batch); a running server owns it and runs models itself.
+        if server_holding(state) is not None:
+            raise Fatal("a server holds this store: stop it to run --engine ray, or run analyze without it "
+                        "(the server analyses in its own process)")
+        result = None
+    else:
+        result = hand_over_analyze(state, _workspace(workspace), show, mode=mode, batch_size=batch_size,
+                                   limit=limit, discovery=discovery,
+                                   models_dir=str(Path(models_dir).resolve()) if models_dir else None,
+                                   encoder=encoder_spec, classifiers=list(classifiers))
     if result is None:  # no server running: this process holds the store now
         analyzer = _analyzer(state, workspace, TASKS, mode, models_dir, encoder_spec, classifiers)
+        labeller = _ray_labeller(analyzer, models_dir, encoder_spec, classifiers, address, workers,
+                                 threads_per_worker) if engine == "ray" else analyzer
         store = state.store()
-        with Progress(TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=err, disable=not show, transient=True) as bar:
-            task = bar.add_task("", total=None)
-            report = enrich_workspace(store, workspace, analyzer, batch_size=batch_size, limit=limit,
-                                      discover=discovery,
-                                      progress=lambda done, total: bar.update(task, completed=done, total=total))
-        store.audit(getpass.getuser(), workspace, "analyze", f"posts={report.analyzed} model={analyzer.signature}")
+        try:
+            with Progress(TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                          console=err, disable=not show, transient=True) as bar:
+                task = bar.add_task("", total=None)
+                report = enrich_workspace(store, workspace, labeller, batch_size=batch_size, limit=limit,
+                                          discover=discovery,
+                                          progress=lambda done, total: bar.update(task, completed=done, total=total))
+        finally:
+            if labeller is not analyzer:
+                labeller.close()
+        store.audit(getpass.getuser(), workspace, "analyze",
+                    f"posts={report.analyzed} model={analyzer.signature} engine={engine}")
         result = {k: getattr(report, k) for k in ("analyzed", "backlog", "seconds", "encoded", "discovery")}
     _print_analysis(result)
+
+
+def _ray_labeller(analyzer: Analyzer, models_dir: str | None, encoder_spec: str | None, classifiers: tuple[str, ...],
+                  address: str | None, workers: int, threads_per_worker: int) -> Any:
+    from civicpulse.analysis.backends import load_bundle, parse_classifier_options
+    from civicpulse.runtime.ray_enrich import AnalyzerRecipe, RayLabeller, RayUnavailable
+
+    encoder = encoder_spec or (load_bundle(Path(models_dir))[1] if models_dir else None)
+    recipe = AnalyzerRecipe.of(analyzer, encoder, parse_classifier_options(classifiers))
+    try:
+        return RayLabeller(recipe, workers=workers, address=address, threads_per_worker=threads_per_worker)
+    except RayUnavailable as exc:
+        raise Fatal(str(exc)) from None
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise Fatal(f"--engine ray: cannot start or join the Ray cluster ({address or 'local'}): {exc}") from None
 
 
 def _print_analysis(r: dict[str, Any]) -> None:

@@ -110,3 +110,24 @@ def test_discovered_topics_are_stored_and_stable(tmp_path: Path, analyzer) -> No
     (new_topic,) = store.query("SELECT discovered_topic FROM post_analysis WHERE post_id = '100'")[0]
     assert new_topic in flood_topics
     store.close()
+
+
+def test_a_labeller_reading_ahead_sees_each_post_once_and_results_are_saved_in_order(store, analyzer) -> None:
+    """A labeller may pull several batches before the first is saved (the Ray engine does): the backlog reader
+    must continue past the last key read, not from what is still unsaved."""
+    from civicpulse.analysis.labellers import InProcessLabeller
+
+    seen: list[str] = []
+
+    class ReadAhead(InProcessLabeller):
+        def map(self, batches, items_of):
+            pulled = list(batches)  # everything read before anything is saved
+            for batch in pulled:
+                seen.extend(row[1] for row in batch)
+                yield batch, self.analyzer.analyze(items_of(batch))
+
+    report = enrich_workspace(store, "city", ReadAhead(analyzer), batch_size=2, discover=False)
+    assert report.analyzed == len(TEXTS)
+    assert sorted(seen) == sorted(str(i) for i in range(len(TEXTS))) and len(seen) == len(set(seen))
+    assert count(store, "post_analysis") == len(TEXTS)
+    assert store.analysis_backlog("city", analyzer.signature, 10) == []

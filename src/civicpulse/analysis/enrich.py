@@ -7,12 +7,13 @@ key order, one batch per transaction; a crash loses at most the batch in flight 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from civicpulse.analysis.discovery import DiscoveryReport, DiscoveryState, TopicDiscovery
+from civicpulse.analysis.labellers import InProcessLabeller, Labeller
 from civicpulse.analysis.labels import Analysis
 from civicpulse.analysis.pipeline import Analyzer, TextItem
 from civicpulse.store.analysis_sql import ANALYSIS_COLUMNS, PLACE_COLUMNS
@@ -102,24 +103,23 @@ def _refresh(store: Store, workspace: str, discovery: TopicDiscovery, total: dic
     total["topics_active"] = refreshed.topics_active
 
 
-def enrich_workspace(store: Store, workspace: str, analyzer: Analyzer, *, batch_size: int = DEFAULT_BATCH,
-                     limit: int | None = None, progress: Callable[[int, int], None] = lambda done, total: None,
+def enrich_workspace(store: Store, workspace: str, analyzer: Analyzer | Labeller, *,
+                     batch_size: int = DEFAULT_BATCH, limit: int | None = None,
+                     progress: Callable[[int, int], None] = lambda done, total: None,
                      discover: bool = True) -> EnrichReport:
+    """Analyse the workspace's backlog; `analyzer` may be a Labeller that runs the models elsewhere (Ray)."""
+    labeller = InProcessLabeller(analyzer) if isinstance(analyzer, Analyzer) else analyzer
     started = datetime.now(UTC)
     store.drop_deleted_analysis(workspace)
-    signature = analyzer.signature
+    signature = labeller.signature
     report = EnrichReport(backlog=store.count_backlog(workspace, signature))
     total = min(report.backlog, limit) if limit is not None else report.backlog
     stored_state = store.get_setting("discovery_state", workspace)
     discovery = TopicDiscovery(DiscoveryState.from_json(stored_state) if stored_state else None)
     progress(0, total)
     since_refresh = 0
-    while report.analyzed < total:
-        rows = store.analysis_backlog(workspace, signature, min(batch_size, total - report.analyzed))
-        if not rows:
-            break
-        items = [TextItem(r[2], r[4], r[5], r[6], r[7]) for r in rows]
-        results = analyzer.analyze(items)
+    batches = _backlog_batches(store, workspace, signature, batch_size, total)
+    for rows, results in labeller.map(batches, _items):
         topics: dict[str, int | None] = {}
         if discover:
             docs = [(f"{row[0]}\t{row[1]}", _tokens(r)) for row, r in zip(rows, results, strict=True)]
@@ -135,6 +135,24 @@ def enrich_workspace(store: Store, workspace: str, analyzer: Analyzer, *, batch_
         progress(report.analyzed, total)
     if discover and since_refresh:
         _refresh(store, workspace, discovery, report.discovery)
-    report.encoded = analyzer.encoded
+    report.encoded = labeller.encoded
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     return report
+
+
+def _items(rows: list[tuple]) -> list[TextItem]:
+    return [TextItem(r[2], r[4], r[5], r[6], r[7]) for r in rows]
+
+
+def _backlog_batches(store: Store, workspace: str, signature: str, batch_size: int, total: int
+                     ) -> Iterator[list[tuple]]:
+    """Backlog rows in key order, batch by batch; each read starts past the last key read, so a labeller may read
+    ahead of what has been saved without seeing a post twice."""
+    read, after = 0, None
+    while read < total:
+        rows = store.analysis_backlog(workspace, signature, min(batch_size, total - read), after=after)
+        if not rows:
+            return
+        read += len(rows)
+        after = (rows[-1][0], rows[-1][1])
+        yield rows

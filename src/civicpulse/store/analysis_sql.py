@@ -64,9 +64,14 @@ _BACKLOG_WHERE = (
 )
 
 
-def backlog_sql() -> str:
-    """Posts of a workspace that have no analysis, an analysis of older text, or one by another model."""
-    return f"SELECT {_BACKLOG_COLUMNS} {_BACKLOG_WHERE} ORDER BY p.platform, p.post_id LIMIT ?"
+def backlog_sql(after: bool = False) -> str:
+    """Posts of a workspace that have no analysis, an analysis of older text, or one by another model.
+
+    With `after`, only keys past (platform, post_id) given as three more parameters: a reader that keeps several
+    batches in flight (the Ray engine) reads ahead of what has been saved.
+    """
+    past = " AND (p.platform > ? OR (p.platform = ? AND p.post_id > ?))" if after else ""
+    return f"SELECT {_BACKLOG_COLUMNS} {_BACKLOG_WHERE}{past} ORDER BY p.platform, p.post_id LIMIT ?"
 
 
 def backlog_count_sql() -> str:

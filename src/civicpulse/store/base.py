@@ -263,9 +263,10 @@ class Store(ABC):
 
     # analysis results (see store/analysis_sql.py) -----------------------------------------------------------
     @abstractmethod
-    def analysis_backlog(self, workspace: str, model: str, limit: int) -> list[tuple]:
+    def analysis_backlog(self, workspace: str, model: str, limit: int,
+                         after: tuple[str, str] | None = None) -> list[tuple]:
         """Up to `limit` posts needing (re-)analysis: (platform, post_id, text, content_hash, place_name,
-        place_country, place_lon, place_lat), in key order."""
+        place_country, place_lon, place_lat), in key order; with `after`, only keys past (platform, post_id)."""
 
     @abstractmethod
     def count_backlog(self, workspace: str, model: str) -> int: ...

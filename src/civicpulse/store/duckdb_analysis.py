@@ -84,8 +84,10 @@ class DuckDBAnalysisMixin:
         while rows := cur.fetchmany(batch_size):
             yield rows
 
-    def analysis_backlog(self, workspace: str, model: str, limit: int) -> list[tuple]:
-        rows = self._all(backlog_sql(), [workspace, model, limit])  # type: ignore[attr-defined]
+    def analysis_backlog(self, workspace: str, model: str, limit: int,
+                         after: tuple[str, str] | None = None) -> list[tuple]:
+        past = [after[0], after[0], after[1]] if after else []
+        rows = self._all(backlog_sql(after is not None), [workspace, model, *past, limit])  # type: ignore[attr-defined]
         return rows[:limit]  # belt and braces: a LIMIT the optimizer drops must not analyse past --limit
 
     def count_backlog(self, workspace: str, model: str) -> int:

@@ -1,0 +1,1 @@
+"""Background work shared by the server, the CLI and collection: jobs, schedules and where analysis runs."""

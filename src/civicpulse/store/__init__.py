@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from civicpulse.store.base import Store, UpsertCounts, WorkspaceInfo, validate_workspace_name
 
 
@@ -14,4 +16,13 @@ def open_store(url_or_path: str, read_only: bool = False) -> Store:
     return DuckDBStore(url_or_path, read_only=read_only)
 
 
-__all__ = ["Store", "UpsertCounts", "WorkspaceInfo", "open_store", "validate_workspace_name"]
+def restore_store(url_or_path: str, folder: Path) -> Store:
+    """A new store at `url_or_path` holding what `Store.export_dump` wrote into `folder`."""
+    if url_or_path.startswith(("postgres://", "postgresql://")):
+        raise NotImplementedError("the PostgreSQL backend is not available yet; use a DuckDB file path")
+    from civicpulse.store.duckdb_store import restore_duckdb
+
+    return restore_duckdb(url_or_path, folder)
+
+
+__all__ = ["Store", "UpsertCounts", "WorkspaceInfo", "open_store", "restore_store", "validate_workspace_name"]

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -260,6 +261,15 @@ class Store(ABC):
 
     @abstractmethod
     def audit_entries(self, workspace: str | None = None) -> list[dict[str, Any]]: ...
+
+    # backups ----------------------------------------------------------------------------------------------------
+    @abstractmethod
+    def export_dump(self, folder: Path) -> dict[str, int]:
+        """Write every table (and the schema) into `folder` for `restore_store`; returns each table's row count."""
+
+    @abstractmethod
+    def table_counts(self) -> dict[str, int]:
+        """Row count of every table (a restore is checked against the counts the dump recorded)."""
 
     # analysis results (see store/analysis_sql.py) -----------------------------------------------------------
     @abstractmethod

@@ -42,10 +42,15 @@ $(VENV)/.ray-installed: $(VENV)/.installed requirements-ray.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-ray.lock
 	touch $@
 
+# The optional PostgreSQL backend's driver; the tests start a throwaway cluster of Debian's postgresql.
+$(VENV)/.postgres-installed: $(VENV)/.installed requirements-postgres.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-postgres.lock
+	touch $@
+
 lint: setup
 	$(BIN)/ruff check src tests benchmarks data/demo
 
-test: setup lint $(VENV)/.hf-installed $(VENV)/.ray-installed
+test: setup lint $(VENV)/.hf-installed $(VENV)/.ray-installed $(VENV)/.postgres-installed
 	bash scripts/install-system-packages.sh
 	$(BIN)/pytest
 

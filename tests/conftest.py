@@ -54,3 +54,24 @@ def mastodon_status(status_id: str, text: str, account_id: str = "42", acct: str
 def write_json(path: Path, value: object) -> Path:
     path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throwaway PostgreSQL cluster for the session (started on first use)."""
+    from pg_cluster import Cluster, available
+
+    why = available()
+    if why:
+        pytest.skip(why)
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def store_url(request, tmp_path) -> str:
+    """A new, empty store on each backend: a DuckDB file path, or a fresh PostgreSQL database's URL."""
+    if request.param == "duckdb":
+        return str(tmp_path / "store.duckdb")
+    return request.getfixturevalue("pg_cluster").new_database()

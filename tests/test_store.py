@@ -7,8 +7,8 @@ from civicpulse.store import open_store
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(str(tmp_path / "s.duckdb"))
+def store(store_url):
+    s = open_store(store_url)
     s.ensure_workspace("city")
     yield s
     s.close()
@@ -68,8 +68,8 @@ def test_invalid_workspace_names_are_refused(store):
         store.ensure_workspace("../etc")
 
 
-def test_store_reopens_with_its_data(tmp_path):
-    path = str(tmp_path / "s.duckdb")
+def test_store_reopens_with_its_data(store_url):
+    path = store_url
     with open_store(path) as s:
         s.ensure_workspace("city", keep_raw=True)
         s.upsert_posts("city", [post(1)])
@@ -78,8 +78,8 @@ def test_store_reopens_with_its_data(tmp_path):
         assert s.stats()["posts"] == 1
 
 
-def test_a_store_from_before_the_jobs_table_gains_it_when_opened(tmp_path):
-    path = str(tmp_path / "old.duckdb")
+def test_a_store_from_before_the_jobs_table_gains_it_when_opened(store_url):
+    path = store_url
     with open_store(path) as s:
         s.ensure_workspace("city")
         s.upsert_posts("city", [post(1)])

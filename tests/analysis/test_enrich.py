@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from civicpulse.analysis.enrich import enrich_workspace
 from civicpulse.analysis.pipeline import Analyzer
 from civicpulse.schema import Deletion, Kind, Post
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store import Store, open_store
 
 TEXTS = [
     "Kẹt xe kinh khủng trên cầu Sài Gòn sáng nay 😡 #ketxe",
@@ -34,15 +33,15 @@ def analyzer() -> Analyzer:
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    s = DuckDBStore(str(tmp_path / "s.duckdb"))
+def store(store_url: str):
+    s = open_store(store_url)
     s.ensure_workspace("city")
     s.upsert_posts("city", [post(i, t) for i, t in enumerate(TEXTS)])
     yield s
     s.close()
 
 
-def count(store: DuckDBStore, table: str, where: str = "") -> int:
+def count(store: Store, table: str, where: str = "") -> int:
     return store.query(f"SELECT count(*) FROM {table} WHERE workspace = 'city' {where}")[0][0]
 
 
@@ -91,8 +90,8 @@ def test_a_deleted_post_loses_its_analysis(store, analyzer) -> None:
     assert enrich_workspace(store, "city", analyzer, discover=False).analyzed == 0
 
 
-def test_discovered_topics_are_stored_and_stable(tmp_path: Path, analyzer) -> None:
-    store = DuckDBStore(str(tmp_path / "d.duckdb"))
+def test_discovered_topics_are_stored_and_stable(store_url: str, analyzer) -> None:
+    store = open_store(store_url)
     store.ensure_workspace("city")
     flood = [f"ngập nước đường {n} sau mưa lớn, triều cường dâng cao" for n in range(30)]
     metro = [f"tàu metro tuyến số 1 chạy ga {n} đông khách, vé metro rẻ" for n in range(30)]

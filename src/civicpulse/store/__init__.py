@@ -7,10 +7,16 @@ from pathlib import Path
 from civicpulse.store.base import Store, UpsertCounts, WorkspaceInfo, validate_workspace_name
 
 
+def is_postgres_url(url_or_path: str) -> bool:
+    return str(url_or_path).startswith(("postgres://", "postgresql://"))
+
+
 def open_store(url_or_path: str, read_only: bool = False) -> Store:
-    """Open a store from a path (DuckDB file) or a `postgresql://` URL (not yet available)."""
-    if url_or_path.startswith(("postgres://", "postgresql://")):
-        raise NotImplementedError("the PostgreSQL backend is not available yet; use a DuckDB file path")
+    """Open a store from a path (DuckDB file) or a `postgresql://` URL."""
+    if is_postgres_url(url_or_path):
+        from civicpulse.store.postgres_store import PostgresStore
+
+        return PostgresStore(url_or_path, read_only=read_only)
     from civicpulse.store.duckdb_store import DuckDBStore
 
     return DuckDBStore(url_or_path, read_only=read_only)
@@ -18,11 +24,13 @@ def open_store(url_or_path: str, read_only: bool = False) -> Store:
 
 def restore_store(url_or_path: str, folder: Path) -> Store:
     """A new store at `url_or_path` holding what `Store.export_dump` wrote into `folder`."""
-    if url_or_path.startswith(("postgres://", "postgresql://")):
-        raise NotImplementedError("the PostgreSQL backend is not available yet; use a DuckDB file path")
+    if is_postgres_url(url_or_path):
+        raise NotImplementedError("restore a PostgreSQL store with pg_restore (docs/deploy.md); `civicpulse "
+                                  "restore` writes DuckDB stores")
     from civicpulse.store.duckdb_store import restore_duckdb
 
     return restore_duckdb(url_or_path, folder)
 
 
-__all__ = ["Store", "UpsertCounts", "WorkspaceInfo", "open_store", "restore_store", "validate_workspace_name"]
+__all__ = ["Store", "UpsertCounts", "WorkspaceInfo", "is_postgres_url", "open_store", "restore_store",
+           "validate_workspace_name"]

@@ -96,3 +96,22 @@ def test_expiring_posts_keeps_newer_posts_and_deletion_tombstones(store):
     assert counts["posts"] == 1
     kept = [r[0] for batch in store.iter_posts("city", ["post_id"], include_deleted=True) for r in batch]
     assert sorted(kept) == ["0", "2", "3", "99"]
+
+
+def test_concurrent_writers_of_the_same_posts_on_postgresql(pg_cluster):
+    """Several processes may write one PostgreSQL store: a writer of posts another has not committed yet waits for
+    it, then finds them stored (no primary-key failure, honest counts)."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = pg_cluster.new_database()
+    with open_store(url) as first, open_store(url) as second, ThreadPoolExecutor(1) as pool:
+        first.ensure_workspace("city")
+        with first.con.transaction():  # the first writer's batch is still open when the second arrives
+            assert first.upsert_posts("city", [post(i) for i in range(50)]).stored == 50
+            racing = pool.submit(second.upsert_posts, "city", [post(i) for i in range(25, 75)])
+            time.sleep(1.0)
+            assert not racing.done()
+        counts = racing.result(timeout=60)
+        assert (counts.stored, counts.unchanged) == (25, 25)
+        assert second.stats("city")["posts"] == 75

@@ -128,3 +128,66 @@ def wait_until(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+class JetstreamServer:
+    """A Jetstream on 127.0.0.1: each connection plays the next script (events, pauses, then a close), or is
+    refused with an HTTP status (an int in the scripts). Remembers each subscription's query."""
+
+    def __init__(self, scripts: list[list[dict | bytes | float] | int]):
+        from websockets.sync.server import serve
+
+        self.scripts = list(scripts)
+        self.queries: list[dict[str, str]] = []
+        self.closed = threading.Event()
+        self.connections = 0
+
+        def process_request(connection: Any, request: Any) -> Any:
+            import http
+
+            self.queries.append({k: v[-1] for k, v in parse_qs(urlsplit(request.path).query).items()})
+            self.connections += 1
+            script = self.scripts[0] if self.scripts else []
+            if isinstance(script, int):
+                self.scripts.pop(0)
+                return connection.respond(http.HTTPStatus(script), "refused\n")
+            return None
+
+        def handler(ws: Any) -> None:
+            script = self.scripts.pop(0) if self.scripts else None
+            try:
+                for item in script or []:
+                    if isinstance(item, float | int):
+                        self.closed.wait(item)
+                    else:
+                        ws.send(item if isinstance(item, bytes | str) else json.dumps(item, ensure_ascii=False))
+                if script is None:  # out of scripts: a quiet, open subscription
+                    self.closed.wait(30)
+            except Exception:  # the client went away
+                return
+
+        self.server = serve(handler, "127.0.0.1", 0, process_request=process_request)
+        self.base = f"http://127.0.0.1:{self.server.socket.getsockname()[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.closed.set()
+        self.server.shutdown()
+        self._thread.join(timeout=5)
+
+
+def jet_event(n: int, text: str | None = None, operation: str = "create", did: str | None = None,
+              time_us: int | None = None, collection: str = "app.bsky.feed.post") -> dict:
+    """A project-written Jetstream commit event; time grows with n."""
+    did = did or f"did:plc:author{n % 3}"
+    commit: dict[str, Any] = {"rev": f"3l{n:010d}", "operation": operation, "collection": collection,
+                              "rkey": f"3k{n:08d}"}
+    if operation != "delete":
+        commit["record"] = {"$type": collection, "text": text if text is not None else f"Bài {n}",
+                            "createdAt": "2026-09-14T08:00:00.000Z", "langs": ["vi"]}
+        commit["cid"] = f"bafyrei{n:010d}"
+    return {"did": did, "time_us": time_us or 1_790_000_000_000_000 + n * 1000, "kind": "commit", "commit": commit}

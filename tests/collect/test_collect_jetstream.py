@@ -72,7 +72,7 @@ def test_a_reconnect_rewinds_the_time_cursor_and_drops_the_events_it_already_sto
     monkeypatch.setenv("CIVICPULSE_STREAM_MAX_EVENTS", "3")
     events = [jet_event(n, f"Ngập lụt lần {n}") for n in range(1, 6)]
     # Run 1 reads 1-3; run 2 is sent 2-5 again from the rewound cursor (Jetstream replays the overlap).
-    with JetstreamServer([events[:3] + [30.0], events[1:] + [30.0]]) as server:
+    with JetstreamServer([[*events[:3], 30.0], [*events[1:], 30.0]]) as server:
         source_id = _add(run, server)
         assert run("collect", "--workspace", "w", "--once").code == 0
         monkeypatch.setenv("CIVICPULSE_STREAM_MAX_EVENTS", "2")  # 4 and 5: the repeats of 2 and 3 do not count

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -83,11 +83,12 @@ class StreamConnector(Connector):
     http_backoff: ClassVar[tuple[float, float]] = (5.0, 320.0)
     rate_backoff: ClassVar[tuple[float, float]] = (60.0, 960.0)
     linear_network_backoff: ClassVar[bool] = False
+    backoff_jitter: ClassVar[float] = 0.25  # a share of each wait drawn at random (0: exactly as documented)
 
     def collect(self, session: Session) -> Iterator[Page]:
-        network = Backoff(*self.network_backoff, linear=self.linear_network_backoff, jitter=0.25)
-        http = Backoff(*self.http_backoff, jitter=0.25)
-        rate = Backoff(*self.rate_backoff, jitter=0.1)
+        network = Backoff(*self.network_backoff, linear=self.linear_network_backoff, jitter=self.backoff_jitter)
+        http = Backoff(*self.http_backoff, jitter=self.backoff_jitter)
+        rate = Backoff(*self.rate_backoff, jitter=self.backoff_jitter)
         state = StreamState()
         while True:  # at least one connection, even for a session that is over at once (a connection test)
             state.kind, state.reset_at = "network", None

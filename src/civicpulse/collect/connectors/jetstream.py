@@ -97,15 +97,15 @@ class _Reader:
                 raise StreamEnded("Jetstream closed the connection") from None
             if message is not None:
                 self.take(message)
-            if self.batch.due() or (self.batch.docs and self.session.over()):
-                yield self.page()
-            elif not self.batch.docs and self.moved() and time.monotonic() - self.saved_at >= CURSOR_EVERY:
+            if self.batch.due() or (self.batch.docs and self.session.over()) or self.cursor_stale():
                 yield self.page()
             if self.session.over():
                 return
 
-    def moved(self) -> bool:
-        return self.newest is not None and self.newest != self.session.cursor.get("time_us")
+    def cursor_stale(self) -> bool:
+        """Nothing matched for a while but time moved on: save the cursor, so a restart does not re-read it."""
+        return (not self.batch.docs and self.newest is not None and self.newest != self.session.cursor.get("time_us")
+                and time.monotonic() - self.saved_at >= CURSOR_EVERY)
 
     def take(self, message: str | bytes) -> None:
         try:

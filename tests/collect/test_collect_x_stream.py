@@ -48,6 +48,7 @@ class XWorld:
         self.statuses: list[str] = ["in_progress", "complete"]
         self.verdicts: dict[str, str] = {}   # tweet id -> reason
         self.uploaded: list[str] = []
+        self.garbage: list[str] = []         # extra result lines (a truncated download)
 
     def __call__(self, request):
         if request.path.startswith(("/upload/", "/download/")):  # the signed storage links: no token expected
@@ -59,7 +60,7 @@ class XWorld:
             lines = [json.dumps({"id": i, "action": "delete", "created_at": "2026-09-14T08:00:00.000Z",
                                  "redacted_at": "2026-09-15T00:00:00.000Z", "reason": r})
                      for i, r in self.verdicts.items() if i in self.uploaded]
-            return Reply(200, "\n".join(lines).encode())
+            return Reply(200, "\n".join([*lines, *self.garbage]).encode())
         if request.headers.get("authorization") != f"Bearer {BEARER}":
             return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
         if request.path == "/2/tweets/search/stream":
@@ -138,6 +139,7 @@ def _stream_tweets(run, monkeypatch, events: int, pause: str | None = None) -> N
 def test_the_rule_is_synced_and_matching_posts_are_stored_across_an_operational_disconnect(run, monkeypatch):
     world = XWorld([Stream([b"\r\n", matched(1), matched(2, "2", "dashboard"), b"\r\n", matched(3), DISCONNECT],
                            content_type="application/json"),
+                    Stream([matched(5)[:60]], content_type="application/json"),  # cut off mid-line
                     Stream([matched(4)], content_type="application/json", hold=True, heartbeat=b"\r\n")])
     with StreamServer(world) as api:
         _add(run, api, "x-stream", "ngập nước lang:vi")
@@ -149,7 +151,8 @@ def test_the_rule_is_synced_and_matching_posts_are_stored_across_an_operational_
                   if r.path.endswith("/rules")]
     assert rule_calls == [("GET", None), ("POST", {"delete": {"ids": ["1"]}}),
                           ("POST", {"add": [{"value": "ngập nước lang:vi", "tag": "civicpulse"}]})]
-    assert world.scripts.connections == 2
+    assert world.scripts.connections == 3
+    assert _rows(run.db, "SELECT rejected FROM collect_runs")[-1][0] == 1  # the cut-off line, with its reason
     stream_query = next(r.query for r in api.requests if r.path == "/2/tweets/search/stream")
     assert "max_results" not in stream_query and "created_at" in stream_query["tweet.fields"]
     rows = _rows(run.db, "SELECT post_id, text FROM posts ORDER BY post_id")
@@ -191,8 +194,12 @@ def test_a_compliance_job_uploads_the_held_ids_and_its_deletions_reach_the_store
         _stream_tweets(run, monkeypatch, 5, pause=_add(run, api, "x-stream", "lụt"))
         _add(run, api, "x-compliance", "tweets")
         world.verdicts = {tweet(1)["id"]: "deleted", tweet(2)["id"]: "scrub_geo", "999": "suspended"}
+        world.garbage = ['{"id": "18000000000000000', 'not json']
         first = run("collect", "--workspace", "w", "--once")
         assert first.code == 0, first.stderr
+        assert _rows(run.db, "SELECT r.rejected FROM collect_runs r JOIN collect_sources s USING (source_id) "
+                             "WHERE s.platform = 'x-compliance'") == [(2,)]
+        world.garbage = []
         assert sorted(world.uploaded) == sorted(tweet(n)["id"] for n in range(1, 6))
         world.statuses = ["complete"]
         again = run("collect", "--workspace", "w", "--once", "--now")

@@ -65,7 +65,9 @@ class XStreamConnector(StreamConnector):
             newest = session.cursor.get("since_id")
             for line in response.iter_lines():
                 doc = _line(line)
-                if isinstance(doc, dict) and "data" in doc:
+                if isinstance(doc, str):  # cut off by a disconnect: the parser rejects it with the reason
+                    batch.add(doc)
+                elif isinstance(doc, dict) and "data" in doc:
                     if _matched(doc, rule_id):
                         batch.add(doc)
                         session.events += 1
@@ -104,12 +106,13 @@ def sync_rule(client: HttpClient, headers: dict[str, str], target: str) -> str:
 
 
 def _line(line: str) -> object:
+    """The line's JSON; None for a keep-alive; the text itself when it is not JSON (cut off by a disconnect)."""
     if not line.strip():
-        return None  # keep-alive
+        return None
     try:
         return json.loads(line)
     except ValueError:
-        return None  # a line cut off by a disconnect: what it held cannot be read
+        return line[:1000]
 
 
 def _matched(doc: dict, rule_id: str) -> bool:

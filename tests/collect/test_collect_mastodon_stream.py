@@ -3,12 +3,17 @@ catch-up through the REST timeline, 429/5xx on connect, refused tokens."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from fake_api import LOOPBACK, Reply, cli
 from fake_platforms import MastodonWorld
-from fake_streams import Scripts, Stream, StreamServer, sse
+from fake_streams import Scripts, Stream, StreamServer, sse, wait_until
 
+from civicpulse.collect.base import Credentials
 from civicpulse.collect.connectors.mastodon_stream import MastodonStreamConnector
+from civicpulse.collect.service import Collector
 from civicpulse.store.duckdb_store import DuckDBStore
 from conftest import mastodon_status
 
@@ -148,3 +153,34 @@ def test_per_person_targets_are_refused(run):
     refused = run("sources", "add", "--workspace", "w", "--platform", "mastodon-stream", "--target", "@lan@social.vn",
                   "--no-test")
     assert refused.code == 1 and "privacy by design" in refused.stderr
+
+
+def test_run_stream_keeps_streaming_past_the_once_window_until_stopped(tmp_path, monkeypatch):
+    """The server's entry point: no window, no event cap; the stop event ends it and what was read is stored."""
+    monkeypatch.setattr(MastodonStreamConnector, "batch_seconds", 0.05)
+    monkeypatch.setenv("CIVICPULSE_STREAM_WINDOW", "0.2")
+    monkeypatch.setenv("CIVICPULSE_STREAM_MAX_EVENTS", "1")
+    world = MastodonStreams([], [Stream([sse("update", mastodon_status(str(400 + n), f"Bão số {n}"))
+                                         for n in range(3)] + [1.0, sse("update", mastodon_status("410", "Gió"))],
+                                        hold=True)])
+    store = DuckDBStore(str(tmp_path / "s.duckdb"))
+    try:
+        collector = Collector(store, tmp_path / "keys", tmp_path / "spool", tmp_path / "rejects")
+        with StreamServer(world) as api:
+            source = collector.registry.add("w", "mastodon-stream", "public", creds=Credentials(), every_seconds=60,
+                                            api_base=api.base, label=None, actor="test")
+            stop = threading.Event()
+            result = {}
+            worker = threading.Thread(target=lambda: result.update(summary=collector.run_stream(source, stop)))
+            worker.start()
+            time.sleep(1.6)  # past the --once window and event cap: a server stream ignores both
+            assert worker.is_alive()
+            assert wait_until(lambda: api.requests and world.scripts.connections == 1)
+            stop.set()
+            worker.join(10)
+            assert not worker.is_alive()
+        summary = result["summary"]
+        assert (summary.status, summary.stored) == ("ok", 4), summary.error
+        assert collector.registry.cursor(source.source_id) == {"min_id": "410"}
+    finally:
+        store.close()

@@ -12,8 +12,13 @@ batch of events until `session.stop` is set or the session's window ends. Two wa
   seconds, default 30, or `CIVICPULSE_STREAM_MAX_EVENTS` events, default 5000), then the stream stops cleanly
   after storing what it read; the next run resumes from the saved cursor.
 - a server: `Collector.run_stream(source, stop_event)` (blocking; run it in a thread per source) streams until
-  `stop_event` is set, storing each batch and then its cursor; it returns the run's `RunSummary`. A
-  rate-limited stream returns early with status `rate-limited` and the source's `not_before` set.
+  `stop_event` is set, storing each batch and then its cursor; it returns the run's `RunSummary`. Reconnect
+  waits (429s included) are slept here, interruptibly; it returns early only with status `failed` (refused
+  credentials, a bad request: do not restart it before someone fixes the source) or `rate-limited` (a REST
+  catch-up told to wait long; `not_before` is set: restart it after that time). The stop
+  event is seen at the next event, heartbeat or keep-alive (Jetstream: within half a second; Mastodon and X
+  send one every 10-20 seconds); what was read is stored before it returns. Run only continuous sources
+  (`connector.continuous`) this way; polled ones keep their schedule through `run_due`.
 
 `collect(session)` also serves connectors that need the store's view (X compliance uploads the ids it holds);
 the default implementation calls `pages(client, creds, target, cursor)`.

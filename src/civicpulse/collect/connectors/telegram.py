@@ -123,6 +123,8 @@ class TelegramConnector(Connector):
                                       f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(until))}", until) from None
                 if session.stop.wait(exc.seconds):
                     raise CollectError("telegram: stopped during a FLOOD_WAIT") from None
+            except OSError as exc:  # Telethon's ConnectionError and socket errors
+                raise CollectError(f"telegram: cannot reach Telegram ({type(exc).__name__}: {exc})") from None
             except RPCError as exc:
                 if exc.code in (401, 403):
                     raise AuthError(f"telegram refused the session ({exc.message})") from None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fake_api import LOOPBACK, Reply, cli
-from fake_platforms import tweet
+from fake_platforms import NEEDS_SHARED, SHARED, tweet
 from fake_streams import Scripts, Stream, StreamServer
 
 from civicpulse.collect.connectors.x_compliance import XComplianceConnector
@@ -231,3 +231,27 @@ def test_an_unfinished_job_is_polled_again_by_the_next_run_not_created_twice(run
     assert len(world.jobs) == 2  # the unfinished job was resumed, a new one only after it completed
     assert _rows(run.db, "SELECT post_id FROM posts WHERE deleted") == [(tweet(2)["id"],)]
     assert failed.code == 2 and "job 2 failed" in failed.stderr
+
+
+@NEEDS_SHARED
+def test_recorded_stream_lines_and_compliance_lines_are_stored_and_applied(run, monkeypatch):
+    recorded = (SHARED / "x_twitter/v2_twarc2/streaming_output_with_error.jsonl").read_text().split("\n")
+    whole = [json.loads(raw) for raw in recorded[:-1]]
+    for doc in whole:
+        doc.pop("__twarc")  # twarc's, not X's
+    cut_off = recorded[-1].encode()  # the recording ends mid-line
+    world = XWorld([Stream([*(line(d) for d in whole), cut_off], content_type="application/json"),
+                    Stream([], content_type="application/json", hold=True, heartbeat=b"\r\n")])
+    world.next_rule = whole[0]["matching_rules"][0]["id"]  # the rule the recording matched, made ours
+    with StreamServer(world) as api:
+        world.base = api.base
+        _stream_tweets(run, monkeypatch, len(whole), pause=_add(run, api, "x-stream", "python lang:en"))
+        ids = sorted(r[0] for r in _rows(run.db, "SELECT post_id FROM posts"))
+        assert ids == sorted({d["data"]["id"] for d in whole})
+        compliance = [json.loads(raw) for raw in
+                      (SHARED / "x_twitter/v2_twarc2/tweets_compliance.jsonl").read_text().splitlines() if raw]
+        world.verdicts = {ids[i]: verdict["reason"] for i, verdict in enumerate(compliance)}
+        _add(run, api, "x-compliance", "tweets")
+        assert run("collect", "--workspace", "w", "--once").code == 0
+    deleted = sorted(r[0] for r in _rows(run.db, "SELECT post_id FROM posts WHERE deleted"))
+    assert deleted == sorted(world.verdicts) and len(deleted) == len(compliance)

@@ -67,6 +67,8 @@ class XWorld:
             return self.scripts.next(Stream([], content_type="application/json", hold=True, heartbeat=b"\r\n"))
         if request.path == "/2/tweets/search/stream/rules":
             return self._rules(request)
+        if request.path == "/2/compliance/jobs" and request.method == "GET":
+            return Reply(200, {"data": list(self.jobs.values()), "meta": {"result_count": len(self.jobs)}})
         if request.path == "/2/compliance/jobs" and request.method == "POST":
             job_id = str(len(self.jobs) + 1)
             self.jobs[job_id] = {"id": job_id, "type": "tweets", "status": "created",
@@ -204,6 +206,9 @@ def test_a_compliance_job_uploads_the_held_ids_and_its_deletions_reach_the_store
         world.statuses = ["complete"]
         again = run("collect", "--workspace", "w", "--once", "--now")
         assert again.code == 0, again.stderr
+        tested = run("sources", "add", "--workspace", "w2", "--platform", "x-compliance", "--target", "tweets",
+                     "--api-base", api.base, "--credentials", str(run.creds))
+        assert tested.code == 0 and "may run compliance jobs (2 recent)" in tested.stderr
     assert sorted(world.uploaded) == sorted(tweet(n)["id"] for n in range(3, 6))  # deleted ones are not re-checked
     rows = dict(_rows(run.db, "SELECT post_id, deleted FROM posts"))
     assert rows == {**{tweet(n)["id"]: n <= 2 for n in range(1, 6)}}  # no tombstone for ids we never held

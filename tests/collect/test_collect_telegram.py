@@ -17,12 +17,17 @@ from telethon.tl.types import (
     Message,
     MessageActionPinMessage,
     MessageEntityMentionName,
+    MessageMediaPoll,
     MessageReactions,
     MessageReplyHeader,
     MessageService,
     PeerChannel,
+    Poll,
+    PollAnswer,
+    PollResults,
     ReactionCount,
     ReactionEmoji,
+    TextWithEntities,
     User,
 )
 
@@ -142,7 +147,11 @@ def test_messages_are_read_as_desktop_exports_and_later_runs_resume_from_the_las
     first = run("collect", "--workspace", "w", "--once")
     assert first.code == 0, first.stderr
     assert fake.calls[-1] == (0, 100, False)  # a new source starts with the newest 100
-    fake.messages += [message(n) for n in range(124, 154)]
+    poll = Poll(id=1, question=TextWithEntities("Nhà bạn có bị ngập không?", []), hash=0,
+                answers=[PollAnswer(TextWithEntities(text, []), option=bytes([i]))
+                         for i, text in enumerate(("Có", "Không"))])
+    fake.messages += [message(n) for n in range(124, 153)]
+    fake.messages.append(message(153, "", media=MessageMediaPoll(poll=poll, results=PollResults())))
     again = run("collect", "--workspace", "w", "--once", "--now")
     assert again.code == 0, again.stderr
     assert fake.calls[-1] == (123, 100, True)  # resumed after the last id, oldest first
@@ -153,6 +162,7 @@ def test_messages_are_read_as_desktop_exports_and_later_runs_resume_from_the_las
     assert "Bình" not in mention[0] and mention[0].startswith("🌊 Anh ") and mention[0].endswith(" báo: nước lên")
     assert mention[3:5] == (5, True)
     assert rows[f"{CHANNEL_ID}:122"][1:3] == ("reply", f"{CHANNEL_ID}:121")
+    assert rows[f"{CHANNEL_ID}:153"][0] == "Nhà bạn có bị ngập không?\n\nCó\nKhông"  # as for exported polls
     assert all(r[5] and r[5].startswith("1.") for r in rows.values())
     assert b"secret-session" not in Path(run.db).read_bytes()
 

@@ -11,7 +11,8 @@ import importlib
 from civicpulse.collect.base import Connector
 
 _CONNECTORS: dict[str, Connector] = {}
-_BUILTIN = ("mastodon", "x", "reddit", "bluesky", "youtube", "tiktok", "meta")
+_BUILTIN = ("mastodon", "x", "reddit", "bluesky", "youtube", "tiktok", "meta", "mastodon_stream", "jetstream",
+            "x_stream", "x_compliance", "telegram")
 _loaded = False
 
 

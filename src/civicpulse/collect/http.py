@@ -111,7 +111,9 @@ class HttpClient:
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                 headers: dict[str, str] | None = None, data: dict[str, str] | None = None,
-                json: Any = None, auth: tuple[str, str] | None = None) -> Response:
+                json: Any = None, auth: tuple[str, str] | None = None, content: bytes | None = None,
+                raw: bool = False) -> Response:
+        """`raw`: the body is returned as bytes, not decoded (uploads, JSONL downloads)."""
         url = self.url(path)
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         attempt = 0
@@ -123,7 +125,7 @@ class HttpClient:
                 self.requests += 1
                 # No params at all rather than {}: an empty mapping would wipe a paging link's own query.
                 reply = self._http.request(method, url, params=clean or None, headers=headers, data=data,
-                                           json=json, auth=auth)
+                                           json=json, auth=auth, content=content)
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__} contacting {_host(url)}"
             else:
@@ -149,6 +151,8 @@ class HttpClient:
                     wait = self._retry_after(reply)
                 elif reply.status_code >= 400:
                     raise CollectError(f"HTTP {reply.status_code} from {_host(url)}: {_error_text(reply)}")
+                elif raw:
+                    return Response(reply.status_code, reply.headers, reply.content, str(reply.url))
                 else:
                     try:
                         return Response(reply.status_code, reply.headers, orjson.loads(reply.content), str(reply.url))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from civicpulse.collect import get as get_connector
-from civicpulse.collect.base import Credentials
+from civicpulse.collect.base import Credentials, Page, Session
 from civicpulse.collect.credentials import CredentialBox, CredentialError
 from civicpulse.collect.http import CollectError, HttpClient, RateLimited, Sleeper
 from civicpulse.collect.quota import QuotaLedger, ledger_name
@@ -30,8 +32,18 @@ from civicpulse.ingest.pipeline import Ingestor
 from civicpulse.ingest.pseudonymize import KeyFileError, KeyStore, Pseudonymizer
 from civicpulse.ingest.rejects import RejectWriter
 from civicpulse.store.base import Store
+from civicpulse.store.stream_sql import held_post_ids, live_post_ids
 
 Now = Callable[[], datetime]  # naive UTC
+STREAM_WINDOW = 30.0    # seconds a stream source runs under `collect --once`
+STREAM_MAX_EVENTS = 5000
+
+
+def _env_number(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
 
 
 def _utcnow() -> datetime:
@@ -102,7 +114,16 @@ class Collector:
         """Every due source once, one after the other; one source's failure never stops the others."""
         return [self.run(source) for source in self.due_sources(workspace, ignore_schedule)]
 
-    def run(self, source: SourceRecord) -> RunSummary:
+    def run_stream(self, source: SourceRecord, stop: threading.Event) -> RunSummary:
+        """A continuous source until `stop` is set (blocking: a server runs each stream in its own thread).
+
+        Every batch of events is stored, then its cursor saved, exactly as for polled pages. A polled source
+        given here runs once, as `run` does.
+        """
+        return self.run(source, stop=stop)
+
+    def run(self, source: SourceRecord, stop: threading.Event | None = None) -> RunSummary:
+        """One run of a source. A stream runs for a bounded window here, or until `stop` when one is given."""
         connector = get_connector(source.platform)
         summary = RunSummary(source.source_id, source.platform, source.target)
         run_id = uuid4().hex
@@ -115,13 +136,14 @@ class Collector:
             self.prepare(client, source.platform, creds)
             pseudonymizer = Pseudonymizer(KeyStore(self.keys_dir).load(source.workspace))
             ingestors: dict[str, Ingestor] = {}
-            for page in connector.pages(client, creds, source.target, self.registry.cursor(source.source_id)):
+            session = self._session(source, client, creds, pseudonymizer, stop)
+            for page in connector.collect(session):
                 format_name = page.format_name or connector.format_name
                 if page.body is not None:  # None: an empty page, nothing to store but the cursor may move
                     if format_name not in ingestors:
                         ingestors[format_name] = Ingestor(self.store, source.workspace, pseudonymizer, rejects,
                                                           format_name=format_name)
-                    self._store_page(ingestors[format_name], source, page.body, summary)
+                    self._store_page(ingestors[format_name], source, page, summary)
                 summary.fetched += page.fetched
                 self.registry.save_cursor(source.source_id, page.cursor)  # only now: the posts are committed
             self.registry.set_not_before(source.source_id, None)
@@ -142,12 +164,24 @@ class Collector:
                                  rejected=summary.rejected, error=summary.error, quota_left=summary.quota_left)
         return summary
 
-    def _store_page(self, ingestor: Ingestor, source: SourceRecord, body: object, summary: RunSummary) -> None:
+    def _session(self, source: SourceRecord, client: HttpClient, creds: Credentials, pseudonymizer: Pseudonymizer,
+                 stop: threading.Event | None) -> Session:
+        bounded = stop is None
+        return Session(
+            client, creds, source.target, self.registry.cursor(source.source_id), stop=stop or threading.Event(),
+            deadline=time.monotonic() + _env_number("CIVICPULSE_STREAM_WINDOW", STREAM_WINDOW) if bounded else None,
+            max_events=int(_env_number("CIVICPULSE_STREAM_MAX_EVENTS", STREAM_MAX_EVENTS)) if bounded else None,
+            held=lambda platform, ids: held_post_ids(self.store, source.workspace, platform, ids),
+            stored_ids=lambda platform: live_post_ids(self.store, source.workspace, platform),
+            pseudonymize=pseudonymizer)
+
+    def _store_page(self, ingestor: Ingestor, source: SourceRecord, page: Page, summary: RunSummary) -> None:
         summary.pages += 1
         spool = private_file(private_dir(self.spool_dir) / f"{source.platform}-{source.source_id}-page"
                              f"{summary.pages}.json")
         try:
-            spool.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+            documents = page.body if page.lines else [page.body]  # one document per line (JSONL)
+            spool.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in documents), encoding="utf-8")
             result = ingestor.ingest(str(spool))
         finally:
             with contextlib.suppress(FileNotFoundError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from civicpulse.schema import Kind
+from civicpulse.schema import Deletion, Kind
 from civicpulse.sources import register
 from civicpulse.sources.base import Item, Node, ParseContext, Reject, Source, api_error_message
 from civicpulse.sources.text import html_to_text, join_parts
@@ -81,3 +81,31 @@ class MastodonStatuses(Source):
             raw=node.value,
             raw_path=node.path,
         )
+
+
+STREAM_EVENTS = frozenset({"update", "status.update", "delete"})
+
+
+@register
+class MastodonStreamEvents(MastodonStatuses):
+    """One streaming-API event per line, as the collector writes them: `{"event", "payload"}`.
+
+    `update` and `status.update` (an edit) carry a status; `delete` carries the id of a deleted status.
+    """
+
+    name = "mastodon-stream"
+    description = "Mastodon streaming API events, one {event, payload} per line: update, status.update, delete"
+
+    def sniff(self, doc: Any) -> bool:
+        return isinstance(doc, dict) and set(doc) == {"event", "payload"} and doc.get("event") in STREAM_EVENTS
+
+    def parse(self, doc: Any, ctx: ParseContext) -> Iterator[Item]:
+        if not self.sniff(doc):
+            yield Reject("$", "expected a Mastodon streaming event {event, payload}", doc)
+        elif doc["event"] == "delete":
+            if not isinstance(doc["payload"], str | int) or not str(doc["payload"]).strip():
+                yield Reject("$.payload", "a delete event carries the deleted status id", doc)
+            else:
+                yield Deletion(self.platform, str(doc["payload"]), "deleted")
+        else:
+            yield from self.each([Node(doc["payload"], "$.payload")], lambda n: self._status(n, ctx))

@@ -203,6 +203,12 @@ class Store(ABC):
     # to find that post, instead of failing the run. Anything else (I/O, a full disk) stays fatal.
     data_errors: tuple[type[Exception], ...] = (pa.ArrowException, OverflowError, UnicodeError, ValueError,
                                                 TypeError)
+    # Where the store lives: a DuckDB file path or a postgresql:// URL (as given to open_store).
+    path: str
+
+    @abstractmethod
+    def fork(self) -> Store:
+        """Another handle on the same store for one thread or request (a cursor, or a connection)."""
 
     @abstractmethod
     def ensure_workspace(self, name: str, keep_raw: bool | None = None) -> WorkspaceInfo: ...

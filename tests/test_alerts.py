@@ -70,8 +70,9 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def statuses(deliveries: dict) -> dict[str, str]:
-    """What members see per channel is a status and a time, nothing else."""
-    assert all(set(d) == {"status", "at"} and d["at"] for d in deliveries.values()), deliveries
+    """What members see per channel is a status, a time and, for a failure only, a coarse reason."""
+    assert all(set(d) == {"status", "at", *(["reason"] if d["status"] == "failed" else [])} and d["at"]
+               for d in deliveries.values()), deliveries
     return {channel: d["status"] for channel, d in deliveries.items()}
 
 
@@ -176,10 +177,12 @@ def test_failed_deliveries_are_recorded_and_the_event_kept(store) -> None:
     (stored,) = service.events("city")
     assert stored.event_id == event.event_id and not stored.seen
     assert statuses(stored.deliveries) == {"email": "failed", "webhook": "failed"}
+    assert {c: d["reason"] for c, d in stored.deliveries.items()} == {"email": "send_failed", "webhook": "send_failed"}
     no_smtp = AlertService(store)
     no_smtp.create_rule("other", "mail", "volume", 10, email_to="ops@example.org")
     (event,) = no_smtp.evaluate("other", now=NOW)
     assert statuses(event.deliveries) == {"email": "failed"}
+    assert event.deliveries["email"]["reason"] == "email_not_configured"
 
 
 def test_workspaces_are_isolated(store) -> None:

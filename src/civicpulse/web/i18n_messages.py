@@ -429,6 +429,37 @@ _LABELS: dict[str, tuple[str, str]] = {
     "user_deleted": ("User {name} deleted.", "Đã xóa người dùng {name}."),
     "confirm_delete_user": ("Delete user {name} with their sessions, API tokens and memberships?",
                             "Xóa người dùng {name} cùng các phiên, token API và quyền thành viên?"),
+    # alerts: preview over history, edit, pause, delivery reasons (issue 12 item 6)
+    "alert_posts": ("Posts", "Bài đăng"),
+    "view_posts": ("View posts", "Xem bài đăng"),
+    "edit_rule": ("Edit rule", "Sửa quy tắc"),
+    "save_rule": ("Save rule", "Lưu quy tắc"),
+    "rule_saved": ("Rule {name} saved.", "Đã lưu quy tắc {name}."),
+    "preview_rule": ("Preview", "Xem trước"),
+    "preview_days": ("Days of history", "Số ngày dữ liệu"),
+    "preview_of": ("Preview: {name}", "Xem trước: {name}"),
+    "preview_fired": ("This rule would have fired {n} times in the last {days} days of stored data ({period}).",
+                      "Quy tắc này lẽ ra đã kích hoạt {n} lần trong {days} ngày dữ liệu gần nhất ({period})."),
+    "pause": ("Pause", "Tạm dừng"),
+    "resume": ("Resume", "Tiếp tục"),
+    "paused": ("paused", "đang tạm dừng"),
+    "rule_paused": ("Rule {name} paused.", "Đã tạm dừng quy tắc {name}."),
+    "rule_resumed": ("Rule {name} resumed.", "Đã tiếp tục quy tắc {name}."),
+    "email_not_configured_warning": (
+        "Email is not configured on this server: alerts are shown here and sent to webhooks, but no email goes "
+        "out. An administrator sets {setting} (and the other CIVICPULSE_SMTP_ settings) to enable it.",
+        "Máy chủ chưa cấu hình email: cảnh báo hiển thị ở đây và gửi tới webhook, nhưng không gửi email. Quản trị "
+        "viên cần đặt {setting} (và các thiết lập CIVICPULSE_SMTP_ khác) để bật email."),
+    "delivery_reason_email_not_configured": ("email not configured: set CIVICPULSE_SMTP_HOST",
+                                             "chưa cấu hình email: đặt CIVICPULSE_SMTP_HOST"),
+    "delivery_reason_webhook_no_secret": ("no signing secret: set a new webhook URL on the rule",
+                                          "không có khóa ký: đặt lại URL webhook cho quy tắc"),
+    "delivery_reason_webhook_target_refused": ("target not allowed by the server's webhook policy",
+                                               "đích bị chính sách webhook của máy chủ từ chối"),
+    "delivery_reason_send_failed": ("sending failed (details in the server log)",
+                                    "gửi thất bại (chi tiết trong nhật ký máy chủ)"),
+    "delivery_reason_not_attempted": ("not attempted (queue full or server stopping)",
+                                      "chưa gửi (hàng đợi đầy hoặc máy chủ đang dừng)"),
 }
 
 # English singulars of counted messages: CP.t takes "KEY_one" when n is 1. Vietnamese has no plural: same text.
@@ -442,6 +473,8 @@ _SINGULARS = {
     "taxonomy_saved": "Taxonomy saved: {n} topic; the classifier was retrained.",
     "analysis_done": "{n} post analyzed in {s} s.",
     "alerts_fired": "{n} alert raised.",
+    # alerts: preview over history (issue 12 item 6)
+    "preview_fired": "This rule would have fired {n} time in the last {days} days of stored data ({period}).",
 }
 _LABELS.update({f"{key}_one": (en, _LABELS[key][1]) for key, en in _SINGULARS.items()})
 

@@ -460,6 +460,22 @@ _LABELS: dict[str, tuple[str, str]] = {
                                     "gửi thất bại (chi tiết trong nhật ký máy chủ)"),
     "delivery_reason_not_attempted": ("not attempted (queue full or server stopping)",
                                       "chưa gửi (hàng đợi đầy hoặc máy chủ đang dừng)"),
+    # discovered topics: rename, merge, hide (issue 12 item 9)
+    "manage_discovered": ("Manage discovered topics", "Quản lý chủ đề được phát hiện"),
+    "manage_discovered_hint": (
+        "Rename a topic, merge it into another (its posts then count as the other's) or hide it from the "
+        "dashboards. Changes survive re-discovery and can be undone.",
+        "Đổi tên chủ đề, gộp vào chủ đề khác (bài đăng của nó được tính cho chủ đề kia) hoặc ẩn khỏi bảng điều "
+        "khiển. Thay đổi được giữ khi phát hiện lại và có thể hoàn tác."),
+    "merge_into": ("Merged into (topic id)", "Gộp vào (mã chủ đề)"),
+    "merge": ("Merge", "Gộp"),
+    "update": ("Update", "Cập nhật"),
+    "hide": ("Hide", "Ẩn"),
+    "restore": ("Restore", "Khôi phục"),
+    "hidden": ("hidden", "đã ẩn"),
+    "topic_active": ("active", "đang hoạt động"),
+    "topic_retired": ("merged or split by discovery", "đã được gộp hoặc tách khi phát hiện"),
+    "topic_updated": ("Topic updated.", "Đã cập nhật chủ đề."),
 }
 
 # English singulars of counted messages: CP.t takes "KEY_one" when n is 1. Vietnamese has no plural: same text.

@@ -3,10 +3,10 @@
 One flood in a city shows as a volume spike overall, a topic spike, a place spike, a saved-query spike and their
 negative-share twins: five or more cards for one event. Two spikes belong to one event when
 - they fall in the same bucket and share most of their posts: Jaccard similarity of their post sets at least
-  `JACCARD` (a topic spike and the overall spike it causes share the topic's posts; an unrelated spike the same
-  day shares few), or
-- they are the same series (dimension and key) in consecutive buckets (a flood over three days).
-Events are the connected components of those links. Post sets are bounded (`MAX_POSTS` per spike): an event is
+  `JACCARD` (a topic spike and the place spike of the same posts), or
+- they are the same series (dimension and key) in the same or consecutive buckets (a flood over three days).
+Events are the connected components of those links. A spike of all posts joins the one event it overlaps most
+(an unrelated spike the same day shares few of its posts), never two: see `group`. Post sets are bounded (`MAX_POSTS` per spike): an event is
 found from the posts' ids only, never their authors, and shows only what the spikes themselves show.
 """
 
@@ -54,7 +54,12 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
 
 def group(spikes: list[dict[str, Any]], posts: list[frozenset[int]], step: timedelta,
           threshold: float = JACCARD) -> list[list[int]]:
-    """Indexes of `spikes` per event (union-find over the links in the module's docstring), biggest score first."""
+    """Indexes of `spikes` per event, biggest score first.
+
+    Union-find over the links of the module's docstring, in two passes: first the spikes of a part of the data
+    (topic, place, query), then each overall spike ("all") joins the one event it overlaps most. The overall series
+    holds every post, so linking it freely would chain two unrelated events of the same day through it.
+    """
     parent = list(range(len(spikes)))
 
     def root(i: int) -> int:
@@ -64,12 +69,26 @@ def group(spikes: list[dict[str, Any]], posts: list[frozenset[int]], step: timed
         return i
 
     starts = [datetime.fromisoformat(s["bucket_start"]) for s in spikes]
-    for i in range(len(spikes)):
-        for j in range(i + 1, len(spikes)):
-            same_series = (spikes[i]["dimension"], spikes[i]["key"]) == (spikes[j]["dimension"], spikes[j]["key"])
-            gap = abs(starts[i] - starts[j])
-            if (gap == timedelta(0) and (same_series or jaccard(posts[i], posts[j]) >= threshold)) or \
-                    (gap == step and same_series):
+
+    def linked(i: int, j: int, overlap: bool = True) -> bool:
+        same_series = (spikes[i]["dimension"], spikes[i]["key"]) == (spikes[j]["dimension"], spikes[j]["key"])
+        gap = abs(starts[i] - starts[j])
+        return (gap == timedelta(0) and (same_series or (overlap and jaccard(posts[i], posts[j]) >= threshold))) \
+            or (gap == step and same_series)
+
+    parts = [i for i, s in enumerate(spikes) if s["dimension"] != "all"]
+    overall = [i for i, s in enumerate(spikes) if s["dimension"] == "all"]
+    for n, i in enumerate(parts):
+        for j in parts[n + 1:]:
+            if linked(i, j):
+                parent[root(i)] = root(j)
+    for i in overall:
+        best = max(((jaccard(posts[i], posts[j]), j) for j in parts if starts[i] == starts[j]), default=(0.0, -1))
+        if best[0] >= threshold:
+            parent[root(i)] = root(best[1])
+    for n, i in enumerate(overall):  # overall spikes with no part of their own: together when one series runs on
+        for j in overall[n + 1:]:
+            if linked(i, j, overlap=False) and (root(i) == i or root(j) == j):
                 parent[root(i)] = root(j)
     groups: dict[int, list[int]] = {}
     for i in range(len(spikes)):

@@ -6,8 +6,9 @@ negative-share twins: five or more cards for one event. Two spikes belong to one
   `JACCARD` (a topic spike and the place spike of the same posts), or
 - they are the same series (dimension and key) in the same or consecutive buckets (a flood over three days).
 Events are the connected components of those links. A spike of all posts joins the one event it overlaps most
-(an unrelated spike the same day shares few of its posts), never two: see `group`. Post sets are bounded (`MAX_POSTS` per spike): an event is
-found from the posts' ids only, never their authors, and shows only what the spikes themselves show.
+(an unrelated spike the same day shares few of its posts), never two: see `group`. Post sets are bounded
+(`MAX_POSTS` per spike): an event is found from the posts' ids only, never their authors, and shows only what the
+spikes themselves show.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Discovered topics as analysts curate them: every topic listed (paginated), renamed, merged, hidden, restored."""
+"""Discovered topics as analysts curate them (listed, renamed, merged, hidden, restored), and notes on dates."""
 
 from __future__ import annotations
 
@@ -47,3 +47,40 @@ def change_topic(topic_id: int, body: TopicChanges, a: Access = Depends(ANALYST)
         raise HTTPException(400, str(exc)) from None
     return curation.load(db, a.workspace).to_json()
 
+
+
+# annotations: analysts' notes on dates, drawn as markers on trend charts ---------------------------------------
+annotations_router = APIRouter(prefix="/api/w/{workspace}/annotations", tags=["configuration"])
+
+
+class NoteBody(BaseModel):
+    date: str = Field(min_length=10, max_length=10, description="YYYY-MM-DD")
+    text: str = Field(min_length=1, max_length=200)
+
+
+@annotations_router.get("", summary="Notes on dates (e.g. \"heavy rain warning issued\"), oldest first")
+def list_notes(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> list[dict]:
+    from civicpulse.analytics import annotations
+
+    return annotations.list_notes(db, a.workspace)
+
+
+@annotations_router.post("", status_code=201, summary="Note a date on the trend charts (analysts; audited)")
+def add_note(body: NoteBody, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+    from civicpulse.analytics import annotations
+
+    try:
+        return annotations.add(db, a.workspace, body.date, body.text, user=a.username)
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@annotations_router.delete("/{note_id}", summary="Delete a note (analysts; audited)")
+def delete_note(note_id: str, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+    from civicpulse.analytics import annotations
+
+    try:
+        annotations.delete(db, a.workspace, note_id, user=a.username)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return {"deleted": note_id}

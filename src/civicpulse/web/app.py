@@ -94,6 +94,7 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
     app.state.ctx = ctx
     for router in (api_auth.router, api_admin.router, api_dash.router, api_config.router, api_data.router,
                    api_local.router, api_retention.workspace_router, api_retention.admin_router, api_topics.router,
+                   api_topics.annotations_router,
                    pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -120,7 +120,7 @@ def _event(store: Store, workspace: str, f: Filters, spikes: list[dict[str, Any]
             facets["topic"].setdefault(topic["id"], topic["posts"])
         for place in spike.get("explanation", {}).get("places", [])[:2]:
             facets["place"].setdefault(place["province"], place["posts"])
-    topics = [{"id": t, "label_en": _topic_label(taxonomy, t, "en"), "label_vi": _topic_label(taxonomy, t, "vi")}
+    topics = [{"id": t, "label_en": topic_label(taxonomy, t, "en"), "label_vi": topic_label(taxonomy, t, "vi")}
               for t in facets["topic"]]
     places = list(facets["place"])
     best = max(spikes, key=lambda s: s["score"])
@@ -149,7 +149,7 @@ def _ranked(spikes: list[dict[str, Any]], dimension: str) -> dict[str, int]:
     return dict(sorted(found.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _topic_label(taxonomy: Taxonomy, topic_id: str, language: str) -> str:
+def topic_label(taxonomy: Taxonomy, topic_id: str, language: str) -> str:
     topic = taxonomy.get(topic_id)
     if topic is None:
         return topic_id.replace("_", " ").capitalize()  # a topic no longer in the taxonomy: still no raw id

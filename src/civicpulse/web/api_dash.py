@@ -92,7 +92,7 @@ def trends(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
            bucket: Literal["hour", "day"] = "day", threshold: float = Query(3.0, ge=1.0, le=20.0),
            days: int = Query(90, ge=1, le=366, description="without a period start: judge the last N days of data")
            ) -> dict:
-    from civicpulse.analytics.events import events
+    from civicpulse.analytics.events import events, topic_label
     from civicpulse.analytics.saved_queries import SavedQueries
     from civicpulse.analytics.topic_trends import taxonomy_for
     from civicpulse.analytics.trends import detect_spikes
@@ -115,7 +115,11 @@ def trends(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
         spikes.sort(key=lambda x: -x["score"])
         # The same happening shows in several series: its spikes grouped into events (analytics/events.py).
         queries = {saved.name: saved.query for saved in SavedQueries(db).list(s.workspace)}
-        found = events(db, s.workspace, f, spikes, bucket, queries, taxonomy_for(db, s.workspace))
+        taxonomy = taxonomy_for(db, s.workspace)
+        found = events(db, s.workspace, f, spikes, bucket, queries, taxonomy)
+        for spike in spikes:  # cards name topics by their label, never their id
+            if spike["dimension"] == "topic":
+                spike["key_label"] = {lang: topic_label(taxonomy, spike["key"], lang) for lang in ("en", "vi")}
         return {"bucket": bucket, "since": since.isoformat() if since else None, "spikes": spikes, "events": found}
 
     return _cached(request, s, db, ("trends", bucket, threshold, days), compute)

@@ -476,6 +476,25 @@ _LABELS: dict[str, tuple[str, str]] = {
     "topic_active": ("active", "đang hoạt động"),
     "topic_retired": ("merged or split by discovery", "đã được gộp hoặc tách khi phát hiện"),
     "topic_updated": ("Topic updated.", "Đã cập nhật chủ đề."),
+    # events and notes on dates (issue 12 item 8); chart export (item 7)
+    "events_title": ("Events", "Sự kiện"),
+    "events_help": ("Spikes of one happening (the same days, the same posts) grouped into one event, largest score "
+                    "first.", "Các đột biến của cùng một sự việc (cùng ngày, cùng bài đăng) được gộp thành một sự "
+                    "kiện, điểm cao nhất trước."),
+    "event_facets": ("Topics, places and queries", "Chủ đề, địa điểm và truy vấn"),
+    "event_spikes": ("Spikes", "Đột biến"),
+    "event_timeline": ("Posts per period around the event", "Số bài đăng theo thời gian quanh sự kiện"),
+    "event_spike_list": ("The {n} spikes of this event", "{n} đột biến của sự kiện này"),
+    "notes_title": ("Notes on dates", "Ghi chú theo ngày"),
+    "notes_help": ("Notes such as \"heavy rain warning issued\" are shown as markers on the trend charts of this "
+                   "workspace.", "Ghi chú như \"đã ban hành cảnh báo mưa lớn\" được hiển thị làm mốc trên các biểu "
+                   "đồ xu hướng của không gian làm việc này."),
+    "note_date": ("Date", "Ngày"),
+    "note_text": ("Note", "Ghi chú"),
+    "add_note": ("Add note", "Thêm ghi chú"),
+    "note_added": ("Note added.", "Đã thêm ghi chú."),
+    "no_notes": ("No notes yet.", "Chưa có ghi chú."),
+    "download_svg": ("Download as SVG", "Tải xuống dạng SVG"),
 }
 
 # English singulars of counted messages: CP.t takes "KEY_one" when n is 1. Vietnamese has no plural: same text.
@@ -491,6 +510,8 @@ _SINGULARS = {
     "alerts_fired": "{n} alert raised.",
     # alerts: preview over history (issue 12 item 6)
     "preview_fired": "This rule would have fired {n} time in the last {days} days of stored data ({period}).",
+    # events (issue 12 item 8)
+    "event_spike_list": "The {n} spike of this event",
 }
 _LABELS.update({f"{key}_one": (en, _LABELS[key][1]) for key, en in _SINGULARS.items()})
 

@@ -4,7 +4,14 @@
   "use strict";
   var CP = window.CP;
   var COLORS = { negative: "#b2182b", neutral: "#8c96a3", positive: "#1a7a3a", line: "#0b5cad", bar: "#2c7fb8" };
-  var CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+  // Every chart can be saved as an image, drawn in the browser from the local plotly bundle (no network): the
+  // camera button gives a PNG, the second one an SVG for print.
+  var CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"],
+                 toImageButtonOptions: { format: "png", filename: "civicpulse-chart", scale: 2 },
+                 modeBarButtonsToAdd: window.Plotly ? [{
+                   name: "download-svg", title: CP.t("download_svg"), icon: window.Plotly.Icons.camera,
+                   click: function (gd) { window.Plotly.downloadImage(gd, { format: "svg", filename: "civicpulse-chart" }); }
+                 }] : [] };
 
   function layout(extra) {
     return Object.assign({
@@ -67,6 +74,25 @@
         plot_bgcolor: "rgba(0,0,0,0)" }, { staticPlot: true, displayModeBar: false });
   }
 
+  /* Posts per bucket with analysts' notes as dashed vertical markers; suppressed buckets (null) stay gaps. */
+  function timeline(id, points, notes, band) {
+    var x = points.map(function (p) { return p[0]; });
+    var y = points.map(function (p) { return p[1]; });
+    var shapes = (notes || []).map(function (n) {
+      return { type: "line", xref: "x", yref: "paper", x0: n.date, x1: n.date, y0: 0, y1: 1,
+               line: { color: "#8a6d00", width: 1.5, dash: "dash" } };
+    });
+    if (band) shapes.push({ type: "rect", xref: "x", yref: "paper", x0: band[0], x1: band[1], y0: 0, y1: 1,
+                            fillcolor: "rgba(178,24,43,0.08)", line: { width: 0 } });
+    var labels = (notes || []).map(function (n) {
+      return { x: n.date, yref: "paper", y: 1, text: plain(n.text), showarrow: false, xanchor: "left", yanchor: "top",
+               font: { size: 11, color: "#5c4a00" }, bgcolor: "rgba(255,255,255,0.8)" };
+    });
+    return draw(id, [{ x: x, y: y, type: "scatter", mode: "lines+markers", connectgaps: false, name: CP.t("kpi_posts"),
+      line: { color: COLORS.line } }], { height: 220, shapes: shapes, annotations: labels, showlegend: false,
+      yaxis: { rangemode: "tozero" } });
+  }
+
   window.CPCharts = { COLORS: COLORS, plain: plain, draw: draw, bars: bars, sparkline: sparkline,
-                      suppressedNote: suppressedNote };
+                      suppressedNote: suppressedNote, timeline: timeline };
 })();

@@ -8,7 +8,7 @@
   // camera button gives a PNG, the second one an SVG for print.
   var CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"],
                  toImageButtonOptions: { format: "png", filename: "civicpulse-chart", scale: 2 },
-                 modeBarButtonsToAdd: window.Plotly ? [{
+                 modeBarButtonsToAdd: window.Plotly && window.Plotly.Icons ? [{
                    name: "download-svg", title: CP.t("download_svg"), icon: window.Plotly.Icons.camera,
                    click: function (gd) { window.Plotly.downloadImage(gd, { format: "svg", filename: "civicpulse-chart" }); }
                  }] : [] };

@@ -74,25 +74,35 @@
         plot_bgcolor: "rgba(0,0,0,0)" }, { staticPlot: true, displayModeBar: false });
   }
 
-  /* Posts per bucket with analysts' notes as dashed vertical markers; suppressed buckets (null) stay gaps. */
+  /* Analysts' notes within [first, last] as dashed vertical markers with their text (escaped: users type it). */
+  function noteMarks(notes, first, last) {
+    var shown = (notes || []).filter(function (n) {
+      return (!first || n.date >= first.slice(0, 10)) && (!last || n.date <= last.slice(0, 10));
+    });
+    return {
+      shapes: shown.map(function (n) {
+        return { type: "line", xref: "x", yref: "paper", x0: n.date, x1: n.date, y0: 0, y1: 1,
+                 line: { color: "#8a6d00", width: 1.5, dash: "dash" } };
+      }),
+      annotations: shown.map(function (n) {
+        return { x: n.date, yref: "paper", y: 1, text: plain(n.text), showarrow: false, xanchor: "left", yanchor: "top",
+                 font: { size: 11, color: "#5c4a00" }, bgcolor: "rgba(255,255,255,0.8)" };
+      })
+    };
+  }
+
+  /* Posts per bucket with analysts' notes as markers and the event's window shaded; suppressed buckets stay gaps. */
   function timeline(id, points, notes, band) {
     var x = points.map(function (p) { return p[0]; });
     var y = points.map(function (p) { return p[1]; });
-    var shapes = (notes || []).map(function (n) {
-      return { type: "line", xref: "x", yref: "paper", x0: n.date, x1: n.date, y0: 0, y1: 1,
-               line: { color: "#8a6d00", width: 1.5, dash: "dash" } };
-    });
-    if (band) shapes.push({ type: "rect", xref: "x", yref: "paper", x0: band[0], x1: band[1], y0: 0, y1: 1,
-                            fillcolor: "rgba(178,24,43,0.08)", line: { width: 0 } });
-    var labels = (notes || []).map(function (n) {
-      return { x: n.date, yref: "paper", y: 1, text: plain(n.text), showarrow: false, xanchor: "left", yanchor: "top",
-               font: { size: 11, color: "#5c4a00" }, bgcolor: "rgba(255,255,255,0.8)" };
-    });
+    var marks = noteMarks(notes, x[0], x[x.length - 1]);
+    if (band) marks.shapes.push({ type: "rect", xref: "x", yref: "paper", x0: band[0], x1: band[1], y0: 0, y1: 1,
+                                  fillcolor: "rgba(178,24,43,0.08)", line: { width: 0 } });
     return draw(id, [{ x: x, y: y, type: "scatter", mode: "lines+markers", connectgaps: false, name: CP.t("kpi_posts"),
-      line: { color: COLORS.line } }], { height: 220, shapes: shapes, annotations: labels, showlegend: false,
-      yaxis: { rangemode: "tozero" } });
+      line: { color: COLORS.line } }], { height: 220, shapes: marks.shapes, annotations: marks.annotations,
+      showlegend: false, yaxis: { rangemode: "tozero" } });
   }
 
   window.CPCharts = { COLORS: COLORS, plain: plain, draw: draw, bars: bars, sparkline: sparkline,
-                      suppressedNote: suppressedNote, timeline: timeline };
+                      suppressedNote: suppressedNote, timeline: timeline, noteMarks: noteMarks };
 })();

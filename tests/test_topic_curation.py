@@ -113,3 +113,12 @@ def test_the_sql_mapping_interpolates_only_integers() -> None:
     assert curation.topic_key_sql(curation.Curation(), "a.discovered_topic") == "a.discovered_topic"
     with pytest.raises(ValueError):
         curation.Curation.from_json({"merged": {"3": "2; DROP TABLE posts"}})
+
+
+def test_the_topics_command_shows_the_analysts_names(store) -> None:
+    from civicpulse.analytics.discovered import discovered_topics
+
+    curation.rename(store, "city", 2, "Kẹt xe giờ cao điểm")
+    curation.set_hidden(store, "city", 4, True)
+    listed = {t["id"]: t for t in discovered_topics(store, "city")["topics"]}
+    assert listed[2]["label"] == "Kẹt xe giờ cao điểm" and listed[4]["hidden"] and not listed[2]["hidden"]

@@ -80,10 +80,12 @@
     });
   }
 
+  var topicNames = {};  // topic id -> label: rules show labels, never raw ids
+  var queryNames = {};
   function scope(rule) {
     var parts = [];
-    if (rule.query_id) parts.push(CP.t("saved_query") + ": " + rule.query_id);
-    if (rule.topic) parts.push(CP.t("topic") + ": " + rule.topic);
+    if (rule.query_id) parts.push(CP.t("saved_query") + ": " + (queryNames[rule.query_id] || rule.query_id));
+    if (rule.topic) parts.push(CP.t("topic") + ": " + (topicNames[rule.topic] || rule.topic));
     if (rule.place) parts.push(CP.t("place") + ": " + rule.place);
     return parts.length ? parts.join("; ") : CP.t("dimension_all");
   }
@@ -218,5 +220,12 @@
 
   channelWarning();
   loadEvents();
-  loadRules();
+  Promise.all([
+    CP.api(CP.wsApi("/labels")).then(function (labels) {
+      labels.topics.forEach(function (tp) { topicNames[tp.id] = CP.topicLabel(tp); });
+    }, function () { /* ids then */ }),
+    CP.api(CP.wsApi("/queries")).then(function (list) {
+      list.forEach(function (q) { queryNames[q.query_id] = q.name; });
+    }, function () { /* ids then */ })
+  ]).then(loadRules);
 })();

@@ -129,6 +129,7 @@
   var box = document.getElementById("spikes");
   var eventBox = document.getElementById("events");
   eventBox.appendChild(CP.el("p", {}, CP.t("loading")));
+  box.appendChild(CP.el("p", {}, CP.t("loading")));
   CP.api(CP.wsApi("/trends", CP.filterParams({ bucket: form.elements.bucket.value, threshold: form.elements.threshold.value })))
     .then(function (r) {
       CP.clear(box);
@@ -137,6 +138,6 @@
       (r.events || []).forEach(function (ev, n) { eventBox.appendChild(eventCard(ev, n)); });
       r.spikes.forEach(function (s) { box.appendChild(spikeCard(s)); });
       drawTimelines();
-    }, function (err) { CP.clear(eventBox); CP.fail(err); })
+    }, function (err) { CP.clear(eventBox); CP.clear(box); CP.fail(err); })
     .then(loadNotes);
 })();

@@ -111,3 +111,13 @@ def test_a_new_webhook_url_gets_a_new_secret_and_removing_it_drops_it(store, mon
     dropped = service.update_rule("city", rule.rule_id, {"webhook_url": None})
     assert dropped.webhook_url is None
     assert store.query("SELECT webhook_secret FROM alert_rules WHERE rule_id = ?", [rule.rule_id]) == [(None,)]
+
+
+def test_the_audit_names_only_the_fields_that_changed(store) -> None:
+    import json
+
+    service = AlertService(store)
+    rule = service.create_rule("city", "mail", "volume", 100, email_to=["ops@example.org"])
+    service.update_rule("city", rule.rule_id, {"email_to": ["ops@example.org"], "threshold": 50}, user="minh")
+    (entry,) = [e for e in store.audit_entries("city") if e["action"] == "alert.rule.update"]
+    assert json.loads(entry["detail"])["changed"] == ["threshold"]

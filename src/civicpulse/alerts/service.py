@@ -104,7 +104,8 @@ class AlertService:
                                              checked.place, checked.threshold, checked.window,
                                              ",".join(checked.email_to), checked.webhook_url, enabled, reference,
                                              ws, rule_id])
-        changed = sorted(k for k in changes if changes[k] != getattr(current, k))
+        after = {name: getattr(checked, name) for name in EDITABLE - {"enabled"}} | {"enabled": enabled}
+        changed = sorted(k for k in EDITABLE if after[k] != getattr(current, k))
         self.store.audit(user, ws, "alert.rule.update", json.dumps({"rule_id": rule_id, "changed": changed}))
         rule = self.get_rule(ws, rule_id)
         rule.webhook_secret = secret

@@ -149,7 +149,8 @@ def test_negative_share_and_topic_rules(store) -> None:
     events = {e.rule_id: e for e in service.evaluate("city", now=NOW)}
     assert set(events) == {share.rule_id, flood.rule_id}
     assert events[share.rule_id].value == 0.75 and "75% of posts are negative" in events[share.rule_id].message
-    assert events[flood.rule_id].value == 30 and "topic flooding_weather" in events[flood.rule_id].message
+    assert events[flood.rule_id].value == 30 and "topic Flooding & weather" in events[flood.rule_id].message
+    assert "chủ đề Ngập lụt & thời tiết" in events[flood.rule_id].detail["message"]["vi"]
 
 
 def test_a_window_with_fewer_than_k_authors_never_fires(store) -> None:

@@ -161,7 +161,7 @@ class AlertService:
     def _record(self, rule: Rule, reading: m.Reading, moment: datetime) -> AlertEvent | None:
         """Store the event first (it is the in-app notification), then deliver it; None when already fired."""
         fingerprint = "|".join((rule.rule_id, reading.window_start.isoformat(), reading.key or ""))
-        message = texts(rule, reading.value, reading.detail.get("spike"))
+        message = texts(rule, reading.value, reading.detail.get("spike"), _topic_names(self.store, rule))
         detail = {"message": message, "rule_name": rule.name, "metric": rule.metric, "window": rule.window,
                   "topic": rule.topic, "place": rule.place, "query_id": rule.query_id,
                   "posts_url": posts_link(rule, reading.window_start), **reading.detail}
@@ -213,6 +213,15 @@ class AlertService:
 
     def unseen_count(self, ws: str) -> int:
         return int(self.store.query(sql.UNSEEN_COUNT, [ws])[0][0])
+
+
+def _topic_names(store: Store, rule: Rule) -> dict[str, dict[str, str]]:
+    if not rule.topic:
+        return {}
+    from civicpulse.analytics.topic_trends import taxonomy_for
+
+    topic = taxonomy_for(store, rule.workspace).get(rule.topic)
+    return {rule.topic: {"en": topic.label_en, "vi": topic.label_vi or topic.label_en}} if topic else {}
 
 
 def _rule(ws: str, row: tuple[Any, ...]) -> Rule:

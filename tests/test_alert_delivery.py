@@ -78,6 +78,7 @@ def test_a_target_that_turns_private_after_creation_is_refused_at_delivery(store
     dns["hooks.example.test"] = "169.254.169.254"
     (event,) = service.evaluate("city", now=NOW)
     assert {c: d["status"] for c, d in event.deliveries.items()} == {"webhook": "failed"}
+    assert event.deliveries["webhook"]["reason"] == "webhook_target_refused"  # the policy, not the network
     assert "webhook target not allowed: metadata address" in caplog.text  # the reason is for the operators
 
 
@@ -162,8 +163,8 @@ def test_members_never_see_why_a_delivery_failed(store) -> None:
               "email": {"ok": True, "recipients": 2}}
     store.execute("UPDATE alert_events SET deliveries = ? WHERE event_id = ?", [json.dumps(legacy), event.event_id])
     (shown,) = service.events("city")
-    assert shown.deliveries == {"webhook": {"status": "failed", "at": None}, "email": {"status": "delivered",
-                                                                                      "at": None}}
+    assert shown.deliveries == {"webhook": {"status": "failed", "at": None, "reason": "send_failed"},
+                                "email": {"status": "delivered", "at": None}}
     assert "Connection refused" not in json.dumps(shown.to_dict())
 
 

@@ -70,8 +70,9 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def statuses(deliveries: dict) -> dict[str, str]:
-    """What members see per channel is a status and a time, nothing else."""
-    assert all(set(d) == {"status", "at"} and d["at"] for d in deliveries.values()), deliveries
+    """What members see per channel is a status, a time and, for a failure only, a coarse reason."""
+    assert all(set(d) == {"status", "at", *(["reason"] if d["status"] == "failed" else [])} and d["at"]
+               for d in deliveries.values()), deliveries
     return {channel: d["status"] for channel, d in deliveries.items()}
 
 
@@ -148,7 +149,8 @@ def test_negative_share_and_topic_rules(store) -> None:
     events = {e.rule_id: e for e in service.evaluate("city", now=NOW)}
     assert set(events) == {share.rule_id, flood.rule_id}
     assert events[share.rule_id].value == 0.75 and "75% of posts are negative" in events[share.rule_id].message
-    assert events[flood.rule_id].value == 30 and "topic flooding_weather" in events[flood.rule_id].message
+    assert events[flood.rule_id].value == 30 and "topic Flooding & weather" in events[flood.rule_id].message
+    assert "chủ đề Ngập lụt & thời tiết" in events[flood.rule_id].detail["message"]["vi"]
 
 
 def test_a_window_with_fewer_than_k_authors_never_fires(store) -> None:
@@ -176,10 +178,12 @@ def test_failed_deliveries_are_recorded_and_the_event_kept(store) -> None:
     (stored,) = service.events("city")
     assert stored.event_id == event.event_id and not stored.seen
     assert statuses(stored.deliveries) == {"email": "failed", "webhook": "failed"}
+    assert {c: d["reason"] for c, d in stored.deliveries.items()} == {"email": "send_failed", "webhook": "send_failed"}
     no_smtp = AlertService(store)
     no_smtp.create_rule("other", "mail", "volume", 10, email_to="ops@example.org")
     (event,) = no_smtp.evaluate("other", now=NOW)
     assert statuses(event.deliveries) == {"email": "failed"}
+    assert event.deliveries["email"]["reason"] == "email_not_configured"
 
 
 def test_workspaces_are_isolated(store) -> None:

@@ -57,7 +57,9 @@ def test_pdf_has_pages_charts_and_vietnamese_text(store) -> None:
     assert b"+DejaVuSans" in pdf and b"/FontFile2" in pdf  # the Vietnamese-capable font is embedded
     text = pdf_text(pdf)
     assert VI_TITLE in text and HCMC in text and "Tỷ lệ tiêu cực" in text
-    assert "đã ẩn (< 10 tác giả)" in text  # Hà Nội and every day of the week rest on too few authors
+    # Hà Nội, three emotions and every day of the week rest on too few authors: folded, not a row each.
+    assert "1 nhóm nhỏ đã ẩn (ít hơn 10 tác giả)" in text and "3 nhóm nhỏ đã ẩn (ít hơn 10 tác giả)" in text
+    assert "Số bài đăng theo thời gian\nđã ẩn (" in text  # the daily volume: one line instead of its chart
     assert "+50.0 %" in text and "-30.0 điểm" in text  # posts and net sentiment against the previous week
     assert colour_op(BAR_COLOUR) in pdf  # bar charts (topics, places, emotions) were drawn
     # The daily volume is suppressed throughout: no sentiment chart, whose colours appear nowhere else.
@@ -95,7 +97,8 @@ def test_xlsx_sheets_hold_real_dates_and_the_overview_values(store) -> None:
     book = load_workbook(io.BytesIO(to_xlsx(report)))
     assert book.sheetnames == ["Summary", "Volume", "Emotions", "Topics", "Places"]
     summary = {row[0]: row[1:] for row in book["Summary"].iter_rows(values_only=True) if row[0]}
-    assert summary["Posts"][:2] == (60, "suppressed (< 10 authors)")  # no posts in the week before
+    # No posts in the week before, nor any before the week: no previous column at all (test_report_briefing.py).
+    assert summary["Posts"][0] == 60 and not any(v for v in summary["Posts"][1:])
     assert summary["Positive share"][0] == 1.0 and summary["Period"][0] == WEEK_START
     volume = book["Volume"]
     assert volume["A1"].value == "Time" and volume["A1"].font.bold

@@ -200,3 +200,13 @@ def test_topic_trends_filters_and_workspaces(store) -> None:
     other = {r["id"] for r in topic_trends(store, "other", Filters())}
     assert "utilities" in other and "flooding_weather" not in other
     assert topic_trends(store, "city", Filters(platforms=("x",))) == []
+
+
+def test_words_common_in_the_whole_workspace_are_not_drivers(store) -> None:
+    """"kẹt xe" is in half of all posts, every day: present in the flood bucket, it drove nothing."""
+    spikes = detect_spikes(store, "city", Filters(), since=SINCE)
+    (overall,) = _find(spikes, "volume", "all", None, FLOOD_DAY)
+    terms = {t["term"] for t in overall.explanation["terms"]}
+    assert "#ngapnuoc" in terms and "ngập" in terms
+    assert "kẹt xe" not in terms and "bệnh viện" not in terms
+    assert all(t["lift"] >= 1.5 and t["posts"] >= 3 for t in overall.explanation["terms"])  # a busy baseline

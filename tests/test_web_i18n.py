@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from civicpulse.accounts import Role
+from civicpulse.alerts.models import FAILURE_REASONS
 from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
 from civicpulse.web.i18n import LANGUAGES, messages, pick_language
 from civicpulse.web.i18n_messages import MESSAGES
@@ -33,7 +34,8 @@ BUILT: dict[str, tuple[str, ...]] = {
     "count": ("read", "stored", "updated", "unchanged", "deleted", "skipped", "rejected", "warnings"),
     "error": ("403", "404"), "sentiment": tuple(SENTIMENTS), "emotion": tuple(EMOTIONS),
     "role": tuple(r.value for r in Role),
-    "nav": tuple(template.removesuffix(".html") for _, template, _ in WORKSPACE_PAGES)}
+    "nav": tuple(template.removesuffix(".html") for _, template, _ in WORKSPACE_PAGES),
+    "delivery_reason": FAILURE_REASONS}
 PLAIN = {"sentiment", "emotion", "topics", "daily", "weekly"}  # label tasks and digest frequencies, used as keys
 
 

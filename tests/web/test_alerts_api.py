@@ -64,6 +64,43 @@ def test_members_see_the_outcome_of_a_background_delivery_not_its_reason(server,
         assert app.state.ctx.deliveries.wait_idle(timeout=20)
         assert len(hook.requests) == 1
     (event,) = viewer.get("/api/w/city/alerts").json()["events"]
-    assert event["deliveries"] == {"webhook": {"status": "failed", "at": event["deliveries"]["webhook"]["at"]}}
+    assert event["deliveries"] == {"webhook": {"status": "failed", "at": event["deliveries"]["webhook"]["at"],
+                                               "reason": "send_failed"}}
     assert "404" not in json.dumps(event["deliveries"]) and "webhook_secret" not in viewer.get(
         "/api/w/city/alerts/rules").json()[0]
+
+
+def test_rules_are_previewed_edited_paused_and_resumed_over_http(server, app, monkeypatch) -> None:
+    analyst, viewer = sign_in(app, "arun"), sign_in(app, "vera")
+    draft = analyst.post("/api/w/city/alerts/preview", json={"metric": "volume", "threshold": 10, "days": 7})
+    assert draft.status_code == 200, draft.text
+    (window,) = draft.json()["windows"]
+    assert draft.json()["fired"] == 1 and window["value"] == 30
+    assert window["posts_url"].startswith("/w/city/posts?start=")
+    assert viewer.post("/api/w/city/alerts/preview", json={"metric": "volume", "threshold": 10}).status_code == 403
+    assert analyst.post("/api/w/city/alerts/preview",
+                        json={"metric": "negative_share", "threshold": 5}).status_code == 400
+
+    rule = analyst.post("/api/w/city/alerts/rules", json={**RULE, "name": "editable", "threshold": 50}).json()
+    path = f"/api/w/city/alerts/rules/{rule['rule_id']}"
+    assert viewer.get(path + "/preview").json()["fired"] == 0
+    assert viewer.patch(path, json={"enabled": False}).status_code == 403
+    edited = analyst.patch(path, json={"threshold": 20, "enabled": False})
+    assert edited.status_code == 200 and edited.json()["threshold"] == 20 and not edited.json()["enabled"]
+    assert "webhook_secret" not in edited.json()
+    assert viewer.get(path + "/preview?days=7").json()["fired"] == 1
+    assert analyst.patch(path, json={"threshold": None}).status_code == 400
+    assert analyst.patch(path, json={"window": "week"}).status_code == 422
+    assert analyst.patch("/api/w/city/alerts/rules/nope", json={"enabled": True}).status_code == 404
+    resumed = analyst.patch(path, json={"enabled": True}).json()
+    assert resumed["enabled"] and resumed["threshold"] == 20
+    analyst.delete(path)
+
+
+def test_members_learn_that_email_is_not_configured(server, app, monkeypatch) -> None:
+    viewer = sign_in(app, "vera")
+    monkeypatch.delenv("CIVICPULSE_SMTP_HOST", raising=False)
+    assert viewer.get("/api/w/city/alerts/channels").json()["email"] == {
+        "configured": False, "setting": "CIVICPULSE_SMTP_HOST"}
+    monkeypatch.setenv("CIVICPULSE_SMTP_HOST", "127.0.0.1")
+    assert viewer.get("/api/w/city/alerts/channels").json()["email"]["configured"] is True

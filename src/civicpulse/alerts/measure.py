@@ -67,28 +67,40 @@ def rule_filters(store: Store, rule: Rule, start: datetime | None, end: datetime
 def measure(store: Store, rule: Rule, now: datetime) -> list[Reading]:
     """Readings at or above the rule's threshold in the window containing `now`; empty when suppressed."""
     start, end = window_bounds(now, rule.window)
+    return readings(store, rule, start, end)
+
+
+def readings(store: Store, rule: Rule, start: datetime, end: datetime, *, explain: int | None = None) -> list[Reading]:
+    """Readings at or above the threshold in every window starting in [start, end), oldest first.
+
+    Live evaluation reads one window through here and a preview reads many: both fire on the same figures.
+    `explain` bounds how many spikes get their drivers worked out (None: as the detector does by default).
+    """
     if rule.metric == "spike":
-        return _spikes(store, rule, start, end)
+        return _spikes(store, rule, start, end, explain)
     rows = Analytics(store, rule.workspace).volume(rule_filters(store, rule, start, end), bucket=rule.window)
-    row = next((r for r in rows if r.key == start), None)
-    if row is None or row.suppressed:  # fewer than k authors: the figure does not exist, so nothing fires
-        return []
-    value = float(row.posts if rule.metric == "volume" else row.values["negative_share"])
-    if value < rule.threshold:
-        return []
-    return [Reading(start, value, detail={"posts": row.posts})]
+    found = []
+    for row in sorted(rows, key=lambda r: r.key):
+        if row.suppressed or not start <= utc_naive(row.key) < end:  # under k authors the figure does not exist
+            continue
+        value = float(row.posts if rule.metric == "volume" else row.values["negative_share"])
+        if value >= rule.threshold:
+            found.append(Reading(utc_naive(row.key), value, detail={"posts": row.posts}))
+    return found
 
 
-def _spikes(store: Store, rule: Rule, start: datetime, end: datetime) -> list[Reading]:
+def _spikes(store: Store, rule: Rule, start: datetime, end: datetime, explain: int | None) -> list[Reading]:
     try:
         from civicpulse.analytics.trends import detect_spikes
     except ImportError:
         raise ValueError("spike detection is not available in this installation") from None
-    # No start: the detector needs the earlier windows as its baseline; `since` keeps only the current one.
+    # No start: the detector needs the earlier windows as its baseline; `since` keeps only the judged ones.
     f = rule_filters(store, rule, None, end)
+    options: dict[str, Any] = {} if explain is None else {"explain": explain, "limit": 10_000}
     spikes = detect_spikes(store, rule.workspace, f, bucket=rule.window, dimensions=("all",),
-                           threshold=rule.threshold, since=start)
+                           threshold=rule.threshold, since=start, **options)
     # Volume and negative-share spikes of one window are separate findings: each keys its own event.
-    return [Reading(start, float(s.score), key=f"{s.metric}:{s.dimension}:{s.key or 'all'}",
-                    detail={"spike": s.to_dict()})
-            for s in spikes if utc_naive(s.bucket_start) >= start and s.score >= rule.threshold]
+    found = [Reading(utc_naive(s.bucket_start), float(s.score), key=f"{s.metric}:{s.dimension}:{s.key or 'all'}",
+                     detail={"spike": s.to_dict()})
+             for s in spikes if start <= utc_naive(s.bucket_start) < end and s.score >= rule.threshold]
+    return sorted(found, key=lambda r: (r.window_start, r.key or ""))

@@ -9,10 +9,11 @@ from civicpulse.alerts.models import Rule
 _WINDOW = {"en": {"hour": "this hour", "day": "today"}, "vi": {"hour": "trong giờ này", "day": "trong hôm nay"}}
 
 
-def _scope(rule: Rule, lang: str) -> str:
+def _scope(rule: Rule, lang: str, topic_names: dict[str, dict[str, str]]) -> str:
     parts = []
-    if rule.topic:
-        parts.append(("topic " if lang == "en" else "chủ đề ") + rule.topic)
+    if rule.topic:  # the topic's label where the taxonomy has it: a message never shows a raw id like flooding_weather
+        name = topic_names.get(rule.topic, {}).get(lang, rule.topic)
+        parts.append(("topic " if lang == "en" else "chủ đề ") + name)
     if rule.place:
         parts.append(("in " if lang == "en" else "tại ") + rule.place)
     if rule.query_id:
@@ -20,10 +21,11 @@ def _scope(rule: Rule, lang: str) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def texts(rule: Rule, value: float, spike: dict[str, Any] | None = None) -> dict[str, str]:
-    """{"en": ..., "vi": ...} describing why `rule` fired with `value`."""
+def texts(rule: Rule, value: float, spike: dict[str, Any] | None = None,
+          topic_names: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
+    """{"en": ..., "vi": ...} describing why `rule` fired with `value`; `topic_names`: id -> {"en": .., "vi": ..}."""
     en_w, vi_w = _WINDOW["en"][rule.window], _WINDOW["vi"][rule.window]
-    en_s, vi_s = _scope(rule, "en"), _scope(rule, "vi")
+    en_s, vi_s = _scope(rule, "en", topic_names or {}), _scope(rule, "vi", topic_names or {})
     if rule.metric == "volume":
         en = f"{value:g} posts {en_w}{en_s}, at or above the threshold of {rule.threshold:g}."
         vi = f"{value:g} bài đăng {vi_w}{vi_s}, đạt hoặc vượt ngưỡng {rule.threshold:g}."

@@ -18,6 +18,9 @@ WINDOWS = ("hour", "day")
 THRESHOLD_RANGE = {"volume": (0.0, 1e9), "negative_share": (0.0, 1.0), "spike": (0.0, 100.0)}
 MAX_RECIPIENTS = 20
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
+# Why a delivery failed, as members may see it (delivery.outcome says why the network's own answer is not here).
+FAILURE_REASONS = ("email_not_configured", "webhook_no_secret", "webhook_target_refused", "send_failed",
+                   "not_attempted")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 
@@ -82,13 +85,17 @@ class AlertEvent:
 
 
 def public_deliveries(deliveries: dict[str, Any]) -> dict[str, Any]:
-    """Deliveries as members see them: a status and its time. Events stored by older versions also carried the
-    failure's reason ({"ok": false, "error": "Connection refused"}): that reason is dropped here."""
+    """Deliveries as members see them: a status, its time and for a failure one of FAILURE_REASONS. Events stored
+    by older versions carried the network's answer ({"ok": false, "error": "Connection refused"}): dropped here."""
     shown = {}
     for channel, result in deliveries.items():
         if isinstance(result, dict):
             status = result.get("status") or ("delivered" if result.get("ok") else "failed")
-            shown[channel] = {"status": status if status in DELIVERY_STATUSES else "failed", "at": result.get("at")}
+            status = status if status in DELIVERY_STATUSES else "failed"
+            shown[channel] = {"status": status, "at": result.get("at")}
+            if status == "failed":
+                reason = result.get("reason")
+                shown[channel]["reason"] = reason if reason in FAILURE_REASONS else "send_failed"
     return shown
 
 

@@ -125,7 +125,7 @@ class DeliveryQueue:
             outcome = deliver(job.rule, job.event, job.secret, job.smtp, job.base_url, cancel=self._stop)
         except Exception:  # deliver() does not raise; a bug there must not kill the worker
             log.exception("alert %s: delivery crashed", job.event.event_id)
-            outcome = failed(job.rule)
+            outcome = failed(job.rule, "send_failed")
         try:
             record(self._handle, job.event, outcome)
         except Exception:

@@ -1,4 +1,4 @@
-"""Alert rules per workspace: create, list, enable, delete; evaluate them, store new events, deliver them."""
+"""Alert rules per workspace: create, edit, pause, delete, preview over history; evaluate, store and deliver."""
 
 from __future__ import annotations
 
@@ -24,12 +24,14 @@ from civicpulse.alerts.models import (
     check_webhook,
 )
 from civicpulse.alerts.outbox import DeliveryJob, DeliveryQueue, record
+from civicpulse.alerts.preview import Preview, posts_link, preview
 from civicpulse.notify.email import SmtpSettings
 from civicpulse.notify.signing_keys import SigningKeyError, WebhookSecrets
 from civicpulse.store import alerts_sql as sql
 from civicpulse.store.base import Store
 
 log = logging.getLogger(__name__)
+EDITABLE = {"name", "metric", "threshold", "window", "query_id", "topic", "place", "email_to", "webhook_url", "enabled"}
 
 
 class AlertService:
@@ -56,6 +58,20 @@ class AlertService:
                     query_id: str | None = None, topic: str | None = None, place: str | None = None,
                     email_to: str | Iterable[str] = (), webhook_url: str | None = None, user: str = "") -> Rule:
         """Validate and store a rule. The returned Rule carries the webhook secret; it is never shown again."""
+        rule = self.draft(ws, name, metric, threshold, window, query_id, topic, place, email_to, webhook_url, user)
+        secret, reference = self.secrets.new(ws, rule.rule_id) if rule.webhook_url else (None, None)
+        rule.webhook_secret = secret
+        self.store.execute(sql.INSERT_RULE, [ws, rule.rule_id, rule.name, rule.metric, rule.query_id, rule.topic,
+                                             rule.place, rule.threshold, rule.window, ",".join(rule.email_to),
+                                             rule.webhook_url, True, user, rule.created_at, reference])
+        self.store.audit(user, ws, "alert.rule.create", json.dumps(
+            {"rule_id": rule.rule_id, "metric": rule.metric, "threshold": rule.threshold, "window": rule.window}))
+        return rule
+
+    def draft(self, ws: str, name: str, metric: str, threshold: float, window: str = "day",
+              query_id: str | None = None, topic: str | None = None, place: str | None = None,
+              email_to: str | Iterable[str] = (), webhook_url: str | None = None, user: str = "") -> Rule:
+        """A validated rule with a fresh id, not stored: what create_rule stores and a preview evaluates."""
         label = check_text("rule name", name, limit=120)
         if not label:
             raise ValueError("a rule needs a name")
@@ -65,18 +81,39 @@ class AlertService:
         query_id = check_text("query id", query_id, limit=100)
         if query_id:
             m.saved_query_text(self.store, ws, query_id)  # must exist in this workspace
-        url = check_webhook(webhook_url)
-        rule_id = uuid.uuid4().hex[:12]
-        secret, reference = self.secrets.new(ws, rule_id) if url else (None, None)
-        rule = Rule(ws, rule_id, label, metric, value, window, query_id,
-                    check_text("topic", topic), check_text("place", place), check_emails(email_to), url, True,
-                    user, m.utc_naive(None), secret)
-        self.store.execute(sql.INSERT_RULE, [ws, rule.rule_id, rule.name, rule.metric, rule.query_id, rule.topic,
-                                             rule.place, rule.threshold, rule.window, ",".join(rule.email_to),
-                                             rule.webhook_url, True, user, rule.created_at, reference])
-        self.store.audit(user, ws, "alert.rule.create", json.dumps(
-            {"rule_id": rule.rule_id, "metric": metric, "threshold": value, "window": window}))
+        return Rule(ws, uuid.uuid4().hex[:12], label, metric, value, window, query_id, check_text("topic", topic),
+                    check_text("place", place), check_emails(email_to), check_webhook(webhook_url), True, user,
+                    m.utc_naive(None))
+
+    def update_rule(self, ws: str, rule_id: str, changes: dict[str, Any], user: str = "") -> Rule:
+        """Change some fields of a rule (the others stay); `enabled` pauses or resumes it. A new webhook URL gets a
+        new signing secret, returned on this Rule only. Windows that already fired do not fire again."""
+        unknown = set(changes) - EDITABLE
+        if unknown:
+            raise ValueError(f"alert rules have no editable field(s) {', '.join(sorted(unknown))}")
+        current = self.get_rule(ws, rule_id)
+        fields = {name: getattr(current, name) for name in EDITABLE - {"enabled"}}
+        fields.update({k: v for k, v in changes.items() if k != "enabled"})
+        checked = self.draft(ws, user=current.created_by, **fields)
+        enabled = bool(changes.get("enabled", current.enabled))
+        reference = (self.store.query(sql.RULE_SECRET, [ws, rule_id]) or [(None,)])[0][0]
+        secret = None
+        if checked.webhook_url != current.webhook_url:
+            secret, reference = self.secrets.new(ws, rule_id) if checked.webhook_url else (None, None)
+        self.store.execute(sql.UPDATE_RULE, [checked.name, checked.metric, checked.query_id, checked.topic,
+                                             checked.place, checked.threshold, checked.window,
+                                             ",".join(checked.email_to), checked.webhook_url, enabled, reference,
+                                             ws, rule_id])
+        after = {name: getattr(checked, name) for name in EDITABLE - {"enabled"}} | {"enabled": enabled}
+        changed = sorted(k for k in EDITABLE if after[k] != getattr(current, k))
+        self.store.audit(user, ws, "alert.rule.update", json.dumps({"rule_id": rule_id, "changed": changed}))
+        rule = self.get_rule(ws, rule_id)
+        rule.webhook_secret = secret
         return rule
+
+    def preview(self, rule: Rule, days: int = 30, end: datetime | None = None) -> Preview:
+        """When `rule` (stored or a draft) would have fired over the `days` of stored history before `end`."""
+        return preview(self.store, rule, days, end)
 
     def list_rules(self, ws: str) -> list[Rule]:
         return [_rule(ws, r) for r in self.store.query(sql.LIST_RULES, [ws])]
@@ -124,9 +161,10 @@ class AlertService:
     def _record(self, rule: Rule, reading: m.Reading, moment: datetime) -> AlertEvent | None:
         """Store the event first (it is the in-app notification), then deliver it; None when already fired."""
         fingerprint = "|".join((rule.rule_id, reading.window_start.isoformat(), reading.key or ""))
-        message = texts(rule, reading.value, reading.detail.get("spike"))
+        message = texts(rule, reading.value, reading.detail.get("spike"), _topic_names(self.store, rule))
         detail = {"message": message, "rule_name": rule.name, "metric": rule.metric, "window": rule.window,
-                  "topic": rule.topic, "place": rule.place, "query_id": rule.query_id, **reading.detail}
+                  "topic": rule.topic, "place": rule.place, "query_id": rule.query_id,
+                  "posts_url": posts_link(rule, reading.window_start), **reading.detail}
         event = AlertEvent(rule.workspace, uuid.uuid4().hex, rule.rule_id, fingerprint, reading.window_start,
                            moment, reading.value, rule.threshold, message["en"], detail)
         self.store.execute(sql.INSERT_EVENT, [
@@ -175,6 +213,15 @@ class AlertService:
 
     def unseen_count(self, ws: str) -> int:
         return int(self.store.query(sql.UNSEEN_COUNT, [ws])[0][0])
+
+
+def _topic_names(store: Store, rule: Rule) -> dict[str, dict[str, str]]:
+    if not rule.topic:
+        return {}
+    from civicpulse.analytics.topic_trends import taxonomy_for
+
+    topic = taxonomy_for(store, rule.workspace).get(rule.topic)
+    return {rule.topic: {"en": topic.label_en, "vi": topic.label_vi or topic.label_en}} if topic else {}
 
 
 def _rule(ws: str, row: tuple[Any, ...]) -> Rule:

@@ -31,6 +31,10 @@ TOP_TERMS = 8
 TOP_GROUPS = 5
 EXAMPLES = 3
 CANDIDATES = 10  # example candidates per spike bucket and sentiment side
+MIN_LIFT = 1.5  # a driver term's share of the bucket against its share of the baseline (smoothed)
+MIN_WORKSPACE_LIFT = 2.0  # ... and against its document frequency over the whole workspace
+MIN_DRIVER_POSTS = 3
+MIN_BASELINE_POSTS = 20  # below this many baseline posts, lift is noise
 # Breakdowns: the (scope, b, grp, kind, author_id) rows of the scoped posts `s`, one per post and group. A post
 # naming a ward and its province counts once for the province. post_key digests the workspace, which `s` is
 # already restricted to: a workspace condition on the long tables would only mislead the planner's estimates.
@@ -73,7 +77,8 @@ def explain_all(ctx: Context, spikes: list[Spike], series: dict[str, dict[str | 
     """
     rest = spikes[detailed:] if detailed is not None else []
     for spike in rest:
-        spike.explanation = _explain(ctx, spike, series[spike.dimension][spike.key], {what: {} for what in _GROUPS}, {})
+        spike.explanation = _explain(ctx, spike, series[spike.dimension][spike.key], {what: {} for what in _GROUPS}, {},
+                                     Frequencies(0, {}))
     spikes = spikes[:len(spikes) - len(rest)]
     groups = {dimension: [s for s in spikes if s.dimension == dimension]
               for dimension in sorted({s.dimension for s in spikes})}
@@ -82,6 +87,8 @@ def explain_all(ctx: Context, spikes: list[Spike], series: dict[str, dict[str | 
         counts[dimension], found = _breakdowns(ctx, dimension, group)
         candidates.update({(dimension, *key): listed for key, listed in found.items()})
     picked = settle(ctx.store, ctx.workspace, candidates, CANDIDATES)
+    frequencies = _frequencies(ctx, {term for dimension in counts.values() for per_key in dimension["term"].values()
+                                     for term in per_key})
     for dimension, group in groups.items():
         mine = {key[1:]: rows for key, rows in picked.items() if key[0] == dimension}
         if any(rows is None for rows in mine.values()):  # candidates could not settle: the exact, slower query
@@ -89,15 +96,49 @@ def explain_all(ctx: Context, spikes: list[Spike], series: dict[str, dict[str | 
         else:
             examples = {key: [{**example(r[:9]), "_order": -(r[9] or 0.0)} for r in rows] for key, rows in mine.items()}
         for spike in group:
-            spike.explanation = _explain(ctx, spike, series[dimension][spike.key], counts[dimension], examples)
+            spike.explanation = _explain(ctx, spike, series[dimension][spike.key], counts[dimension], examples,
+                                         frequencies)
 
 
 def _keys_and_buckets(group: list[Spike]) -> tuple[list[str], list[datetime]]:
     return sorted({s.key for s in group if s.key is not None}), sorted({s.bucket_start for s in group})
 
 
+@dataclass(frozen=True)
+class Frequencies:
+    """Posts of the whole workspace, and per (term, kind) how many of them carry it (document frequency)."""
+
+    posts: int
+    terms: dict[tuple[str, str], int]
+
+
+def _frequencies(ctx: Context, terms: set[tuple[str, str]]) -> Frequencies:
+    """Document frequencies over the whole workspace of the terms some breakdown found: one statement."""
+    if not terms:
+        return Frequencies(0, {})
+    words = sorted({term for term, _ in terms})
+    rows = ctx.store.query("SELECT term, kind, count(DISTINCT post_key) FROM post_terms WHERE workspace = ? "
+                           f"AND term IN ({', '.join('?' * len(words))}) GROUP BY 1, 2", [ctx.workspace, *words])
+    total = ctx.store.query("SELECT count(*) FROM post_analysis WHERE workspace = ?", [ctx.workspace])[0][0]
+    return Frequencies(int(total), {(term, kind): int(n) for term, kind, n in rows})
+
+
+def is_driver(term: dict[str, Any], frequency: int | None, workspace_posts: int, baseline_posts: int) -> bool:
+    """A driver stands out twice: against the spike's own baseline (lift) and against the whole workspace (its share
+    of the bucket well above its document frequency), and it rests on a few posts at least. Words common in the
+    whole workspace ("nhà", "main", "site") fail the second test in every bucket, with no stoplist to maintain.
+    A series with a near-empty baseline (a place that is usually quiet) has no lift to speak of: not tested."""
+    if term["posts"] < MIN_DRIVER_POSTS:
+        return False
+    if baseline_posts >= MIN_BASELINE_POSTS and term["lift"] < MIN_LIFT:
+        return False
+    if not frequency or not workspace_posts:  # no frequencies (figures-only explanations): lift alone decides
+        return True
+    return term["share"] >= MIN_WORKSPACE_LIFT * frequency / workspace_posts
+
+
 def _explain(ctx: Context, spike: Spike, cells: dict[datetime, Any], counts: dict[str, dict],
-             examples: dict[tuple, list[dict[str, Any]]]) -> dict[str, Any]:
+             examples: dict[tuple, list[dict[str, Any]]], frequencies: Frequencies) -> dict[str, Any]:
     start = ctx.baseline_start(spike)
     cell = cells[spike.bucket_start]
     base = [c for b, c in cells.items() if start <= b < spike.bucket_start]
@@ -107,6 +148,8 @@ def _explain(ctx: Context, spike: Spike, cells: dict[datetime, Any], counts: dic
     terms = [{"term": key, "kind": kind, **s} for (key, kind), s in shares["term"]]
     for term in terms:  # smoothed so a term absent from the baseline gets a large but finite lift
         term["lift"] = round(term["share"] / (((term["baseline_posts"] or 0) + 1) / (cold_posts + 1)), 2)
+    terms = [t for t in terms
+             if is_driver(t, frequencies.terms.get((t["term"], t["kind"])), frequencies.posts, cold_posts)]
     terms.sort(key=lambda t: (-t["lift"], -t["posts"], t["term"]))
     own = spike.key if spike.dimension in ("topic", "place") else None  # not listed as a driver of itself
     topics = [{"id": key, "label_en": _label(ctx.taxonomy, key, "en"), "label_vi": _label(ctx.taxonomy, key, "vi"),

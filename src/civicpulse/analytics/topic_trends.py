@@ -19,6 +19,8 @@ from civicpulse.analytics.examples import best_candidates, candidate_count, repr
 from civicpulse.analytics.filters import FROM, Filters, where
 from civicpulse.analytics.posts import EXAMPLE_ORDER
 from civicpulse.analytics.privacy import k_for, publish_authors
+from civicpulse.analytics.topic_curation import load as load_curation
+from civicpulse.analytics.topic_curation import topic_key_sql
 from civicpulse.store.base import Store
 
 KINDS = ("taxonomy", "discovered")
@@ -32,6 +34,14 @@ _TOPIC = {  # key column, join, condition for one topic's posts (examples' fallb
                  "EXISTS (SELECT 1 FROM post_topics y WHERE y.post_key = a.post_key AND y.topic = ?)"),
     "discovered": ("a.discovered_topic", "", "a.discovered_topic = ?"),
 }
+
+
+def _topic_sql(store: Store, workspace: str, kind: str) -> tuple[str, str, str]:
+    """`_TOPIC[kind]`, with discovered topics as analysts curated them (merges mapped, hidden ones left out)."""
+    if kind != "discovered":
+        return _TOPIC[kind]
+    key = topic_key_sql(load_curation(store, workspace), "a.discovered_topic")
+    return key, "", f"{key} = ?"
 
 
 class PeriodTooLong(ValueError):
@@ -97,7 +107,7 @@ def topic_trends(store: Store, workspace: str, f: Filters, bucket: str = "day", 
 
 def _totals(store: Store, workspace: str, f: Filters, start: datetime, kind: str, k: int) -> list[dict[str, Any]]:
     """Per topic, the current period (from `start`) and the previous one (f.start..start) in one pass."""
-    key, join, _ = _TOPIC[kind]
+    key, join, _ = _topic_sql(store, workspace, kind)
     clause, params = where(workspace, f)
     rows = store.query(
         f"SELECT {key}, a.created_at >= ?, count(*), count(DISTINCT a.author_id), avg(a.sentiment_score), "
@@ -115,7 +125,7 @@ def _series(store: Store, workspace: str, f: Filters, bucket: str, kind: str,
 
     Two stages (per author, then per bucket): cheaper than count(DISTINCT) here, and within a small memory limit.
     """
-    key, join, _ = _TOPIC[kind]
+    key, join, _ = _topic_sql(store, workspace, kind)
     clause, params = where(workspace, f)
     per_author = (f"SELECT {key} AS topic, date_trunc('{bucket}', a.created_at) AS b, a.author_id, count(*) AS n "
                   f"{FROM} {join} WHERE {clause} AND {key} IS NOT NULL GROUP BY 1, 2, 3")
@@ -136,7 +146,7 @@ def _examples(store: Store, workspace: str, f: Filters, kind: str, topics: list[
     """
     if not topics:
         return {}
-    key, join, condition = _TOPIC[kind]
+    key, join, condition = _topic_sql(store, workspace, kind)
     clause, params = where(workspace, f)
     needed = candidate_count(EXAMPLES * 10)
     size = needed * len(topics) * POOL_FACTOR
@@ -146,7 +156,8 @@ def _examples(store: Store, workspace: str, f: Filters, kind: str, topics: list[
         rows = store.query("SELECT post_key, topic FROM post_topics WHERE workspace = ? "
                            "AND post_key IN (SELECT unnest(?))", [workspace, [r[0] for r in pool]])
     else:
-        rows = [(post_key, topic) for post_key, _, _, topic in pool]
+        curation = load_curation(store, workspace)  # the pool reads the raw id: merged and hidden ones mapped here
+        rows = [(post_key, curation.effective(topic)) for post_key, _, _, topic in pool]
     topics_of: dict[int, list[Any]] = {}
     for post_key, topic in rows:
         topics_of.setdefault(post_key, []).append(topic)
@@ -217,7 +228,8 @@ def _buckets(start: datetime, end: datetime, bucket: str):
 
 def _labels(store: Store, workspace: str, kind: str) -> dict[Any, dict[str, Any]]:
     if kind == "discovered":
-        return {i: {"label": t["label"], "keywords": t["keywords"], "phrase": t["phrase"]}
+        names = load_curation(store, workspace).names  # analysts' names outlive re-discovery (stable ids)
+        return {i: {"label": names.get(i, t["label"]), "keywords": t["keywords"], "phrase": t["phrase"]}
                 for i, t in discovered_topics(store, workspace).items()}
     return {t.id: {"label": t.label_en, "label_vi": t.label_vi or t.label_en}
             for t in taxonomy_for(store, workspace).topics}

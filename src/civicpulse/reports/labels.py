@@ -23,6 +23,13 @@ _LABELS: dict[str, dict[str, str]] = {
         "hour": "hour", "day": "day", "week": "week", "month": "month",
         "digest_subject": "{name}: {workspace}, {start} to {end}",
         "digest_body": "The CivicPulse digest \"{name}\" for workspace {workspace} ({start} to {end}) is attached.",
+        # briefing (issue 12 item 7)
+        "summary": "Summary", "examples": "Representative posts",
+        "hidden_groups": "{n} smaller groups hidden (fewer than {k} authors)",
+        "hidden_groups_one": "1 smaller group hidden (fewer than {k} authors)",
+        "hidden_periods": "{n} periods hidden (fewer than {k} authors)",
+        "hidden_periods_one": "1 period hidden (fewer than {k} authors)",
+        "label": "Label", "no_previous": "No previous period: the data starts within this period.",
     },
     "vi": {
         "title": "Báo cáo CivicPulse: {workspace}",
@@ -42,6 +49,13 @@ _LABELS: dict[str, dict[str, str]] = {
         "hour": "giờ", "day": "ngày", "week": "tuần", "month": "tháng",
         "digest_subject": "{name}: {workspace}, {start} đến {end}",
         "digest_body": "Bản tin CivicPulse \"{name}\" của không gian {workspace} ({start} đến {end}) được đính kèm.",
+        # briefing (issue 12 item 7)
+        "summary": "Tóm tắt", "examples": "Bài đăng tiêu biểu",
+        "hidden_groups": "{n} nhóm nhỏ đã ẩn (ít hơn {k} tác giả)",
+        "hidden_groups_one": "1 nhóm nhỏ đã ẩn (ít hơn {k} tác giả)",
+        "hidden_periods": "{n} khoảng thời gian đã ẩn (ít hơn {k} tác giả)",
+        "hidden_periods_one": "1 khoảng thời gian đã ẩn (ít hơn {k} tác giả)",
+        "label": "Nhãn", "no_previous": "Không có kỳ trước: dữ liệu bắt đầu trong kỳ này.",
     },
 }
 

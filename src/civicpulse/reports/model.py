@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from civicpulse.analytics.filters import Filters
 from civicpulse.analytics.overview import overview
+from civicpulse.reports.briefing import Briefing, build_briefing, readable
 from civicpulse.reports.labels import labels
 from civicpulse.store.base import Store
 
@@ -34,6 +35,15 @@ class Report:
     filters_description: list[tuple[str, str]]  # (label, value) in the report language
     query_name: str | None
     overview: dict[str, Any]
+    briefing: Briefing = field(default_factory=Briefing)
+
+    @property
+    def has_previous(self) -> bool:
+        """False when the previous period lies wholly before the data: it is then left out, not shown empty."""
+        return self.briefing.has_previous
+
+    def topic_label(self, topic_id: str) -> str:
+        return readable(self.briefing.topic_labels, topic_id)
 
     @property
     def k(self) -> int:
@@ -55,10 +65,11 @@ def build_report(store: Store, workspace: str, f: Filters, title: str | None = N
                  query_name: str | None = None, bucket: str | None = None) -> Report:
     """Compute the Overview for `f` and wrap it with presentation metadata in English or Vietnamese."""
     words = labels(lang)
+    figures = overview(store, workspace, f, bucket)
     return Report(workspace=workspace, title=title or words["title"].format(workspace=workspace), lang=lang,
                   generated_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0), filters=f,
                   filters_description=describe_filters(f, lang, query_name), query_name=query_name,
-                  overview=overview(store, workspace, f, bucket))
+                  overview=figures, briefing=build_briefing(store, workspace, f, figures, lang))
 
 
 def describe_filters(f: Filters, lang: str, query_name: str | None = None) -> list[tuple[str, str]]:

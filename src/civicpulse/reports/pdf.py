@@ -1,4 +1,5 @@
-"""PDF export: title, period, filters, key figures against the previous period, charts and tables."""
+"""PDF export: title, period, filters, a written summary, key figures against the previous period (when the data
+reaches into it), charts, tables with small groups folded into one line, and representative posts."""
 
 from __future__ import annotations
 
@@ -60,31 +61,49 @@ def _story(report: Report, styles: dict[str, ParagraphStyle], regular: str, bold
     suppressed = words["suppressed"].format(k=report.k)
     story: list[Flowable] = [Paragraph(escape(report.title), styles["title"])]
     meta = [(words["workspace"], report.workspace), (words["period"], period_text(report)),
-            (words["previous_period"], period_text(report, previous=True)),
+            *([(words["previous_period"], period_text(report, previous=True))] if report.has_previous else []),
             (words["bucket"], words.get(ov["bucket"], ov["bucket"])),
             (words["filters"], "; ".join(f"{k}: {v}" for k, v in report.filters_description) or words["no_filters"]),
             (words["generated"], f"{report.generated_at:%Y-%m-%d %H:%M} UTC")]
     story += [_table([list(pair) for pair in meta], styles, header=False, wrap=True, widths=(4.5 * cm, 12.5 * cm)),
               Paragraph(escape(words["k_note"].format(k=report.k)), styles["note"]),
+              Paragraph(escape(words["summary"]), styles["h2"]),
+              *(Paragraph(escape(sentence), styles["body"]) for sentence in report.briefing.sentences),
               Paragraph(escape(words["key_figures"]), styles["h2"])]
-    figures = [[words["metric"], words["current"], words["previous"], words["change"]]]
-    for name, now, before, change, unit in report.key_figures():
-        figures.append([words[name], _value(name, now, ov["totals"]["suppressed"], suppressed),
-                        _value(name, before, ov["previous"]["totals"]["suppressed"], suppressed),
-                        _change(change, unit, report.lang)])
-    story.append(_table(figures, styles, widths=(4 * cm, 4.9 * cm, 4.9 * cm, 3.2 * cm)))
+    if report.has_previous:
+        figures = [[words["metric"], words["current"], words["previous"], words["change"]]]
+        for name, now, before, change, unit in report.key_figures():
+            figures.append([words[name], _value(name, now, ov["totals"]["suppressed"], suppressed),
+                            _value(name, before, ov["previous"]["totals"]["suppressed"], suppressed),
+                            _change(change, unit, report.lang)])
+        story.append(_table(figures, styles, widths=(4 * cm, 4.9 * cm, 4.9 * cm, 3.2 * cm)))
+    else:  # the previous period precedes the data: no empty column, one line saying why
+        figures = [[words["metric"], words["current"]]]
+        figures += [[words[name], _value(name, now, ov["totals"]["suppressed"], suppressed)]
+                    for name, now, *_ in report.key_figures()]
+        story += [_table(figures, styles, widths=(4 * cm, 4.9 * cm)),
+                  Paragraph(escape(words["no_previous"]), styles["note"])]
     story += _time_series(report, styles, regular, words, suppressed)
     emotion_names = {r["key"]: emotion_name(r["key"], report.lang) for r in ov["emotions"]}
     for section in ("emotions", "topics", "places"):
         rows = ov[section]
-        name_of = (lambda key: emotion_names.get(key, key)) if section == "emotions" else str
+        name_of = ((lambda key: emotion_names.get(key, key)) if section == "emotions"
+                   else report.topic_label if section == "topics" else str)
         part: list[Flowable] = [Paragraph(escape(words[section]), styles["h2"])]
         shown = [(name_of(r["key"]), r["posts"]) for r in rows if not r["suppressed"]]
         if shown:
             part.append(charts.horizontal_bars(shown, regular))
-        part.append(_group_table(rows, section, name_of, words, styles, suppressed) if rows
+        part.append(_group_table(rows, section, name_of, words, styles, suppressed, report.k) if rows
                     else Paragraph(escape(words["no_data"]), styles["body"]))
         story.append(KeepTogether(part))  # a heading never ends a page alone
+    if report.briefing.examples:
+        story.append(Paragraph(escape(words["examples"]), styles["h2"]))
+        for post in report.briefing.examples:
+            meta_line = " · ".join(x for x in (post["topic"], words.get(post["sentiment"] or "", post["sentiment"]),
+                                               emotion_name(post["emotion"] or "", report.lang),
+                                               (post["created_at"] or "")[:10]) if x)
+            story.append(KeepTogether([Paragraph(escape(f"“{post['text']}”"), styles["body"]),
+                                       Paragraph(escape(meta_line), styles["note"])]))
     return story
 
 
@@ -99,33 +118,50 @@ def _time_series(report: Report, styles: dict[str, ParagraphStyle], font: str, w
     out.append(charts.sentiment_chart(rows, bucket, font, words["sentiment"], {s: words[s] for s in SENTIMENTS}))
     table = [[words["time"], words["posts"], words["authors"], *(words[f"{s}_share"] for s in SENTIMENTS),
               words["net"]]]
-    for r in rows:
-        if r["suppressed"]:
-            table.append([r["key"].replace("T", " ")[:16], suppressed, "", "", "", "", ""])
-        else:
+    hidden: list[str] = []  # a run of suppressed periods is folded into one line
+    for r in [*rows, None]:
+        if r is not None and r["suppressed"]:
+            hidden.append(r["key"].replace("T", " ")[:16])
+            continue
+        if hidden:
+            when = hidden[0] if len(hidden) == 1 else f"{hidden[0]} – {hidden[-1]}"
+            table.append([when, _count(words, "hidden_periods", len(hidden), report.k), "", "", "", "", ""])
+            hidden = []
+        if r is not None:
             table.append([r["key"].replace("T", " ")[:16], _int(r["posts"]), _int(r["authors"]),
                           *(_percent(r[f"{s}_share"]) for s in SENTIMENTS), _percent(r["net"])])
     widths = (3.4 * cm, 1.8 * cm, 1.8 * cm, *(2.5 * cm for _ in SENTIMENTS), 2.5 * cm)
-    out.append(_table(table, styles, widths=widths, span_suppressed=suppressed))
+    out.append(_table(table, styles, widths=widths, span_rows=_folded(table)))
     return out
 
 
+def _count(words: dict[str, str], key: str, n: int, k: int) -> str:
+    return words[f"{key}_one" if n == 1 else key].format(n=n, k=k)
+
+
+def _folded(table: list[list[str]]) -> set[int]:
+    """Rows whose second cell is a folded line of hidden groups: it spans the figure columns."""
+    return {i for i, row in enumerate(table) if i and len(row) > 2 and row[2] == "" and row[1] not in ("", DASH)}
+
+
 def _group_table(rows: list[dict[str, Any]], section: str, name_of: Any, words: dict[str, str],
-                 styles: dict[str, ParagraphStyle], suppressed: str) -> Table:
+                 styles: dict[str, ParagraphStyle], suppressed: str, k: int) -> Table:
     extra = [] if section == "emotions" else ["mean_score", "negative_share"]
     table = [[words["key"], words["posts"], words["authors"], *(words[e] for e in extra)]]
     for r in rows:
-        name = str(name_of(r["key"]))[:MAX_NAME]
-        if r["suppressed"]:
-            table.append([name, suppressed, "", *("" for _ in extra)])
-        else:
-            table.append([name, _int(r["posts"]), _int(r["authors"]),
+        if not r["suppressed"]:
+            table.append([str(name_of(r["key"]))[:MAX_NAME], _int(r["posts"]), _int(r["authors"]),
                           *(_value(e, r.get(e), False, suppressed) for e in extra)])
-    return _table(table, styles, widths=(7 * cm, *(2.5 * cm for _ in table[0][1:])), span_suppressed=suppressed)
+    hidden = sum(1 for r in rows if r["suppressed"])
+    if hidden:  # one line, not a row per small group (whose names alone say little and fill pages)
+        table.append([_count(words, "hidden_groups", hidden, k), "", "", *("" for _ in extra)])
+    return _table(table, styles, widths=(7 * cm, *(2.5 * cm for _ in table[0][1:])),
+                  span_rows={len(table) - 1} if hidden else set(), span_from=0)
 
 
 def _table(rows: list[list[str]], styles: dict[str, ParagraphStyle], header: bool = True, wrap: bool = False,
-           widths: tuple[float, ...] | None = None, span_suppressed: str | None = None) -> Table:
+           widths: tuple[float, ...] | None = None, span_rows: set[int] = frozenset(),  # type: ignore[assignment]
+           span_from: int = 1) -> Table:
     """Header cells wrap (long Vietnamese labels); body cells wrap only when asked, so figures stay on one line."""
     cells = [[Paragraph(escape(str(c)), styles["th" if header and i == 0 else "body"]) if wrap or (header and i == 0)
               else str(c) for c in row] for i, row in enumerate(rows)]
@@ -135,8 +171,7 @@ def _table(rows: list[list[str]], styles: dict[str, ParagraphStyle], header: boo
                              ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), size)]
     if header:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL))
-    commands += [("SPAN", (1, i), (-1, i)) for i, row in enumerate(rows)
-                 if span_suppressed and len(row) > 2 and row[1] == span_suppressed]
+    commands += [("SPAN", (span_from, i), (-1, i)) for i in sorted(span_rows)]
     table.setStyle(TableStyle(commands))
     return table
 

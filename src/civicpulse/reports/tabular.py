@@ -56,11 +56,17 @@ def to_csv(report: Report) -> bytes:
     writer.writerow(CSV_HEADER)
     ov = report.overview
     rows: list[tuple[Any, ...]] = [("meta", "", metric, value) for metric, value in meta_rows(report)]
-    for key, figures in (("current", ov["totals"]), ("previous", ov["previous"]["totals"]), ("change", ov["change"])):
+    rows += [("briefing", str(n), "sentence", text) for n, text in enumerate(report.briefing.sentences, start=1)]
+    periods = [("current", ov["totals"])]
+    if report.has_previous:  # a previous period before the data is no comparison: left out, not empty
+        periods += [("previous", ov["previous"]["totals"]), ("change", ov["change"])]
+    for key, figures in periods:
         rows.extend(("summary", key, metric, value) for metric, value in figures.items())
     for section in SECTIONS:
         fields = VOLUME_FIELDS if section == "volume" else GROUP_FIELDS[section]
         for row in ov[section]:
+            if section == "topics":
+                rows.append((section, row["key"], "label", report.topic_label(row["key"])))
             rows.extend((section, row["key"], metric, row.get(metric)) for metric in (*fields, "suppressed"))
     writer.writerows([_csv(v) for v in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")
@@ -92,6 +98,8 @@ def to_xlsx(report: Report) -> bytes:
                 key = datetime.fromisoformat(key)
             elif section == "emotions":
                 key = emotion_name(key, report.lang)
+            elif section == "topics":
+                key = report.topic_label(key)
             _append(sheet, [key, *(row.get(f) for f in fields), row["suppressed"]])
         _formats(sheet, ("key", *fields), first_row=2)
         _widths(sheet, [20 if section == "volume" else 32, *(14 for _ in fields), 12])
@@ -113,13 +121,20 @@ def _summary_sheet(sheet: Worksheet, report: Report, words: dict[str, str]) -> N
         if isinstance(value, datetime):
             sheet.cell(sheet.max_row, 2).number_format = _DATETIME
     sheet.append([])
+    _append(sheet, [words["summary"]])
+    sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    for sentence in report.briefing.sentences:
+        _append(sheet, [sentence])
+    sheet.append([])
     header_row = sheet.max_row + 1
-    _header(sheet, header_row, [words["metric"], words["current"], words["previous"], words["change"]])
+    previous = report.has_previous
+    _header(sheet, header_row, [words["metric"], words["current"],
+                                *([words["previous"], words["change"]] if previous else [])])
     suppressed = words["suppressed"].format(k=report.k)
     for name, now, before, change, unit in report.key_figures():
         now = suppressed if report.overview["totals"]["suppressed"] else now
         before = suppressed if report.overview["previous"]["totals"]["suppressed"] else before
-        _append(sheet, [words[name], now, before, change])
+        _append(sheet, [words[name], now, *([before, change] if previous else [])])
         row = sheet.max_row
         if name.endswith("_share") or name == "net":
             for col in (2, 3):

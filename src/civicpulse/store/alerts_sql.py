@@ -29,6 +29,9 @@ LIST_RULES = SELECT_RULES + " ORDER BY created_at, rule_id"
 ENABLED_RULES = SELECT_RULES + " AND enabled ORDER BY created_at, rule_id"
 RULE_SECRET = "SELECT webhook_secret FROM alert_rules WHERE workspace = ? AND rule_id = ?"
 DELETE_RULE = "DELETE FROM alert_rules WHERE workspace = ? AND rule_id = ?"
+UPDATE_RULE = ("UPDATE alert_rules SET name = ?, metric = ?, query_id = ?, topic = ?, place = ?, threshold = ?, "
+               "time_window = ?, email_to = ?, webhook_url = ?, enabled = ?, webhook_secret = ? "
+               "WHERE workspace = ? AND rule_id = ?")
 SET_ENABLED = "UPDATE alert_rules SET enabled = ? WHERE workspace = ? AND rule_id = ?"
 
 EVENT_COLUMNS = ("event_id", "rule_id", "fingerprint", "window_start", "fired_at", "value", "threshold", "message",

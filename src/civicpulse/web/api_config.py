@@ -200,6 +200,75 @@ def create_rule(body: RuleBody, a: Access = Depends(ANALYST), service=Depends(_a
     return _plain(rule)
 
 
+class RuleChanges(BaseModel):
+    """Only the fields sent change; `enabled: false` pauses the rule, `true` resumes it."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    metric: Literal["volume", "negative_share", "spike"] | None = None
+    threshold: float | None = None
+    window: Literal["hour", "day"] | None = None
+    query_id: str | None = None
+    topic: str | None = None
+    place: str | None = None
+    email_to: list[str] | None = Field(default=None, max_length=20)
+    webhook_url: str | None = None
+    enabled: bool | None = None
+
+
+class PreviewBody(RuleBody):
+    name: str = Field(default="preview", min_length=1, max_length=120)
+    days: int = Field(default=30, ge=1, le=366)
+
+
+@router.patch("/alerts/rules/{rule_id}",
+              summary="Edit an alert rule, pause it (enabled: false) or resume it (analysts); a new webhook URL "
+                      "gets a new signing secret, returned only here")
+def update_rule(rule_id: str, body: RuleChanges, a: Access = Depends(ANALYST), service=Depends(_alerts)) -> dict:
+    changes = body.model_dump(exclude_unset=True)
+    for required in ("name", "metric", "threshold", "window", "enabled"):
+        if required in changes and changes[required] is None:
+            raise HTTPException(400, f"{required} cannot be empty")
+    if changes.get("email_to") is None and "email_to" in changes:
+        changes["email_to"] = []
+    with _http_errors():
+        rule = service.update_rule(a.workspace, rule_id, changes, user=a.username)
+    out = _plain(rule)
+    if not rule.webhook_secret:
+        out.pop("webhook_secret")
+    return out
+
+
+@router.get("/alerts/rules/{rule_id}/preview",
+            summary="When a stored rule would have fired over the last `days` of stored data (nothing is stored "
+                    "or sent); each window links to its posts")
+def preview_rule(rule_id: str, a: Access = Depends(VIEWER), service=Depends(_alerts),
+                 days: int = Query(30, ge=1, le=366)) -> dict:
+    with _http_errors():
+        rule = service.get_rule(a.workspace, rule_id)
+        return service.preview(rule, days).to_dict(rule)
+
+
+@router.post("/alerts/preview",
+             summary="When a rule not yet saved would have fired over the last `days` of stored data (analysts)")
+def preview_draft(body: PreviewBody, a: Access = Depends(ANALYST), service=Depends(_alerts)) -> dict:
+    fields = body.model_dump(exclude={"days", "email_to", "webhook_url"})  # channels play no part in a preview
+    with _http_errors():
+        rule = service.draft(a.workspace, user=a.username, **fields)
+        return service.preview(rule, body.days).to_dict(rule)
+
+
+@router.get("/alerts/channels",
+            summary="Which delivery channels this server can use (email needs CIVICPULSE_SMTP_HOST)")
+def alert_channels(a: Access = Depends(VIEWER)) -> dict:
+    from civicpulse.notify.email import SmtpSettings
+
+    try:
+        email = SmtpSettings.from_env() is not None
+    except ValueError:  # a malformed port: email cannot be sent either
+        email = False
+    return {"email": {"configured": email, "setting": "CIVICPULSE_SMTP_HOST"}, "webhook": {"configured": True}}
+
+
 @router.delete("/alerts/rules/{rule_id}", summary="Delete an alert rule (analysts)")
 def delete_rule(rule_id: str, a: Access = Depends(ANALYST), service=Depends(_alerts)) -> dict:
     with _http_errors():
@@ -217,7 +286,7 @@ def evaluate(a: Access = Depends(ANALYST), service=Depends(_alerts)) -> list[dic
 
 
 @router.get("/alerts", summary="In-app alerts, newest first; each channel's delivery is pending, delivered or "
-                               "failed (reasons go to the server log only)")
+                               "failed with a coarse reason (the network's answer goes to the server log only)")
 def list_events(a: Access = Depends(VIEWER), service=Depends(_alerts), unseen: bool = False,
                 limit: int = Query(50, ge=1, le=500)) -> dict:
     return {"unseen": service.unseen_count(a.workspace),

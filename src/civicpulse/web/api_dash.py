@@ -86,12 +86,15 @@ def places(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
     return _cached(request, s, db, ("places", era, province), compute)
 
 
-@router.get("/trends", summary="Unusual volume or sentiment shifts, overall and per topic, place and saved query")
+@router.get("/trends", summary="Unusual volume or sentiment shifts, overall and per topic, place and saved query; "
+                               "spikes of one happening grouped into events")
 def trends(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
            bucket: Literal["hour", "day"] = "day", threshold: float = Query(3.0, ge=1.0, le=20.0),
            days: int = Query(90, ge=1, le=366, description="without a period start: judge the last N days of data")
            ) -> dict:
+    from civicpulse.analytics.events import events, topic_label
     from civicpulse.analytics.saved_queries import SavedQueries
+    from civicpulse.analytics.topic_trends import taxonomy_for
     from civicpulse.analytics.trends import detect_spikes
 
     _audit(db, s, "view.trends")
@@ -110,7 +113,14 @@ def trends(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
                                    dimensions=("all",), threshold=threshold, since=since):
                 spikes.append({**x.to_dict(), "dimension": "query", "key": saved.name, "query_id": saved.query_id})
         spikes.sort(key=lambda x: -x["score"])
-        return {"bucket": bucket, "since": since.isoformat() if since else None, "spikes": spikes}
+        # The same happening shows in several series: its spikes grouped into events (analytics/events.py).
+        queries = {saved.name: saved.query for saved in SavedQueries(db).list(s.workspace)}
+        taxonomy = taxonomy_for(db, s.workspace)
+        found = events(db, s.workspace, f, spikes, bucket, queries, taxonomy)
+        for spike in spikes:  # cards name topics by their label, never their id
+            if spike["dimension"] == "topic":
+                spike["key_label"] = {lang: topic_label(taxonomy, spike["key"], lang) for lang in ("en", "vi")}
+        return {"bucket": bucket, "since": since.isoformat() if since else None, "spikes": spikes, "events": found}
 
     return _cached(request, s, db, ("trends", bucket, threshold, days), compute)
 

@@ -429,6 +429,72 @@ _LABELS: dict[str, tuple[str, str]] = {
     "user_deleted": ("User {name} deleted.", "Đã xóa người dùng {name}."),
     "confirm_delete_user": ("Delete user {name} with their sessions, API tokens and memberships?",
                             "Xóa người dùng {name} cùng các phiên, token API và quyền thành viên?"),
+    # alerts: preview over history, edit, pause, delivery reasons (issue 12 item 6)
+    "alert_posts": ("Posts", "Bài đăng"),
+    "view_posts": ("View posts", "Xem bài đăng"),
+    "edit_rule": ("Edit rule", "Sửa quy tắc"),
+    "save_rule": ("Save rule", "Lưu quy tắc"),
+    "rule_saved": ("Rule {name} saved.", "Đã lưu quy tắc {name}."),
+    "preview_rule": ("Preview", "Xem trước"),
+    "preview_days": ("Days of history", "Số ngày dữ liệu"),
+    "preview_of": ("Preview: {name}", "Xem trước: {name}"),
+    "preview_fired": ("This rule would have fired {n} times in the last {days} days of stored data ({period}).",
+                      "Quy tắc này lẽ ra đã kích hoạt {n} lần trong {days} ngày dữ liệu gần nhất ({period})."),
+    "pause": ("Pause", "Tạm dừng"),
+    "resume": ("Resume", "Tiếp tục"),
+    "paused": ("paused", "đang tạm dừng"),
+    "rule_paused": ("Rule {name} paused.", "Đã tạm dừng quy tắc {name}."),
+    "rule_resumed": ("Rule {name} resumed.", "Đã tiếp tục quy tắc {name}."),
+    "email_not_configured_warning": (
+        "Email is not configured on this server: alerts are shown here and sent to webhooks, but no email goes "
+        "out. An administrator sets {setting} (and the other CIVICPULSE_SMTP_ settings) to enable it.",
+        "Máy chủ chưa cấu hình email: cảnh báo hiển thị ở đây và gửi tới webhook, nhưng không gửi email. Quản trị "
+        "viên cần đặt {setting} (và các thiết lập CIVICPULSE_SMTP_ khác) để bật email."),
+    "delivery_reason_email_not_configured": ("email not configured: set CIVICPULSE_SMTP_HOST",
+                                             "chưa cấu hình email: đặt CIVICPULSE_SMTP_HOST"),
+    "delivery_reason_webhook_no_secret": ("no signing secret: set a new webhook URL on the rule",
+                                          "không có khóa ký: đặt lại URL webhook cho quy tắc"),
+    "delivery_reason_webhook_target_refused": ("target not allowed by the server's webhook policy",
+                                               "đích bị chính sách webhook của máy chủ từ chối"),
+    "delivery_reason_send_failed": ("sending failed (details in the server log)",
+                                    "gửi thất bại (chi tiết trong nhật ký máy chủ)"),
+    "delivery_reason_not_attempted": ("not attempted (queue full or server stopping)",
+                                      "chưa gửi (hàng đợi đầy hoặc máy chủ đang dừng)"),
+    # discovered topics: rename, merge, hide (issue 12 item 9)
+    "manage_discovered": ("Manage discovered topics", "Quản lý chủ đề được phát hiện"),
+    "manage_discovered_hint": (
+        "Rename a topic, merge it into another (its posts then count as the other's) or hide it from the "
+        "dashboards. Changes survive re-discovery and can be undone.",
+        "Đổi tên chủ đề, gộp vào chủ đề khác (bài đăng của nó được tính cho chủ đề kia) hoặc ẩn khỏi bảng điều "
+        "khiển. Thay đổi được giữ khi phát hiện lại và có thể hoàn tác."),
+    "merge_into": ("Merged into (topic id)", "Gộp vào (mã chủ đề)"),
+    "merge": ("Merge", "Gộp"),
+    "update": ("Update", "Cập nhật"),
+    "hide": ("Hide", "Ẩn"),
+    "restore": ("Restore", "Khôi phục"),
+    "hidden": ("hidden", "đã ẩn"),
+    "topic_active": ("active", "đang hoạt động"),
+    "topic_retired": ("merged or split by discovery", "đã được gộp hoặc tách khi phát hiện"),
+    "topic_updated": ("Topic updated.", "Đã cập nhật chủ đề."),
+    # events and notes on dates (issue 12 item 8); chart export (item 7)
+    "events_title": ("Events", "Sự kiện"),
+    "events_help": ("Spikes of one happening (the same days, the same posts) grouped into one event, largest score "
+                    "first.", "Các đột biến của cùng một sự việc (cùng ngày, cùng bài đăng) được gộp thành một sự "
+                    "kiện, điểm cao nhất trước."),
+    "event_facets": ("Topics, places and queries", "Chủ đề, địa điểm và truy vấn"),
+    "event_spikes": ("Spikes", "Đột biến"),
+    "event_timeline": ("Posts per period around the event", "Số bài đăng theo thời gian quanh sự kiện"),
+    "event_spike_list": ("The {n} spikes of this event", "{n} đột biến của sự kiện này"),
+    "notes_title": ("Notes on dates", "Ghi chú theo ngày"),
+    "notes_help": ("Notes such as \"heavy rain warning issued\" are shown as markers on the trend charts of this "
+                   "workspace.", "Ghi chú như \"đã ban hành cảnh báo mưa lớn\" được hiển thị làm mốc trên các biểu "
+                   "đồ xu hướng của không gian làm việc này."),
+    "note_date": ("Date", "Ngày"),
+    "note_text": ("Note", "Ghi chú"),
+    "add_note": ("Add note", "Thêm ghi chú"),
+    "note_added": ("Note added.", "Đã thêm ghi chú."),
+    "no_notes": ("No notes yet.", "Chưa có ghi chú."),
+    "download_svg": ("Download as SVG", "Tải xuống dạng SVG"),
 }
 
 # English singulars of counted messages: CP.t takes "KEY_one" when n is 1. Vietnamese has no plural: same text.
@@ -442,6 +508,10 @@ _SINGULARS = {
     "taxonomy_saved": "Taxonomy saved: {n} topic; the classifier was retrained.",
     "analysis_done": "{n} post analyzed in {s} s.",
     "alerts_fired": "{n} alert raised.",
+    # alerts: preview over history (issue 12 item 6)
+    "preview_fired": "This rule would have fired {n} time in the last {days} days of stored data ({period}).",
+    # events (issue 12 item 8)
+    "event_spike_list": "The {n} spike of this event",
 }
 _LABELS.update({f"{key}_one": (en, _LABELS[key][1]) for key, en in _SINGULARS.items()})
 

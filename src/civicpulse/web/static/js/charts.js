@@ -4,7 +4,14 @@
   "use strict";
   var CP = window.CP;
   var COLORS = { negative: "#b2182b", neutral: "#8c96a3", positive: "#1a7a3a", line: "#0b5cad", bar: "#2c7fb8" };
-  var CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+  // Every chart can be saved as an image, drawn in the browser from the local plotly bundle (no network): the
+  // camera button gives a PNG, the second one an SVG for print.
+  var CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"],
+                 toImageButtonOptions: { format: "png", filename: "civicpulse-chart", scale: 2 },
+                 modeBarButtonsToAdd: window.Plotly && window.Plotly.Icons ? [{
+                   name: "download-svg", title: CP.t("download_svg"), icon: window.Plotly.Icons.camera,
+                   click: function (gd) { window.Plotly.downloadImage(gd, { format: "svg", filename: "civicpulse-chart" }); }
+                 }] : [] };
 
   function layout(extra) {
     return Object.assign({
@@ -67,6 +74,35 @@
         plot_bgcolor: "rgba(0,0,0,0)" }, { staticPlot: true, displayModeBar: false });
   }
 
+  /* Analysts' notes within [first, last] as dashed vertical markers with their text (escaped: users type it). */
+  function noteMarks(notes, first, last) {
+    var shown = (notes || []).filter(function (n) {
+      return (!first || n.date >= first.slice(0, 10)) && (!last || n.date <= last.slice(0, 10));
+    });
+    return {
+      shapes: shown.map(function (n) {
+        return { type: "line", xref: "x", yref: "paper", x0: n.date, x1: n.date, y0: 0, y1: 1,
+                 line: { color: "#8a6d00", width: 1.5, dash: "dash" } };
+      }),
+      annotations: shown.map(function (n) {
+        return { x: n.date, yref: "paper", y: 1, text: plain(n.text), showarrow: false, xanchor: "left", yanchor: "top",
+                 font: { size: 11, color: "#5c4a00" }, bgcolor: "rgba(255,255,255,0.8)" };
+      })
+    };
+  }
+
+  /* Posts per bucket with analysts' notes as markers and the event's window shaded; suppressed buckets stay gaps. */
+  function timeline(id, points, notes, band) {
+    var x = points.map(function (p) { return p[0]; });
+    var y = points.map(function (p) { return p[1]; });
+    var marks = noteMarks(notes, x[0], x[x.length - 1]);
+    if (band) marks.shapes.push({ type: "rect", xref: "x", yref: "paper", x0: band[0], x1: band[1], y0: 0, y1: 1,
+                                  fillcolor: "rgba(178,24,43,0.08)", line: { width: 0 } });
+    return draw(id, [{ x: x, y: y, type: "scatter", mode: "lines+markers", connectgaps: false, name: CP.t("kpi_posts"),
+      line: { color: COLORS.line } }], { height: 220, shapes: marks.shapes, annotations: marks.annotations,
+      showlegend: false, yaxis: { rangemode: "tozero" } });
+  }
+
   window.CPCharts = { COLORS: COLORS, plain: plain, draw: draw, bars: bars, sparkline: sparkline,
-                      suppressedNote: suppressedNote };
+                      suppressedNote: suppressedNote, timeline: timeline, noteMarks: noteMarks };
 })();

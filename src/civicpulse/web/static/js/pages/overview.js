@@ -51,6 +51,15 @@
     C.draw("chart-volume", [{ x: x, y: rows.map(function (r) { return r.posts; }), type: "scatter", mode: "lines+markers",
       connectgaps: false, name: CP.t("kpi_posts"), line: { color: C.COLORS.line }, marker: { size: 4 } }],
     { shapes: bands, yaxis: { title: { text: CP.t("kpi_posts") }, rangemode: "tozero" } });
+    // Analysts' notes on dates (trends page) as markers on the volume chart, once they have loaded.
+    if (x.length) {
+      CP.api(CP.wsApi("/annotations")).then(function (notes) {
+        var marks = C.noteMarks(notes, x[0], x[x.length - 1]);
+        if (marks.shapes.length) {
+          window.Plotly.relayout("chart-volume", { shapes: bands.concat(marks.shapes), annotations: marks.annotations });
+        }
+      }, function () { /* markers only */ });
+    }
     var hidden = rows.filter(function (r) { return r.suppressed; }).length;
     document.getElementById("note-volume").textContent = hidden
       ? CP.t("suppressed_buckets", { n: hidden, k: o.k }) : "";

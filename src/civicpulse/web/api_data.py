@@ -21,9 +21,13 @@ router = APIRouter(prefix="/api/w/{workspace}", tags=["data"])
 
 
 @router.post("/imports", status_code=202, openapi_extra=OPENAPI_BODY,
-             summary="Upload files in any supported format; they are imported and analyzed in the background")
-async def upload(request: Request, a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context)) -> dict:
+             summary="Upload files in any supported format; they are imported and analyzed in the background. A CSV or "
+             "Excel file needs NAME.mapping.toml beside it or a mapping remembered for its columns "
+             "(see /imports/staged)")
+async def upload(request: Request, a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context),
+                 db: DuckDBStore = Depends(store)) -> dict:
     from civicpulse import sources
+    from civicpulse.web.api_import import direct_mappings
 
     got = await receive_files(request, ctx.uploads_dir / a.workspace / uuid.uuid4().hex[:12], ctx.upload_limits)
     folder = Path(got.paths[0]).parent
@@ -34,9 +38,10 @@ async def upload(request: Request, a: Access = Depends(ANALYST), ctx: AppContext
                 sources.get(format)
             except KeyError as exc:
                 raise HTTPException(400, exc.args[0]) from None
+        paths, names, mappings = direct_mappings(db, a.workspace, got.paths, got.names, format)
         with busy_as_conflict():
-            job = ctx.jobs.submit("ingest", a.workspace, a.username, paths=got.paths, names=got.names,
-                                  format=format, uploaded=str(folder))
+            job = ctx.jobs.submit("ingest", a.workspace, a.username, paths=paths, names=names,
+                                  format=format, uploaded=str(folder), file_mappings=mappings)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -15,7 +15,17 @@ from fastapi.staticfiles import StaticFiles
 from civicpulse import __version__
 from civicpulse.alerts.outbox import DeliveryQueue
 from civicpulse.store.duckdb_store import DuckDBStore
-from civicpulse.web import api_admin, api_auth, api_config, api_dash, api_data, api_local, api_retention, pages
+from civicpulse.web import (
+    api_admin,
+    api_auth,
+    api_config,
+    api_dash,
+    api_data,
+    api_import,
+    api_local,
+    api_retention,
+    pages,
+)
 from civicpulse.web.context import AppContext
 from civicpulse.web.job_handlers import make_handlers
 from civicpulse.web.jobs import Job, JobRunner
@@ -83,7 +93,8 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
                               "suppressed.")
     app.state.ctx = ctx
     for router in (api_auth.router, api_admin.router, api_dash.router, api_config.router, api_data.router,
-                   api_local.router, api_retention.workspace_router, api_retention.admin_router, pages.router):
+                   api_local.router, api_retention.workspace_router, api_retention.admin_router, api_import.router,
+                   pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -113,7 +113,12 @@ class Job:
 
 def public_error(exc: BaseException, params: dict[str, Any]) -> str:
     """The failure as the user may see it: server paths reduced to the file names the user knows."""
-    message = f"{type(exc).__name__}: {exc}"
+    return public_text(f"{type(exc).__name__}: {exc}", params)
+
+
+def public_text(message: str, params: dict[str, Any]) -> str:
+    """Any text bound for a user (a reject reason, a file's messages): uploaded files named as the user named
+    them, any other absolute path reduced to its last part."""
     shown = dict(zip(params.get("paths") or [], params.get("names") or [], strict=False))
     for path, name in shown.items():
         message = message.replace(str(path), str(name))

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from civicpulse.ingest.tabular import REQUIRED_ROLES, ROLES
+from civicpulse.ingest.tabular import REQUIRED_ROLES, ROLES, fold
 from civicpulse.schema import PLATFORMS
 from civicpulse.sources.generic import Mapping
 from civicpulse.store.base import Store
@@ -67,6 +67,14 @@ class ColumnChoice:
                 "options": options}
         Mapping.from_dict(data, origin=shown_name)  # raises MappingError with the file's name
         return data
+
+    def matched(self, columns: list[str]) -> ColumnChoice | None:
+        """This choice for a file whose column names differ only in order, case or accents; None if one is gone."""
+        by_fold = {fold(c): c for c in columns}
+        roles = {r: by_fold.get(fold(c)) for r, c in self.roles.items()}
+        if not all(roles.values()):
+            return None
+        return ColumnChoice({r: c for r, c in roles.items() if c}, self.platform, self.time_format, self.saved_at)
 
     @classmethod
     def from_dict(cls, data: Any) -> ColumnChoice:

@@ -178,12 +178,34 @@ def inspect_table(path: Path, shown_name: str, limits: Limits | None = None, row
             docs.append(doc.value)
             if len(docs) >= max(rows, 20):  # a few more rows than shown, to judge time formats on
                 break
+    columns = columns or _header(path, dialect)
     if not columns and not problems:
         problems.append(f"{shown_name}: no header row and no records")
     return Table("xlsx" if dialect is None else "csv", columns,
                  [[_shown(d.get(c, "")) for c in columns] for d in docs[:rows]],
                  dialect.encoding if dialect else None, dialect.delimiter if dialect else None,
                  {c: fmt for c in columns if (fmt := time_format([d.get(c) for d in docs])) is not None}, problems)
+
+
+def _header(path: Path, dialect: Dialect | None) -> list[str]:
+    """The column names of a file without records (a CSV's first line, a worksheet's first non-empty row)."""
+    if dialect is None:
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except Exception:
+            return []
+        try:
+            for values in book.worksheets[0].iter_rows(values_only=True) if book.worksheets else ():
+                if any(str(_cell(v)).strip() for v in values):
+                    return [str(_cell(v)).strip() for v in values]
+            return []
+        finally:
+            book.close()
+    with path.open(encoding="utf-8-sig" if dialect.encoding == "utf-8" else dialect.encoding, errors="replace",
+                   newline="") as fh:
+        return next(csv.reader(fh, delimiter=dialect.delimiter), [])
 
 
 def time_format(values: list[Any]) -> str | None:

@@ -84,13 +84,12 @@ def _describe(db: DuckDBStore, workspace: str, path: Path, name: str) -> dict[st
     table = inspect_table(path, name, Limits.from_env())
     signature = header_signature(table.columns)
     saved = remembered(db, workspace, signature)
-    usable = saved is not None and all(c in table.columns for c in saved.roles.values())
-    roles = saved.roles if usable else guess_roles(table.columns)  # type: ignore[union-attr]
-    time_column = roles.get("created_at")
+    choice = saved.matched(table.columns) if saved else None
+    roles = choice.roles if choice else guess_roles(table.columns)
+    time_format = choice.time_format if choice else table.time_formats.get(roles.get("created_at", ""), "")
     return {"name": name, "kind": table.kind, "encoding": table.encoding, "delimiter": table.delimiter,
-            "columns": table.columns, "rows": table.rows, "signature": signature, "remembered": usable,
-            "roles": roles, "platform": saved.platform if usable else "other",  # type: ignore[union-attr]
-            "time_format": saved.time_format if usable else table.time_formats.get(time_column or "", ""),  # type: ignore[union-attr]
+            "columns": table.columns, "rows": table.rows, "signature": signature, "remembered": choice is not None,
+            "roles": roles, "platform": choice.platform if choice else "other", "time_format": time_format,
             "time_formats": table.time_formats, "problems": [public_text(p, {}) for p in table.problems]}
 
 
@@ -206,6 +205,7 @@ def direct_mappings(db: DuckDBStore, workspace: str, paths: list[str], names: li
         elif is_tabular(name) and forced_format in (None, "csv"):
             table = inspect_table(Path(path), name, Limits.from_env(), rows=0)
             saved = remembered(db, workspace, header_signature(table.columns))
+            saved = saved.matched(table.columns) if saved else None
             try:
                 if saved is None:
                     raise ChoiceError(f"{name}: choose which column holds the text, time and id first: the import "

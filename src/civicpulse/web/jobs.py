@@ -32,7 +32,7 @@ from civicpulse.store.web_sql import GET_JOB, INSERT_JOB, RECENT_JOBS, UPDATE_JO
 
 log = logging.getLogger("civicpulse.jobs")
 MAX_REJECTS_SHOWN = 200
-SERVER_PATHS = frozenset({"paths", "uploaded", "rejects", "mapping", "models_dir"})
+SERVER_PATHS = frozenset({"paths", "uploaded", "rejects", "mapping", "file_mappings", "models_dir"})
 ACTIVE = ("queued", "running")
 PROGRESS_EVERY = 2.0  # seconds between progress writes to the store; the live figures are kept in memory
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:[^\s'\"/:]+/)+([^\s'\"/:]+)")

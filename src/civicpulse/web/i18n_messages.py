@@ -319,10 +319,12 @@ _LABELS: dict[str, tuple[str, str]] = {
                        "Đã lưu bộ chủ đề: {n} chủ đề; bộ phân loại đã được huấn luyện lại."),
     "upload_files": ("Upload files", "Tải tệp lên"),
     "import_help": (("Any supported export (X, Facebook, YouTube, TikTok, Reddit, Telegram, Mastodon, Bluesky, "
-                     "Instagram…); the format is detected per file. Posts are imported, authors pseudonymized, then "
+                     "Instagram…); the format is detected per file. A CSV or Excel (.xlsx) file, e.g. a hotline's "
+                     "export, asks which column holds what. Posts are imported, authors pseudonymized, then "
                      "analyzed."),
                     ("Mọi tệp xuất được hỗ trợ (X, Facebook, YouTube, TikTok, Reddit, Telegram, Mastodon, Bluesky, "
-                     "Instagram…); định dạng được nhận diện cho từng tệp. Bài đăng được nhập, tác giả được ẩn danh "
+                     "Instagram…); định dạng được nhận diện cho từng tệp. Với tệp CSV hoặc Excel (.xlsx), ví dụ tệp "
+                     "xuất từ đường dây nóng, bạn sẽ chọn cột nào chứa gì. Bài đăng được nhập, tác giả được ẩn danh "
                      "hóa, rồi được phân tích.")),
     "files": ("Files", "Tệp"),
     "format_auto": ("Detect automatically", "Tự nhận diện"),
@@ -429,6 +431,42 @@ _LABELS: dict[str, tuple[str, str]] = {
     "user_deleted": ("User {name} deleted.", "Đã xóa người dùng {name}."),
     "confirm_delete_user": ("Delete user {name} with their sessions, API tokens and memberships?",
                             "Xóa người dùng {name} cùng các phiên, token API và quyền thành viên?"),
+    # Import: choosing a spreadsheet's columns (CSV, Excel) before it is imported.
+    "map_columns": ("Choose the columns", "Chọn các cột"),
+    "map_columns_help": (("Tell civicpulse which column holds what. Text, time and id are required; the other columns "
+                          "are optional. Authors are pseudonymized as the file is imported."),
+                         ("Cho civicpulse biết cột nào chứa thông tin gì. Nội dung, thời gian và mã là bắt buộc; các "
+                          "cột khác không bắt buộc. Tác giả được ẩn danh hóa ngay khi nhập tệp.")),
+    "col_role_text": ("Text", "Nội dung"),
+    "col_role_created_at": ("Time", "Thời gian"),
+    "col_role_post_id": ("Id (unique per row)", "Mã (duy nhất mỗi dòng)"),
+    "col_role_place_name": ("Place", "Địa điểm"),
+    "col_role_platform": ("Platform or channel", "Nền tảng hoặc kênh"),
+    "col_role_url": ("Link (URL)", "Đường dẫn (URL)"),
+    "col_role_language": ("Language", "Ngôn ngữ"),
+    "col_role_author_id": ("Author (pseudonymized)", "Tác giả (được ẩn danh hóa)"),
+    "col_none": ("— none —", "— không có —"),
+    "col_required": ("required", "bắt buộc"),
+    "mapping_remembered": ("These columns were chosen before for files with the same columns.",
+                           "Các cột này đã được chọn trước đây cho tệp có cùng các cột."),
+    "mapping_guessed": ("Columns guessed from their names: check them.",
+                        "Các cột được đoán theo tên: hãy kiểm tra lại."),
+    "time_format": ("Time format", "Định dạng thời gian"),
+    "time_format_iso": ("ISO 8601 or Unix time (automatic)", "ISO 8601 hoặc thời gian Unix (tự động)"),
+    "times_in_zone": ("Times without a time zone are read in {zone} (the workspace's time zone).",
+                      "Thời gian không kèm múi giờ được hiểu theo {zone} (múi giờ của không gian làm việc)."),
+    "platform_all_rows": ("Platform of every row", "Nền tảng của mọi dòng"),
+    "first_rows": ("First rows of {name}", "Các dòng đầu của {name}"),
+    "file_dialect": ("Delimiter “{delimiter}”, encoding {encoding}", "Dấu phân cách “{delimiter}”, mã hóa {encoding}"),
+    "excel_sheet": ("Excel workbook: first worksheet", "Tệp Excel: trang tính đầu tiên"),
+    "auto_detected_file": ("{name}: format detected automatically", "{name}: định dạng được tự nhận diện"),
+    "remember_mapping": ("Remember these columns for the next file with the same columns",
+                         "Ghi nhớ lựa chọn cho tệp sau có cùng các cột"),
+    "import_with_mapping": ("Import", "Nhập dữ liệu"),
+    "cancel_import": ("Cancel", "Hủy"),
+    "import_cancelled": ("The upload was discarded.", "Đã hủy tệp tải lên."),
+    "choose_required": ("{name}: choose the columns for text, time and id.",
+                        "{name}: hãy chọn cột nội dung, thời gian và mã."),
 }
 
 # English singulars of counted messages: CP.t takes "KEY_one" when n is 1. Vietnamese has no plural: same text.

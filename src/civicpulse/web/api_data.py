@@ -109,14 +109,16 @@ def audit(a: Access = Depends(OWNER), db: DuckDBStore = Depends(store), limit: i
 @router.get("/settings", summary="Workspace settings: the minimum number of authors behind a shown figure, retention")
 def settings(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> dict:
     from civicpulse.analytics.privacy import MIN_K, k_for
+    from civicpulse.ingest.column_mapping import workspace_timezone
     from civicpulse.lifecycle import workspace_retention
 
     return {"min_authors": k_for(db, a.workspace), "min_authors_floor": MIN_K, "role": a.role.value,
-            "retention_days": workspace_retention(db, a.workspace)}
+            "retention_days": workspace_retention(db, a.workspace), "timezone": workspace_timezone(db, a.workspace)}
 
 
-@router.put("/settings", summary="Change the minimum number of authors (owners; never below 5)")
+@router.put("/settings", summary="Change the minimum number of authors (owners; never below 5) and the time zone")
 def put_settings(min_authors: int = Query(..., ge=1), a: Access = Depends(OWNER),
+                 timezone: str | None = Query(None, max_length=64, description="IANA time zone, e.g. Asia/Ho_Chi_Minh"),
                  db: DuckDBStore = Depends(store)) -> dict:
     from civicpulse.analytics.privacy import set_k
 
@@ -125,7 +127,26 @@ def put_settings(min_authors: int = Query(..., ge=1), a: Access = Depends(OWNER)
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
     db.audit(a.username, a.workspace, "settings.min_authors", str(k))
-    return {"min_authors": k}
+    if timezone is None:
+        return {"min_authors": k}
+    _set_timezone(db, a.workspace, timezone)
+    db.audit(a.username, a.workspace, "settings.timezone", timezone)
+    return {"min_authors": k, "timezone": timezone}
+
+
+def _set_timezone(db: DuckDBStore, workspace: str, zone: str) -> None:
+    """The workspace settings key `timezone` (an IANA name), checked against the zone database."""
+    import json
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from civicpulse.store.lifecycle_sql import PUT_WORKSPACE_SETTINGS, WORKSPACE_SETTINGS
+
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise HTTPException(400, f"unknown time zone {zone!r}: use an IANA name such as Asia/Ho_Chi_Minh") from None
+    settings = json.loads(db.query(WORKSPACE_SETTINGS, [workspace])[0][0] or "{}")
+    db.execute(PUT_WORKSPACE_SETTINGS, [json.dumps({**settings, "timezone": zone}), workspace])
 
 
 # --- posts export ---------------------------------------------------------------------------------------------

@@ -467,6 +467,42 @@ _LABELS: dict[str, tuple[str, str]] = {
     "import_cancelled": ("The upload was discarded.", "Đã hủy tệp tải lên."),
     "choose_required": ("{name}: choose the columns for text, time and id.",
                         "{name}: hãy chọn cột nội dung, thời gian và mã."),
+    # Administration in the browser: manage a user; workspace settings (owners).
+    "manage_user": ("Manage", "Quản lý"),
+    "manage_user_title": ("Manage {name}", "Quản lý {name}"),
+    "reset_password": ("Reset password", "Đặt lại mật khẩu"),
+    "reset_password_hint": ("Their sessions end and their API tokens are revoked; tell them the new password "
+                            "in person.", "Các phiên của họ kết thúc và token API bị thu hồi; hãy báo mật khẩu mới "
+                            "trực tiếp cho họ."),
+    "password_reset_done": ("The password of {name} was reset.", "Đã đặt lại mật khẩu của {name}."),
+    "is_admin_yes": ("This user is an instance administrator.", "Người dùng này là quản trị viên hệ thống."),
+    "is_admin_no": ("This user is not an administrator.", "Người dùng này không phải quản trị viên."),
+    "make_admin": ("Make administrator", "Đặt làm quản trị viên"),
+    "remove_admin": ("Remove administrator role", "Bỏ vai trò quản trị viên"),
+    "admin_granted": ("{name} is now an administrator.", "{name} giờ là quản trị viên."),
+    "admin_removed": ("{name} is no longer an administrator.", "{name} không còn là quản trị viên."),
+    "user_roles": ("Roles in workspaces", "Vai trò trong các không gian làm việc"),
+    "no_roles": ("No workspace yet.", "Chưa có không gian làm việc nào."),
+    "nav_settings": ("Settings", "Cài đặt"),
+    "workspace_settings": ("Workspace settings", "Cài đặt không gian làm việc"),
+    "workspace_settings_help": ("Every change is recorded in the audit log.",
+                                "Mọi thay đổi đều được ghi vào nhật ký truy cập."),
+    "min_authors_label": ("Minimum authors behind a figure (k)", "Số tác giả tối thiểu cho một số liệu (k)"),
+    "min_authors_hint": ("Figures resting on fewer distinct authors are suppressed; never below 5.",
+                         "Số liệu dựa trên ít tác giả khác nhau hơn sẽ bị ẩn; không bao giờ dưới 5."),
+    "timezone_label": ("Time zone", "Múi giờ"),
+    "timezone_hint": ("An IANA name such as Asia/Ho_Chi_Minh: imported times without a zone are read in it.",
+                      "Tên IANA như Asia/Ho_Chi_Minh: thời gian không kèm múi giờ trong tệp nhập được hiểu theo múi "
+                      "giờ này."),
+    "retention_label": ("Keep posts for (days)", "Giữ bài đăng trong (ngày)"),
+    "retention_hint": ("Older posts and their analysis are deleted daily; empty keeps them forever.",
+                       "Bài đăng cũ hơn cùng kết quả phân tích bị xóa hằng ngày; để trống để giữ mãi mãi."),
+    "retention_apply_now": ("Delete expired posts now", "Xóa bài đăng hết hạn ngay"),
+    "confirm_retention_apply": ("Delete every post older than the retention period now? This cannot be undone.",
+                                "Xóa ngay mọi bài đăng cũ hơn thời hạn lưu giữ? Không thể hoàn tác."),
+    "retention_applied": ("Expired posts deleted.", "Đã xóa các bài đăng hết hạn."),
+    "settings_saved": ("Settings saved.", "Đã lưu cài đặt."),
+    "glossary_about": ("What is this:", "Giải thích:"),
 }
 
 # English singulars of counted messages: CP.t takes "KEY_one" when n is 1. Vietnamese has no plural: same text.

@@ -34,6 +34,7 @@ WORKSPACE_PAGES = (
     ("import", "import.html", Role.ANALYST),
     ("members", "members.html", Role.OWNER),
     ("audit", "audit.html", Role.OWNER),
+    ("settings", "settings.html", Role.OWNER),
 )
 
 

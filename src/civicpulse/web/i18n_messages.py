@@ -503,6 +503,12 @@ _LABELS: dict[str, tuple[str, str]] = {
     "retention_applied": ("Expired posts deleted.", "Đã xóa các bài đăng hết hạn."),
     "settings_saved": ("Settings saved.", "Đã lưu cài đặt."),
     "glossary_about": ("What is this:", "Giải thích:"),
+    # Help: the glossary of the dashboards' terms.
+    "glossary": ("Glossary", "Thuật ngữ"),
+    "glossary_intro": (("What the figures on the dashboards mean and how they are computed. The “?” next to a "
+                        "figure's title leads here."),
+                       ("Ý nghĩa và cách tính các số liệu trên bảng điều khiển. Dấu “?” cạnh tiêu đề mỗi số liệu dẫn "
+                        "đến trang này.")),
 }
 
 # English singulars of counted messages: CP.t takes "KEY_one" when n is 1. Vietnamese has no plural: same text.

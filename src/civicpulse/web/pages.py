@@ -74,6 +74,16 @@ def account_page(request: Request, c: Caller = Depends(caller)) -> Response:
     return _render(request, "account.html", user=c.user, csrf=c.session.csrf_token if c.session else "")
 
 
+@router.get("/glossary", response_class=HTMLResponse)
+def glossary_page(request: Request, c: Caller | None = Depends(optional_caller)) -> Response:
+    """What the dashboards' terms mean; open to anyone (it holds no data), linked from every figure's "?"."""
+    from civicpulse.web.glossary import glossary
+
+    return _render(request, "glossary.html", user=c.user if c else None,
+                   csrf=c.session.csrf_token if c and c.session else "",
+                   terms={lang: glossary(lang) for lang in LANGUAGES})
+
+
 @router.get("/admin", response_class=HTMLResponse)
 def admin_page(request: Request, c: Caller = Depends(caller)) -> Response:
     if not c.user.is_admin:

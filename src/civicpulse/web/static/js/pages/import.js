@@ -221,6 +221,7 @@
       document.getElementById("result").hidden = true;
       upload(data, "/imports/staged").then(function (answer) {
         jobStatus.textContent = "";
+        box.hidden = true;  // the progress comes back with the import job
         showMapping(answer);
       }, CP.fail).then(function () { submit.disabled = false; });
       return;

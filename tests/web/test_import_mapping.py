@@ -10,6 +10,8 @@ from datetime import datetime
 import pytest
 from openpyxl import Workbook
 
+from civicpulse.web.jobs import without_private_paths
+
 from .conftest import sign_in
 
 HOTLINE = ("Mã phản ánh;Thời gian;Nội dung;Quận;Kênh;Số điện thoại\r\n"
@@ -180,3 +182,11 @@ def test_no_import_message_names_the_upload_directory(olga, app) -> None:
     assert files["rows.csv"]["stored"] == 2 and files["rows.csv"]["rejected"] == 1
     assert any(m.startswith("broken.json") for m in files["broken.json"]["messages"])
     assert any(r["file"] == "rows.csv" and r["line"] == 3 for r in job.result["rejects"])
+
+
+def test_error_details_never_name_the_servers_private_folders(tmp_path) -> None:
+    uploads, keys = tmp_path / "db.uploads", tmp_path / "db.keys"
+    detail = (f"{uploads}/other/staged-0123456789ab/000-calls.csv: cannot open; key {keys}/other.key; "
+              f"folder {uploads}; elsewhere /home/me/calls.csv")
+    assert without_private_paths(detail, [uploads, keys]) == (
+        "000-calls.csv: cannot open; key other.key; folder db.uploads; elsewhere /home/me/calls.csv")

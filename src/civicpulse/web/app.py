@@ -28,7 +28,7 @@ from civicpulse.web import (
 )
 from civicpulse.web.context import AppContext
 from civicpulse.web.job_handlers import make_handlers
-from civicpulse.web.jobs import Job, JobRunner
+from civicpulse.web.jobs import Job, JobRunner, without_private_paths
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("civicpulse.web")
@@ -133,6 +133,8 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
+        if isinstance(exc.detail, str):
+            exc.detail = without_private_paths(exc.detail, [ctx.uploads_dir, ctx.keys_dir, ctx.rejects_dir])
         if request.url.path.startswith("/api/") or exc.status_code not in (401, 403, 404):
             return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
         if exc.status_code == 401:

@@ -125,6 +125,15 @@ def public_text(message: str, params: dict[str, Any]) -> str:
     return _ABSOLUTE_PATH.sub(r"\1", message)
 
 
+def without_private_paths(message: str, folders: list[Path]) -> str:
+    """An error detail with any path inside the server's private folders (uploads, keys, rejects) reduced to its
+    last part: whatever raised it, a response never tells where the server keeps its files."""
+    for folder in folders:
+        pattern = re.compile(re.escape(str(folder)) + r"(?:/[^\s'\"/:]+)*/([^\s'\"/:]+)")
+        message = pattern.sub(r"\1", message).replace(str(folder), folder.name)
+    return message
+
+
 Handler = Callable[[DuckDBStore, Job], dict[str, Any]]
 
 

@@ -87,6 +87,11 @@ def test_a_broken_or_oversized_workbook_is_one_clear_error() -> None:
         archive.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * 2_000_000)
     (refused,) = read_xlsx(io.BytesIO(bomb.getvalue()), "x.xlsx", Limits(max_decompressed_bytes=1_000_000))
     assert isinstance(refused, ReadError) and "CIVICPULSE_MAX_DECOMPRESSED_BYTES" in refused.reason
+    strings = io.BytesIO()
+    with zipfile.ZipFile(strings, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"<" + b" " * 2_000_000)
+    (refused,) = read_xlsx(io.BytesIO(strings.getvalue()), "x.xlsx", Limits(max_document_bytes=1_000_000))
+    assert isinstance(refused, ReadError) and "CIVICPULSE_MAX_DOCUMENT_BYTES" in refused.reason
     (damaged,) = read_xlsx(io.BytesIO(bomb.getvalue()), "x.xlsx")
     assert isinstance(damaged, ReadError) and "not a readable Excel" in damaged.reason
 

@@ -159,7 +159,7 @@ def test_a_csv_without_mapping_is_refused_up_front_and_a_mapping_beside_it_works
 def test_no_import_message_names_the_upload_directory(olga, app) -> None:
     """Every message an import shows (per-file messages, reject reasons, the rejects download) names files as the
     user sent them: a broken JSON file, a CSV forced as another format, rows with bad times."""
-    bad_rows = HOTLINE.replace("07/12/2026 15:05", "yesterday")
+    bad_rows = HOTLINE.replace("07/12/2026 15:05", "yesterday").replace("PA-", "RW-")  # new posts
     staged = stage(olga, ("broken.json", b'[{"id": 1', "application/json"), ("rows.csv", bad_rows.encode(), "text/csv"),
                    ("notes.txt", b"hello", "text/plain"))
     roles = {"text": "Nội dung", "created_at": "Thời gian", "post_id": "Mã phản ánh"}

@@ -87,17 +87,23 @@ def _cell(value: Any) -> Any:
 
 
 def _check_workbook(stream: BinaryIO, limits: Limits) -> None:
-    """A workbook is a zip: refuse one whose parts expand past the decompression limit before reading it."""
+    """A workbook is a zip: refuse one whose parts expand past the decompression limit before reading it, and one
+    whose shared strings (held in memory while the rows stream) pass the document limit."""
     try:
         with zipfile.ZipFile(stream) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
+            infos = archive.infolist()
     except zipfile.BadZipFile:
         raise TabularError("not an Excel .xlsx workbook (the file is not a zip archive)") from None
     finally:
         stream.seek(0)
+    expanded = sum(info.file_size for info in infos)
     if expanded > limits.max_decompressed_bytes:
         raise TabularError(f"the workbook expands to {expanded:,} bytes, more than {limits.max_decompressed_bytes:,} "
                            "(CIVICPULSE_MAX_DECOMPRESSED_BYTES)")
+    strings = sum(i.file_size for i in infos if i.filename.lower().endswith("sharedstrings.xml"))
+    if strings > limits.max_document_bytes:
+        raise TabularError(f"the workbook's shared strings take {strings:,} bytes, more than "
+                           f"{limits.max_document_bytes:,} (CIVICPULSE_MAX_DOCUMENT_BYTES): save it as CSV instead")
 
 
 def read_xlsx(stream: BinaryIO, name: str, limits: Limits | None = None) -> Iterator[Doc | ReadError]:

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Literal
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response
 
@@ -38,7 +39,8 @@ async def upload(request: Request, a: Access = Depends(ANALYST), ctx: AppContext
                 sources.get(format)
             except KeyError as exc:
                 raise HTTPException(400, exc.args[0]) from None
-        paths, names, mappings = direct_mappings(db, a.workspace, got.paths, got.names, format)
+        paths, names, mappings = await to_thread.run_sync(direct_mappings, db, a.workspace, got.paths, got.names,
+                                                          format)
         with busy_as_conflict():
             job = ctx.jobs.submit("ingest", a.workspace, a.username, paths=paths, names=names,
                                   format=format, uploaded=str(folder), file_mappings=mappings)

@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
@@ -103,7 +104,8 @@ async def stage(request: Request, a: Access = Depends(ANALYST), ctx: AppContext 
     got = await receive_files(request, ctx.uploads_dir / a.workspace / f"staged-{upload}", ctx.upload_limits)
     folder = Path(got.paths[0]).parent
     try:
-        files = [_describe(db, a.workspace, Path(path), name) for path, name in zip(got.paths, got.names, strict=True)]
+        files = await to_thread.run_sync(lambda: [_describe(db, a.workspace, Path(path), name)  # file reads
+                                                  for path, name in zip(got.paths, got.names, strict=True)])
         manifest = {"paths": got.paths, "names": got.names, "user": a.username,
                     "dialects": {f["name"]: [f.get("delimiter"), f.get("encoding"), f.get("columns")]
                                  for f in files if f["kind"] != "auto"}}

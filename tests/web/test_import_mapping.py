@@ -86,7 +86,9 @@ def test_the_chosen_columns_are_imported_and_remembered_for_the_same_header(olga
     # The same columns in another order and case: the choice comes back, not the guess.
     header = HOTLINE.split("\r\n")[0]
     reordered = ";".join(reversed(header.upper().split(";"))) + "\r\n"
-    again = stage(olga, ("later.csv", reordered.encode("utf-8"), "text/csv"))["files"][0]
+    later = stage(olga, ("later.csv", reordered.encode("utf-8"), "text/csv"))
+    assert olga.delete(f"/api/w/other/imports/staged/{later['upload']}").status_code == 200
+    again = later["files"][0]
     assert again["remembered"] is True and again["time_format"] == "%d/%m/%Y %H:%M"
     assert again["roles"] == {role: column.upper() for role, column in roles.items()}  # the file's own names
     # ...and a plain upload to /imports uses it without asking.
@@ -133,6 +135,10 @@ def test_choices_are_checked_and_refusals_name_the_file(olga, app) -> None:
     assert olga.post("/api/w/other/imports/staged/../../x", json={}).status_code == 404
     assert olga.delete(url).status_code == 200
     assert olga.post(url, json={}).status_code == 404  # discarded: nothing left to import
+    same_name = [("files", ("a.csv", b"x\n1\n")), ("files", ("a.csv", b"y\n"))]
+    twice = olga.post("/api/w/other/imports/staged", files=same_name)
+    assert twice.status_code == 422 and "two files are named a.csv" in twice.json()["detail"]
+    assert not list((app.state.ctx.uploads_dir / "other").glob("staged-*"))  # refused and discarded: nothing kept
     viewer = sign_in(app, "vera")
     assert viewer.post("/api/w/city/imports/staged", files={"files": ("a.csv", b"a,b\n1,2\n")}).status_code == 403
 

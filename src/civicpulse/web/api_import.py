@@ -37,6 +37,7 @@ from civicpulse.web.uploads import receive_files
 router = APIRouter(prefix="/api/w/{workspace}/imports/staged", tags=["data"])
 STAGED_HOURS = 6
 _MANIFEST = "staged.json"
+_CLAIMED = "staged.claimed"  # the manifest once an import job has taken the upload
 _UPLOAD_ID = re.compile(r"[0-9a-f]{12}")
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["files"], "properties": {
@@ -68,10 +69,11 @@ def _folder(ctx: AppContext, workspace: str, upload: str) -> Path:
 
 
 def _forget_stale(workspace_dir: Path) -> None:
+    """Staged uploads nobody completed; a claimed one belongs to its import job, which deletes it."""
     cutoff = time.time() - STAGED_HOURS * 3600
     for old in workspace_dir.glob("staged-*"):
         try:
-            if old.stat().st_mtime < cutoff:
+            if not (old / _CLAIMED).exists() and old.stat().st_mtime < cutoff:
                 shutil.rmtree(old, ignore_errors=True)
         except OSError:
             pass
@@ -104,6 +106,9 @@ async def stage(request: Request, a: Access = Depends(ANALYST), ctx: AppContext 
     got = await receive_files(request, ctx.uploads_dir / a.workspace / f"staged-{upload}", ctx.upload_limits)
     folder = Path(got.paths[0]).parent
     try:
+        twice = next((n for n in got.names if got.names.count(n) > 1), None)
+        if twice is not None:  # the column choices are keyed by file name
+            raise HTTPException(422, f"two files are named {twice}: rename one and upload them again")
         files = await to_thread.run_sync(lambda: [_describe(db, a.workspace, Path(path), name)  # file reads
                                                   for path, name in zip(got.paths, got.names, strict=True)])
         manifest = {"paths": got.paths, "names": got.names, "user": a.username,
@@ -144,7 +149,7 @@ def start(upload: str, body: StagedImport, a: Access = Depends(ANALYST), ctx: Ap
         except (ChoiceError, MappingError) as exc:
             raise HTTPException(422, str(exc)) from None
         to_remember.append((header_signature(columns), choice))
-    claimed = folder / "staged.claimed"
+    claimed = folder / _CLAIMED
     try:  # one rename wins: the same upload is never imported twice, even by two requests at once
         os.rename(folder / _MANIFEST, claimed)
     except FileNotFoundError:

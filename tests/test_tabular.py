@@ -136,3 +136,17 @@ def test_the_preview_of_an_empty_csv_still_has_its_columns(tmp_path: Path) -> No
     path.write_bytes(b"\xef\xbb\xbfMa;Noi dung\r\n")
     table = inspect_table(path, "empty.csv")
     assert (table.columns, table.rows, table.delimiter, table.problems) == (["Ma", "Noi dung"], [], ";", [])
+
+
+def test_a_gzipped_csv_is_previewed_and_a_damaged_one_reported(tmp_path: Path) -> None:
+    import gzip
+
+    good = tmp_path / "calls.tsv.gz"
+    good.write_bytes(gzip.compress("ma\tnội dung\nC1\txin chào\n".encode()))
+    table = inspect_table(good, "calls.tsv.gz")
+    assert (table.columns, table.rows, table.delimiter) == (["ma", "nội dung"], [["C1", "xin chào"]], "\t")
+    damaged = tmp_path / "calls.csv.gz"
+    rows = b"".join(f"C{i},{i * 7919 % 10007}\n".encode() for i in range(5000))
+    damaged.write_bytes(gzip.compress(b"ma,text\n" + rows)[:80])  # cut off within the first rows
+    broken = inspect_table(damaged, "calls.csv.gz")
+    assert broken.problems and broken.problems[0].startswith("calls.csv.gz")  # reported, not raised

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import hashlib
+import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -39,7 +42,12 @@ class TabularError(ValueError):
 
 
 def is_tabular(name: str) -> bool:
-    return base_name(name).lower().endswith(TABULAR_SUFFIXES)
+    """CSV/TSV (optionally .gz) or an Excel workbook (a zip already: never .gz)."""
+    return is_xlsx(name) or base_name(name).lower().endswith((".csv", ".tsv"))
+
+
+def _open_bytes(path: Path) -> BinaryIO:
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")  # type: ignore[return-value]
 
 
 def is_xlsx(name: str) -> bool:
@@ -54,8 +62,11 @@ class Dialect:
 
 def sniff_csv(path: Path) -> Dialect:
     """Encoding (UTF-8 with or without BOM, UTF-16 by its BOM, else Windows-1258) and delimiter of a CSV file."""
-    with path.open("rb") as fh:
-        sample = fh.read(SAMPLE_BYTES)
+    with _open_bytes(path) as fh:
+        try:
+            sample = fh.read(SAMPLE_BYTES)
+        except (OSError, EOFError):  # a broken .gz: the import reports it, line by line
+            sample = b""
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     else:
@@ -66,7 +77,7 @@ def sniff_csv(path: Path) -> Dialect:
             # A sample cut inside a character is still UTF-8; anything else is a legacy Vietnamese encoding.
             encoding = "utf-8" if exc.start >= len(sample) - 3 and len(sample) == SAMPLE_BYTES else "cp1258"
     text = sample.decode("utf-8-sig" if encoding == "utf-8" else encoding, "ignore")
-    if path.name.lower().endswith(".tsv"):
+    if base_name(path.name).lower().endswith(".tsv"):
         return Dialect(encoding, "\t")
     try:
         delimiter = csv.Sniffer().sniff(text[:16384], delimiters=_DELIMITERS).delimiter
@@ -173,17 +184,20 @@ def inspect_table(path: Path, shown_name: str, limits: Limits | None = None, row
     docs: list[dict[str, Any]] = []
     problems: list[str] = []
     columns: list[str] = []
-    with path.open("rb") as fh:
-        for doc in read_rows(fh, shown_name, dialect, limits):
-            if isinstance(doc, ReadError):
-                problems.append(f"{shown_name}:{doc.line}: {doc.reason}")
-                if doc.stop or len(problems) >= PREVIEW_ROWS:
+    try:
+        with _open_bytes(path) as fh:
+            for doc in read_rows(fh, shown_name, dialect, limits):
+                if isinstance(doc, ReadError):
+                    problems.append(f"{shown_name}:{doc.line}: {doc.reason}")
+                    if doc.stop or len(problems) >= PREVIEW_ROWS:
+                        break
+                    continue
+                columns = columns or list(doc.value)
+                docs.append(doc.value)
+                if len(docs) >= max(rows, 20):  # a few more rows than shown, to judge time formats on
                     break
-                continue
-            columns = columns or list(doc.value)
-            docs.append(doc.value)
-            if len(docs) >= max(rows, 20):  # a few more rows than shown, to judge time formats on
-                break
+    except (OSError, EOFError, zlib.error) as exc:  # e.g. a damaged .gz: what was read before is shown
+        problems.append(f"{shown_name}: the compressed data is damaged ({type(exc).__name__})")
     columns = columns or _header(path, dialect)
     if not columns and not problems:
         problems.append(f"{shown_name}: no header row and no records")
@@ -209,9 +223,12 @@ def _header(path: Path, dialect: Dialect | None) -> list[str]:
             return []
         finally:
             book.close()
-    with path.open(encoding="utf-8-sig" if dialect.encoding == "utf-8" else dialect.encoding, errors="replace",
-                   newline="") as fh:
-        return next(csv.reader(fh, delimiter=dialect.delimiter), [])
+    with _open_bytes(path) as raw, io.TextIOWrapper(raw, "utf-8-sig" if dialect.encoding == "utf-8"
+                                                     else dialect.encoding, errors="replace", newline="") as fh:
+        try:
+            return next(csv.reader(fh, delimiter=dialect.delimiter), [])
+        except (OSError, EOFError, csv.Error):
+            return []
 
 
 def time_format(values: list[Any]) -> str | None:

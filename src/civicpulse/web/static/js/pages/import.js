@@ -99,7 +99,7 @@
   }
   loadJobs();
 
-  function isSheet(name) { return /\.(csv|tsv|xlsx)$/i.test(name); }
+  function isSheet(name) { return /\.(csv|tsv)(\.gz)?$|\.xlsx$/i.test(name); }
 
   function select(id, label, options, chosen) {
     return CP.el("div", { "class": "field" }, [CP.el("label", { "for": id }, label),

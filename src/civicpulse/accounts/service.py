@@ -108,6 +108,15 @@ class Accounts:
             self.store.execute(sql.END_SESSIONS, [user.username, ""])
         return User(user.username, user.is_admin, disabled)
 
+    def set_admin(self, username: str, is_admin: bool) -> User:
+        """Make a user an instance administrator or take it away; the last active administrator stays one."""
+        user = self._require(username)
+        if not is_admin and user.is_admin and not user.disabled and \
+                not self.store.query(sql.COUNT_ACTIVE_ADMINS, [user.username])[0][0]:
+            raise AccountError(f"{user.username} is the last active administrator: make another one first")
+        self.store.execute(sql.SET_ADMIN, [is_admin, user.username])
+        return User(user.username, is_admin, user.disabled)
+
     def delete_user(self, username: str) -> None:
         """Remove the account with its sessions, tokens and memberships. Refused while it is a workspace's only
         owner or the last active administrator: someone must still be able to manage what it managed."""

@@ -18,16 +18,14 @@ from civicpulse.ingest.batch import Batch, StoreRefusal
 from civicpulse.ingest.limits import Limits
 from civicpulse.ingest.pseudonymize import Pseudonymizer
 from civicpulse.ingest.reader import (
-    CSV_SUFFIXES,
     Doc,
     Input,
     InputError,
     ReadError,
-    base_name,
-    read_csv,
     read_json,
 )
 from civicpulse.ingest.rejects import RejectWriter
+from civicpulse.ingest.tabular import Dialect, is_tabular, read_rows
 from civicpulse.ingest.validate import CheckedContext
 from civicpulse.schema import Deletion, Post
 from civicpulse.sources.base import (
@@ -100,6 +98,7 @@ class Ingestor:
         *,
         format_name: str | None = None,
         mapping: Mapping | None = None,
+        file_mappings: dict[str, Mapping] | None = None,
         encoding: str = "utf-8",
         batch_size: int = BATCH_SIZE,
         limits: Limits | None = None,
@@ -116,6 +115,7 @@ class Ingestor:
             rejects.max_per_file = self.limits.max_rejects_per_file
         self.forced = sources.get(format_name) if format_name else None
         self.mapping = mapping
+        self.file_mappings = file_mappings or {}  # per input, e.g. each browser upload's chosen columns
         self.encoding = encoding
         self.on_progress = on_progress
         self.batch = Batch(store, workspace, batch_size, self._store_refused)
@@ -169,7 +169,7 @@ class Ingestor:
         A forced format wins; CSV always needs a mapping; any other file with a mapping (`--mapping`, or
         NAME.mapping.toml beside it) is read as mapped JSON lines.
         """
-        mapping = self.mapping
+        mapping = self.file_mappings.get(name, self.mapping)
         if mapping is None and name != "-" and (beside := mapping_beside(name)) is not None:
             try:
                 mapping = Mapping.load(beside)
@@ -177,7 +177,7 @@ class Ingestor:
                 raise FileError(str(exc)) from None
         source = self.forced
         if source is None:
-            if base_name(name).lower().endswith(CSV_SUFFIXES):
+            if is_tabular(name):
                 source = sources.get("csv")
             elif mapping is not None:
                 source = sources.get("jsonl")
@@ -190,8 +190,12 @@ class Ingestor:
 
     def _ingest_input(self, inp: Input, summary: FileSummary) -> None:
         fixed = self._source_for_file(inp.name)
-        is_csv = fixed is not None and fixed.name == "csv"
-        docs = (read_csv if is_csv else read_json)(inp.stream, inp.name, self.encoding, self.limits)
+        if fixed is not None and fixed.name == "csv":  # CSV/TSV or .xlsx rows; a mapping may name the dialect
+            options = fixed.mapping.options if fixed.mapping else {}  # type: ignore[attr-defined]
+            dialect = Dialect(options.get("encoding") or self.encoding, options.get("delimiter") or "")
+            docs = read_rows(inp.stream, inp.name, dialect, self.limits)
+        else:
+            docs = read_json(inp.stream, inp.name, self.encoding, self.limits)
         current: Source | None = fixed
         contexts: dict[str, ParseContext] = {}
         n = 0

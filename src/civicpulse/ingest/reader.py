@@ -25,7 +25,7 @@ from civicpulse.ingest.rejects import PREFIX_BYTES, Excerpt
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
 CSV_SUFFIXES = (".csv", ".tsv")
-INPUT_SUFFIXES = (".json", *JSONL_SUFFIXES, *CSV_SUFFIXES)
+INPUT_SUFFIXES = (".json", *JSONL_SUFFIXES, *CSV_SUFFIXES, ".xlsx")
 CHUNK = 1 << 20  # read size: lines are assembled from chunks this big, never read whole before being measured
 _JSON_STARTS = frozenset(b'{["-0123456789tfn')
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
@@ -416,11 +416,12 @@ class _RecordTooLong(Exception):
 
 
 def read_csv(stream: BinaryIO, name: str, encoding: str = "utf-8",
-             limits: Limits | None = None) -> Iterator[Doc | ReadError]:
-    """Rows of a CSV/TSV input as dicts keyed by header, with the line each row starts on."""
+             limits: Limits | None = None, delimiter: str | None = None) -> Iterator[Doc | ReadError]:
+    """Rows of a CSV/TSV input as dicts keyed by header, with the line each row starts on. The delimiter is a tab
+    for .tsv and a comma otherwise, unless one is given (a mapping's, e.g. `;` from a European Excel)."""
     limits = limits or Limits()
     text = io.TextIOWrapper(stream, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="")
-    delimiter = "\t" if base_name(name).lower().endswith(".tsv") else ","
+    delimiter = delimiter or ("\t" if base_name(name).lower().endswith(".tsv") else ",")
     lines = _TextLines(text, limits.max_line_bytes)
     csv.field_size_limit(max(csv.field_size_limit(), limits.max_line_bytes))  # the record limit is ours
     reader = csv.reader(lines, delimiter=delimiter)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import reprlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -40,8 +41,10 @@ class Excerpt:
 
 
 class RejectWriter:
-    def __init__(self, path: str | Path | None, max_per_file: int | None = None):
+    def __init__(self, path: str | Path | None, max_per_file: int | None = None,
+                 shown: Callable[[str], str] | None = None):
         self.path = Path(path) if path else None
+        self.shown = shown  # how file names and reasons read for the user (the web names uploads as sent)
         self.max_per_file = max_per_file
         self._fh: BinaryIO | None = None
         self.count = 0  # every reject and warning handed in, written or not
@@ -55,6 +58,8 @@ class RejectWriter:
         self.count += 1
         if self.path is None or self.error is not None:
             return
+        if self.shown is not None:
+            file, reason = self.shown(file), self.shown(reason)
         if file != self._file:
             self._file, self._file_count = file, 0
         self._file_count += 1

@@ -1,4 +1,5 @@
-"""Anything else: CSV/TSV rows or JSON lines mapped to the schema by a declared column mapping (TOML).
+"""Anything else: CSV/TSV rows, Excel (.xlsx) rows or JSON lines mapped to the schema by a declared column
+mapping (TOML).
 
 ```toml
 platform = "other"                       # a schema platform name
@@ -12,12 +13,17 @@ author_name = ["user.name", "user.nick"]  # only masked in the text, never store
 time_format = "%d/%m/%Y %H:%M"           # strptime format; omitted: ISO-8601 or epoch
 timezone = "Asia/Ho_Chi_Minh"            # zone of times written without an offset (default UTC)
 kind = "post"                            # when no `kind` column is mapped
+delimiter = ";"                          # CSV only (default: tab for .tsv, else comma)
+encoding = "cp1258"                      # CSV only (default: --encoding, UTF-8 with or without BOM)
 ```
+A `platform` column may also be mapped: each row's value names its platform (`Facebook`, `twitter`, `YT`...);
+a value that names none of the schema's platforms (a hotline, Zalo) is `other`, so rows are never lost to it.
 A file `NAME.mapping.toml` beside `NAME.csv` (or `NAME.jsonl`) is used automatically.
 """
 
 from __future__ import annotations
 
+import codecs
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,7 +45,10 @@ _FIELDS = {
     "quotes": "int", "views": "int", "edited": "bool",
     # Never stored: only looked for in the text, to take the author's own handle and name out of it.
     "author_handle": "str", "author_name": "str",
+    "platform": "str",
 }
+_PLATFORM_ALIASES = {"twitter": "x", "fb": "facebook", "yt": "youtube", "ig": "instagram", "tele": "telegram",
+                     "tg": "telegram", "tik tok": "tiktok", "bsky": "bluesky"}
 _IDENTITY_FIELDS = ("author_id", "author_handle", "author_name")
 _REQUIRED = ("post_id", "text")
 _TRUE = {"1", "true", "yes", "y", "t"}
@@ -95,7 +104,28 @@ class Mapping:
             kind = Kind(options.get("kind", "post"))
         except ValueError:
             raise MappingError(f"{origin}: options.kind: expected post, comment or reply") from None
+        _check_dialect(options, origin)
         return cls(platform, columns, options.get("time_format"), zone, kind, origin, options)
+
+
+def _check_dialect(options: dict[str, Any], origin: str) -> None:
+    delimiter, encoding = options.get("delimiter"), options.get("encoding")
+    if delimiter is not None and not (isinstance(delimiter, str) and len(delimiter) == 1 and delimiter not in "\"\r\n"):
+        raise MappingError(f"{origin}: options.delimiter: expected one character such as ',' ';' or a tab")
+    if encoding is not None:
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            raise MappingError(f"{origin}: options.encoding: unknown encoding {encoding!r}") from None
+
+
+def row_platform(value: Any, default: str) -> str:
+    """A platform column's value as a schema platform; anything unknown is `other`, an empty cell the default."""
+    text = " ".join(str(value or "").strip().lower().split())
+    if not text:
+        return default
+    text = _PLATFORM_ALIASES.get(text, text)
+    return text if text in PLATFORMS else "other"
 
 
 def mapping_beside(path: str) -> Path | None:
@@ -189,8 +219,10 @@ class _Mapped(Source):
             raise RecordError(m.columns["text"][0], "text is empty")  # type: ignore[union-attr]
         parent = value("parent_id")
         identity_columns = {c for f in _IDENTITY_FIELDS for c in m.columns.get(f, ())}  # type: ignore[union-attr]
+        platform_cols = m.columns.get("platform")  # type: ignore[union-attr]
+        platform = row_platform(_lookup(row, platform_cols[0]), m.platform) if platform_cols else m.platform  # type: ignore[union-attr]
         return ctx.post(
-            platform=m.platform,  # type: ignore[union-attr]
+            platform=platform,
             post_id=value("post_id"),
             kind=value("kind") or (Kind.REPLY if parent and m.kind == Kind.POST else m.kind),  # type: ignore[union-attr]
             text=text,

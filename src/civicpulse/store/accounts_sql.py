@@ -38,6 +38,7 @@ LIST_TOKENS = ("SELECT token_hash, name, created_at, last_used_at FROM api_token
 REVOKE_TOKEN = "UPDATE api_tokens SET revoked = TRUE WHERE username = ? AND NOT revoked AND starts_with(token_hash, ?)"
 COUNT_TOKENS = "SELECT count(*) FROM api_tokens WHERE username = ? AND NOT revoked AND starts_with(token_hash, ?)"
 SET_DISABLED = "UPDATE users SET disabled = ? WHERE username = ?"
+SET_ADMIN = "UPDATE users SET is_admin = ? WHERE username = ?"
 END_SESSIONS = "DELETE FROM web_sessions WHERE username = ? AND session_hash <> ?"
 COUNT_OWNERS = "SELECT count(*) FROM memberships WHERE workspace = ? AND role = 'owner'"
 SOLE_OWNERSHIPS = ("SELECT m.workspace FROM memberships m WHERE m.username = ? AND m.role = 'owner' AND NOT EXISTS "

@@ -105,6 +105,52 @@ def enable_user(username: str, c: Caller = Depends(admin), db: DuckDBStore = Dep
     return {"username": username, "disabled": False}
 
 
+class AdminFlag(BaseModel):
+    admin: bool
+
+
+@router.post("/admin/users/{username}/admin", summary="Make a user an administrator or take it away "
+                                                     "(administrators; never yourself, never the last one)")
+def set_admin(username: str, body: AdminFlag, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+    if username.strip().lower() == c.user.username and not body.admin:
+        raise HTTPException(400, "you cannot take away your own administrator role; ask another administrator")
+    _user_change(lambda: Accounts(db).set_admin(username, body.admin))
+    db.audit(c.user.username, None, "users.admin", f"{username.strip().lower()} admin={body.admin}")
+    return {"username": username.strip().lower(), "is_admin": body.admin}
+
+
+@router.get("/admin/users/{username}/workspaces", summary="A user's workspaces and roles (administrators)")
+def user_workspaces(username: str, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> list[dict]:
+    accounts = Accounts(db)
+    user = accounts.get_user(username)
+    if user is None:
+        raise HTTPException(404, f"no user {username!r}")
+    return [{"workspace": w, "role": r.value} for w, r in accounts.memberships(user)]
+
+
+@router.put("/admin/workspaces/{name}/members", summary="Give a user a role in any workspace (administrators)")
+def admin_grant(name: str, body: Grant, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+    try:
+        Accounts(db).grant(name, body.username, body.role)
+    except AccountError as exc:
+        raise HTTPException(404 if str(exc).startswith("no ") else 400, str(exc)) from None
+    db.audit(c.user.username, name, "members.grant", f"{body.username.strip().lower()}={body.role.value}")
+    return {"workspace": name, "username": body.username.strip().lower(), "role": body.role.value}
+
+
+@router.delete("/admin/workspaces/{name}/members/{username}", summary="Remove a user from any workspace "
+                                                                     "(administrators)")
+def admin_revoke(name: str, username: str, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+    try:
+        removed = Accounts(db).revoke(name, username)
+    except AccountError as exc:
+        raise HTTPException(404 if str(exc).startswith("no ") else 400, str(exc)) from None
+    if not removed:
+        raise HTTPException(404, f"{username!r} is not a member of {name!r}")
+    db.audit(c.user.username, name, "members.revoke", username.strip().lower())
+    return {"removed": True}
+
+
 @router.delete("/admin/users/{username}", summary="Delete a user with their sessions, tokens and memberships "
                                                  "(administrators); the name stays retired")
 def delete_user(username: str, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Literal
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response
 
@@ -21,9 +22,13 @@ router = APIRouter(prefix="/api/w/{workspace}", tags=["data"])
 
 
 @router.post("/imports", status_code=202, openapi_extra=OPENAPI_BODY,
-             summary="Upload files in any supported format; they are imported and analyzed in the background")
-async def upload(request: Request, a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context)) -> dict:
+             summary="Upload files in any supported format; they are imported and analyzed in the background. A CSV or "
+             "Excel file needs NAME.mapping.toml beside it or a mapping remembered for its columns "
+             "(see /imports/staged)")
+async def upload(request: Request, a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context),
+                 db: DuckDBStore = Depends(store)) -> dict:
     from civicpulse import sources
+    from civicpulse.web.api_import import direct_mappings
 
     got = await receive_files(request, ctx.uploads_dir / a.workspace / uuid.uuid4().hex[:12], ctx.upload_limits)
     folder = Path(got.paths[0]).parent
@@ -34,9 +39,11 @@ async def upload(request: Request, a: Access = Depends(ANALYST), ctx: AppContext
                 sources.get(format)
             except KeyError as exc:
                 raise HTTPException(400, exc.args[0]) from None
+        paths, names, mappings = await to_thread.run_sync(direct_mappings, db, a.workspace, got.paths, got.names,
+                                                          format)
         with busy_as_conflict():
-            job = ctx.jobs.submit("ingest", a.workspace, a.username, paths=got.paths, names=got.names,
-                                  format=format, uploaded=str(folder))
+            job = ctx.jobs.submit("ingest", a.workspace, a.username, paths=paths, names=names,
+                                  format=format, uploaded=str(folder), file_mappings=mappings)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -104,14 +111,16 @@ def audit(a: Access = Depends(OWNER), db: DuckDBStore = Depends(store), limit: i
 @router.get("/settings", summary="Workspace settings: the minimum number of authors behind a shown figure, retention")
 def settings(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> dict:
     from civicpulse.analytics.privacy import MIN_K, k_for
+    from civicpulse.ingest.column_mapping import workspace_timezone
     from civicpulse.lifecycle import workspace_retention
 
     return {"min_authors": k_for(db, a.workspace), "min_authors_floor": MIN_K, "role": a.role.value,
-            "retention_days": workspace_retention(db, a.workspace)}
+            "retention_days": workspace_retention(db, a.workspace), "timezone": workspace_timezone(db, a.workspace)}
 
 
-@router.put("/settings", summary="Change the minimum number of authors (owners; never below 5)")
+@router.put("/settings", summary="Change the minimum number of authors (owners; never below 5) and the time zone")
 def put_settings(min_authors: int = Query(..., ge=1), a: Access = Depends(OWNER),
+                 timezone: str | None = Query(None, max_length=64, description="IANA time zone, e.g. Asia/Ho_Chi_Minh"),
                  db: DuckDBStore = Depends(store)) -> dict:
     from civicpulse.analytics.privacy import set_k
 
@@ -120,7 +129,26 @@ def put_settings(min_authors: int = Query(..., ge=1), a: Access = Depends(OWNER)
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
     db.audit(a.username, a.workspace, "settings.min_authors", str(k))
-    return {"min_authors": k}
+    if timezone is None:
+        return {"min_authors": k}
+    _set_timezone(db, a.workspace, timezone)
+    db.audit(a.username, a.workspace, "settings.timezone", timezone)
+    return {"min_authors": k, "timezone": timezone}
+
+
+def _set_timezone(db: DuckDBStore, workspace: str, zone: str) -> None:
+    """The workspace settings key `timezone` (an IANA name), checked against the zone database."""
+    import json
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from civicpulse.store.lifecycle_sql import PUT_WORKSPACE_SETTINGS, WORKSPACE_SETTINGS
+
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise HTTPException(400, f"unknown time zone {zone!r}: use an IANA name such as Asia/Ho_Chi_Minh") from None
+    settings = json.loads(db.query(WORKSPACE_SETTINGS, [workspace])[0][0] or "{}")
+    db.execute(PUT_WORKSPACE_SETTINGS, [json.dumps({**settings, "timezone": zone}), workspace])
 
 
 # --- posts export ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from civicpulse.web import (
     api_config,
     api_dash,
     api_data,
+    api_import,
     api_local,
     api_retention,
     api_topics,
@@ -28,7 +29,7 @@ from civicpulse.web import (
 )
 from civicpulse.web.context import AppContext
 from civicpulse.web.job_handlers import make_handlers
-from civicpulse.web.jobs import Job, JobRunner
+from civicpulse.web.jobs import Job, JobRunner, without_private_paths
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("civicpulse.web")
@@ -93,8 +94,8 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
                               "suppressed.")
     app.state.ctx = ctx
     for router in (api_auth.router, api_admin.router, api_dash.router, api_config.router, api_data.router,
-                   api_local.router, api_retention.workspace_router, api_retention.admin_router, api_topics.router,
-                   api_topics.annotations_router,
+                   api_local.router, api_retention.workspace_router, api_retention.admin_router, api_import.router,
+                   api_topics.router, api_topics.annotations_router,
                    pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -134,6 +135,8 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
+        if isinstance(exc.detail, str):
+            exc.detail = without_private_paths(exc.detail, [ctx.uploads_dir, ctx.keys_dir, ctx.rejects_dir])
         if request.url.path.startswith("/api/") or exc.status_code not in (401, 403, 404):
             return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
         if exc.status_code == 401:

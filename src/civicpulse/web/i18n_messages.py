@@ -319,10 +319,12 @@ _LABELS: dict[str, tuple[str, str]] = {
                        "Đã lưu bộ chủ đề: {n} chủ đề; bộ phân loại đã được huấn luyện lại."),
     "upload_files": ("Upload files", "Tải tệp lên"),
     "import_help": (("Any supported export (X, Facebook, YouTube, TikTok, Reddit, Telegram, Mastodon, Bluesky, "
-                     "Instagram…); the format is detected per file. Posts are imported, authors pseudonymized, then "
+                     "Instagram…); the format is detected per file. A CSV or Excel (.xlsx) file, e.g. a hotline's "
+                     "export, asks which column holds what. Posts are imported, authors pseudonymized, then "
                      "analyzed."),
                     ("Mọi tệp xuất được hỗ trợ (X, Facebook, YouTube, TikTok, Reddit, Telegram, Mastodon, Bluesky, "
-                     "Instagram…); định dạng được nhận diện cho từng tệp. Bài đăng được nhập, tác giả được ẩn danh "
+                     "Instagram…); định dạng được nhận diện cho từng tệp. Với tệp CSV hoặc Excel (.xlsx), ví dụ tệp "
+                     "xuất từ đường dây nóng, bạn sẽ chọn cột nào chứa gì. Bài đăng được nhập, tác giả được ẩn danh "
                      "hóa, rồi được phân tích.")),
     "files": ("Files", "Tệp"),
     "format_auto": ("Detect automatically", "Tự nhận diện"),
@@ -495,6 +497,84 @@ _LABELS: dict[str, tuple[str, str]] = {
     "note_added": ("Note added.", "Đã thêm ghi chú."),
     "no_notes": ("No notes yet.", "Chưa có ghi chú."),
     "download_svg": ("Download as SVG", "Tải xuống dạng SVG"),
+    # Import: choosing a spreadsheet's columns (CSV, Excel) before it is imported.
+    "map_columns": ("Choose the columns", "Chọn các cột"),
+    "map_columns_help": (("Tell civicpulse which column holds what. Text, time and id are required; the other columns "
+                          "are optional. Authors are pseudonymized as the file is imported."),
+                         ("Cho civicpulse biết cột nào chứa thông tin gì. Nội dung, thời gian và mã là bắt buộc; các "
+                          "cột khác không bắt buộc. Tác giả được ẩn danh hóa ngay khi nhập tệp.")),
+    "col_role_text": ("Text", "Nội dung"),
+    "col_role_created_at": ("Time", "Thời gian"),
+    "col_role_post_id": ("Id (unique per row)", "Mã (duy nhất mỗi dòng)"),
+    "col_role_place_name": ("Place", "Địa điểm"),
+    "col_role_platform": ("Platform or channel", "Nền tảng hoặc kênh"),
+    "col_role_url": ("Link (URL)", "Đường dẫn (URL)"),
+    "col_role_language": ("Language", "Ngôn ngữ"),
+    "col_role_author_id": ("Author (pseudonymized)", "Tác giả (được ẩn danh hóa)"),
+    "col_none": ("— none —", "— không có —"),
+    "col_required": ("required", "bắt buộc"),
+    "mapping_remembered": ("These columns were chosen before for files with the same columns.",
+                           "Các cột này đã được chọn trước đây cho tệp có cùng các cột."),
+    "mapping_guessed": ("Columns guessed from their names: check them.",
+                        "Các cột được đoán theo tên: hãy kiểm tra lại."),
+    "time_format": ("Time format", "Định dạng thời gian"),
+    "time_format_iso": ("ISO 8601 or Unix time (automatic)", "ISO 8601 hoặc thời gian Unix (tự động)"),
+    "times_in_zone": ("Times without a time zone are read in {zone} (the workspace's time zone).",
+                      "Thời gian không kèm múi giờ được hiểu theo {zone} (múi giờ của không gian làm việc)."),
+    "platform_all_rows": ("Platform of every row", "Nền tảng của mọi dòng"),
+    "first_rows": ("First rows of {name}", "Các dòng đầu của {name}"),
+    "file_dialect": ("Delimiter “{delimiter}”, encoding {encoding}", "Dấu phân cách “{delimiter}”, mã hóa {encoding}"),
+    "excel_sheet": ("Excel workbook: first worksheet", "Tệp Excel: trang tính đầu tiên"),
+    "auto_detected_file": ("{name}: format detected automatically", "{name}: định dạng được tự nhận diện"),
+    "remember_mapping": ("Remember these columns for the next file with the same columns",
+                         "Ghi nhớ lựa chọn cho tệp sau có cùng các cột"),
+    "import_with_mapping": ("Import", "Nhập dữ liệu"),
+    "cancel_import": ("Cancel", "Hủy"),
+    "import_cancelled": ("The upload was discarded.", "Đã hủy tệp tải lên."),
+    "choose_required": ("{name}: choose the columns for text, time and id.",
+                        "{name}: hãy chọn cột nội dung, thời gian và mã."),
+    # Administration in the browser: manage a user; workspace settings (owners).
+    "manage_user": ("Manage", "Quản lý"),
+    "manage_user_title": ("Manage {name}", "Quản lý {name}"),
+    "reset_password": ("Reset password", "Đặt lại mật khẩu"),
+    "reset_password_hint": ("Their sessions end and their API tokens are revoked; tell them the new password "
+                            "in person.", "Các phiên của họ kết thúc và token API bị thu hồi; hãy báo mật khẩu mới "
+                            "trực tiếp cho họ."),
+    "password_reset_done": ("The password of {name} was reset.", "Đã đặt lại mật khẩu của {name}."),
+    "is_admin_yes": ("This user is an instance administrator.", "Người dùng này là quản trị viên hệ thống."),
+    "is_admin_no": ("This user is not an administrator.", "Người dùng này không phải quản trị viên."),
+    "make_admin": ("Make administrator", "Đặt làm quản trị viên"),
+    "remove_admin": ("Remove administrator role", "Bỏ vai trò quản trị viên"),
+    "admin_granted": ("{name} is now an administrator.", "{name} giờ là quản trị viên."),
+    "admin_removed": ("{name} is no longer an administrator.", "{name} không còn là quản trị viên."),
+    "user_roles": ("Roles in workspaces", "Vai trò trong các không gian làm việc"),
+    "no_roles": ("No workspace yet.", "Chưa có không gian làm việc nào."),
+    "nav_settings": ("Settings", "Cài đặt"),
+    "workspace_settings": ("Workspace settings", "Cài đặt không gian làm việc"),
+    "workspace_settings_help": ("Every change is recorded in the audit log.",
+                                "Mọi thay đổi đều được ghi vào nhật ký truy cập."),
+    "min_authors_label": ("Minimum authors behind a figure (k)", "Số tác giả tối thiểu cho một số liệu (k)"),
+    "min_authors_hint": ("Figures resting on fewer distinct authors are suppressed; never below 5.",
+                         "Số liệu dựa trên ít tác giả khác nhau hơn sẽ bị ẩn; không bao giờ dưới 5."),
+    "timezone_label": ("Time zone", "Múi giờ"),
+    "timezone_hint": ("An IANA name such as Asia/Ho_Chi_Minh: imported times without a zone are read in it.",
+                      "Tên IANA như Asia/Ho_Chi_Minh: thời gian không kèm múi giờ trong tệp nhập được hiểu theo múi "
+                      "giờ này."),
+    "retention_label": ("Keep posts for (days)", "Giữ bài đăng trong (ngày)"),
+    "retention_hint": ("Older posts and their analysis are deleted daily; empty keeps them forever.",
+                       "Bài đăng cũ hơn cùng kết quả phân tích bị xóa hằng ngày; để trống để giữ mãi mãi."),
+    "retention_apply_now": ("Delete expired posts now", "Xóa bài đăng hết hạn ngay"),
+    "confirm_retention_apply": ("Delete every post older than the retention period now? This cannot be undone.",
+                                "Xóa ngay mọi bài đăng cũ hơn thời hạn lưu giữ? Không thể hoàn tác."),
+    "retention_applied": ("Expired posts deleted.", "Đã xóa các bài đăng hết hạn."),
+    "settings_saved": ("Settings saved.", "Đã lưu cài đặt."),
+    "glossary_about": ("What is this:", "Giải thích:"),
+    # Help: the glossary of the dashboards' terms.
+    "glossary": ("Glossary", "Thuật ngữ"),
+    "glossary_intro": (("What the figures on the dashboards mean and how they are computed. The “?” next to a "
+                        "figure's title leads here."),
+                       ("Ý nghĩa và cách tính các số liệu trên bảng điều khiển. Dấu “?” cạnh tiêu đề mỗi số liệu dẫn "
+                        "đến trang này.")),
 }
 
 # English singulars of counted messages: CP.t takes "KEY_one" when n is 1. Vietnamese has no plural: same text.

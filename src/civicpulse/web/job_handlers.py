@@ -19,7 +19,7 @@ from civicpulse.ingest.rejects import RejectWriter
 from civicpulse.lifecycle import apply_workspace_retention, run_maintenance
 from civicpulse.sources.generic import Mapping
 from civicpulse.store.duckdb_store import DuckDBStore
-from civicpulse.web.jobs import Handler, Job, read_rejects
+from civicpulse.web.jobs import Handler, Job, public_text, read_rejects
 
 if TYPE_CHECKING:
     from civicpulse.alerts.outbox import DeliveryQueue
@@ -83,14 +83,19 @@ def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue |
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         # Limits on input: the server's environment, then what a handed-over `civicpulse ingest --limit` asked.
         limits = Limits.from_env(**(p.get("limits") or {}))
+        shown_names = p.get("names") or p["paths"]
+        uploaded = bool(p.get("uploaded"))  # a browser upload: server paths never reach the user
         writer = RejectWriter(p.get("rejects") or rejects_dir / f"{job.workspace}-{stamp}-{job.id}.jsonl",
-                              limits.max_rejects_per_file)
+                              limits.max_rejects_per_file,
+                              shown=(lambda text: public_text(text, p)) if uploaded else None)
         options: dict[str, Any] = {"encoding": p.get("encoding", "utf-8"), "limits": limits,
-                                   "mapping": Mapping.load(p["mapping"]) if p.get("mapping") else None}
+                                   "mapping": Mapping.load(p["mapping"]) if p.get("mapping") else None,
+                                   "file_mappings": {path: Mapping.from_dict(data, origin=shown)
+                                                     for path, shown in zip(p["paths"], shown_names, strict=True)
+                                                     if (data := (p.get("file_mappings") or {}).get(path))}}
         # The CLI's --batch-size for a handed-over ingest, else the server's setting (docs/server.md).
         if p.get("batch_size") or os.environ.get("CIVICPULSE_IMPORT_BATCH"):
             options["batch_size"] = p.get("batch_size") or int(os.environ["CIVICPULSE_IMPORT_BATCH"])
-        shown_names = p.get("names") or p["paths"]
 
         def next_file(index: int, path: str) -> None:
             job.step(f"importing {shown_names[index]}", 0, Path(path).stat().st_size if Path(path).is_file() else None)
@@ -107,7 +112,8 @@ def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue |
                 shutil.rmtree(p["uploaded"], ignore_errors=True)
         files = [{**{k: getattr(summary, k) for k in ("format", "read", "stored", "updated", "unchanged", "deleted",
                                                     "skipped", "rejected", "warnings")},
-                  "file": shown, "messages": summary.messages}
+                  "file": shown, "messages": [public_text(m, p) for m in summary.messages] if uploaded
+                  else summary.messages}
                  for summary, shown in zip(summaries, shown_names, strict=True)]
         rejects = [{**r, "file": _shown(r.get("file"), p)} for r in read_rejects(writer.path)] \
             if writer.path else []

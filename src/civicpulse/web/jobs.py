@@ -32,7 +32,7 @@ from civicpulse.store.web_sql import GET_JOB, INSERT_JOB, RECENT_JOBS, UPDATE_JO
 
 log = logging.getLogger("civicpulse.jobs")
 MAX_REJECTS_SHOWN = 200
-SERVER_PATHS = frozenset({"paths", "uploaded", "rejects", "mapping", "models_dir"})
+SERVER_PATHS = frozenset({"paths", "uploaded", "rejects", "mapping", "file_mappings", "models_dir"})
 ACTIVE = ("queued", "running")
 PROGRESS_EVERY = 2.0  # seconds between progress writes to the store; the live figures are kept in memory
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:[^\s'\"/:]+/)+([^\s'\"/:]+)")
@@ -113,11 +113,25 @@ class Job:
 
 def public_error(exc: BaseException, params: dict[str, Any]) -> str:
     """The failure as the user may see it: server paths reduced to the file names the user knows."""
-    message = f"{type(exc).__name__}: {exc}"
+    return public_text(f"{type(exc).__name__}: {exc}", params)
+
+
+def public_text(message: str, params: dict[str, Any]) -> str:
+    """Any text bound for a user (a reject reason, a file's messages): uploaded files named as the user named
+    them, any other absolute path reduced to its last part."""
     shown = dict(zip(params.get("paths") or [], params.get("names") or [], strict=False))
     for path, name in shown.items():
         message = message.replace(str(path), str(name))
     return _ABSOLUTE_PATH.sub(r"\1", message)
+
+
+def without_private_paths(message: str, folders: list[Path]) -> str:
+    """An error detail with any path inside the server's private folders (uploads, keys, rejects) reduced to its
+    last part: whatever raised it, a response never tells where the server keeps its files."""
+    for folder in folders:
+        pattern = re.compile(re.escape(str(folder)) + r"(?:/[^\s'\"/:]+)*/([^\s'\"/:]+)")
+        message = pattern.sub(r"\1", message).replace(str(folder), folder.name)
+    return message
 
 
 Handler = Callable[[DuckDBStore, Job], dict[str, Any]]

@@ -34,6 +34,7 @@ WORKSPACE_PAGES = (
     ("import", "import.html", Role.ANALYST),
     ("members", "members.html", Role.OWNER),
     ("audit", "audit.html", Role.OWNER),
+    ("settings", "settings.html", Role.OWNER),
 )
 
 
@@ -71,6 +72,16 @@ def home(request: Request, c: Caller = Depends(caller), db: DuckDBStore = Depend
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request, c: Caller = Depends(caller)) -> Response:
     return _render(request, "account.html", user=c.user, csrf=c.session.csrf_token if c.session else "")
+
+
+@router.get("/glossary", response_class=HTMLResponse)
+def glossary_page(request: Request, c: Caller | None = Depends(optional_caller)) -> Response:
+    """What the dashboards' terms mean; open to anyone (it holds no data), linked from every figure's "?"."""
+    from civicpulse.web.glossary import glossary
+
+    return _render(request, "glossary.html", user=c.user if c else None,
+                   csrf=c.session.csrf_token if c and c.session else "",
+                   terms={lang: glossary(lang) for lang in LANGUAGES})
 
 
 @router.get("/admin", response_class=HTMLResponse)

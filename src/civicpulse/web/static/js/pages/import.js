@@ -1,4 +1,6 @@
-/* Import: upload files with progress, follow the import job, then show per-file counts and rejected records. */
+/* Import: upload files with progress, follow the import job, then show per-file counts and rejected records.
+ * A CSV or Excel file first goes to the column step: its columns and first rows are shown with a guess (or the
+ * choice remembered for the same columns) of which holds the text, time, id, place and platform. */
 (function () {
   "use strict";
   var CP = window.CP;
@@ -9,10 +11,19 @@
   var jobStatus = document.getElementById("job-status");
   var COUNTS = ["read", "stored", "updated", "unchanged", "deleted", "skipped", "rejected", "warnings"];
 
-  function upload(data) {  // XMLHttpRequest: fetch cannot report upload progress
+  var ROLES = [["text", CP.t("col_role_text"), true], ["created_at", CP.t("col_role_created_at"), true],
+    ["post_id", CP.t("col_role_post_id"), true], ["place_name", CP.t("col_role_place_name")],
+    ["platform", CP.t("col_role_platform")], ["url", CP.t("col_role_url")], ["language", CP.t("col_role_language")],
+    ["author_id", CP.t("col_role_author_id")]];
+  var PLATFORMS = ["other", "facebook", "x", "youtube", "tiktok", "instagram", "reddit", "telegram", "mastodon", "bluesky"];
+  var TIME_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M",
+    "%d-%m-%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p"];
+  var staged = null;  // the upload waiting for its columns: {upload, files}
+
+  function upload(data, path) {  // XMLHttpRequest: fetch cannot report upload progress
     return new Promise(function (resolve, reject) {
       var xhr = new XMLHttpRequest();
-      xhr.open("POST", CP.wsApi("/imports"));
+      xhr.open("POST", CP.wsApi(path || "/imports"));
       xhr.withCredentials = true;
       xhr.setRequestHeader("X-CSRF-Token", CP.data.csrf || "");
       xhr.setRequestHeader("Accept", "application/json");
@@ -88,6 +99,106 @@
   }
   loadJobs();
 
+  function isSheet(name) { return /\.(csv|tsv)(\.gz)?$|\.xlsx$/i.test(name); }
+
+  function select(id, label, options, chosen) {
+    return CP.el("div", { "class": "field" }, [CP.el("label", { "for": id }, label),
+      CP.el("select", { id: id }, options.map(function (o) {
+        return CP.el("option", { value: o[0], selected: o[0] === chosen }, o[1]);
+      }))]);
+  }
+
+  function mappingForm(f, index) {  // one spreadsheet: what it is, its first rows, a select per role
+    var id = "map-" + index + "-";
+    var columns = [["", CP.t("col_none")]].concat(f.columns.map(function (c) { return [c, c]; }));
+    var formats = [["", CP.t("time_format_iso")]].concat(TIME_FORMATS.map(function (x) { return [x, x]; }));
+    if (f.time_format && TIME_FORMATS.indexOf(f.time_format) < 0) formats.push([f.time_format, f.time_format]);
+    var fields = ROLES.map(function (r) {
+      return select(id + r[0], r[1] + (r[2] ? " (" + CP.t("col_required") + ")" : ""), columns, f.roles[r[0]] || "");
+    });
+    fields.push(select(id + "time-format", CP.t("time_format"), formats, f.time_format || ""));
+    fields.push(select(id + "platform-all", CP.t("platform_all_rows"), PLATFORMS.map(function (p) { return [p, p]; }),
+      f.platform || "other"));
+    var head = CP.el("tr", {}, f.columns.map(function (c) { return CP.el("th", { scope: "col" }, c); }));
+    var rows = f.rows.map(function (row) { return CP.el("tr", {}, row.map(function (v) { return CP.el("td", {}, v); })); });
+    return CP.el("fieldset", { "class": "mapping-file", "data-name": f.name }, [
+      CP.el("legend", {}, f.name),
+      CP.el("p", { "class": "hint" }, (f.kind === "xlsx" ? CP.t("excel_sheet")
+        : CP.t("file_dialect", { delimiter: f.delimiter === "\t" ? "TAB" : f.delimiter, encoding: f.encoding })) + " · " +
+        (f.remembered ? CP.t("mapping_remembered") : CP.t("mapping_guessed"))),
+      (f.problems || []).length ? CP.el("p", { "class": "msg error" }, f.problems.join(" · ")) : null,
+      CP.el("div", { "class": "form-grid" }, fields),
+      CP.el("div", { "class": "table-wrap" }, CP.el("table", { "class": "preview" }, [
+        CP.el("caption", {}, CP.t("first_rows", { name: f.name })), CP.el("thead", {}, head), CP.el("tbody", {}, rows)]))]);
+  }
+
+  function showMapping(answer) {
+    staged = answer;
+    var box = CP.clear(document.getElementById("mapping-files"));
+    answer.files.forEach(function (f, i) {
+      box.appendChild(f.kind === "auto" ? CP.el("p", {}, CP.t("auto_detected_file", { name: f.name })) : mappingForm(f, i));
+    });
+    document.getElementById("mapping-zone").textContent = CP.t("times_in_zone", { zone: answer.timezone });
+    var section = document.getElementById("mapping");
+    section.hidden = false;
+    document.getElementById("h-mapping").focus();
+  }
+
+  function chosenColumns() {  // the choices per spreadsheet, or null after saying what is missing
+    var files = [], missing = null;
+    staged.files.forEach(function (f, i) {
+      if (f.kind === "auto") return;
+      var id = "map-" + i + "-", roles = {};
+      ROLES.forEach(function (r) {
+        var value = document.getElementById(id + r[0]).value;
+        if (value) roles[r[0]] = value;
+        else if (r[2] && !missing) missing = f.name;
+      });
+      files.push({ name: f.name, roles: roles, time_format: document.getElementById(id + "time-format").value,
+        platform: document.getElementById(id + "platform-all").value });
+    });
+    if (missing) { CP.say(CP.t("choose_required", { name: missing }), "error"); return null; }
+    return files;
+  }
+
+  function closeMapping() {
+    staged = null;
+    document.getElementById("mapping").hidden = true;
+    CP.clear(document.getElementById("mapping-files"));
+  }
+
+  function follow(job) {  // the import job until it ends, then its report
+    box.hidden = false;
+    return CP.pollJob(job.id, showJob).then(function (job) {
+      if (job.status === "done") {
+        CP.say(CP.t("import_done"), "ok");
+        report(job);
+      } else CP.say(CP.t("err_prefix") + " " + job.error, "error");
+    });
+  }
+
+  document.getElementById("m-import").addEventListener("click", function () {
+    if (!staged) return;
+    var files = chosenColumns();
+    if (!files) return;
+    var button = this;
+    button.disabled = true;
+    CP.api(CP.wsApi("/imports/staged/" + encodeURIComponent(staged.upload)), { method: "POST", body: {
+      files: files, remember: document.getElementById("m-remember").checked } }).then(function (job) {
+      closeMapping();
+      return follow(job);
+    }).then(null, CP.fail).then(function () { button.disabled = false; loadJobs(); });
+  });
+
+  document.getElementById("m-cancel").addEventListener("click", function () {
+    if (!staged) return;
+    CP.api(CP.wsApi("/imports/staged/" + encodeURIComponent(staged.upload)), { method: "DELETE" }).then(function () {
+      CP.say(CP.t("import_cancelled"), "info");
+    }, CP.fail);
+    closeMapping();
+    box.hidden = true;
+  });
+
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var files = form.elements.files.files;
@@ -101,11 +212,20 @@
     uploadBar.value = 0;
     jobStatus.textContent = CP.t("uploading");
     CP.say("", "info");
-    upload(data).then(function (job) { return CP.pollJob(job.id, showJob); }).then(function (job) {
-      if (job.status === "done") {
-        CP.say(CP.t("import_done"), "ok");
-        report(job);
-      } else CP.say(CP.t("err_prefix") + " " + job.error, "error");
-    }, CP.fail).then(function () { submit.disabled = false; loadJobs(); });
+    var names = Array.prototype.map.call(files, function (f) { return f.name; });
+    var withMappingFile = names.some(function (n) { return /\.mapping\.toml$/i.test(n); });
+    var format = form.elements.format.value;
+    // Spreadsheets go to the column step first, unless a mapping file or a platform format came with them.
+    if (names.some(isSheet) && !withMappingFile && (format === "" || format === "csv")) {
+      closeMapping();
+      document.getElementById("result").hidden = true;
+      upload(data, "/imports/staged").then(function (answer) {
+        jobStatus.textContent = "";
+        box.hidden = true;  // the progress comes back with the import job
+        showMapping(answer);
+      }, CP.fail).then(function () { submit.disabled = false; });
+      return;
+    }
+    upload(data).then(follow).then(null, CP.fail).then(function () { submit.disabled = false; loadJobs(); });
   });
 })();

@@ -3,9 +3,14 @@
   "use strict";
   var CP = window.CP, C = window.CPCharts;
 
-  function kpi(labelText, value, change, changeClass, suppressed, k) {
+  function help(term) {  // the "?" next to a figure's name: its entry in the glossary
+    return CP.el("a", { "class": "help-link", href: "/glossary#" + term, title: CP.t("glossary_about") + " " + term,
+      "aria-label": CP.t("glossary_about") + " " + term.replace("-", " ") }, "?");
+  }
+
+  function kpi(labelText, value, change, changeClass, suppressed, k, helpLink) {
     return CP.el("div", { "class": "kpi" }, [
-      CP.el("div", { "class": "label" }, labelText),
+      CP.el("div", { "class": "label" }, [labelText, " ", helpLink]),
       suppressed ? CP.el("div", { "class": "value suppressed" }, CP.suppressedText(k))
         : CP.el("div", { "class": "value" }, value),
       CP.el("div", { "class": "change " + (changeClass || "") }, change)
@@ -20,17 +25,17 @@
     // Author counts come rounded down (docs/privacy.md): shown as "at least".
     var authorsPct = !off && before.authors ? (now.authors - before.authors) / before.authors * 100 : null;
     box.appendChild(kpi(CP.t("kpi_posts"), CP.fmt.num(now.posts), vsPrevious(CP.fmt.signed(ch.posts_pct, 1, "%")),
-      trend(ch.posts_pct), off, o.k));
+      trend(ch.posts_pct), off, o.k, help("volume")));
     box.appendChild(kpi(CP.t("kpi_authors"), "\u2265 " + CP.fmt.num(now.authors),
-      vsPrevious(CP.fmt.signed(authorsPct, 1, "%")), trend(authorsPct), off, o.k));
+      vsPrevious(CP.fmt.signed(authorsPct, 1, "%")), trend(authorsPct), off, o.k, help("authors")));
     // Net sentiment = positive share - negative share, in points; a rise is good news.
     box.appendChild(kpi(CP.t("kpi_net"), CP.fmt.signed(now.net === null ? null : now.net * 100, 1),
-      vsPrevious(CP.fmt.signed(ch.net_points, 1, " " + CP.t("points"))), trend(ch.net_points), off, o.k));
+      vsPrevious(CP.fmt.signed(ch.net_points, 1, " " + CP.t("points"))), trend(ch.net_points), off, o.k, help("net-sentiment")));
     // A rising negative share is bad news: its colour is inverted.
     var negTrend = trend(ch.negative_share_points);
     box.appendChild(kpi(CP.t("kpi_negative"), CP.fmt.pct(now.negative_share),
       vsPrevious(CP.fmt.signed(ch.negative_share_points, 1, " " + CP.t("points"))),
-      negTrend === "up" ? "down" : negTrend === "down" ? "up" : "", off, o.k));
+      negTrend === "up" ? "down" : negTrend === "down" ? "up" : "", off, o.k, help("negative-share")));
   }
 
   function bucketBands(rows) {  // grey bands over suppressed time buckets (gaps in the lines)

@@ -35,6 +35,13 @@ GLOSSARY: tuple[Term, ...] = (
                            "+100 (all positive). A change is given in percentage points."),
          ("Cảm xúc ròng", "Tỷ lệ tích cực trừ tỷ lệ tiêu cực, tính bằng điểm từ −100 (toàn tiêu cực) đến +100 (toàn "
                           "tích cực). Mức thay đổi tính bằng điểm phần trăm.")),
+    Term("note",
+         ("Note on a date", "An analyst's remark pinned to a day (“heavy rain warning issued”), drawn as a marker "
+                            "on the trend and event charts of the workspace so that a peak can be read with its "
+                            "context. Notes are visible to every member and recorded in the audit log."),
+         ("Ghi chú theo ngày", "Nhận xét của chuyên viên gắn với một ngày (“đã phát cảnh báo mưa lớn”), hiển thị "
+                               "thành mốc trên biểu đồ xu hướng và sự kiện để đọc một đỉnh cùng bối cảnh của nó. Mọi "
+                               "thành viên đều thấy ghi chú; việc thêm, xóa được ghi vào nhật ký.")),
     Term("negative-share",
          ("Negative share", "The part of the posts judged negative, in per cent."),
          ("Tỷ lệ tiêu cực", "Phần bài đăng được đánh giá là tiêu cực, tính theo phần trăm.")),

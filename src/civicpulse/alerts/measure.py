@@ -13,6 +13,7 @@ from typing import Any
 from civicpulse.alerts.models import Rule
 from civicpulse.analytics.aggregates import Analytics
 from civicpulse.analytics.filters import Filters
+from civicpulse.analytics.localtime import timezone_for, to_local, to_utc, truncate
 from civicpulse.store.base import Store
 
 _LENGTH = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
@@ -34,11 +35,10 @@ def utc_naive(moment: datetime | None) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def window_bounds(now: datetime, window: str) -> tuple[datetime, datetime]:
-    start = now.replace(minute=0, second=0, microsecond=0)
-    if window == "day":
-        start = start.replace(hour=0)
-    return start, start + _LENGTH[window]
+def window_bounds(now: datetime, window: str, tz: str = "UTC") -> tuple[datetime, datetime]:
+    """The naive-UTC bounds of the hour or the *local* day (midnight to midnight in `tz`) holding naive-UTC `now`."""
+    start = truncate(to_local(now, tz), window)
+    return to_utc(start, tz), to_utc(start + _LENGTH[window], tz)
 
 
 def saved_query_text(store: Store, workspace: str, query_id: str) -> str:
@@ -66,11 +66,13 @@ def rule_filters(store: Store, rule: Rule, start: datetime | None, end: datetime
 
 def measure(store: Store, rule: Rule, now: datetime) -> list[Reading]:
     """Readings at or above the rule's threshold in the window containing `now`; empty when suppressed."""
-    start, end = window_bounds(now, rule.window)
+    tz = timezone_for(store, rule.workspace)
+    start, end = window_bounds(now, rule.window, tz)
     if rule.metric == "spike":
-        return _spikes(store, rule, start, end)
-    rows = Analytics(store, rule.workspace).volume(rule_filters(store, rule, start, end), bucket=rule.window)
-    row = next((r for r in rows if r.key == start), None)
+        return _spikes(store, rule, start, end, tz)
+    rows = Analytics(store, rule.workspace, timezone=tz).volume(rule_filters(store, rule, start, end),
+                                                                bucket=rule.window)
+    row = next((r for r in rows if r.key == to_local(start, tz)), None)  # volume's keys are local
     if row is None or row.suppressed:  # fewer than k authors: the figure does not exist, so nothing fires
         return []
     value = float(row.posts if rule.metric == "volume" else row.values["negative_share"])
@@ -79,7 +81,7 @@ def measure(store: Store, rule: Rule, now: datetime) -> list[Reading]:
     return [Reading(start, value, detail={"posts": row.posts})]
 
 
-def _spikes(store: Store, rule: Rule, start: datetime, end: datetime) -> list[Reading]:
+def _spikes(store: Store, rule: Rule, start: datetime, end: datetime, tz: str) -> list[Reading]:
     try:
         from civicpulse.analytics.trends import detect_spikes
     except ImportError:
@@ -91,4 +93,4 @@ def _spikes(store: Store, rule: Rule, start: datetime, end: datetime) -> list[Re
     # Volume and negative-share spikes of one window are separate findings: each keys its own event.
     return [Reading(start, float(s.score), key=f"{s.metric}:{s.dimension}:{s.key or 'all'}",
                     detail={"spike": s.to_dict()})
-            for s in spikes if utc_naive(s.bucket_start) >= start and s.score >= rule.threshold]
+            for s in spikes if to_utc(s.bucket_start, tz) >= start and s.score >= rule.threshold]

@@ -57,8 +57,11 @@ def dense(rows: list[Row], start: datetime, end: datetime, bucket: str) -> list[
 
     A bucket without posts has no authors behind it to protect; showing it as 0 rather than leaving it out says
     nothing the missing row did not (the API always left empty buckets out), but charts no longer draw a line
-    through a month without posts. Shares of an empty bucket are null: there is no share of nothing.
+    through a month without posts. Shares of an empty bucket are null: there is no share of nothing. A period
+    without any row stays empty.
     """
+    if not rows:  # nothing at all in the period: no series (charts say "no data"), not a flat line of zeros
+        return []
     found = {r.key: r.to_dict() for r in rows}
     starts = set(bucket_starts(start, end, bucket)) if (end - start) / _LENGTH[bucket] <= MAX_DENSE else set()
     return [_json_safe(found.get(k) or _empty(k)) for k in sorted(starts | set(found))]

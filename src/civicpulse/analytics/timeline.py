@@ -53,7 +53,7 @@ def shown_share(rows: list[Row]) -> float:
 
 
 def dense(rows: list[Row], start: datetime, end: datetime, bucket: str) -> list[dict[str, Any]]:
-    """Every local bucket of [start, end) in order, as dicts: an empty bucket is 0 posts, 0 authors, no shares.
+    """Every local bucket of [start, end) in order, as dicts: an empty bucket is 0 posts, no shares.
 
     A bucket without posts has no authors behind it to protect; showing it as 0 rather than leaving it out says
     nothing the missing row did not (the API always left empty buckets out), but charts no longer draw a line
@@ -68,7 +68,8 @@ def dense(rows: list[Row], start: datetime, end: datetime, bucket: str) -> list[
 
 
 def _empty(key: datetime) -> dict[str, Any]:
-    return {"key": key, "posts": 0, "authors": 0, **dict.fromkeys(SENTIMENTS, 0),
+    # authors: None like every author count under k (privacy.publish_authors); posts: a true 0.
+    return {"key": key, "posts": 0, "authors": None, **dict.fromkeys(SENTIMENTS, 0),
             **{f"{s}_share": None for s in SENTIMENTS}, "net": None, "mean_score": None, "suppressed": False}
 
 

@@ -3,8 +3,11 @@
 (function () {
   "use strict";
   var CP = window.CP;
-  var COLORS = { negative: "#b2182b", neutral: "#8c96a3", positive: "#1a7a3a", line: "#0b5cad", bar: "#2c7fb8" };
-  var CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+  var COLORS = { negative: "#b2182b", neutral: "#8c96a3", positive: "#1a7a3a", line: "#0b5cad", bar: "#2c7fb8",
+                 previous: "#8fb3d9" };
+  // Date axes speak the page's language: plotly-locale-vi.js registers the Vietnamese month and day names.
+  var CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"],
+                 locale: CP.data.lang === "vi" ? "vi" : "en" };
 
   function layout(extra) {
     return Object.assign({
@@ -64,7 +67,7 @@
       line: { color: COLORS.line, width: 1.5 }, marker: { size: 3 }, hoverinfo: "skip" }],
       { margin: { l: 0, r: 0, t: 0, b: 0 }, height: 36, width: 140, xaxis: { visible: false },
         yaxis: { visible: false, rangemode: "tozero" }, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)",
-        plot_bgcolor: "rgba(0,0,0,0)" }, { staticPlot: true, displayModeBar: false });
+        plot_bgcolor: "rgba(0,0,0,0)" }, { staticPlot: true, displayModeBar: false, locale: CONFIG.locale });
   }
 
   window.CPCharts = { COLORS: COLORS, plain: plain, draw: draw, bars: bars, sparkline: sparkline,

@@ -186,3 +186,16 @@ def test_the_report_period_names_its_last_day_inclusively(store) -> None:
     assert period_text(report, previous=True) == "2026-09-08 – 2026-09-14 (Asia/Ho_Chi_Minh)"
     odd = build_report(store, "utc", Filters(start=datetime(2026, 9, 20, 6), end=datetime(2026, 9, 21, 6)))
     assert period_text(odd) == "2026-09-20 06:00 – 2026-09-21 06:00 (UTC)"
+
+
+def test_timezone_through_the_cli(run_cli) -> None:
+    run_cli("workspaces", "create", "desk")
+    assert run_cli("workspaces", "set", "desk", "--timezone", "Europe/Berlin").code == 0
+    bad = run_cli("workspaces", "set", "desk", "--timezone", "Mars/Olympus", "--min-authors", "7")
+    assert bad.code == 1 and "unknown time zone 'Mars/Olympus'" in bad.stderr
+    s = DuckDBStore(str(run_cli.db))
+    try:
+        assert timezone_for(s, "desk") == "Europe/Berlin"
+        assert Analytics(s, "desk").k == 10  # a refused zone changes nothing else either
+    finally:
+        s.close()

@@ -72,7 +72,8 @@ def test_an_open_period_spans_the_data_and_picks_its_bucket(store) -> None:
     three_days = Filters(start=WEEK_START, end=WEEK_START + timedelta(days=3))
     widened = overview(store, "other", three_days)
     assert widened["bucket"] == "day" and widened["bucket_choice"]["widened_from"] == "hour"
-    assert [(r["key"], r["posts"]) for r in widened["volume"]] == [(f"2026-09-{d:02d}T00:00:00", 12) for d in (8, 9, 10)]
+    assert [(r["key"], r["posts"]) for r in widened["volume"]] == [(f"2026-09-{d:02d}T00:00:00", 12)
+                                                                   for d in (8, 9, 10)]
     hourly = overview(store, "other", three_days, bucket="hour")  # asked for: kept, dense
     assert hourly["bucket_choice"] == {"auto": False, "widened_from": None} and len(hourly["volume"]) == 72
     assert [r["posts"] for r in hourly["volume"][:3]] == [None, 0, None]  # suppressed, empty, suppressed

@@ -13,9 +13,12 @@ from civicpulse.analytics import Filters
 from civicpulse.analytics.aggregates import BUCKETS, Analytics
 from civicpulse.analytics.localtime import (
     DEFAULT_TIMEZONE,
+    fixed_offset,
     local_day_start,
+    local_sql,
     set_timezone,
     timezone_for,
+    to_local,
     validate_timezone,
 )
 from civicpulse.analytics.overview import overview
@@ -58,6 +61,19 @@ def test_the_default_zone_and_validation(store) -> None:
             validate_timezone(bad)
     with pytest.raises(ValueError, match="no workspace"):
         set_timezone(store, "nowhere", "UTC")
+
+
+def test_the_sql_local_time_matches_python_s_in_fixed_and_daylight_saving_zones() -> None:
+    # Around Europe's 2026 clock changes (29 March, 25 October at 01:00 UTC) and across Vietnam's midnight.
+    times = [datetime(2026, 3, 29, 0, 30), datetime(2026, 3, 29, 1, 30), datetime(2026, 10, 25, 0, 30),
+             datetime(2026, 10, 25, 1, 30), datetime(2026, 6, 1, 16, 59), datetime(2026, 6, 1, 17)]
+    assert fixed_offset(VN) == 7 * 3600 and fixed_offset("UTC") == 0 and fixed_offset("Europe/Berlin") is None
+    s = DuckDBStore(":memory:")
+    for tz in (VN, "Europe/Berlin", "America/New_York", "UTC"):
+        rows = s.query(f"SELECT {local_sql('t', tz)} FROM (SELECT unnest(?) AS t, generate_subscripts(?, 1) AS i) "
+                       "ORDER BY i", [times, times])
+        assert [r[0] for r in rows] == [to_local(t, tz) for t in times], tz
+    s.close()
 
 
 def test_day_buckets_are_local_days_across_the_17_utc_boundary(store) -> None:

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from civicpulse.store.base import Store
@@ -81,11 +82,29 @@ def local_today(tz: str, now: datetime | None = None) -> date:
 
 
 def local_sql(column: str, tz: str) -> str:
-    """SQL for the local wall-clock time of naive-UTC `column` (DuckDB's ICU time zones; UTC needs no change)."""
+    """SQL for the local wall-clock time of naive-UTC `column`.
+
+    A zone whose offset has not changed since FIXED_SINCE (Vietnam: UTC+7 since 1975) adds that offset: nearly free.
+    Others (daylight saving time) convert through DuckDB's ICU time zones, about five times slower per row.
+    """
     tz = validate_timezone(tz)  # a checked IANA name: safe as a quoted literal
-    if tz == "UTC":
-        return column
+    offset = fixed_offset(tz)
+    if offset is not None:
+        return column if not offset else f"({column} + INTERVAL {offset} SECOND)"
     return f"(({column} AT TIME ZONE 'UTC') AT TIME ZONE '{tz}')"
+
+
+FIXED_SINCE = 1976  # posts older than this in a zone that changed its offset before are bucketed a little off
+
+
+@lru_cache(maxsize=64)
+def fixed_offset(tz: str) -> int | None:
+    """The zone's UTC offset in seconds when it is the same on every half month from FIXED_SINCE to 2100, else
+    None (a change of offset lasts months, so half-monthly samples see every one)."""
+    zone = ZoneInfo(tz)
+    offsets = {datetime(year, month, day, tzinfo=zone).utcoffset()
+               for year in range(FIXED_SINCE, 2101) for month in range(1, 13) for day in (1, 15)}
+    return int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
 
 
 def bucket_sql(bucket: str, column: str, tz: str) -> str:

@@ -81,7 +81,8 @@
 
   var locale = data.lang === "vi" ? "vi-VN" : "en-GB";
   var zone = data.timezone || "UTC";  // the workspace's time zone (analytics/localtime.py)
-  function offset(d) {  // "GMT+7": which zone a time is shown in
+  function offset(d) {  // "(GMT+7)": which zone a time is shown in
+    if (zone === "UTC") return "(UTC)";
     try {
       var part = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "shortOffset" }).formatToParts(d)
         .filter(function (p) { return p.type === "timeZoneName"; })[0];

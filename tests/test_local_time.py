@@ -215,3 +215,25 @@ def test_timezone_through_the_cli(run_cli) -> None:
         assert Analytics(s, "desk").k == 10  # a refused zone changes nothing else either
     finally:
         s.close()
+
+
+def test_spikes_are_judged_and_explained_by_local_day() -> None:
+    from civicpulse.analytics.trends import detect_spikes
+    from trend_data import START, add_items, burst, daily_background
+
+    s = DuckDBStore(":memory:")
+    s.ensure_workspace("vn")  # made before add_items: keeps the default zone
+    # 60 posts by 25 authors at 18:00-18:59 UTC on day 20: 01:00-01:59 on day 21 in Vietnam.
+    items = daily_background("b", days=30) + burst("f", day=20, posts=60, authors=25, hour=18)
+    add_items(s, "vn", items)
+    add_items(s, "utc", items)
+    for ws, day in (("vn", (START + timedelta(days=21)).date()), ("utc", (START + timedelta(days=20)).date())):
+        tz = timezone_for(s, ws)
+        spikes = [x for x in detect_spikes(s, ws, Filters(), since=START + timedelta(days=15), dimensions=("all",))
+                  if x.metric == "volume"]
+        assert [x.bucket_start.date() for x in spikes] == [day], ws
+        (spike,) = spikes
+        assert spike.timezone == tz and spike.to_dict()["timezone"] == tz
+        assert spike.posts == sum(1 for i in items if to_local(i.when, tz).date() == day)
+        assert spike.explanation["bucket_posts"] == spike.posts
+    s.close()

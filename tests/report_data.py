@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from civicpulse.analytics.localtime import set_timezone
 from civicpulse.schema import Kind, Post
 from civicpulse.store.duckdb_store import DuckDBStore
 
@@ -60,10 +61,13 @@ def add_previous_week(store: DuckDBStore, ws: str = "city", start: datetime = WE
 
 def city_store() -> DuckDBStore:
     """`city`: the week, the week before, one stray August post; `other`: 60 positive posts by 30 authors over
-    five days (12 posts by 12 authors a day, so its daily volume is never suppressed)."""
+    five days (12 posts by 12 authors a day, so its daily volume is never suppressed).
+
+    The hand counts are by UTC days: both workspaces are set to UTC (tests of local days set their own zone)."""
     store = DuckDBStore(":memory:")
     for ws in ("city", "other"):
         store.ensure_workspace(ws)
+        set_timezone(store, ws, "UTC")
     add_city_week(store)
     add_previous_week(store)
     add_posts(store, "city", [("stray", "z", datetime(2026, 8, 20, 12), "neutral", "neutral", None, None)])

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from civicpulse.alerts import AlertService, RuleNotFound
+from civicpulse.analytics.localtime import set_timezone
 from civicpulse.notify import webhook
 from civicpulse.notify.email import SmtpSettings
 from civicpulse.notify.targets import ALLOW_ENV
@@ -46,6 +47,7 @@ def store():
     s = DuckDBStore(":memory:")
     for ws in ("city", "other", "tiny"):
         s.ensure_workspace(ws)
+        set_timezone(s, ws, "UTC")  # windows below are UTC days (test_alert_windows_follow_the_local_day: local)
     add_posts(s, "city", "n", 30, authors=12, at=DAY + timedelta(hours=8), topic="flooding_weather")
     add_posts(s, "city", "p", 10, authors=10, at=DAY + timedelta(hours=9), sentiment="positive")
     add_posts(s, "other", "o", 40, authors=20, at=DAY + timedelta(hours=8))

@@ -52,9 +52,10 @@ def test_a_weekly_digest_is_sent_once_per_week(store) -> None:
         assert service.run_due(WEEK_END) == [f"sent city/{digest.digest_id} to 2 recipient(s)"]
         (message,) = sink.wait_for(1)
         assert sink.envelopes[0][1] == ["lan@example.vn", "minh@example.vn"]
-        assert message["Subject"] == "Tuần ngập lụt: city, 2026-09-08 00:00 đến 2026-09-15 00:00 UTC"
+        # The 7 whole days before today (the workspace is on UTC here), the last one named inclusively.
+        assert message["Subject"] == "Tuần ngập lụt: city, 2026-09-08 đến 2026-09-14 (UTC)"
         filename, data = attachment(message)
-        assert filename == "civicpulse-city-20260908_20260915.xlsx"
+        assert filename == "civicpulse-city-20260908_20260914.xlsx"
         summary = {r[0]: r[1:] for r in load_workbook(io.BytesIO(data))["Summary"].iter_rows(values_only=True)}
         assert summary["Tuần ngập lụt"] == (None, None, None) and summary["Bài đăng"][:2] == (30, 20)
         assert service.get("city", digest.digest_id).last_sent_at == WEEK_END
@@ -71,15 +72,17 @@ def test_a_daily_digest_over_a_saved_query(store) -> None:
     with SmtpSink() as sink:
         service = DigestService(store, SmtpSettings("127.0.0.1", sink.port))
         daily = service.create("city", "Daily", "daily", ["ops@example.org"], fmt="csv", query_id=saved.query_id)
-        now = WEEK_END - timedelta(days=4, hours=12)  # 2026-09-10 12:00: the day before holds c8..c11
+        now = WEEK_END - timedelta(days=4, hours=12)  # 2026-09-10 12:00: yesterday, 9 September, holds c5..c9
         service.run_due(now)
         values = csv_values(attachment(sink.wait_for(1)[0])[1])
         assert values[("meta", "", "saved_query")] == "Tiêu cực"
         assert values[("meta", "", "query")] == "sentiment:negative"
-        assert values[("meta", "", "period_start")] == "2026-09-09T12:00:00"
-        assert values[("summary", "current", "suppressed")] == "true"  # 4 posts, 4 authors: below k
-        assert service.run_due(now + timedelta(hours=23)) == []
-        assert service.run_due(now + timedelta(hours=24)) == [f"sent city/{daily.digest_id} to 1 recipient(s)"]
+        assert values[("meta", "", "period_start")] == "2026-09-09T00:00:00"
+        assert values[("meta", "", "period_end")] == "2026-09-10T00:00:00"
+        assert values[("summary", "current", "suppressed")] == "true"  # 5 posts, 5 authors: below k
+        # Once a day: not again before midnight, again from midnight on.
+        assert service.run_due(now + timedelta(hours=11, minutes=59)) == []
+        assert service.run_due(now + timedelta(hours=12)) == [f"sent city/{daily.digest_id} to 1 recipient(s)"]
 
 
 def test_a_failed_send_is_reported_and_retried_later(store) -> None:

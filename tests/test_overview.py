@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from civicpulse.analytics import Filters
-from civicpulse.analytics.overview import auto_bucket, overview, totals
+from civicpulse.analytics.overview import overview, totals
 from civicpulse.analytics.privacy import publish_authors
+from civicpulse.analytics.timeline import auto_bucket
 from report_data import HANOI, HCMC, WEEK_END, WEEK_START, city_store
 
 WEEK = Filters(start=WEEK_START, end=WEEK_END)
@@ -63,10 +64,19 @@ def test_an_open_period_spans_the_data_and_picks_its_bucket(store) -> None:
     ov = overview(store, "city", Filters())
     # First post: the stray one of 20 August; last: c29 at WEEK_START + 145 h; the end is exclusive.
     assert ov["period"] == {"start": "2026-08-20T12:00:00", "end": "2026-09-14T01:00:01"}
-    assert ov["totals"]["posts"] == 51 and ov["bucket"] == "day"
+    # Daily buckets of ~5 authors are nearly all hidden: the automatic unit widens to weeks.
+    assert ov["totals"]["posts"] == 51 and ov["bucket"] == "week"
+    assert ov["bucket_choice"] == {"auto": True, "widened_from": "day"}
     assert ov["previous"]["totals"]["suppressed"] and ov["change"]["posts_pct"] is None
-    hourly = overview(store, "other", Filters(start=WEEK_START, end=WEEK_START + timedelta(days=3)))
-    assert hourly["bucket"] == "hour" and len(hourly["volume"]) == 36  # a post every 2 hours
+    # A post every 2 hours by one author: every hour is hidden, every day (12 authors) shown.
+    three_days = Filters(start=WEEK_START, end=WEEK_START + timedelta(days=3))
+    widened = overview(store, "other", three_days)
+    assert widened["bucket"] == "day" and widened["bucket_choice"]["widened_from"] == "hour"
+    assert [(r["key"], r["posts"]) for r in widened["volume"]] == [(f"2026-09-{d:02d}T00:00:00", 12)
+                                                                   for d in (8, 9, 10)]
+    hourly = overview(store, "other", three_days, bucket="hour")  # asked for: kept, dense
+    assert hourly["bucket_choice"] == {"auto": False, "widened_from": None} and len(hourly["volume"]) == 72
+    assert [r["posts"] for r in hourly["volume"][:3]] == [None, 0, None]  # suppressed, empty, suppressed
     weekly = overview(store, "city", WEEK, bucket="week")
     # ISO weeks start on Monday: 14 September opens a new week, holding the last post alone.
     assert [(r["key"], r["posts"]) for r in weekly["volume"]] == [("2026-09-07T00:00:00", 29),

@@ -99,11 +99,11 @@ def test_xlsx_sheets_hold_real_dates_and_the_overview_values(store) -> None:
     summary = {row[0]: row[1:] for row in book["Summary"].iter_rows(values_only=True) if row[0]}
     # No posts in the week before, nor any before the week: no previous column at all (test_report_briefing.py).
     assert summary["Posts"][0] == 60 and not any(v for v in summary["Posts"][1:])
-    assert summary["Positive share"][0] == 1.0 and summary["Period"][0] == WEEK_START
+    assert summary["Positive share"][0] == 1.0 and summary["Period"][0] == "2026-09-08 – 2026-09-14 (UTC)"
     volume = book["Volume"]
     assert volume["A1"].value == "Time" and volume["A1"].font.bold
     assert volume["A2"].value == datetime(2026, 9, 8) and volume["A2"].is_date
-    assert [c.value for c in volume["B"][1:]] == [12] * 5
+    assert [c.value for c in volume["B"][1:]] == [12] * 5 + [0, 0]  # dense: the two days without posts are 0
     places = list(book["Places"].iter_rows(min_row=2, values_only=True))
     assert places == [(HANOI, 60, 30, 0.6, 0.0, False)]
     vi = load_workbook(io.BytesIO(to_xlsx(build_report(store, "city", WEEK, lang="vi"))))
@@ -115,7 +115,7 @@ def test_export_names_types_and_formats(store) -> None:
     report = build_report(store, "city", WEEK)
     for fmt in FORMATS:
         data, _, filename = export(report, fmt)
-        assert filename == f"civicpulse-city-20260908_20260915.{fmt}" and data
+        assert filename == f"civicpulse-city-20260908_20260914.{fmt}" and data  # first and last day, inclusive
     assert export(report, "csv")[1].startswith("text/csv") and export(report, "pdf")[0].startswith(b"%PDF")
     assert export(report, "xlsx")[0].startswith(b"PK")  # a zip container
     with pytest.raises(ValueError, match="unknown report format 'docx'"):

@@ -137,7 +137,7 @@ def test_default_window_is_the_latest_buckets_of_the_filtered_period(store) -> N
 def test_hour_buckets_find_a_burst_within_one_hour(store) -> None:
     spikes = detect_spikes(store, "hourly", Filters(), bucket="hour", since=FLOOD_DAY, dimensions=("all",))
     assert [(s.metric, s.bucket_start) for s in spikes] == [("volume", FLOOD_DAY.replace(hour=10))]
-    assert "at 2026-09-28 10:00 UTC" in spikes[0].explanation["summary"]["en"]
+    assert "at 2026-09-28 10:00 (UTC)" in spikes[0].explanation["summary"]["en"]
 
 
 def test_bad_arguments_are_refused(store) -> None:

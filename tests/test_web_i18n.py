@@ -29,7 +29,7 @@ def _used(pattern: re.Pattern[str], files: list[Path]) -> set[str]:
 BUILT: dict[str, tuple[str, ...]] = {
     "job": ("queued", "running", "done", "failed"), "metric": ("volume", "negative_share", "spike"),
     "threshold_hint": ("volume", "negative_share", "spike"), "dimension": ("all", "topic", "place", "query"),
-    "bucket": ("auto", "hour", "day", "week", "month"),
+    "bucket": ("auto", "hour", "day", "week", "month"), "preset": ("today", "7d", "30d"),
     "sort": ("newest", "oldest", "most_negative", "most_positive", "engagement"),
     "count": ("read", "stored", "updated", "unchanged", "deleted", "skipped", "rejected", "warnings"),
     "error": ("403", "404"), "sentiment": tuple(SENTIMENTS), "emotion": tuple(EMOTIONS),

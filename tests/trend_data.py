@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from civicpulse.analytics.localtime import set_timezone
 from civicpulse.schema import Kind, Post
 from civicpulse.store.duckdb_store import DuckDBStore
 
@@ -41,7 +42,10 @@ class Item:
 
 
 def add_items(store: DuckDBStore, ws: str, items: list[Item]) -> None:
-    store.ensure_workspace(ws)
+    """Expected figures here count UTC days: a workspace made here is set to UTC (tests of local days set theirs)."""
+    if store.get_workspace(ws) is None:
+        store.ensure_workspace(ws)
+        set_timezone(store, ws, "UTC")
     store.upsert_posts(ws, [Post(i.platform, i.post_id, Kind.POST, i.text or f"bài {i.post_id}", i.when, i.platform,
                                  author_key=f"1.{i.author}", url=f"https://social.example/{i.post_id}",
                                  likes=i.likes) for i in items])

@@ -283,17 +283,26 @@ def workspaces_create(state: State, name: str, keep_raw: bool) -> None:
 @click.option("--retention-days", type=click.IntRange(0, 36_500), default=None,
               help="Delete posts older than this many days (daily, by the server or `retention apply`); 0: keep "
                    "them forever (the default).")
+@click.option("--timezone", "timezone", default=None,
+              help="IANA time zone of the workspace's days and hours (default Asia/Ho_Chi_Minh), e.g. UTC.")
 @click.pass_obj
 def workspaces_set(state: State, name: str, keep_raw: bool | None, min_authors: int | None,
-                   retention_days: int | None) -> None:
+                   retention_days: int | None, timezone: str | None) -> None:
     """Change a workspace's settings."""
+    from civicpulse.analytics.localtime import set_timezone, validate_timezone
     from civicpulse.analytics.privacy import set_k
 
     store = state.store()
     if store.get_workspace(_workspace(name)) is None:
         raise Fatal(f"no workspace {name!r}")
-    if keep_raw is None and min_authors is None and retention_days is None:
-        raise Fatal("nothing to change: give --keep-raw/--no-keep-raw, --min-authors and/or --retention-days")
+    if keep_raw is None and min_authors is None and retention_days is None and timezone is None:
+        raise Fatal("nothing to change: give --keep-raw/--no-keep-raw, --min-authors, --retention-days and/or "
+                    "--timezone")
+    if timezone is not None:  # checked before anything else changes
+        try:
+            validate_timezone(timezone)
+        except ValueError as exc:
+            raise Fatal(str(exc)) from None
     if retention_days is not None:
         from civicpulse.lifecycle import set_workspace_retention
 
@@ -307,6 +316,9 @@ def workspaces_set(state: State, name: str, keep_raw: bool | None, min_authors: 
         except ValueError as exc:
             raise Fatal(str(exc)) from None
         store.audit(getpass.getuser(), name, "workspaces.set", f"min_authors={min_authors}")
+    if timezone is not None:
+        set_timezone(store, name, timezone)
+        store.audit(getpass.getuser(), name, "settings.timezone", timezone)
 
 
 @main.command()

@@ -3,16 +3,12 @@ shared by the module's tests, which run in order as one user's session."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from e2e.e2e_support import ADMIN, ADMIN_PASSWORD, CHROMIUM, Server
+from e2e.e2e_support import ADMIN, ADMIN_PASSWORD, CHROMIUM, Server, serving
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -33,20 +29,11 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
                      "--disable-component-update", "--no-first-run"]}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The app over a fresh store with an administrator and a workspace the administrator is NOT a member of."""
-    import uvicorn
-
     from civicpulse.accounts import Accounts
     from civicpulse.store.duckdb_store import DuckDBStore
-    from civicpulse.web.app import create_app
 
     tmp = tmp_path_factory.mktemp("e2e")
     store = DuckDBStore(str(tmp / "x.duckdb"))
@@ -54,29 +41,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     Accounts(store).create_user("someone", "Other-Pulse-2026!")
     store.ensure_workspace("secret")
     Accounts(store).grant("secret", "someone", "owner")
-    port = _free_port()
-    # The alert test's webhook points at an unused loopback port; loopback is refused unless allow-listed.
-    env = pytest.MonkeyPatch()
-    env.setenv("CIVICPULSE_WEBHOOK_ALLOW", "127.0.0.1:9")
-    app = create_app(store, keys_dir=tmp / "keys", background=False)
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, name="e2e-uvicorn", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("the e2e server did not start")
-        time.sleep(0.1)
-    yield Server(url, tmp)
-    uv.should_exit = True
-    thread.join(30)
-    env.undo()
+    with serving(store, tmp) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

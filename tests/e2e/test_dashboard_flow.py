@@ -79,7 +79,7 @@ def test_upload_shows_progress_and_the_import_report(ui: Page, server: Server) -
 
 
 def test_every_dashboard_renders_data(ui: Page) -> None:
-    ui.goto(f"/w/{WS}/?bucket=week")
+    ui.goto(f"/w/{WS}/?bucket=week&period=all")  # the whole import, not the default last 7 days
     expect(ui.locator("#o-bucket")).to_have_value("week")
     for chart in ("volume", "sentiment", "emotions", "topics", "places"):
         ui.wait_for_selector(f"#chart-{chart} svg.main-svg", state="attached")
@@ -116,7 +116,7 @@ def test_every_dashboard_renders_data(ui: Page) -> None:
 
 
 def test_filters_change_the_numbers_and_live_in_the_url(ui: Page) -> None:
-    ui.goto(f"/w/{WS}/")
+    ui.goto(f"/w/{WS}/?period=all")
     everything = _kpi_posts(ui)
     ui.select_option("#f-sentiment", "negative")
     ui.click("#filters button[type=submit]")

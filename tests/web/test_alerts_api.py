@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from civicpulse.accounts import Accounts
+from civicpulse.analytics.localtime import DEFAULT_TIMEZONE, local_day_start, local_today
 from civicpulse.notify.targets import ALLOW_ENV
 from civicpulse.store.duckdb_store import DuckDBStore
 from test_alerts import add_posts
@@ -28,7 +28,8 @@ def app_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBStore]
     for name, role in (("arun", "analyst"), ("vera", "viewer")):
         accounts.create_user(name, PASSWORD)
         accounts.grant("city", name, role)
-    today = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    # Local midnight of today in the workspace's zone (the default, Asia/Ho_Chi_Minh): the day window's start.
+    today = local_day_start(local_today(DEFAULT_TIMEZONE), DEFAULT_TIMEZONE)
     add_posts(store, "city", "today", 30, authors=12, at=today)
     yield store
 

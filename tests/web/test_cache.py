@@ -29,8 +29,9 @@ def test_cache_reuses_until_the_workspace_changes() -> None:
 
 def test_an_import_job_and_a_label_correction_show_up_in_the_next_answer(server, app) -> None:
     client = sign_in(app, "arun")
-    before = client.get("/api/w/city/overview").json()["totals"]["posts"]
-    assert client.get("/api/w/city/overview").json()["totals"]["posts"] == before
+    whole = {"period": "all"}  # the whole data, not the default last 7 days
+    before = client.get("/api/w/city/overview", params=whole).json()["totals"]["posts"]
+    assert client.get("/api/w/city/overview", params=whole).json()["totals"]["posts"] == before
     statuses = [{"id": f"9{i}", "uri": f"https://social.example/users/u{i % 12}/statuses/9{i}",
                  "url": f"https://social.example/@u{i % 12}/9{i}", "created_at": "2026-09-03T08:00:00.000Z",
                  "in_reply_to_id": None, "language": "vi", "content": f"<p>Ngập ở Thủ Đức lần {i}</p>",
@@ -43,7 +44,7 @@ def test_an_import_job_and_a_label_correction_show_up_in_the_next_answer(server,
     done = app.state.ctx.jobs.wait(app.state.ctx.jobs.get("city", job.json()["id"]), timeout=120)
     assert done.status == "done", done.error
     assert done.result["files"][0]["stored"] == 24 and done.result["analysis"]["analyzed"] >= 24
-    assert client.get("/api/w/city/overview").json()["totals"]["posts"] == before + 24
+    assert client.get("/api/w/city/overview", params=whole).json()["totals"]["posts"] == before + 24
     # The raw upload (platform data with author names) does not outlive its import.
     assert not any(app.state.ctx.uploads_dir.rglob("*.json"))
     page = client.get("/api/w/city/posts", params={"sort": "oldest"}).json()["posts"][0]
@@ -61,7 +62,8 @@ def test_a_text_query_matched_once_per_answer_gives_the_same_figures(server, app
     client = sign_in(app, "alice")
     for q in ("ngập OR traffic", "kẹt xe -traffic", "lang:vi"):
         direct = overview(app_store, "city", Filters(query=q))
-        assert client.get("/api/w/city/overview", params={"q": q}).json() == direct, q
+        answer = client.get("/api/w/city/overview", params={"q": q, "period": "all"}).json()
+        assert answer == {**direct, "preset": None}, q
         listed = client.get("/api/w/city/posts", params={"q": q, "page_size": 100}).json()
         assert [p["post_id"] for p in listed["posts"]] == \
             [p["post_id"] for p in explore(app_store, "city", Filters(query=q), page_size=100)["posts"]]

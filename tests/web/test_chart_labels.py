@@ -17,7 +17,8 @@ HARNESS = """
 const vm = require("vm"), fs = require("fs");
 const drawn = [];
 const window = {
-  CP: { clear() {}, el() { return {}; }, t(key) { return key; }, suppressedText() { return ""; } },
+  CP: { data: { lang: "en" }, clear() {}, el() { return {}; }, t(key) { return key; },
+        suppressedText() { return ""; } },
   Plotly: { newPlot(target, traces, layout) { drawn.push(traces); return null; } },
 };
 const document = { getElementById() { return { appendChild() {} }; } };

@@ -16,8 +16,8 @@ COMMON = Path(__file__).resolve().parents[2] / "src" / "civicpulse" / "web" / "s
 
 HARNESS = """
 const vm = require("vm"), fs = require("fs");
-const [script, lang, messages, calls] = process.argv.slice(1);
-const page = { textContent: JSON.stringify({ lang, t: JSON.parse(messages) }) };
+const [script, lang, messages, calls, timezone] = process.argv.slice(1);
+const page = { textContent: JSON.stringify({ lang, t: JSON.parse(messages), timezone }) };
 const document = { readyState: "complete", getElementById: (id) => (id === "page-data" ? page : null) };
 const window = {};
 vm.runInNewContext(fs.readFileSync(script, "utf8"), { window, document, URLSearchParams });
@@ -28,9 +28,9 @@ process.stdout.write(JSON.stringify(out));
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run the page script")
 
 
-def run(lang: str, calls: list[list]) -> list[str]:
-    out = subprocess.run(["node", "-e", HARNESS, str(COMMON), lang, json.dumps(MESSAGES[lang]), json.dumps(calls)],
-                         capture_output=True, text=True, timeout=30, check=True).stdout
+def run(lang: str, calls: list[list], timezone: str = "UTC") -> list[str]:
+    out = subprocess.run(["node", "-e", HARNESS, str(COMMON), lang, json.dumps(MESSAGES[lang]), json.dumps(calls),
+                          timezone], capture_output=True, text=True, timeout=30, check=True).stdout
     return json.loads(out)
 
 
@@ -73,3 +73,14 @@ def test_a_period_title_ends_on_its_last_day_not_on_the_exclusive_end() -> None:
             ["lastDay", "2026-09-08T00:00:00"], ["lastDay", "2026-10-25T02:58:31"],
             ["day", "2026-09-07T12:00:00"], ["day", "2026-10-25T00:00:00"]])
         assert (last, last_post) == (day_before, same_day) and last != run(lang, [["day", "2026-09-08T00:00:00"]])[0]
+
+
+@needs_node
+def test_instants_show_in_the_workspace_s_zone_and_local_times_as_they_are() -> None:
+    # 17:30 UTC on 20 September is 00:30 on the 21st in Vietnam; a bucket key is already local.
+    instant, bucket = run("en", [["when", "2026-09-20T17:30:00"], ["local", "2026-09-21T00:00:00"]],
+                          timezone="Asia/Ho_Chi_Minh")
+    assert "21" in instant and "00:30" in instant and instant.endswith("(GMT+7)"), instant
+    assert bucket == run("en", [["day", "2026-09-21T12:00:00"]])[0]
+    (utc,) = run("en", [["when", "2026-09-20T17:30:00"]])
+    assert "20" in utc and "17:30" in utc and utc.endswith("(UTC)"), utc

@@ -98,11 +98,15 @@ def server_clock_not_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.mark.usefixtures("server_clock_not_utc")
 def test_a_date_time_with_an_offset_is_converted_to_utc() -> None:
-    assert _when("2026-09-05T08:00:00+07:00", "start") == datetime(2026, 9, 5, 1, 0)
-    assert _when("2026-09-05T08:00:00-03:30", "start") == datetime(2026, 9, 5, 11, 30)
-    assert _when("2026-09-05T08:00:00", "start") == datetime(2026, 9, 5, 8, 0)  # naive: UTC already
-    assert _when("2026-09-05", "end", end=True) == datetime(2026, 9, 6)  # a day as `end` includes that day
-    assert _when("20260905", "end", end=True) == datetime(2026, 9, 6)
+    assert _when("2026-09-05T08:00:00+07:00", "start", "UTC") == datetime(2026, 9, 5, 1, 0)
+    assert _when("2026-09-05T08:00:00-03:30", "start", "UTC") == datetime(2026, 9, 5, 11, 30)
+    assert _when("2026-09-05T08:00:00", "start", "UTC") == datetime(2026, 9, 5, 8, 0)  # naive: UTC already
+    assert _when("2026-09-05", "end", "UTC", end=True) == datetime(2026, 9, 6)  # a day as `end` includes that day
+    assert _when("20260905", "end", "UTC", end=True) == datetime(2026, 9, 6)
+    # A bare date is a day of the workspace's zone: in Vietnam (UTC+7) it starts at 17:00 UTC the day before.
+    assert _when("2026-09-05", "start", "Asia/Ho_Chi_Minh") == datetime(2026, 9, 4, 17)
+    assert _when("2026-09-05", "end", "Asia/Ho_Chi_Minh", end=True) == datetime(2026, 9, 5, 17)
+    assert _when("2026-09-05T08:00:00", "start", "Asia/Ho_Chi_Minh") == datetime(2026, 9, 5, 8)  # still UTC
 
 
 def test_an_offset_period_counts_the_same_posts_as_its_utc_twin(owner: TestClient) -> None:
@@ -126,7 +130,7 @@ DATES = (st.text(max_size=40) | st.dates().map(str)
 @given(DATES, st.booleans())
 def test_any_date_value_is_a_utc_time_in_range_or_a_clear_error(value: str, end: bool) -> None:
     try:
-        parsed = _when(value, "end" if end else "start", end=end)
+        parsed = _when(value, "end" if end else "start", "Asia/Ho_Chi_Minh", end=end)
     except HTTPException as exc:
         assert exc.status_code in (400, 422) and str(exc.detail).startswith("end:" if end else "start:")
         return

@@ -124,7 +124,8 @@ def test_deleting_a_workspace_leaves_nothing_of_it(server, app, app_store) -> No
     query = owner.post("/api/w/doomed/queries", json={"name": "jams", "query": "kẹt xe"}).json()
     assert owner.post("/api/w/doomed/alerts/rules", json={"name": "busy", "metric": "volume", "threshold": 1,
                                                           "query_id": query["query_id"]}).status_code == 201
-    assert AlertService(app_store).evaluate("doomed", now=datetime(2026, 11, 3, 20))
+    # 10:00 UTC is 17:00 on 3 November in Vietnam (the workspace's zone): the day of the 08:00 UTC posts.
+    assert AlertService(app_store).evaluate("doomed", now=datetime(2026, 11, 3, 10))
     assert owner.post("/api/w/doomed/digests", json={"name": "d", "frequency": "daily",
                                                      "recipients": ["a@example.org"]}).status_code == 201
     post = owner.get("/api/w/doomed/posts").json()["posts"][0]

@@ -13,6 +13,7 @@ from typing import Any
 from civicpulse.alerts.models import Rule
 from civicpulse.analytics.aggregates import Analytics
 from civicpulse.analytics.filters import Filters
+from civicpulse.analytics.localtime import timezone_for, to_local, to_utc, truncate
 from civicpulse.store.base import Store
 
 _LENGTH = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
@@ -34,11 +35,10 @@ def utc_naive(moment: datetime | None) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def window_bounds(now: datetime, window: str) -> tuple[datetime, datetime]:
-    start = now.replace(minute=0, second=0, microsecond=0)
-    if window == "day":
-        start = start.replace(hour=0)
-    return start, start + _LENGTH[window]
+def window_bounds(now: datetime, window: str, tz: str = "UTC") -> tuple[datetime, datetime]:
+    """The naive-UTC bounds of the hour or the *local* day (midnight to midnight in `tz`) holding naive-UTC `now`."""
+    start = truncate(to_local(now, tz), window)
+    return to_utc(start, tz), to_utc(start + _LENGTH[window], tz)
 
 
 def saved_query_text(store: Store, workspace: str, query_id: str) -> str:
@@ -66,30 +66,35 @@ def rule_filters(store: Store, rule: Rule, start: datetime | None, end: datetime
 
 def measure(store: Store, rule: Rule, now: datetime) -> list[Reading]:
     """Readings at or above the rule's threshold in the window containing `now`; empty when suppressed."""
-    start, end = window_bounds(now, rule.window)
+    tz = timezone_for(store, rule.workspace)
+    start, end = window_bounds(now, rule.window, tz)
     return readings(store, rule, start, end)
 
 
 def readings(store: Store, rule: Rule, start: datetime, end: datetime, *, explain: int | None = None) -> list[Reading]:
-    """Readings at or above the threshold in every window starting in [start, end), oldest first.
+    """Readings at or above the threshold in every window starting in [start, end) (naive UTC), oldest first.
 
     Live evaluation reads one window through here and a preview reads many: both fire on the same figures.
-    `explain` bounds how many spikes get their drivers worked out (None: as the detector does by default).
+    Windows are the workspace's local hours or days. `explain` bounds how many spikes get their drivers worked
+    out (None: as the detector does by default).
     """
+    tz = timezone_for(store, rule.workspace)
     if rule.metric == "spike":
-        return _spikes(store, rule, start, end, explain)
-    rows = Analytics(store, rule.workspace).volume(rule_filters(store, rule, start, end), bucket=rule.window)
+        return _spikes(store, rule, start, end, explain, tz)
+    rows = Analytics(store, rule.workspace, timezone=tz).volume(rule_filters(store, rule, start, end),
+                                                                bucket=rule.window)
     found = []
     for row in sorted(rows, key=lambda r: r.key):
-        if row.suppressed or not start <= utc_naive(row.key) < end:  # under k authors the figure does not exist
+        window = to_utc(row.key, tz)  # volume's keys are local
+        if row.suppressed or not start <= window < end:  # under k authors the figure does not exist
             continue
         value = float(row.posts if rule.metric == "volume" else row.values["negative_share"])
         if value >= rule.threshold:
-            found.append(Reading(utc_naive(row.key), value, detail={"posts": row.posts}))
+            found.append(Reading(window, value, detail={"posts": row.posts}))
     return found
 
 
-def _spikes(store: Store, rule: Rule, start: datetime, end: datetime, explain: int | None) -> list[Reading]:
+def _spikes(store: Store, rule: Rule, start: datetime, end: datetime, explain: int | None, tz: str) -> list[Reading]:
     try:
         from civicpulse.analytics.trends import detect_spikes
     except ImportError:
@@ -100,7 +105,7 @@ def _spikes(store: Store, rule: Rule, start: datetime, end: datetime, explain: i
     spikes = detect_spikes(store, rule.workspace, f, bucket=rule.window, dimensions=("all",),
                            threshold=rule.threshold, since=start, **options)
     # Volume and negative-share spikes of one window are separate findings: each keys its own event.
-    found = [Reading(utc_naive(s.bucket_start), float(s.score), key=f"{s.metric}:{s.dimension}:{s.key or 'all'}",
+    found = [Reading(to_utc(s.bucket_start, tz), float(s.score), key=f"{s.metric}:{s.dimension}:{s.key or 'all'}",
                      detail={"spike": s.to_dict()})
-             for s in spikes if start <= utc_naive(s.bucket_start) < end and s.score >= rule.threshold]
+             for s in spikes if start <= to_utc(s.bucket_start, tz) < end and s.score >= rule.threshold]
     return sorted(found, key=lambda r: (r.window_start, r.key or ""))

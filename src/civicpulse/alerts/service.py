@@ -25,6 +25,7 @@ from civicpulse.alerts.models import (
 )
 from civicpulse.alerts.outbox import DeliveryJob, DeliveryQueue, record
 from civicpulse.alerts.preview import Preview, posts_link, preview
+from civicpulse.analytics.localtime import timezone_for
 from civicpulse.notify.email import SmtpSettings
 from civicpulse.notify.signing_keys import SigningKeyError, WebhookSecrets
 from civicpulse.store import alerts_sql as sql
@@ -164,7 +165,8 @@ class AlertService:
         message = texts(rule, reading.value, reading.detail.get("spike"), _topic_names(self.store, rule))
         detail = {"message": message, "rule_name": rule.name, "metric": rule.metric, "window": rule.window,
                   "topic": rule.topic, "place": rule.place, "query_id": rule.query_id,
-                  "posts_url": posts_link(rule, reading.window_start), **reading.detail}
+                  "posts_url": posts_link(rule, reading.window_start, timezone_for(self.store, rule.workspace)),
+                  **reading.detail}
         event = AlertEvent(rule.workspace, uuid.uuid4().hex, rule.rule_id, fingerprint, reading.window_start,
                            moment, reading.value, rule.threshold, message["en"], detail)
         self.store.execute(sql.INSERT_EVENT, [

@@ -7,6 +7,7 @@ from typing import Any
 
 from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
 from civicpulse.analytics.filters import FROM, Filters, where
+from civicpulse.analytics.localtime import bucket_sql, timezone_for
 from civicpulse.analytics.privacy import k_for, publish_authors
 from civicpulse.store.base import Store
 
@@ -33,10 +34,11 @@ class Row:
 class Analytics:
     """Every query names the workspace through `filters.where`; nothing here can read across workspaces."""
 
-    def __init__(self, store: Store, workspace: str, k: int | None = None) -> None:
+    def __init__(self, store: Store, workspace: str, k: int | None = None, timezone: str | None = None) -> None:
         self.store = store
         self.workspace = workspace
         self.k = k if k is not None else k_for(store, workspace)
+        self.timezone = timezone or timezone_for(store, workspace)  # time buckets are local days and hours
 
     def _rows(self, select: str, group: str, f: Filters, extra_from: str = "", order: str = "1",
               limit: int | None = None, extra_params: tuple[Any, ...] = ()) -> list[tuple]:
@@ -53,10 +55,11 @@ class Analytics:
         return Row(key, posts, publish_authors(authors, self.k), values)
 
     def volume(self, f: Filters = NO_FILTERS, bucket: str = "day") -> list[Row]:
-        """Posts and sentiment per time bucket: counts per label, shares, net sentiment and mean score."""
+        """Posts and sentiment per local time bucket (keys: local wall-clock bucket starts), non-empty buckets only:
+        counts per label, shares, net sentiment and mean score."""
         if bucket not in BUCKETS:  # interpolated into SQL below: only the known names get there
             raise ValueError(f"unknown time bucket {bucket!r}; choose from {', '.join(BUCKETS)}")
-        trunc = f"date_trunc('{bucket}', a.created_at)"
+        trunc = bucket_sql(bucket, "a.created_at", self.timezone)
         counts = ", ".join(f"count(*) FILTER (WHERE a.sentiment = '{s}')" for s in SENTIMENTS)
         out = []
         for key, posts, authors, *rest in self._rows(f"{counts}, avg(a.sentiment_score)", trunc, f):

@@ -21,6 +21,7 @@ from civicpulse.analysis.taxonomy import Taxonomy
 from civicpulse.analytics.aggregates import places_join
 from civicpulse.analytics.examples import best_candidates, settle
 from civicpulse.analytics.filters import FROM, FROM_POSTS, Filters, where
+from civicpulse.analytics.localtime import bucket_sql, to_utc
 from civicpulse.analytics.posts import distinct_texts, example
 from civicpulse.store.base import Store
 
@@ -61,6 +62,13 @@ class Context:
     first_known: datetime
     k: int
     taxonomy: Taxonomy
+    timezone: str = "UTC"  # bucket starts (spike.bucket_start, first_known) are local wall-clock times of it
+
+    def bucket_sql(self, column: str) -> str:
+        return bucket_sql(self.bucket, column, self.timezone)
+
+    def utc(self, local: datetime) -> datetime:
+        return to_utc(local, self.timezone)
 
     def baseline_start(self, spike: Spike) -> datetime:
         return max(spike.bucket_start - self.baseline, self.first_known)
@@ -223,6 +231,7 @@ def _breakdowns(ctx: Context, dimension: str,
     """
     keys, buckets = _keys_and_buckets(group)
     window = (min(ctx.baseline_start(s) for s in group), max(buckets) + ctx.step)
+    window = (ctx.utc(window[0]), ctx.utc(window[1]))  # local bucket starts, filters in UTC
     f = replace(ctx.filters, start=window[0], end=min(ctx.filters.end or window[1], window[1]))
     scope, source, params = _scoped(ctx, dimension, keys, f)
     # Examples come from the spike buckets, within the filtered period (the window may reach before its start).
@@ -241,7 +250,7 @@ def _breakdowns(ctx: Context, dimension: str,
     parts.append("SELECT 'examples', scope, b, NULL, CASE WHEN sentiment = 'negative' THEN 'negative' END, NULL, "
                  f"NULL, {best_candidates(CANDIDATES, '')} FROM s WHERE {own} GROUP BY 1, 2, 3, 5")
     inline = dimension == "all" and not ctx.filters.query  # a plain scan: cheaper to repeat than to materialize
-    scoped = (f"SELECT {scope} AS scope, date_trunc('{ctx.bucket}', a.created_at) AS b, a.post_key, a.author_id, "
+    scoped = (f"SELECT {scope} AS scope, {ctx.bucket_sql('a.created_at')} AS b, a.post_key, a.author_id, "
               f"a.sentiment, a.sentiment_confidence, a.created_at, a.platform, a.post_id {source}")
     rows = ctx.store.query(
         f"WITH s AS {'NOT MATERIALIZED ' if inline else ''}({scoped}) " + " UNION ALL ".join(parts),
@@ -267,7 +276,7 @@ def _examples(ctx: Context, dimension: str, keys: list[str],
     join = join.format(keys=", ".join("?" * len(keys)))
     periods = " OR ".join("(p.created_at >= ? AND p.created_at < ?)" for _ in buckets)
     distinct = "DISTINCT " if dimension == "place" else ""  # a ward and its province: one post, once
-    inner = (f"SELECT {distinct}{column} AS scope, date_trunc('{ctx.bucket}', p.created_at) AS b, "
+    inner = (f"SELECT {distinct}{column} AS scope, {ctx.bucket_sql('p.created_at')} AS b, "
              "COALESCE(a.sentiment = 'negative', FALSE) AS neg, p.platform, p.post_id, p.text, p.created_at, p.url, "
              f"a.language, a.sentiment, a.sentiment_score, a.emotion, a.sentiment_confidence AS conf {FROM_POSTS} "
              f"{join} WHERE {clause} AND ({periods}) AND p.text IS NOT NULL AND p.text <> ''")
@@ -275,7 +284,8 @@ def _examples(ctx: Context, dimension: str, keys: list[str],
               f"created_at DESC NULLS LAST, platform, post_id) AS r FROM ({inner}) d")
     rows = ctx.store.query(f"SELECT scope, b, neg, platform, post_id, text, created_at, url, language, sentiment, "
                            f"sentiment_score, emotion, conf FROM ({ranked}) x WHERE r <= {CANDIDATES} "
-                           "ORDER BY scope, b, r", [*keys, *params, *(t for b in buckets for t in (b, b + ctx.step))])
+                           "ORDER BY scope, b, r",
+                           [*keys, *params, *(ctx.utc(t) for b in buckets for t in (b, b + ctx.step))])
     out: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for scope, b, neg, *post, conf in rows:
         out[(scope, b, bool(neg))].append({**example(tuple(post)), "_order": -(conf or 0.0)})
@@ -285,8 +295,9 @@ def _examples(ctx: Context, dimension: str, keys: list[str],
 def summary(spike: Spike, explanation: dict[str, Any], taxonomy: Taxonomy) -> dict[str, str]:
     """One line per language, e.g. "Volume 4.2× the usual on 2026-09-15, driven by #ngapnuoc, Flooding & weather"."""
     day = spike.bucket_start
-    when_en = f"on {day:%Y-%m-%d}" if spike.bucket == "day" else f"at {day:%Y-%m-%d %H:%M} UTC"
-    when_vi = f"ngày {day:%d/%m/%Y}" if spike.bucket == "day" else f"lúc {day:%H:%M} UTC ngày {day:%d/%m/%Y}"
+    when_en = f"on {day:%Y-%m-%d}" if spike.bucket == "day" else f"at {day:%Y-%m-%d %H:%M} ({spike.timezone})"
+    when_vi = (f"ngày {day:%d/%m/%Y}" if spike.bucket == "day"
+               else f"lúc {day:%H:%M} ngày {day:%d/%m/%Y} ({spike.timezone})")
     scope_en = scope_vi = ""
     if spike.dimension == "topic":
         scope_en, scope_vi = (f" about {_label(taxonomy, spike.key, 'en')}",

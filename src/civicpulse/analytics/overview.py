@@ -13,19 +13,13 @@ from typing import Any
 from civicpulse.analysis.labels import SENTIMENTS
 from civicpulse.analytics.aggregates import BUCKETS, Analytics, Row
 from civicpulse.analytics.filters import FROM, Filters, where
+from civicpulse.analytics.localtime import to_local
 from civicpulse.analytics.privacy import publish_authors
+from civicpulse.analytics.timeline import choose_bucket, dense
 from civicpulse.store.base import Store
 
 TOP_N = 10
 _TOTAL_FIGURES = ("posts", "authors", *(f"{s}_share" for s in SENTIMENTS), "net", "mean_score")
-
-
-def auto_bucket(start: datetime, end: datetime) -> str:
-    """Hourly for a few days, daily up to four months, weekly beyond: a readable number of points."""
-    length = end - start
-    if length <= timedelta(days=3):
-        return "hour"
-    return "day" if length <= timedelta(days=120) else "week"
 
 
 def data_period(store: Store, workspace: str, f: Filters) -> tuple[datetime, datetime] | None:
@@ -92,34 +86,53 @@ def change(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
 
 
 def overview(store: Store, workspace: str, f: Filters, bucket: str | None = None) -> dict[str, Any]:
-    """Key figures for the period of `f` (or the data's own span) with the previous period of equal length."""
+    """Key figures for the period of `f` (or the data's own span) with the previous period of equal length.
+
+    Times in the answer are local to the workspace's `timezone`: the period, and the volume buckets, which are
+    dense (an empty bucket is 0 posts with no shares), for this period and, `aligned` onto it, the previous one.
+    Without a `bucket`, the unit is chosen and widened until most buckets can be shown (`bucket_choice`).
+    """
     if bucket is not None and bucket not in BUCKETS:
         raise ValueError(f"unknown time bucket {bucket!r}; choose from {', '.join(BUCKETS)}")
     analytics = Analytics(store, workspace)
+    tz = analytics.timezone
     period = data_period(store, workspace, f)
     if period is None:  # nothing in the workspace matches: an empty, well-formed overview
         empty = _suppressed()
-        return {"workspace": workspace, "k": analytics.k, "period": {"start": None, "end": None},
-                "bucket": bucket or "day", "totals": empty, "previous": {"period": {"start": None, "end": None},
-                                                                         "totals": empty},
+        return {"workspace": workspace, "k": analytics.k, "timezone": tz, "period": {"start": None, "end": None},
+                "bucket": bucket or "day", "bucket_choice": {"auto": bucket is None, "widened_from": None},
+                "totals": empty, "previous": {"period": {"start": None, "end": None}, "totals": empty, "volume": []},
                 "change": change(empty, empty), "volume": [], "emotions": [], "topics": [], "places": []}
     start, end = period
     current_f = replace(f, start=start, end=end)
     previous_f = replace(f, start=start - (end - start), end=start)
-    bucket = bucket or auto_bucket(start, end)
+    auto = bucket is None
+    if bucket is None:
+        bucket, volume, widened_from = choose_bucket(analytics, current_f, start, end)
+    else:
+        volume, widened_from = analytics.volume(current_f, bucket), None
     if f.start:  # one scan over both periods
         now, before = totals(store, workspace, replace(f, start=previous_f.start, end=end), analytics.k, split=start)
+        previous_volume = analytics.volume(previous_f, bucket)
     else:  # the period starts at the first matching post: nothing matches before it, the previous period is empty
         now, before = totals(store, workspace, current_f, analytics.k)[0], _suppressed()
+        previous_volume = []
+    local = {name: to_local(t, tz) for name, t in (("start", start), ("end", end),
+                                                   ("previous_start", previous_f.start))}
+    shift = local["start"] - local["previous_start"]
+    previous_rows = dense(previous_volume, local["previous_start"], local["start"], bucket) if f.start else []
     return {
         "workspace": workspace,
         "k": analytics.k,
-        "period": _period_dict(start, end),
+        "timezone": tz,
+        "period": _period_dict(local["start"], local["end"]),
         "bucket": bucket,
+        "bucket_choice": {"auto": auto, "widened_from": widened_from},
         "totals": now,
-        "previous": {"period": _period_dict(previous_f.start, previous_f.end), "totals": before},
+        "previous": {"period": _period_dict(local["previous_start"], local["start"]), "totals": before,
+                     "volume": [{**row, "aligned": _json_safe(_aligned(row["key"], shift))} for row in previous_rows]},
         "change": change(now, before),
-        "volume": _dicts(analytics.volume(current_f, bucket)),
+        "volume": dense(volume, local["start"], local["end"], bucket),
         "emotions": _dicts(analytics.emotions(current_f)),
         "topics": _dicts(analytics.topics(current_f, limit=TOP_N)),
         "places": _dicts(analytics.provinces(current_f, limit=TOP_N, era="2025")),
@@ -136,3 +149,8 @@ def _dicts(rows: list[Row]) -> list[dict[str, Any]]:
 
 def _json_safe(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (datetime, date)) else value
+
+
+def _aligned(key: str, shift: timedelta) -> datetime:
+    """A previous-period bucket moved onto the current period's axis (the same offset into the period)."""
+    return datetime.fromisoformat(key) + shift

@@ -17,6 +17,7 @@ from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
 from civicpulse.analytics.aggregates import BUCKETS
 from civicpulse.analytics.examples import best_candidates, candidate_count, representatives
 from civicpulse.analytics.filters import FROM, Filters, where
+from civicpulse.analytics.localtime import bucket_sql, bucket_starts, timezone_for, to_local
 from civicpulse.analytics.posts import EXAMPLE_ORDER
 from civicpulse.analytics.privacy import k_for, publish_authors
 from civicpulse.analytics.topic_curation import load as load_curation
@@ -68,12 +69,15 @@ def discovered_topics(store: Store, workspace: str) -> dict[int, dict[str, Any]]
 
 def topic_trends(store: Store, workspace: str, f: Filters, bucket: str = "day", limit: int = 20,
                  kind: str = "taxonomy", k: int | None = None) -> list[dict[str, Any]]:
-    """The `limit` largest topics of the filtered period (period: f.start..f.end, else the data's own span)."""
+    """The `limit` largest topics of the filtered period (period: f.start..f.end, else the data's own span).
+
+    Series are dense, by the workspace's local buckets (keys: local wall-clock bucket starts)."""
     if bucket not in BUCKETS:
         raise ValueError(f"unknown time bucket {bucket!r}; choose from {', '.join(BUCKETS)}")
     if kind not in KINDS:
         raise ValueError(f"unknown topic kind {kind!r}; choose from {', '.join(KINDS)}")
     k = k if k is not None else k_for(store, workspace)
+    tz = timezone_for(store, workspace)
     period = _period(store, workspace, f)
     if period is None:
         return []
@@ -89,9 +93,9 @@ def topic_trends(store: Store, workspace: str, f: Filters, bucket: str = "day", 
     hidden = sorted((r for r in totals if r["suppressed"]), key=lambda r: str(r["id"]))
     rows = (visible + hidden)[:limit]
     shown = [row["id"] for row in rows if not row["suppressed"]]
-    series = _series(store, workspace, current, bucket, kind, k) if shown else {}
+    series = _series(store, workspace, current, bucket, kind, k, tz) if shown else {}
     examples = _examples(store, workspace, current, kind, shown)
-    buckets = list(_buckets(start, end, bucket))
+    buckets = list(bucket_starts(to_local(start, tz), to_local(end, tz), bucket))
     labels = _labels(store, workspace, kind)
     for row in rows:
         row.update(labels.get(row["id"], {"label": str(row["id"])}))
@@ -120,14 +124,14 @@ def _totals(store: Store, workspace: str, f: Filters, start: datetime, kind: str
 
 
 def _series(store: Store, workspace: str, f: Filters, bucket: str, kind: str,
-            k: int) -> dict[Any, dict[datetime, int | None]]:
+            k: int, tz: str) -> dict[Any, dict[datetime, int | None]]:
     """Posts per topic and bucket; a bucket with fewer than k authors is None (hidden), not its small count.
 
     Two stages (per author, then per bucket): cheaper than count(DISTINCT) here, and within a small memory limit.
     """
     key, join, _ = _topic_sql(store, workspace, kind)
     clause, params = where(workspace, f)
-    per_author = (f"SELECT {key} AS topic, date_trunc('{bucket}', a.created_at) AS b, a.author_id, count(*) AS n "
+    per_author = (f"SELECT {key} AS topic, {bucket_sql(bucket, 'a.created_at', tz)} AS b, a.author_id, count(*) AS n "
                   f"{FROM} {join} WHERE {clause} AND {key} IS NOT NULL GROUP BY 1, 2, 3")
     rows = store.query(f"SELECT topic, b, sum(n), count(*) FROM ({per_author}) s GROUP BY 1, 2",
                        params)
@@ -207,23 +211,6 @@ def data_span(store: Store, workspace: str, end: datetime | None = None) -> tupl
     sql = "SELECT min(created_at), max(created_at) FROM posts WHERE workspace = ? AND NOT deleted"
     first, last = store.query(sql + (" AND created_at < ?" if end else ""), [workspace, *([end] if end else [])])[0]
     return (first, last) if first is not None else None
-
-
-def _buckets(start: datetime, end: datetime, bucket: str):
-    """Bucket starts covering [start, end), as date_trunc names them (weeks start on Monday)."""
-    t = start.replace(minute=0, second=0, microsecond=0)
-    if bucket != "hour":
-        t = t.replace(hour=0)
-    if bucket == "week":
-        t -= timedelta(days=t.weekday())
-    if bucket == "month":
-        t = t.replace(day=1)
-    while t < end:
-        yield t
-        if bucket == "month":
-            t = t.replace(year=t.year + t.month // 12, month=t.month % 12 + 1)
-        else:
-            t += {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}[bucket]
 
 
 def _labels(store: Store, workspace: str, kind: str) -> dict[Any, dict[str, Any]]:

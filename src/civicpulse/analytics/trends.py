@@ -23,6 +23,7 @@ from typing import Any
 from civicpulse.analysis.labels import SENTIMENTS
 from civicpulse.analytics.explain_spike import Context, explain_all
 from civicpulse.analytics.filters import FROM, Filters, where
+from civicpulse.analytics.localtime import bucket_sql, timezone_for, to_local, to_utc, truncate
 from civicpulse.analytics.privacy import k_for, publish_authors
 from civicpulse.analytics.topic_trends import data_span, taxonomy_for
 from civicpulse.store.base import Store
@@ -48,7 +49,7 @@ class Spike:
     metric: str  # "volume" | "negative_share"
     dimension: str  # "all" | "topic" | "place"
     key: str | None  # topic id / 2025 province name; None for "all"
-    bucket_start: datetime
+    bucket_start: datetime  # local wall-clock time of the workspace's zone
     bucket: str  # "hour" | "day"
     observed: float  # posts, or negative share
     expected: float  # baseline median posts, or baseline negative share
@@ -56,10 +57,11 @@ class Spike:
     posts: int
     authors: int | None  # as published (coarsened, `privacy.publish_authors`); never None for a spike
     explanation: dict[str, Any] = field(default_factory=dict)
+    timezone: str = "UTC"
 
     def to_dict(self) -> dict[str, Any]:
         return {"metric": self.metric, "dimension": self.dimension, "key": self.key,
-                "bucket_start": self.bucket_start.isoformat(), "bucket": self.bucket,
+                "bucket_start": self.bucket_start.isoformat(), "bucket": self.bucket, "timezone": self.timezone,
                 "observed": round(self.observed, 4), "expected": round(self.expected, 4),
                 "score": round(self.score, 2), "posts": self.posts, "authors": self.authors,
                 "explanation": self.explanation}
@@ -94,38 +96,40 @@ def detect_spikes(store: Store, workspace: str, f: Filters, *, bucket: str = "da
     if baseline < MIN_HISTORY:
         raise ValueError(f"a baseline needs at least {MIN_HISTORY} buckets (asked: {baseline})")
     k = k if k is not None else k_for(store, workspace)
+    tz = timezone_for(store, workspace)
     span = data_span(store, workspace, end=f.end)
     if span is None:
         return []
     step, stride = STEPS[bucket], STRIDES[bucket]
-    first_known, last = (_trunc(t, bucket) for t in span)
-    first = _trunc(since, bucket) if since else last - (RECENT[bucket] - 1) * step
+    # Buckets are local hours and days; `first`, `last` and `first_known` are local wall-clock bucket starts.
+    first_known, last = (_trunc(t, bucket, tz) for t in span)
+    first = _trunc(since, bucket, tz) if since else last - (RECENT[bucket] - 1) * step
     if f.start:
-        first = max(first, _trunc(f.start, bucket))
+        first = max(first, _trunc(f.start, bucket, tz))
     first = max(first, first_known)  # nothing before the first post can be judged: no history (nor any post)
-    window = replace(f, start=max(first - baseline * stride, first_known))
+    window = replace(f, start=to_utc(max(first - baseline * stride, first_known), tz))
     spikes, series = [], {}
     for dimension in dimensions:
-        series[dimension] = _series(store, workspace, window, dimension, bucket)
+        series[dimension] = _series(store, workspace, window, dimension, bucket, tz)
         for key, cells in series[dimension].items():
             t = first
             while t <= last:
                 history = [t - i * stride for i in range(1, baseline + 1) if t - i * stride >= first_known]
                 if len(history) >= MIN_HISTORY:
                     cell, base = cells.get(t, _Cell()), [cells.get(h, _Cell()) for h in history]
-                    spikes += _judge(dimension, key, t, bucket, cell, base, threshold, min_posts, k)
+                    spikes += _judge(dimension, key, t, bucket, cell, base, threshold, min_posts, k, tz)
                 t += step
     spikes.sort(key=lambda s: (-s.score, s.bucket_start, s.metric, s.dimension, s.key or ""))
     spikes = spikes[:limit]
     if spikes:
         context = Context(store, workspace, f, bucket, step, timedelta(days=baseline), first_known, k,
-                          taxonomy_for(store, workspace))
+                          taxonomy_for(store, workspace), tz)
         explain_all(context, spikes, series, explain)
     return spikes
 
 
 def _judge(dimension: str, key: str | None, t: datetime, bucket: str, cell: _Cell, base: list[_Cell],
-           threshold: float, min_posts: int, k: int) -> list[Spike]:
+           threshold: float, min_posts: int, k: int, tz: str) -> list[Spike]:
     if cell.posts < min_posts or cell.authors < k:  # too small to judge, or too few people to report on
         return []
     found: list[Spike] = []
@@ -135,7 +139,8 @@ def _judge(dimension: str, key: str | None, t: datetime, bucket: str, cell: _Cel
     mad = statistics.median(abs(c - expected) for c in counts)
     score = (cell.posts - expected) / max(1.4826 * mad, math.sqrt(expected), 1.0)
     if score >= threshold:
-        found.append(Spike("volume", dimension, key, t, bucket, cell.posts, expected, score, cell.posts, authors))
+        found.append(Spike("volume", dimension, key, t, bucket, cell.posts, expected, score, cell.posts, authors,
+                           timezone=tz))
     base_posts, base_negative = sum(counts), sum(b.negative for b in base)
     # The negatives themselves must come from k authors too: a share moved by a handful of people is not shown.
     if base_posts >= min_posts and cell.negative_authors >= k:
@@ -144,12 +149,13 @@ def _judge(dimension: str, key: str | None, t: datetime, bucket: str, cell: _Cel
         se = math.sqrt(pooled * (1 - pooled) * (1 / cell.posts + 1 / base_posts))
         z = (share - usual) / se if se else 0.0
         if z >= threshold:
-            found.append(Spike("negative_share", dimension, key, t, bucket, share, usual, z, cell.posts, authors))
+            found.append(Spike("negative_share", dimension, key, t, bucket, share, usual, z, cell.posts, authors,
+                               timezone=tz))
     return found
 
 
-def _series(store: Store, workspace: str, f: Filters, dimension: str, bucket: str) -> dict[str | None,
-                                                                                           dict[datetime, _Cell]]:
+def _series(store: Store, workspace: str, f: Filters, dimension: str, bucket: str,
+            tz: str) -> dict[str | None, dict[datetime, _Cell]]:
     """Counts per (key, bucket) in one query: posts, authors, negative posts and their authors, neutral, positive.
 
     Two stages (per author, then per bucket) instead of two count(DISTINCT ...): one hash aggregate, not three.
@@ -157,7 +163,7 @@ def _series(store: Store, workspace: str, f: Filters, dimension: str, bucket: st
     key, join, repeats = _SERIES[dimension]
     clause, params = where(workspace, f)
     # Deduplicating the joined rows of the window costs less than deduplicating every place row first.
-    inner = (f"SELECT {'DISTINCT ' if repeats else ''}{key} AS key, date_trunc('{bucket}', a.created_at) AS b, "
+    inner = (f"SELECT {'DISTINCT ' if repeats else ''}{key} AS key, {bucket_sql(bucket, 'a.created_at', tz)} AS b, "
              f"a.post_key, a.author_id, a.sentiment {FROM} {join} WHERE {clause}")
     labels = ", ".join(f"count(*) FILTER (WHERE sentiment = '{s}') AS {s}" for s in SENTIMENTS)
     per_author = f"SELECT key, b, author_id, count(*) AS n, {labels} FROM ({inner}) d GROUP BY key, b, author_id"
@@ -170,6 +176,6 @@ def _series(store: Store, workspace: str, f: Filters, dimension: str, bucket: st
     return out
 
 
-def _trunc(t: datetime, bucket: str) -> datetime:
-    t = t.replace(minute=0, second=0, microsecond=0)
-    return t.replace(hour=0) if bucket == "day" else t
+def _trunc(t: datetime, bucket: str, tz: str) -> datetime:
+    """The local bucket start holding naive-UTC `t`."""
+    return truncate(to_local(t, tz), bucket)

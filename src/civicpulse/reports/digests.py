@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from civicpulse.analytics.filters import Filters
+from civicpulse.analytics.localtime import local_day_start, local_today, timezone_for, to_local
 from civicpulse.notify.email import EmailError, SmtpSettings, send_email
 from civicpulse.reports.export import FORMATS, export
 from civicpulse.reports.labels import LANGUAGES, labels
@@ -26,6 +27,7 @@ from civicpulse.store.base import Store
 log = logging.getLogger(__name__)
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+_DAYS = {"daily": 1, "weekly": 7}
 MAX_RECIPIENTS = 50
 MAX_NAME = 200
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
@@ -124,10 +126,16 @@ class DigestService:
         self.store.execute(sql.DELETE_DIGEST, [workspace, digest_id])
 
     def due(self, now: datetime) -> list[Digest]:
-        """Digests of every workspace whose period has passed since their last send (or never sent)."""
-        return [Digest.from_row(row) for ws in self.store.list_workspaces()
-                for frequency, period in PERIODS.items()
-                for row in self.store.query(sql.SELECT_DUE, [ws.name, frequency, now - period])]
+        """Digests of every workspace never sent, or last sent a whole period of local days ago (a daily digest
+        once a local day, after local midnight; a weekly one on the same weekday a week later)."""
+        found = []
+        for ws in self.store.list_workspaces():
+            tz = timezone_for(self.store, ws.name)
+            today = local_today(tz, now)
+            found += [d for d in map(Digest.from_row, self.store.query(sql.SELECT_DIGESTS, [ws.name]))
+                      if d.frequency in _DAYS and (d.last_sent_at is None or to_local(d.last_sent_at, tz).date()
+                                                   <= today - timedelta(days=_DAYS[d.frequency]))]
+        return found
 
     def run_due(self, now: datetime | None = None) -> list[str]:
         """Send every due digest; one line per digest: 'sent ws/id ...' or 'failed ws/id: reason'.
@@ -160,18 +168,22 @@ class DigestService:
         return self.smtp
 
     def send(self, digest: Digest, now: datetime) -> None:
-        """Build the report of the period ending at `now` and mail it; raises on any failure."""
+        """Build the report of the whole local days just ended (yesterday, or the 7 days before today) and mail it;
+        raises on any failure."""
         smtp = self._smtp()
-        start = now - PERIODS[digest.frequency]
-        f, query_name = Filters(start=start, end=now), None
+        tz = timezone_for(self.store, digest.workspace)
+        today = local_today(tz, now)
+        first_day = today - timedelta(days=_DAYS[digest.frequency])
+        start, end = local_day_start(first_day, tz), local_day_start(today, tz)
+        f, query_name = Filters(start=start, end=end), None
         if digest.query_id:
             saved = _saved_query(self.store, digest.workspace, digest.query_id)
-            f, query_name = Filters(start=start, end=now, query=saved.query), saved.name
+            f, query_name = Filters(start=start, end=end, query=saved.query), saved.name
         report = build_report(self.store, digest.workspace, f, title=digest.name, lang=digest.language,
                               query_name=query_name)
         data, media_type, filename = export(report, digest.format)
         words = labels(digest.language)
-        names = {"name": digest.name, "workspace": digest.workspace, "start": f"{start:%Y-%m-%d %H:%M}",
-                 "end": f"{now:%Y-%m-%d %H:%M} UTC"}
+        names = {"name": digest.name, "workspace": digest.workspace, "start": f"{first_day:%Y-%m-%d}",
+                 "end": f"{today - timedelta(days=1):%Y-%m-%d} ({tz})"}
         send_email(smtp, digest.recipients, words["digest_subject"].format(**names),
                    words["digest_body"].format(**names), attachments=[(filename, data, media_type.split(";")[0])])

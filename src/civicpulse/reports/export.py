@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from civicpulse.reports.model import Report
 from civicpulse.reports.pdf import to_pdf
@@ -25,5 +26,6 @@ def export(report: Report, fmt: str) -> tuple[bytes, str, str]:
 def filename(report: Report, fmt: str) -> str:
     """civicpulse-<workspace>-<first day>_<last day>.<fmt>, safe for Content-Disposition and mail clients."""
     start, end = report.period
-    span = f"{start:%Y%m%d}_{end:%Y%m%d}" if start and end else "empty"
+    last = end - timedelta(microseconds=1) if end else None  # the end is exclusive
+    span = f"{start:%Y%m%d}_{last:%Y%m%d}" if start and last else "empty"
     return re.sub(r"[^A-Za-z0-9_.-]", "-", f"civicpulse-{report.workspace}-{span}") + f".{fmt}"

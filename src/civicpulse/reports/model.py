@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from civicpulse.analytics.filters import Filters
@@ -87,9 +87,13 @@ def describe_filters(f: Filters, lang: str, query_name: str | None = None) -> li
 
 
 def period_text(report: Report, previous: bool = False) -> str:
-    """'2026-09-08 00:00 – 2026-09-15 00:00 UTC' for the report's period or the one before it."""
+    """The report's period (or the one before it) in the workspace's zone, its end shown inclusive:
+    '2026-09-08 – 2026-09-14 (Asia/Ho_Chi_Minh)' for whole days, else 'YYYY-MM-DD HH:MM – YYYY-MM-DD HH:MM (zone)'."""
     period = report.overview["previous"]["period"] if previous else report.overview["period"]
     if not period["start"] or not period["end"]:
         return labels(report.lang)["no_data"]
     start, end = (datetime.fromisoformat(period[k]) for k in ("start", "end"))
-    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} UTC"
+    zone = report.overview.get("timezone", "UTC")
+    if start.time() == end.time() == time(0):  # whole local days: the end is exclusive, its day is not in
+        return f"{start:%Y-%m-%d} – {end - timedelta(days=1):%Y-%m-%d} ({zone})"
+    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} ({zone})"

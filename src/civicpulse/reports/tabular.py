@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from civicpulse.analysis.labels import SENTIMENTS
 from civicpulse.reports.labels import emotion_name, labels
-from civicpulse.reports.model import SECTIONS, Report
+from civicpulse.reports.model import SECTIONS, Report, period_text
 from civicpulse.spreadsheet import spreadsheet_cell, spreadsheet_row
 
 CSV_HEADER = ("section", "key", "metric", "value")
@@ -38,6 +38,7 @@ def meta_rows(report: Report) -> list[tuple[str, Any]]:
         ("period_start", ov["period"]["start"]), ("period_end", ov["period"]["end"]),
         ("previous_start", ov["previous"]["period"]["start"]), ("previous_end", ov["previous"]["period"]["end"]),
         ("bucket", ov["bucket"]), ("min_authors", report.k), ("generated_at", report.generated_at.isoformat()),
+        ("timezone", ov.get("timezone", "UTC")),  # of the period and the volume keys (generated_at: UTC)
     ]
     if report.query_name:
         rows.append(("saved_query", report.query_name))
@@ -111,8 +112,7 @@ def to_xlsx(report: Report) -> bytes:
 def _summary_sheet(sheet: Worksheet, report: Report, words: dict[str, str]) -> None:
     _append(sheet, [report.title])
     sheet["A1"].font = Font(bold=True, size=14)
-    start, end = report.period
-    meta: list[tuple[str, Any]] = [(words["workspace"], report.workspace), (words["period"], start), ("", end),
+    meta: list[tuple[str, Any]] = [(words["workspace"], report.workspace), (words["period"], period_text(report)),
                                    (words["bucket"], words.get(report.overview["bucket"], report.overview["bucket"])),
                                    *report.filters_description, (words["generated"], report.generated_at),
                                    ("", words["k_note"].format(k=report.k))]

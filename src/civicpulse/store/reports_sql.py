@@ -16,8 +16,5 @@ _SELECT = f"SELECT {', '.join(DIGEST_COLUMNS)} FROM digests"
 INSERT_DIGEST = f"INSERT INTO digests ({', '.join(DIGEST_COLUMNS)}) VALUES ({', '.join('?' * len(DIGEST_COLUMNS))})"
 SELECT_DIGESTS = f"{_SELECT} WHERE workspace = ? ORDER BY created_at, digest_id"
 SELECT_DIGEST = f"{_SELECT} WHERE workspace = ? AND digest_id = ?"
-# Never sent, or last sent at least one period ago (the caller passes now minus the period as the cutoff).
-SELECT_DUE = (f"{_SELECT} WHERE workspace = ? AND frequency = ? AND (last_sent_at IS NULL OR last_sent_at <= ?) "
-              "ORDER BY created_at, digest_id")
 DELETE_DIGEST = "DELETE FROM digests WHERE workspace = ? AND digest_id = ?"
 MARK_SENT = "UPDATE digests SET last_sent_at = ? WHERE workspace = ? AND digest_id = ?"

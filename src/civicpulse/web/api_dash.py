@@ -16,7 +16,7 @@ from civicpulse.analytics.aggregates import Analytics
 from civicpulse.analytics.filters import Filters, matching_sql
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.deps import ANALYST, VIEWER, Access, app_context, store
-from civicpulse.web.params import Scope, scope
+from civicpulse.web.params import Scope, scope, with_default_period
 
 router = APIRouter(prefix="/api/w/{workspace}", tags=["dashboards"])
 Bucket = Literal["hour", "day", "week", "month"]
@@ -47,13 +47,16 @@ def _cached(request: Request, s: Scope, db: DuckDBStore, view: tuple, compute: C
     return app_context(request).cache.get(s.workspace, (*view, s.filters), run)
 
 
-@router.get("/overview", summary="Volume, sentiment, emotions, top topics and places, vs the previous period")
+@router.get("/overview", summary="Volume, sentiment, emotions, top topics and places, vs the previous period "
+            "(by default the last 7 days against the 7 before)")
 def overview(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
              bucket: Bucket | None = None) -> dict:
     from civicpulse.analytics.overview import overview as build
 
     _audit(db, s, "view.overview")
-    return _cached(request, s, db, ("overview", bucket), lambda f: build(db, s.workspace, f, bucket))
+    s = with_default_period(s, db)
+    found = _cached(request, s, db, ("overview", bucket), lambda f: build(db, s.workspace, f, bucket))
+    return {**found, **s.period_info()}
 
 
 @router.get("/topics", summary="Taxonomy or discovered topics with their trends and representative posts")
@@ -63,6 +66,7 @@ def topics(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
     from civicpulse.analytics.topic_trends import PeriodTooLong, topic_trends
 
     _audit(db, s, f"view.topics.{kind}")
+    s = with_default_period(s, db)  # the change against the previous period needs one: the last 7 days
     try:
         return _cached(request, s, db, ("topics", kind, bucket, limit),
                        lambda f: topic_trends(db, s.workspace, f, bucket=bucket, limit=limit, kind=kind))
@@ -79,9 +83,10 @@ def places(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
         analytics = Analytics(db, s.workspace)
         if province:
             rows = analytics.wards(f, province, era=era)
-            return {"era": era, "province": province, "k": analytics.k, "wards": [r.to_dict() for r in rows]}
+            return {"era": era, "province": province, "k": analytics.k, "wards": [r.to_dict() for r in rows],
+                    **s.period_info()}
         rows = analytics.provinces(f, era=era)
-        return {"era": era, "k": analytics.k, "provinces": [r.to_dict() for r in rows]}
+        return {"era": era, "k": analytics.k, "provinces": [r.to_dict() for r in rows], **s.period_info()}
 
     return _cached(request, s, db, ("places", era, province), compute)
 
@@ -120,7 +125,8 @@ def trends(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
         for spike in spikes:  # cards name topics by their label, never their id
             if spike["dimension"] == "topic":
                 spike["key_label"] = {lang: topic_label(taxonomy, spike["key"], lang) for lang in ("en", "vi")}
-        return {"bucket": bucket, "since": since.isoformat() if since else None, "spikes": spikes, "events": found}
+        return {"bucket": bucket, "since": since.isoformat() if since else None, "spikes": spikes, "events": found,
+                **s.period_info()}
 
     return _cached(request, s, db, ("trends", bucket, threshold, days), compute)
 

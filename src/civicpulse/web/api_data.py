@@ -108,47 +108,39 @@ def audit(a: Access = Depends(OWNER), db: DuckDBStore = Depends(store), limit: i
     return [{"at": t.isoformat(), "actor": actor, "action": act, "detail": detail} for t, actor, act, detail in rows]
 
 
-@router.get("/settings", summary="Workspace settings: the minimum number of authors behind a shown figure, retention")
+@router.get("/settings", summary="Workspace settings: the minimum number of authors behind a shown figure, retention, "
+            "time zone")
 def settings(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> dict:
+    from civicpulse.analytics.localtime import timezone_for
     from civicpulse.analytics.privacy import MIN_K, k_for
-    from civicpulse.ingest.column_mapping import workspace_timezone
     from civicpulse.lifecycle import workspace_retention
 
     return {"min_authors": k_for(db, a.workspace), "min_authors_floor": MIN_K, "role": a.role.value,
-            "retention_days": workspace_retention(db, a.workspace), "timezone": workspace_timezone(db, a.workspace)}
+            "retention_days": workspace_retention(db, a.workspace), "timezone": timezone_for(db, a.workspace)}
 
 
-@router.put("/settings", summary="Change the minimum number of authors (owners; never below 5) and the time zone")
-def put_settings(min_authors: int = Query(..., ge=1), a: Access = Depends(OWNER),
-                 timezone: str | None = Query(None, max_length=64, description="IANA time zone, e.g. Asia/Ho_Chi_Minh"),
-                 db: DuckDBStore = Depends(store)) -> dict:
-    from civicpulse.analytics.privacy import set_k
+@router.put("/settings", summary="Change the minimum number of authors (owners; never below 5) and/or the time zone")
+def put_settings(min_authors: int | None = Query(None, ge=1),
+                 timezone: str | None = Query(None, max_length=64, description="IANA time zone name, e.g. "
+                                              "Asia/Ho_Chi_Minh: the local days and hours of every view"),
+                 a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
+    from civicpulse.analytics.localtime import set_timezone, timezone_for, validate_timezone
+    from civicpulse.analytics.privacy import k_for, set_k
 
-    try:
-        k = set_k(db, a.workspace, min_authors)
+    if min_authors is None and timezone is None:
+        raise HTTPException(400, "nothing to change: give min_authors and/or timezone")
+    try:  # both checked before either is stored
+        if timezone is not None:
+            validate_timezone(timezone)
+        if min_authors is not None:
+            k = set_k(db, a.workspace, min_authors)
+            db.audit(a.username, a.workspace, "settings.min_authors", str(k))
+        if timezone is not None:
+            set_timezone(db, a.workspace, timezone)
+            db.audit(a.username, a.workspace, "settings.timezone", timezone)
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
-    db.audit(a.username, a.workspace, "settings.min_authors", str(k))
-    if timezone is None:
-        return {"min_authors": k}
-    _set_timezone(db, a.workspace, timezone)
-    db.audit(a.username, a.workspace, "settings.timezone", timezone)
-    return {"min_authors": k, "timezone": timezone}
-
-
-def _set_timezone(db: DuckDBStore, workspace: str, zone: str) -> None:
-    """The workspace settings key `timezone` (an IANA name), checked against the zone database."""
-    import json
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from civicpulse.store.lifecycle_sql import PUT_WORKSPACE_SETTINGS, WORKSPACE_SETTINGS
-
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise HTTPException(400, f"unknown time zone {zone!r}: use an IANA name such as Asia/Ho_Chi_Minh") from None
-    settings = json.loads(db.query(WORKSPACE_SETTINGS, [workspace])[0][0] or "{}")
-    db.execute(PUT_WORKSPACE_SETTINGS, [json.dumps({**settings, "timezone": zone}), workspace])
+    return {"min_authors": k_for(db, a.workspace), "timezone": timezone_for(db, a.workspace)}
 
 
 # --- posts export ---------------------------------------------------------------------------------------------

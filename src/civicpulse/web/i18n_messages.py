@@ -575,6 +575,27 @@ _LABELS: dict[str, tuple[str, str]] = {
                         "figure's title leads here."),
                        ("Ý nghĩa và cách tính các số liệu trên bảng điều khiển. Dấu “?” cạnh tiêu đề mỗi số liệu dẫn "
                         "đến trang này.")),
+    # --- time zone, period presets, time units, previous period (analytics/localtime.py, analytics/timeline.py)
+    "period_preset": ("Period", "Khoảng thời gian"),
+    "period_default": ("Default (Overview, Topics: last 7 days)", "Mặc định (Tổng quan, Chủ đề: 7 ngày qua)"),
+    "period_today": ("Today", "Hôm nay"),
+    "period_7d": ("Last 7 days", "7 ngày qua"),
+    "period_30d": ("Last 30 days", "30 ngày qua"),
+    "period_all": ("All data", "Toàn bộ dữ liệu"),
+    "period_custom": ("Custom dates", "Tự chọn ngày"),
+    "preset_today": ("today", "hôm nay"),
+    "preset_7d": ("last 7 days", "7 ngày qua"),
+    "preset_30d": ("last 30 days", "30 ngày qua"),
+    "preset_anchor_latest": ("up to the latest post (the data ends before today)",
+                             "tính đến bài mới nhất (dữ liệu kết thúc trước hôm nay)"),
+    "this_period": ("This period", "Kỳ này"),
+    "previous_period": ("Previous period", "Kỳ trước"),
+    "bucket_widened": ("Time unit widened from {from} to {to} so that most points rest on at least {k} authors.",
+                       "Đơn vị thời gian được nới từ {from} lên {to} để phần lớn các điểm dựa trên ít nhất {k} "
+                       "tác giả."),
+    "suppressed_buckets_how": ("To see them, choose a wider time unit or a longer period.",
+                               "Để xem, hãy chọn đơn vị thời gian rộng hơn hoặc khoảng thời gian dài hơn."),
+    "ward_posts": ("Posts naming {name}", "Các bài nhắc đến {name}"),
 }
 
 # English singulars of counted messages: CP.t takes "KEY_one" when n is 1. Vietnamese has no plural: same text.

@@ -94,11 +94,14 @@ def admin_page(request: Request, c: Caller = Depends(caller)) -> Response:
 def _workspace_page(template: str, minimum: Role):
     dependency = {Role.VIEWER: VIEWER, Role.OWNER: OWNER}.get(minimum)
 
-    def page(request: Request, a: Access = Depends(dependency or VIEWER)) -> Response:
+    def page(request: Request, a: Access = Depends(dependency or VIEWER), db: DuckDBStore = Depends(store)) -> Response:
+        from civicpulse.analytics.localtime import timezone_for
+
         if not a.role.at_least(minimum):
             return error_page(request, 403, f"this page needs the {minimum.value} role")
         nav = [(path, tpl.removesuffix(".html")) for path, tpl, need in WORKSPACE_PAGES if a.role.at_least(need)]
         return _render(request, template, user=a.caller.user, ws=a.workspace, role=a.role.value, nav=nav,
+                       timezone=timezone_for(db, a.workspace),
                        page=template.removesuffix(".html"),
                        csrf=a.caller.session.csrf_token if a.caller.session else "")
 

@@ -3,10 +3,13 @@
 (function () {
   "use strict";
   var CP = window.CP;
-  var COLORS = { negative: "#b2182b", neutral: "#8c96a3", positive: "#1a7a3a", line: "#0b5cad", bar: "#2c7fb8" };
+  var COLORS = { negative: "#b2182b", neutral: "#8c96a3", positive: "#1a7a3a", line: "#0b5cad", bar: "#2c7fb8",
+                 previous: "#8fb3d9" };
   // Every chart can be saved as an image, drawn in the browser from the local plotly bundle (no network): the
-  // camera button gives a PNG, the second one an SVG for print.
+  // camera button gives a PNG, the second one an SVG for print. Date axes speak the page's language:
+  // plotly-locale-vi.js registers the Vietnamese month and day names.
   var CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"],
+                 locale: CP.data.lang === "vi" ? "vi" : "en",
                  toImageButtonOptions: { format: "png", filename: "civicpulse-chart", scale: 2 },
                  modeBarButtonsToAdd: window.Plotly && window.Plotly.Icons ? [{
                    name: "download-svg", title: CP.t("download_svg"), icon: window.Plotly.Icons.camera,
@@ -71,7 +74,7 @@
       line: { color: COLORS.line, width: 1.5 }, marker: { size: 3 }, hoverinfo: "skip" }],
       { margin: { l: 0, r: 0, t: 0, b: 0 }, height: 36, width: 140, xaxis: { visible: false },
         yaxis: { visible: false, rangemode: "tozero" }, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)",
-        plot_bgcolor: "rgba(0,0,0,0)" }, { staticPlot: true, displayModeBar: false });
+        plot_bgcolor: "rgba(0,0,0,0)" }, { staticPlot: true, displayModeBar: false, locale: CONFIG.locale });
   }
 
   /* Analysts' notes within [first, last] as dashed vertical markers with their text (escaped: users type it). */

@@ -80,6 +80,15 @@
   function fail(err, target) { say(t("err_prefix") + " " + (err && err.message ? err.message : err), "error", target); }
 
   var locale = data.lang === "vi" ? "vi-VN" : "en-GB";
+  var zone = data.timezone || "UTC";  // the workspace's time zone (analytics/localtime.py)
+  function offset(d) {  // "(GMT+7)": which zone a time is shown in
+    if (zone === "UTC") return "(UTC)";
+    try {
+      var part = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "shortOffset" }).formatToParts(d)
+        .filter(function (p) { return p.type === "timeZoneName"; })[0];
+      return part ? "(" + part.value + ")" : "(" + zone + ")";
+    } catch (e) { return "(" + zone + ")"; }
+  }
   // n rounded to what is shown, without the sign of a negative zero: -0.001 shown with 2 digits is "0", not "-0".
   function shown(n, digits) {
     var factor = Math.pow(10, digits);
@@ -99,10 +108,19 @@
       var places = digits === undefined ? 1 : digits, value = shown(n, places);
       return (value > 0 ? "+" : "") + value.toLocaleString(locale, { maximumFractionDigits: places }) + (suffix || "");
     },
+    // An instant the API gives as naive UTC (a post's time), shown in the workspace's zone with its offset.
     when: function (iso) {
       if (!iso) return "–";
       var d = new Date(iso.length <= 19 ? iso + "Z" : iso);  // the API speaks naive UTC
-      return d.toLocaleString(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC";
+      return d.toLocaleString(locale, { dateStyle: "medium", timeStyle: "short", timeZone: zone }) + " " + offset(d);
+    },
+    // A local wall-clock time (bucket starts, periods: the API gives them in the workspace's zone already).
+    local: function (iso, withTime) {
+      if (!iso) return "–";
+      var d = new Date(iso.slice(0, 19) + "Z");
+      var opts = withTime ? { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }
+        : { dateStyle: "medium", timeZone: "UTC" };
+      return d.toLocaleString(locale, opts) + (withTime ? " " + offset(new Date()) : "");
     },
     day: function (iso) {
       if (!iso) return "–";
@@ -117,7 +135,7 @@
   };
 
   /* Filters live in the page URL (shareable); `language` there is `lang` for the API (`?lang=` picks the UI). */
-  var FILTER_KEYS = ["query", "q", "start", "end", "platform", "language", "place", "topic", "sentiment"];
+  var FILTER_KEYS = ["query", "q", "period", "start", "end", "platform", "language", "place", "topic", "sentiment"];
   function filterParams(extra) {
     var here = new URLSearchParams(window.location.search);
     var out = new URLSearchParams();

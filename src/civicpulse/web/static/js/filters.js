@@ -24,6 +24,13 @@
     }
   });
 
+  // Period presets (today, 7 days, 30 days: local days of the workspace) or custom dates: typing a date picks custom.
+  var periodSelect = form.elements.period;
+  if (!here.get("period") && (here.get("start") || here.get("end"))) periodSelect.value = "custom";
+  [form.elements.start, form.elements.end].forEach(function (input) {
+    input.addEventListener("change", function () { if (input.value) periodSelect.value = "custom"; });
+  });
+
   var savedSelect = form.elements.query;
   CP.api(CP.wsApi("/queries")).then(function (list) {
     var current = here.get("query");
@@ -83,6 +90,9 @@
       params.delete(field.name);
       if (field.value && field.value.trim()) params.set(field.name, field.value.trim());
     });
+    var period = periodSelect.value;
+    if (period === "custom" || !period) params.delete("period");  // custom: the dates alone
+    else { params.delete("start"); params.delete("end"); }  // a preset: no dates
     params.delete("page");  // new filters start at the first page of results
     params.delete("lang");
     window.location.search = params.toString();

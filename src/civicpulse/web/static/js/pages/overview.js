@@ -49,13 +49,22 @@
     return shapes;
   }
 
+  function shown(r) { return !r.suppressed && r.posts > 0; }  // a bucket with shares to draw
+
   function renderVolume(o) {
-    var rows = o.volume;
+    var rows = o.volume, previous = (o.previous && o.previous.volume) || [];
     var x = rows.map(function (r) { return r.key; });
     var bands = bucketBands(rows);
-    C.draw("chart-volume", [{ x: x, y: rows.map(function (r) { return r.posts; }), type: "scatter", mode: "lines+markers",
-      connectgaps: false, name: CP.t("kpi_posts"), line: { color: C.COLORS.line }, marker: { size: 4 } }],
-    { shapes: bands, yaxis: { title: { text: CP.t("kpi_posts") }, rangemode: "tozero" } });
+    var traces = [{ x: x, y: rows.map(function (r) { return r.posts; }), type: "scatter", mode: "lines+markers",
+      connectgaps: false, name: CP.t("this_period"), line: { color: C.COLORS.line }, marker: { size: 4 } }];
+    if (previous.length) {  // the previous period, moved onto this one's axis: a lighter, dashed line
+      traces.push({ x: previous.map(function (r) { return r.aligned; }), y: previous.map(function (r) { return r.posts; }),
+        type: "scatter", mode: "lines", connectgaps: false, name: CP.t("previous_period"),
+        customdata: previous.map(function (r) { return CP.fmt.local(r.key, o.bucket === "hour"); }),
+        hovertemplate: "%{customdata}: %{y}<extra>" + C.plain(CP.t("previous_period")) + "</extra>",
+        line: { color: C.COLORS.previous, width: 1.5, dash: "dash" }, opacity: 0.7 });
+    }
+    C.draw("chart-volume", traces, { shapes: bands, yaxis: { title: { text: CP.t("kpi_posts") }, rangemode: "tozero" } });
     // Analysts' notes on dates (trends page) as markers on the volume chart, once they have loaded.
     if (x.length) {
       CP.api(CP.wsApi("/annotations")).then(function (notes) {
@@ -65,39 +74,60 @@
         }
       }, function () { /* markers only */ });
     }
-    var hidden = rows.filter(function (r) { return r.suppressed; }).length;
-    document.getElementById("note-volume").textContent = hidden
-      ? CP.t("suppressed_buckets", { n: hidden, k: o.k }) : "";
+    volumeNote(o, rows);
 
-    // Plotly stacks a missing value as zero, so each run of visible buckets is stacked on its own.
+    // Plotly stacks a missing value as zero, so each run of buckets with shares is stacked on its own: a hidden or
+    // an empty bucket is a gap, never a slope towards the next one.
     var runs = [], run = [];
     rows.forEach(function (r) {
-      if (r.suppressed) { if (run.length) runs.push(run); run = []; } else run.push(r);
+      if (!shown(r)) { if (run.length) runs.push(run); run = []; } else run.push(r);
     });
     if (run.length) runs.push(run);
-    var traces = [];
+    var sentimentTraces = [];
     runs.forEach(function (part, i) {
       ["negative", "neutral", "positive"].forEach(function (s) {
-        traces.push({ x: part.map(function (r) { return r.key; }), y: part.map(function (r) { return r[s + "_share"] * 100; }),
+        sentimentTraces.push({ x: part.map(function (r) { return r.key; }), y: part.map(function (r) { return r[s + "_share"] * 100; }),
           type: "scatter", mode: part.length > 1 ? "lines" : "markers", stackgroup: "run" + i,
           name: CP.label("sentiment", s), legendgroup: s, showlegend: i === 0,
           line: { width: 0.5, color: C.COLORS[s] }, marker: { color: C.COLORS[s], size: 8 }, fillcolor: C.COLORS[s],
           hovertemplate: "%{y:.1f}%<extra>" + C.plain(CP.label("sentiment", s)) + "</extra>" });
       });
     });
-    traces.push({ x: x, y: rows.map(function (r) { return r.suppressed ? null : r.net * 100; }), type: "scatter",
+    sentimentTraces.push({ x: x, y: rows.map(function (r) { return shown(r) ? r.net * 100 : null; }), type: "scatter",
                   mode: "lines", name: CP.t("kpi_net"), yaxis: "y2", connectgaps: false,
                   line: { color: "#111", width: 2, dash: "dot" } });
-    C.draw("chart-sentiment", traces, {
+    C.draw("chart-sentiment", sentimentTraces, {
       shapes: bands, yaxis: { title: { text: CP.t("share_pct") }, range: [0, 100] },
       yaxis2: { title: { text: CP.t("kpi_net") }, overlaying: "y", side: "right", range: [-100, 100], zeroline: true },
       margin: { l: 50, r: 50, t: 10, b: 40 }
     });
   }
 
+  /* Beside the chart: why buckets are hidden and how to see them, and why the time unit is not the one expected. */
+  function volumeNote(o, rows) {
+    var note = CP.clear(document.getElementById("note-volume"));
+    var hidden = rows.filter(function (r) { return r.suppressed; }).length;
+    var unit = function (b) { return CP.t("bucket_" + b); };
+    var lines = [];
+    if (o.bucket_choice && o.bucket_choice.widened_from) {
+      lines.push(CP.t("bucket_widened", { from: unit(o.bucket_choice.widened_from), to: unit(o.bucket), k: o.k }));
+    }
+    if (hidden) lines.push(CP.t("suppressed_buckets", { n: hidden, k: o.k }) + " " + CP.t("suppressed_buckets_how"));
+    lines.forEach(function (text) { note.appendChild(CP.el("span", { "class": "note-line" }, text)); });
+  }
+
+  function periodText(o) {
+    if (!o.period.start) return "";
+    var parts = [CP.fmt.day(o.period.start) + " – " + CP.fmt.lastDay(o.period.end)];
+    if (o.preset) {
+      parts.push(CP.t("preset_" + o.preset.preset) + (o.preset.anchor === "latest_post" ? " " + CP.t("preset_anchor_latest") : ""));
+    }
+    parts.push(o.timezone);
+    return "(" + parts.join(" · ") + ")";
+  }
+
   function render(o, topicNames) {
-    var period = document.getElementById("period");
-    period.textContent = o.period.start ? "(" + CP.fmt.day(o.period.start) + " – " + CP.fmt.lastDay(o.period.end) + ")" : "";
+    document.getElementById("period").textContent = periodText(o);
     renderKpis(o);
     renderVolume(o);
     var emotion = function (r) { return CP.label("emotion", r.key); };

@@ -16,6 +16,18 @@
   }
   var kValue = 10;
 
+  /* The post explorer with this page's filters, narrowed to the ward's posts: its province as the place filter and
+   * the ward through the query language (place:"..." matches a post's named places). */
+  function wardPosts(province, ward) {
+    var params = new URLSearchParams(window.location.search);
+    ["era", "province", "lang", "page"].forEach(function (name) { params.delete(name); });
+    var condition = "place:\"" + ward.replace(/"/g, "") + "\"";
+    var q = (params.get("q") || "").trim();
+    params.set("q", q ? "(" + q + ") AND " + condition : condition);
+    if (era === "2025") params.set("place", province);  // the explorer's place filter names 2025 provinces
+    return "/w/" + encodeURIComponent(CP.data.ws) + "/posts?" + params.toString();
+  }
+
   function drill(name) {
     var panel = document.getElementById("wards-panel");
     var heading = document.getElementById("h-wards");
@@ -28,7 +40,8 @@
     CP.api(CP.wsApi("/places", CP.filterParams({ era: era, province: name }))).then(function (r) {
       if (!r.wards.length) body.appendChild(CP.el("tr", {}, CP.el("td", { colspan: "4" }, CP.t("no_wards"))));
       r.wards.forEach(function (w) {
-        body.appendChild(CP.el("tr", {}, [CP.el("th", { scope: "row" }, w.key)].concat(metricCells(w))));
+        var link = CP.el("a", { href: wardPosts(name, w.key), title: CP.t("ward_posts", { name: w.key }) }, w.key);
+        body.appendChild(CP.el("tr", {}, [CP.el("th", { scope: "row" }, link)].concat(metricCells(w))));
       });
       heading.focus();
     }, CP.fail);

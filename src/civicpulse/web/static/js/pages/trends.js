@@ -46,7 +46,7 @@
       CP.el("h3", {}, CP.t("metric_" + s.metric) + " · " + dimension(s)),
       CP.el("p", { "class": "summary" }, summary),
       CP.el("dl", { "class": "post-meta" }, [
-        CP.el("dt", {}, CP.t("when")), CP.el("dd", {}, CP.fmt.when(s.bucket_start)),
+        CP.el("dt", {}, CP.t("when")), CP.el("dd", {}, CP.fmt.local(s.bucket_start, s.bucket === "hour")),
         CP.el("dt", {}, CP.t("observed_vs_expected")), CP.el("dd", {}, measured(s)),
         CP.el("dt", {}, CP.t("score")), CP.el("dd", {}, CP.fmt.num(s.score, 1)),
         CP.el("dt", {}, CP.t("kpi_posts")), CP.el("dd", {}, CP.fmt.num(s.posts))

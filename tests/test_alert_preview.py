@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from civicpulse.alerts import AlertService
+from civicpulse.analytics.localtime import set_timezone
 from civicpulse.store.duckdb_store import DuckDBStore
 from test_alerts import NOW, add_posts
 
@@ -19,6 +20,8 @@ def store():
     s = DuckDBStore(":memory:")
     s.ensure_workspace("city")
     s.ensure_workspace("other")
+    for ws in ("city", "other"):
+        set_timezone(s, ws, "UTC")  # the windows below are UTC days (tests/test_local_time.py covers local ones)
     # Three busy days (30 posts each) among quiet ones (12 posts), all in March 2025.
     for day in range(14):
         busy = day in (3, 7, 12)

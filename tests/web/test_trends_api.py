@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from civicpulse.accounts import Accounts
+from civicpulse.analytics.localtime import set_timezone
 from trend_data import HCMC, add_items, burst, daily_background
 
 from .conftest import sign_in
@@ -27,6 +28,7 @@ def test_a_spike_weeks_before_the_end_of_the_data_is_found_and_explained(server,
 
 def test_trends_group_spikes_into_events_and_analysts_note_dates(server, app, app_store) -> None:
     app_store.ensure_workspace("eventful")
+    set_timezone(app_store, "eventful", "UTC")  # the burst's hours are one UTC day
     Accounts(app_store).grant("eventful", "arun", "analyst")
     Accounts(app_store).grant("eventful", "vera", "viewer")
     add_items(app_store, "eventful", daily_background("e", days=30)

@@ -19,8 +19,7 @@ from civicpulse.export import FORMATS, MEDIA_TYPES, PostExport
 from civicpulse.handoff import LOCAL_HEADER
 from civicpulse.store import validate_workspace_name
 from civicpulse.web.context import AppContext
-from civicpulse.web.deps import app_context
-from civicpulse.web.jobs import busy_as_conflict
+from civicpulse.web.deps import app_context, busy_as_conflict
 
 
 def local_secret(request: Request, secret: str | None = Header(None, alias=LOCAL_HEADER)) -> None:

@@ -14,11 +14,11 @@ from fastapi.staticfiles import StaticFiles
 
 from civicpulse import __version__
 from civicpulse.alerts.outbox import DeliveryQueue
+from civicpulse.runtime.jobs import Job, JobRunner
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web import api_admin, api_auth, api_config, api_dash, api_data, api_local, api_retention, pages
 from civicpulse.web.context import AppContext
 from civicpulse.web.job_handlers import make_handlers
-from civicpulse.web.jobs import Job, JobRunner
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("civicpulse.web")
@@ -59,7 +59,7 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
         ctx.token_usage.start()
         scheduler = None
         if background:
-            from civicpulse.web.scheduler import Scheduler
+            from civicpulse.runtime.scheduler import Scheduler
 
             scheduler = Scheduler(store, keys_dir=ctx.keys_dir, deliveries=ctx.deliveries,
                                   daily=lambda: ctx.jobs.submit("maintenance", "", "system:retention"))

@@ -17,7 +17,7 @@ from civicpulse.web.uploads import UploadLimits
 
 if TYPE_CHECKING:
     from civicpulse.alerts.outbox import DeliveryQueue
-    from civicpulse.web.jobs import JobRunner
+    from civicpulse.runtime.jobs import JobRunner
 
 
 @dataclass

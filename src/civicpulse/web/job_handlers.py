@@ -17,9 +17,9 @@ from civicpulse.ingest.pipeline import Ingestor
 from civicpulse.ingest.pseudonymize import KeyStore, Pseudonymizer
 from civicpulse.ingest.rejects import RejectWriter
 from civicpulse.lifecycle import apply_workspace_retention, run_maintenance
+from civicpulse.runtime.jobs import Handler, Job, read_rejects
 from civicpulse.sources.generic import Mapping
 from civicpulse.store.duckdb_store import DuckDBStore
-from civicpulse.web.jobs import Handler, Job, read_rejects
 
 if TYPE_CHECKING:
     from civicpulse.alerts.outbox import DeliveryQueue

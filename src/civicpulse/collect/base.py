@@ -1,13 +1,25 @@
-"""What every connector declares and does: its credentials, its targets, and `pages(cursor)`.
+"""What every connector declares and does: its credentials, its targets, and `pages(cursor)` (or `stream`).
 
 A connector fetches; it never stores. It yields `Page`s, each an API response body in the format a source
 parser already reads, plus the cursor that is true once that page is stored. The service stores the page and
 only then saves the cursor, so a crash repeats at most one page (idempotent upsert) and never skips one.
+
+Two kinds of connector:
+* **polling** (the default): `pages(client, creds, target, cursor)` yields at most `max_pages` pages and returns;
+  the server's runtime calls it again on the source's schedule (`--every`).
+* **continuous** (`continuous = True`): `stream(client, creds, target, cursor, stop)` keeps a connection open and
+  yields a `Page` whenever the platform pushes enough items (a few hundred, or every few seconds), until `stop`
+  is set or the connection ends. It must check `stop.is_set()` at least every few seconds (a read timeout on the
+  connection does it) and return promptly once it is set. The runtime (runtime/collection.py) runs one
+  supervised thread per active continuous source: it stores each page, then saves the page's cursor (to resume
+  after a reconnect or a restart), and reconnects with a backoff when `stream` ends or raises. The schedule does
+  not apply to a continuous source; pausing or deleting it stops its thread.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -63,6 +75,8 @@ class Connector:
     # Prefixes / patterns that name a person rather than a venue or query, with what to call them.
     person_patterns: ClassVar[tuple[tuple[str, str], ...]] = ()
 
+    continuous: ClassVar[bool] = False   # True: implement `stream`, run as a supervised long-lived connection
+
     def throttle(self, status: int, headers: Any, body: bytes) -> float | None:
         """Seconds to wait when an answer says the platform is throttling beyond its rate headers; None if not."""
         return None
@@ -91,6 +105,11 @@ class Connector:
 
     def pages(self, client: HttpClient, creds: Credentials, target: str, cursor: Cursor) -> Iterator[Page]:
         raise NotImplementedError
+
+    def stream(self, client: HttpClient, creds: Credentials, target: str, cursor: Cursor,
+               stop: threading.Event) -> Iterator[Page]:
+        """Continuous connectors: pages as the platform pushes them, until `stop` is set (see the module doc)."""
+        raise NotImplementedError(f"{self.platform} is a polling connector: it has no stream")
 
     def test(self, client: HttpClient, creds: Credentials, target: str) -> str:
         """One cheap request that proves the credentials and target work; returns a short description."""

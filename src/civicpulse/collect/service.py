@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from civicpulse.collect import get as get_connector
-from civicpulse.collect.base import Credentials
+from civicpulse.collect.base import Connector, Credentials, Page
 from civicpulse.collect.credentials import CredentialBox, CredentialError
 from civicpulse.collect.http import CollectError, HttpClient, RateLimited, Sleeper
 from civicpulse.collect.quota import QuotaLedger, ledger_name
@@ -32,6 +33,7 @@ from civicpulse.ingest.rejects import RejectWriter
 from civicpulse.store.base import Store
 
 Now = Callable[[], datetime]  # naive UTC
+PROGRESS_EVERY = 5.0  # seconds between health updates of a stream's open run
 
 
 def _utcnow() -> datetime:
@@ -60,8 +62,11 @@ class RunSummary:
 
 class Collector:
     def __init__(self, store: Store, keys_dir: str | Path, spool_dir: str | Path, rejects_dir: str | Path, *,
-                 now: Now = _utcnow, sleep: Sleeper = time.sleep, max_wait: float = 60.0):
+                 now: Now = _utcnow, sleep: Sleeper = time.sleep, max_wait: float = 60.0,
+                 write_lock: contextlib.AbstractContextManager | None = None):
         self.store = store
+        # The server's runtime runs sources in parallel: their fetches overlap, their writes take turns.
+        self.write_lock = write_lock or contextlib.nullcontext()
         self.keys_dir = Path(keys_dir)
         self.registry = SourceRegistry(store, CredentialBox(keys_dir))
         self.spool_dir = Path(spool_dir)
@@ -90,8 +95,8 @@ class Collector:
         now = self.now()
         due = []
         for source in self.registry.list(workspace):
-            if source.paused:
-                continue
+            if source.paused or get_connector(source.platform).continuous:
+                continue  # a continuous source has no schedule: the server's runtime (or `collect`) keeps it open
             last = self.registry.last_run(source.source_id)
             if ignore_schedule or is_due(now, last.started_at if last else None, source.every_seconds,
                                          source.not_before):
@@ -102,7 +107,8 @@ class Collector:
         """Every due source once, one after the other; one source's failure never stops the others."""
         return [self.run(source) for source in self.due_sources(workspace, ignore_schedule)]
 
-    def run(self, source: SourceRecord) -> RunSummary:
+    def run(self, source: SourceRecord, stop: threading.Event | None = None) -> RunSummary:
+        """One run of a polling source, or one connection of a continuous source (`stop` ends it)."""
         connector = get_connector(source.platform)
         summary = RunSummary(source.source_id, source.platform, source.target)
         run_id = uuid4().hex
@@ -115,15 +121,22 @@ class Collector:
             self.prepare(client, source.platform, creds)
             pseudonymizer = Pseudonymizer(KeyStore(self.keys_dir).load(source.workspace))
             ingestors: dict[str, Ingestor] = {}
-            for page in connector.pages(client, creds, source.target, self.registry.cursor(source.source_id)):
+            reported = time.monotonic()
+            for page in self._pages(connector, client, creds, source, stop):
                 format_name = page.format_name or connector.format_name
-                if page.body is not None:  # None: an empty page, nothing to store but the cursor may move
-                    if format_name not in ingestors:
-                        ingestors[format_name] = Ingestor(self.store, source.workspace, pseudonymizer, rejects,
-                                                          format_name=format_name)
-                    self._store_page(ingestors[format_name], source, page.body, summary)
-                summary.fetched += page.fetched
-                self.registry.save_cursor(source.source_id, page.cursor)  # only now: the posts are committed
+                with self.write_lock:
+                    stored_before = summary.stored
+                    if page.body is not None:  # None: an empty page, nothing to store but the cursor may move
+                        if format_name not in ingestors:
+                            ingestors[format_name] = Ingestor(self.store, source.workspace, pseudonymizer, rejects,
+                                                              format_name=format_name)
+                        self._store_page(ingestors[format_name], source, page.body, summary)
+                    summary.fetched += page.fetched
+                    self.registry.save_cursor(source.source_id, page.cursor)  # only now: the posts are committed
+                    self.registry.add_hour(source.source_id, self.now(), page.fetched, summary.stored - stored_before)
+                if connector.continuous and time.monotonic() - reported >= PROGRESS_EVERY:
+                    reported = time.monotonic()  # a stream's run stays open for hours: show its counts meanwhile
+                    self.registry.run_progress(run_id, **_counts(summary))
             self.registry.set_not_before(source.source_id, None)
         except RateLimited as exc:
             summary.status, summary.error = "rate-limited", str(exc)
@@ -137,10 +150,16 @@ class Collector:
             client.close()
             rejects.close()
         summary.quota_left = quota_text(client)
-        self.registry.finish_run(run_id, self.now(), status=summary.status, pages=summary.pages,
-                                 fetched=summary.fetched, stored=summary.stored, updated=summary.updated,
-                                 rejected=summary.rejected, error=summary.error, quota_left=summary.quota_left)
+        self.registry.finish_run(run_id, self.now(), status=summary.status, error=summary.error,
+                                 quota_left=summary.quota_left, **_counts(summary))
         return summary
+
+    def _pages(self, connector: Connector, client: HttpClient, creds: Credentials, source: SourceRecord,
+               stop: threading.Event | None) -> Iterator[Page]:
+        cursor = self.registry.cursor(source.source_id)
+        if connector.continuous:
+            return connector.stream(client, creds, source.target, cursor, stop or threading.Event())
+        return connector.pages(client, creds, source.target, cursor)
 
     def _store_page(self, ingestor: Ingestor, source: SourceRecord, body: object, summary: RunSummary) -> None:
         summary.pages += 1
@@ -156,6 +175,10 @@ class Collector:
         summary.updated += result.updated
         summary.unchanged += result.unchanged
         summary.rejected += result.rejected
+
+
+def _counts(summary: RunSummary) -> dict[str, int]:
+    return {c: getattr(summary, c) for c in ("pages", "fetched", "stored", "updated", "rejected")}
 
 
 def quota_text(client: HttpClient) -> str | None:

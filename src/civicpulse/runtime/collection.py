@@ -24,7 +24,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -40,6 +41,14 @@ TICK_EVERY = 15.0          # seconds between looks at the schedules when nothing
 MAX_BACKOFF = 86400        # a failing source is retried at least once a day
 STREAM_BACKOFF = (5.0, 300.0)  # first and longest wait before a stream reconnects after a failure
 Wait = Callable[[threading.Event, float], bool]  # (event, seconds) -> True when the event was set
+
+
+def workers_from_env() -> int:
+    """CIVICPULSE_COLLECT_WORKERS: how many sources the server fetches at once (default 4)."""
+    import os
+
+    value = os.environ.get("CIVICPULSE_COLLECT_WORKERS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_WORKERS
 
 
 def failure_backoff(every_seconds: int, failures: int) -> int:
@@ -61,11 +70,11 @@ def _event_wait(event: threading.Event, seconds: float) -> bool:
 class CollectionRuntime:
     def __init__(self, store: DuckDBStore, keys_dir: Path, spool_dir: Path, rejects_dir: Path, *,
                  workers: int = DEFAULT_WORKERS, now: Now = utcnow, sleep: Callable[[float], None] = time.sleep,
-                 wait: Wait = _event_wait, tick_every: float = TICK_EVERY,
+                 wait: Wait = _event_wait, tick_every: float = TICK_EVERY, workspace: str | None = None,
                  on_run: Callable[[SourceRecord, RunSummary], None] = lambda source, summary: None) -> None:
         self.store, self.keys_dir, self.spool_dir, self.rejects_dir = store, keys_dir, spool_dir, rejects_dir
         self.workers, self.now, self.sleep, self.wait = max(1, workers), now, sleep, wait
-        self.tick_every, self.on_run = tick_every, on_run
+        self.tick_every, self.on_run, self.workspace = tick_every, on_run, workspace
         self.write_lock = threading.Lock()
         self._lock = threading.Lock()  # guards the dicts below
         self._running: dict[str, Future[RunSummary]] = {}
@@ -115,7 +124,7 @@ class CollectionRuntime:
         if self._stop.is_set():
             return []
         with self._collector() as collector:
-            sources = {s.source_id: s for s in collector.registry.list(None)}
+            sources = {s.source_id: s for s in collector.registry.list(self.workspace)}
             polling = [s for s in sources.values() if not s.paused and not _continuous(s)]
             due = sorted((s for s in polling if self._due(collector, s)), key=lambda s: self._next(collector, s))
             self._align_streams([s for s in sources.values() if not s.paused and _continuous(s)])
@@ -148,6 +157,23 @@ class CollectionRuntime:
                 waiters.append(waiter)
         self._wake.set()
         return waiters
+
+    def run_and_wait(self, source_ids: list[str], timeout: float = 3600.0) -> list[RunSummary]:
+        """Run these sources now and wait for all of them (`collect --once` handed over by the CLI). Ticks itself,
+        so it also works when the scheduler loop is not running; each source gets its own summary."""
+        waiters = self.run_now(source_ids)
+        deadline = time.monotonic() + timeout
+        pending = set(waiters)
+        while pending and time.monotonic() < deadline:
+            self.tick()
+            _done, pending = wait_futures(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+        summaries = []
+        for source_id, waiter in zip(source_ids, waiters, strict=True):
+            try:
+                summaries.append(waiter.result(0))
+            except Exception as exc:  # paused or removed meanwhile, or still running at the deadline
+                summaries.append(RunSummary(source_id, "?", "?", "failed", error=str(exc) or type(exc).__name__))
+        return summaries
 
     def forget(self, source_id: str, timeout: float = 30.0) -> None:
         """Before a source is paused or removed: stop its stream, wait for its run in hand."""

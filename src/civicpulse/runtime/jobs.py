@@ -149,6 +149,11 @@ class JobRunner:
         self._queue.put(job)
         return job
 
+    def queued(self, kind: str, workspace: str) -> bool:
+        """Whether a job of this kind waits for its turn in the workspace (so another one adds nothing)."""
+        with self._lock:
+            return any(j.kind == kind and j.workspace == workspace and j.status == "queued" for j in self.jobs.values())
+
     def get(self, workspace: str, job_id: str) -> Job | None:
         job = self.find(job_id)
         return job if job is not None and job.workspace == workspace else None

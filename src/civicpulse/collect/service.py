@@ -9,7 +9,6 @@ that one page on the next run, and the idempotent upsert makes the repeat a no-o
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +25,7 @@ from civicpulse.collect.http import CollectError, HttpClient, RateLimited, Sleep
 from civicpulse.collect.quota import QuotaLedger, ledger_name
 from civicpulse.collect.schedule import is_due
 from civicpulse.collect.sources import SourceRecord, SourceRegistry
-from civicpulse.fs import private_dir, private_file
+from civicpulse.collect.spool import Flushed, PageSpool, flush_posts_from_env
 from civicpulse.ingest.pipeline import Ingestor
 from civicpulse.ingest.pseudonymize import KeyFileError, KeyStore, Pseudonymizer
 from civicpulse.ingest.rejects import RejectWriter
@@ -63,10 +62,11 @@ class RunSummary:
 class Collector:
     def __init__(self, store: Store, keys_dir: str | Path, spool_dir: str | Path, rejects_dir: str | Path, *,
                  now: Now = _utcnow, sleep: Sleeper = time.sleep, max_wait: float = 60.0,
-                 write_lock: contextlib.AbstractContextManager | None = None):
+                 write_lock: contextlib.AbstractContextManager | None = None, flush_posts: int | None = None):
         self.store = store
         # The server's runtime runs sources in parallel: their fetches overlap, their writes take turns.
         self.write_lock = write_lock or contextlib.nullcontext()
+        self.flush_posts = flush_posts or flush_posts_from_env()  # posts stored per store merge (collect/spool.py)
         self.keys_dir = Path(keys_dir)
         self.registry = SourceRegistry(store, CredentialBox(keys_dir))
         self.spool_dir = Path(spool_dir)
@@ -121,22 +121,32 @@ class Collector:
             self.prepare(client, source.platform, creds)
             pseudonymizer = Pseudonymizer(KeyStore(self.keys_dir).load(source.workspace))
             ingestors: dict[str, Ingestor] = {}
+
+            def ingestor_for(format_name: str) -> Ingestor:
+                if format_name not in ingestors:
+                    ingestors[format_name] = Ingestor(self.store, source.workspace, pseudonymizer, rejects,
+                                                      format_name=format_name)
+                return ingestors[format_name]
+
+            def commit(done: Flushed) -> None:
+                self.registry.save_cursor(source.source_id, done.cursor or {})  # only now: the posts are committed
+                self.registry.add_hour(source.source_id, self.now(), done.fetched, done.stored)
+                for name in ("pages", "fetched", "stored", "updated", "unchanged", "rejected"):
+                    setattr(summary, name, getattr(summary, name) + getattr(done, name))
+
+            spool = PageSpool(self.spool_dir, f"{source.platform}-{source.source_id}", ingestor_for,
+                              commit, lock=self.write_lock, flush_posts=self.flush_posts)
             reported = time.monotonic()
-            for page in self._pages(connector, client, creds, source, stop):
-                format_name = page.format_name or connector.format_name
-                with self.write_lock:
-                    stored_before = summary.stored
-                    if page.body is not None:  # None: an empty page, nothing to store but the cursor may move
-                        if format_name not in ingestors:
-                            ingestors[format_name] = Ingestor(self.store, source.workspace, pseudonymizer, rejects,
-                                                              format_name=format_name)
-                        self._store_page(ingestors[format_name], source, page.body, summary)
-                    summary.fetched += page.fetched
-                    self.registry.save_cursor(source.source_id, page.cursor)  # only now: the posts are committed
-                    self.registry.add_hour(source.source_id, self.now(), page.fetched, summary.stored - stored_before)
-                if connector.continuous and time.monotonic() - reported >= PROGRESS_EVERY:
-                    reported = time.monotonic()  # a stream's run stays open for hours: show its counts meanwhile
-                    self.registry.run_progress(run_id, **_counts(summary))
+            try:
+                for page in self._pages(connector, client, creds, source, stop):
+                    spool.add(page, page.format_name or connector.format_name)
+                    if connector.continuous and time.monotonic() - reported >= PROGRESS_EVERY:
+                        reported = time.monotonic()  # a stream's run stays open for hours: show its counts
+                        self.registry.run_progress(run_id, **_counts(summary))
+            except Exception:
+                spool.flush()  # what was fetched before the failure is stored (and its cursor saved) first
+                raise
+            spool.flush()
             self.registry.set_not_before(source.source_id, None)
         except RateLimited as exc:
             summary.status, summary.error = "rate-limited", str(exc)
@@ -160,21 +170,6 @@ class Collector:
         if connector.continuous:
             return connector.stream(client, creds, source.target, cursor, stop or threading.Event())
         return connector.pages(client, creds, source.target, cursor)
-
-    def _store_page(self, ingestor: Ingestor, source: SourceRecord, body: object, summary: RunSummary) -> None:
-        summary.pages += 1
-        spool = private_file(private_dir(self.spool_dir) / f"{source.platform}-{source.source_id}-page"
-                             f"{summary.pages}.json")
-        try:
-            spool.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
-            result = ingestor.ingest(str(spool))
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                spool.unlink()
-        summary.stored += result.stored
-        summary.updated += result.updated
-        summary.unchanged += result.unchanged
-        summary.rejected += result.rejected
 
 
 def _counts(summary: RunSummary) -> dict[str, int]:

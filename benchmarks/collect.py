@@ -170,11 +170,49 @@ def bench_stream_connector():
     return BenchStream
 
 
+def warm_up(work: Path) -> None:
+    """Load what the store imports lazily on its first merge (pandas, pyarrow), as a running server has."""
+    from civicpulse.schema import Kind, Post
+    from civicpulse.store.duckdb_store import DuckDBStore
+
+    store = DuckDBStore(str(work / "warm.duckdb"))
+    store.upsert_posts("warm", [Post("x", "1", Kind.POST, "warm", START.replace(tzinfo=None), "x-v2")])
+    store.close()
+
+
+def ingest_baseline(n: int, work: Path) -> None:
+    """The same posts as search pages in one file, through the file ingest pipeline in this process: what
+    collection adds to ingest shows in the ratio, whatever the machine's load."""
+    from civicpulse.ingest.pipeline import Ingestor
+    from civicpulse.ingest.pseudonymize import KeyStore, Pseudonymizer
+    from civicpulse.ingest.rejects import RejectWriter
+    from civicpulse.store.duckdb_store import DuckDBStore
+
+    path = work / "pages.jsonl"
+    with path.open("wb") as fh:
+        for page_no in range(1, (n + PAGE - 1) // PAGE + 1):
+            fh.write(search_page(n, page_no) + b"\n")
+    warm_up(work)
+    store = DuckDBStore(str(work / "file.duckdb"))
+    rejects = RejectWriter(work / "file-rejects.jsonl")
+    ingestor = Ingestor(store, "bench", Pseudonymizer(KeyStore(work / "keys").load("bench")), rejects,
+                        format_name="x-v2")
+    started = time.perf_counter()
+    summary = ingestor.ingest(str(path))
+    elapsed = time.perf_counter() - started
+    rejects.close()
+    store.close()
+    print(f"{'file':>6}: {summary.read:,} read, {summary.stored:,} stored in {elapsed:.2f} s: "
+          f"{summary.stored / elapsed:,.0f} posts/s; peak RSS {Rss.peak_mib():.0f} MiB (plain ingest, same posts)")
+
+
 def run(mode: str, n: int, base: str, work: Path) -> None:
     from civicpulse import collect
     from civicpulse.collect.base import Credentials
     from civicpulse.collect.service import Collector
     from civicpulse.store.duckdb_store import DuckDBStore
+
+    warm_up(work)
 
     if mode == "stream":
         collect.all_connectors()
@@ -211,6 +249,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--mode", choices=("search", "stream", "both"), default="both")
+    parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
+                        help="also ingest the same posts from a file, back to back (the machine's yardstick)")
     parser.add_argument("--cpu", type=int, default=0, help="core to pin the collecting process to")
     args = parser.parse_args()
     ports: multiprocessing.Queue = multiprocessing.Queue()
@@ -222,9 +262,13 @@ def main() -> None:
     print(f"civicpulse collect benchmark: {args.posts:,} posts, one core (cpu {args.cpu}), fake server {base}")
     work = Path(tempfile.mkdtemp(prefix="civicpulse-bench-collect-"))
     try:
-        for mode in (("search", "stream") if args.mode == "both" else (args.mode,)):
-            # Each mode in a fresh process, so one's peak memory is not the other's.
-            proc = multiprocessing.get_context("fork").Process(target=run, args=(mode, args.posts, base, work))
+        jobs = [(run, (mode, args.posts, base, work))
+                for mode in (("search", "stream") if args.mode == "both" else (args.mode,))]
+        if args.baseline:
+            jobs.append((ingest_baseline, (args.posts, work)))
+        for target, job_args in jobs:
+            # Each in a fresh process, so one's peak memory is not the other's.
+            proc = multiprocessing.get_context("fork").Process(target=target, args=job_args)
             proc.start()
             proc.join()
             if proc.exitcode:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -128,21 +128,27 @@ def _view(collector: Collector, source: SourceRecord, running: set[str], manager
     due = None if connector.continuous or source.paused else \
         next_run(run.started_at if run else None, source.every_seconds, source.not_before)
     last = None if run is None else {k: getattr(run, k) for k in (
-        "started_at", "finished_at", "status", "pages", "fetched", "stored", "updated", "rejected", "error",
-        "quota_left")}
+        "status", "pages", "fetched", "stored", "updated", "rejected", "error", "quota_left")}
+    if last is not None:
+        last.update(started_at=_iso(run.started_at), finished_at=_iso(run.finished_at))
     state = "paused" if source.paused else "running" if source.source_id in running else \
         (run.status if run else "never run")
     view: dict[str, Any] = {
         "id": source.source_id, "platform": source.platform, "target": source.target,
         "api_base": source.api_base or connector.default_api_base, "every": format_every(source.every_seconds),
-        "continuous": connector.continuous, "paused": source.paused, "created_at": source.created_at,
+        "continuous": connector.continuous, "paused": source.paused, "created_at": _iso(source.created_at),
         "health": {"state": state, "last_run": last, "quota_left": run.quota_left if run else None,
                    "error": run.error if run else None,
-                   "next_run": None if source.paused or connector.continuous else (due or utcnow())}}
+                   "next_run": None if source.paused or connector.continuous else _iso(due or utcnow())}}
     if manager:
         view["credential"] = source.credential_label or "none"
         view["created_by"] = source.created_by
     return view
+
+
+def _iso(value: datetime | None) -> str | None:
+    """Naive UTC from the store, as ISO 8601 with its zone, so that every client reads it as UTC."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
 def _audit(db: DuckDBStore, access: Access, action: str, detail: str) -> None:
@@ -181,7 +187,7 @@ def coverage(days: int = Query(7, ge=1, le=31), access: Access = Depends(VIEWER)
         if source_id in series and hour in index:
             series[source_id]["fetched"][index[hour]] += fetched
             series[source_id]["stored"][index[hour]] += stored
-    return {"hours": hours, "sources": list(series.values())}
+    return {"hours": [_iso(h) for h in hours], "sources": list(series.values())}
 
 
 @router.post("/test", summary="Test a source's credentials and target before saving (nothing is stored)")

@@ -34,9 +34,10 @@
     };
     var cells = [];
     if (!s.paused && !s.continuous) {
+      var before = s.health.last_run ? s.health.last_run.started_at : null;
       cells.push(button(CP.t("source_run_now"), post("/run", function () {
         CP.say(CP.t("source_run_requested", { id: s.id }), "ok");
-        window.setTimeout(load, 1500);
+        watch(s.id, before, 30);
       }), { "data-action": "run" }));
     }
     cells.push(button(CP.t("source_test"), function () {
@@ -79,6 +80,18 @@
     return Promise.all([sources, coverage]);
   }
 
+  /* After "run now": look again every second until the source's run is over (or 30 tries). */
+  function watch(id, before, tries) {
+    window.setTimeout(function () {
+      CP.api(CP.wsApi("/sources/" + encodeURIComponent(id))).then(function (s) {
+        var run = s.health.last_run;
+        var over = run && run.started_at !== before && run.status !== "running" && s.health.state !== "running";
+        if (over || tries <= 1) return load();
+        watch(id, before, tries - 1);
+      }, CP.fail);
+    }, 1000);
+  }
+
   function drawCoverage(c) {
     var x = c.hours;
     var traces = c.sources.filter(function (s) { return s.stored.some(function (n) { return n > 0; }); })
@@ -93,6 +106,8 @@
     CP.say(CP.t(r.ok ? "source_test_ok" : "source_test_failed", { message: r.message }), r.ok ? "ok" : "error",
            result);
   }
+
+  document.getElementById("refresh").addEventListener("click", load);
 
   /* The form ---------------------------------------------------------------------------------------------- */
   var form = document.getElementById("source-form");

@@ -103,6 +103,8 @@ def sources_add(state: State, workspace: str, platform: str, target: str, api_ba
 def _next_run_text(state: State, source: SourceRecord) -> str:
     if source.paused:
         return "paused"
+    if collect.get(source.platform).continuous:
+        return "continuous"  # a stream has no schedule: the server keeps it open
     last = _registry(state).last_run(source.source_id)
     due = next_run(last.started_at if last else None, source.every_seconds, source.not_before)
     return "now" if due is None or due <= utcnow() else f"{due:%Y-%m-%d %H:%M}"

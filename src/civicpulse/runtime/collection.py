@@ -129,7 +129,7 @@ class CollectionRuntime:
             due = sorted((s for s in polling if self._due(collector, s)), key=lambda s: self._next(collector, s))
             self._align_streams([s for s in sources.values() if not s.paused and _continuous(s)])
         with self._lock:
-            requested = [sources[i] for i in self._requested if i in sources]
+            requested = [sources[i] for i in self._requested if i in sources and not sources[i].paused]
             for gone in [i for i in self._requested if i not in sources or sources[i].paused]:
                 for waiter in self._requested.pop(gone):
                     waiter.set_exception(SourceError(f"source {gone} was paused or removed before it ran"))

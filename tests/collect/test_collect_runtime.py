@@ -16,6 +16,7 @@ from civicpulse import collect
 from civicpulse.collect.base import Connector, Credentials, Page
 from civicpulse.collect.http import CollectError
 from civicpulse.collect.schedule import parse_every
+from civicpulse.collect.sources import SourceError
 from civicpulse.runtime.collection import CollectionRuntime, failure_backoff
 from civicpulse.store.duckdb_store import DuckDBStore
 
@@ -208,3 +209,15 @@ def test_a_continuous_source_is_supervised_reconnected_and_stopped_when_paused(w
     statuses = [r[0] for r in store.query("SELECT status FROM collect_runs ORDER BY started_at, status")]
     assert sorted(statuses) == ["failed", "ok"]
     assert store.query("SELECT sum(stored) FROM collect_hours")[0][0] == 3
+
+
+def test_a_run_now_request_for_a_source_paused_meanwhile_is_answered_and_not_run(world):
+    _store, _clock, runtime = world
+    rt = runtime()
+    source = _add(rt, "http://127.0.0.1:9", "1d")  # never contacted: the source is paused before it runs
+    (waiter,) = rt.run_now([source])
+    with rt._collector() as c:
+        c.registry.set_paused("w", source, True)
+    assert rt.tick() == []
+    with pytest.raises(SourceError, match="paused or removed before it ran"):
+        waiter.result(5)

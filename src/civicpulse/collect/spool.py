@@ -2,10 +2,11 @@
 
 The store merges a batch of posts in one transaction whose cost barely depends on its size (an index probe of
 the posts table, a few statements), so storing each 100-post page alone spent most of a run in fixed costs.
-Pages are therefore written to spool files as they arrive and handed to one `Ingestor.ingest_files` call when
-`flush_posts` posts are waiting, when the oldest waiting page is `flush_seconds` old, when the format changes,
-and at the end of a run. Only after that commit is the cursor of the last page in the flush saved, so a crash
-repeats at most the pages of one flush (the idempotent upsert makes the repeat a no-op) and never skips one.
+Pages are therefore appended to a spool file (one page per line, JSON lines) as they arrive, and the file is
+ingested in one go (one merge, one run record) when `flush_posts` posts are waiting, when the oldest waiting page
+is `flush_seconds` old, when the format changes, and at the end of a run. Only after that commit is the cursor
+of the last page in the flush saved, so a crash repeats at most the pages of one flush (the idempotent upsert
+makes the repeat a no-op) and never skips one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import contextlib
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,8 @@ class Flushed:
 @dataclass
 class _Waiting:
     format_name: str | None = None
-    files: list[Path] = field(default_factory=list)
+    file: Path | None = None
+    pages: int = 0
     fetched: int = 0
     cursor: Cursor | None = None
     since: float = 0.0
@@ -66,16 +68,19 @@ class PageSpool:
 
     def add(self, page: Page, format_name: str) -> None:
         """Spool a page; store what waits first when the format changes, and everything once it is due."""
-        if self.waiting.files and format_name != self.waiting.format_name:
+        if self.waiting.pages and format_name != self.waiting.format_name:
             self.flush()
         waiting = self.waiting
         if waiting.cursor is None:
             waiting.since = time.monotonic()
         if page.body is not None:  # None: an empty page (a keep-alive), nothing to store but the cursor may move
-            self._serial += 1
-            path = private_file(private_dir(self.folder) / f"{self.prefix}-page{self._serial}.json")
-            path.write_bytes(_encode(page.body))
-            waiting.files.append(path)
+            fresh = waiting.file is None
+            if waiting.file is None:
+                self._serial += 1
+                waiting.file = private_file(private_dir(self.folder) / f"{self.prefix}-{self._serial}.jsonl")
+            with waiting.file.open("wb" if fresh else "ab") as fh:  # "wb": never after a crashed run's leftovers
+                fh.write(_encode(page.body) + b"\n")
+            waiting.pages += 1
             waiting.format_name = format_name
         waiting.fetched += page.fetched
         waiting.cursor = page.cursor
@@ -86,21 +91,18 @@ class PageSpool:
         waiting, self.waiting = self.waiting, _Waiting()
         if waiting.cursor is None:
             return
-        done = Flushed(pages=len(waiting.files), fetched=waiting.fetched, cursor=waiting.cursor)
+        done = Flushed(pages=waiting.pages, fetched=waiting.fetched, cursor=waiting.cursor)
         try:
             with self.lock:
-                if waiting.files:
-                    ingestor = self.ingestor_for(waiting.format_name or "")
-                    for result in ingestor.ingest_files([str(p) for p in waiting.files]):
-                        done.stored += result.stored
-                        done.updated += result.updated
-                        done.unchanged += result.unchanged
-                        done.rejected += result.rejected
+                if waiting.file is not None:
+                    result = self.ingestor_for(waiting.format_name or "").ingest(str(waiting.file))
+                    done.stored, done.updated = result.stored, result.updated
+                    done.unchanged, done.rejected = result.unchanged, result.rejected
                 self.commit(done)  # the cursor, strictly after the posts
         finally:
-            for path in waiting.files:  # raw platform data, authors included: gone once ingested
+            if waiting.file is not None:  # raw platform data, authors included: gone once ingested
                 with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+                    waiting.file.unlink()
 
 
 def _encode(body: Any) -> bytes:

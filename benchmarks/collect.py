@@ -28,6 +28,7 @@ import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -76,6 +77,25 @@ def search_page(n: int, page_no: int) -> bytes:
 
 
 def serve(n: int, port_out: multiprocessing.Queue) -> None:
+    # A real API answers while the collector parses the page before: the next page is prepared ahead, so the
+    # collector does not wait for this process to generate it.
+    ahead: dict[int, bytes] = {}
+    lock = threading.Lock()
+
+    def prepare(page_no: int) -> None:
+        body = search_page(n, page_no)
+        with lock:
+            ahead[page_no] = body
+
+    def page(page_no: int) -> bytes:
+        with lock:
+            body = ahead.pop(page_no, None)
+        if body is None:
+            body = search_page(n, page_no)
+        if (page_no + 1) * PAGE - PAGE < n:
+            threading.Thread(target=prepare, args=(page_no + 1,), daemon=True).start()
+        return body
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -87,7 +107,7 @@ def serve(n: int, port_out: multiprocessing.Queue) -> None:
             if "since_id" in query:  # a later sweep: nothing newer
                 payload = orjson.dumps({"meta": {"result_count": 0}})
             else:
-                payload = search_page(n, int(query.get("next_token", "p1")[1:]))
+                payload = page(int(query.get("next_token", "p1")[1:]))
             self.send_response(200)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(payload)))

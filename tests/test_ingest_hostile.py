@@ -284,9 +284,9 @@ def test_cli_bad_limit_and_non_utf8_mapping_are_one_line_errors(run_cli, tmp_pat
 
 
 def test_upload_job_reports_each_file_and_goes_on_after_a_bad_one(tmp_path, monkeypatch):
+    from civicpulse.runtime.job_handlers import make_handlers
+    from civicpulse.runtime.jobs import Job
     from civicpulse.store.duckdb_store import DuckDBStore
-    from civicpulse.web.job_handlers import make_handlers
-    from civicpulse.web.jobs import Job
 
     monkeypatch.setenv("CIVICPULSE_MAX_DECOMPRESSED_BYTES", "1MiB")
     bomb = tmp_path / "bomb.jsonl.gz"

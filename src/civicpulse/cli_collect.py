@@ -9,7 +9,6 @@ from __future__ import annotations
 import getpass
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -23,8 +22,10 @@ from civicpulse.collect.http import CollectError
 from civicpulse.collect.schedule import ScheduleError, format_every, next_run, parse_every
 from civicpulse.collect.service import Collector, RunSummary
 from civicpulse.collect.sources import SourceError, SourceRecord, SourceRegistry, utcnow
+from civicpulse.handoff import live_server
+from civicpulse.runtime.collection import CollectionRuntime, workers_from_env
 
-IDLE_POLL_SECONDS = 30.0
+IDLE_POLL_SECONDS = 3600.0
 
 
 def _collector(state: State) -> Collector:
@@ -102,6 +103,8 @@ def sources_add(state: State, workspace: str, platform: str, target: str, api_ba
 def _next_run_text(state: State, source: SourceRecord) -> str:
     if source.paused:
         return "paused"
+    if collect.get(source.platform).continuous:
+        return "continuous"  # a stream has no schedule: the server keeps it open
     last = _registry(state).last_run(source.source_id)
     due = next_run(last.started_at if last else None, source.every_seconds, source.not_before)
     return "now" if due is None or due <= utcnow() else f"{due:%Y-%m-%d %H:%M}"
@@ -247,35 +250,41 @@ def _print_runs(summaries: list[RunSummary]) -> None:
 def collect_cmd(state: State, workspace: str | None, once: bool, ignore_schedule: bool) -> None:
     """Fetch from the due sources into their workspaces; without --once, keep going on their schedules."""
     ws = _workspace(workspace) if workspace else None
-    collector = _collector(state)
     if ignore_schedule and not once:
         raise Fatal("--now goes with --once")
     if once:
-        summaries = collector.run_due(ws, ignore_schedule=ignore_schedule)
-        if not summaries:
-            err.print("no source is due", highlight=False)
-            return
-        _print_runs(summaries)
-        if any(s.failed for s in summaries):
-            sys.exit(EXIT_REJECTED)
+        _collect_once(state, ws, ignore_schedule)
         return
+    server = live_server(state.db)
+    if server is not None:
+        raise Fatal(f"the civicpulse server at {server.url} (pid {server.pid}) already runs the sources of {state.db} "
+                    "on their schedules; use `collect --once` to run the due ones now")
+    # The server's runtime, in this process: the same schedules, pool, backoff and stream supervision.
+    runtime = CollectionRuntime(state.store(), state.keys_dir, Path(f"{state.db}.collect"),
+                                Path(f"{state.db}.rejects"), workspace=ws, workers=workers_from_env(),
+                                on_run=lambda source, summary: _print_runs([summary]))
+    runtime.start()
     try:
         while True:
-            summaries = collector.run_due(ws)
-            if summaries:
-                _print_runs(summaries)
-            time.sleep(_seconds_to_next(collector, ws))
+            time.sleep(IDLE_POLL_SECONDS)
     except KeyboardInterrupt:
+        err.print("stopping: the runs in hand finish first", highlight=False)
+        runtime.stop()
         err.print("collection stopped", highlight=False)
 
 
-def _seconds_to_next(collector: Collector, workspace: str | None) -> float:
-    now = utcnow()
-    waits = [IDLE_POLL_SECONDS]
-    for source in collector.registry.list(workspace):
-        if source.paused:
-            continue
-        last = collector.registry.last_run(source.source_id)
-        due: datetime | None = next_run(last.started_at if last else None, source.every_seconds, source.not_before)
-        waits.append(0.0 if due is None else max(1.0, (due - now).total_seconds()))
-    return min(waits)
+def _collect_once(state: State, workspace: str | None, ignore_schedule: bool) -> None:
+    """Every due source once; handed over to the server while one holds the store (the same summary)."""
+    from civicpulse.cli_serve import hand_over_collect
+
+    handed = hand_over_collect(state, workspace, ignore_schedule)
+    if handed is not None:
+        summaries = [RunSummary(**run) for run in handed]
+    else:
+        summaries = _collector(state).run_due(workspace, ignore_schedule=ignore_schedule, streams=True)
+    if not summaries:
+        err.print("no source is due", highlight=False)
+        return
+    _print_runs(summaries)
+    if any(s.failed for s in summaries):
+        sys.exit(EXIT_REJECTED)

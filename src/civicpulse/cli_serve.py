@@ -1,8 +1,8 @@
 """`civicpulse serve`, and how the other commands share the store with a running server (see handoff.py).
 
-`ingest`, `analyze`, `stats`, `export` and `topics` call in here before they open the store: while a server
-runs they send their work to it and report exactly as a local run would; otherwise they open the store, waiting
-while another process holds it.
+`ingest`, `analyze`, `collect --once`, `stats`, `export` and `topics` call in here before they open the store:
+while a server runs they send their work to it and report exactly as a local run would; otherwise they open the
+store, waiting while another process holds it.
 """
 
 from __future__ import annotations
@@ -152,6 +152,14 @@ def hand_over_analyze(state: State, workspace: str, show: bool, **params: Any) -
     """`civicpulse analyze` through a running server; None when there is none and the store is ours."""
     return _hand_over(state, lambda: _request(state, "analyze", workspace, **params), show,
                       (BarColumn(), MofNCompleteColumn()))
+
+
+def hand_over_collect(state: State, workspace: str | None, ignore_schedule: bool) -> list[dict[str, Any]] | None:
+    """`civicpulse collect --once` through a running server: its runtime runs the due sources (beside its own
+    schedule, never one source twice at once); None when there is no server and the store is ours."""
+    result = _hand_over(state, lambda: _request(state, "collect", workspace or "", ignore_schedule=ignore_schedule),
+                        False, ())
+    return None if result is None else list(result["runs"])
 
 
 def stats_for(state: State, workspace: str | None) -> dict[str, Any]:

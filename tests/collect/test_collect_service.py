@@ -64,6 +64,7 @@ def test_sources_run_on_their_schedule_and_paused_ones_never(setup):
 
 def test_a_crash_after_the_write_but_before_the_cursor_repeats_one_page_and_stores_nothing_twice(setup, monkeypatch):
     store, _, collector, _ = setup
+    collector.flush_posts = 1  # every page is its own flush (store merge, then cursor)
     with FakeApi(XSearch([tweet(n) for n in range(1, 31)], page_size=10)) as api:
         source = _add(collector, api)
         real_save = collector.registry.save_cursor
@@ -133,3 +134,22 @@ def test_the_run_history_records_health(setup):
     run = collector.registry.last_run(source.source_id)
     assert (run.status, run.pages, run.fetched, run.stored, run.rejected, run.error) == ("ok", 1, 2, 2, 0, None)
     assert json.loads(store.query("SELECT cursor FROM collect_cursors")[0][0]) == {"since_id": tweet(2)["id"]}
+
+
+def test_pages_are_stored_together_and_a_crash_before_their_cursor_repeats_them_without_duplicates(setup,
+                                                                                                  monkeypatch):
+    store, _, collector, _ = setup
+    with FakeApi(XSearch([tweet(n) for n in range(1, 31)], page_size=10)) as api:
+        source = _add(collector, api)
+        real_save = collector.registry.save_cursor
+        monkeypatch.setattr(collector.registry, "save_cursor", lambda *a: (_ for _ in ()).throw(SystemExit("killed")))
+        with pytest.raises(SystemExit):
+            collector.run(source)
+        assert store.query("SELECT count(*) FROM posts")[0][0] == 30  # the three pages, in one merge
+        assert collector.registry.cursor(source.source_id) == {}  # ... but the cursor never moved
+        monkeypatch.setattr(collector.registry, "save_cursor", real_save)
+        summary = collector.run(source)
+        assert [r.query.get("next_token") for r in api.requests[-3:]] == [None, "p2", "p3"]  # all again
+    assert (summary.pages, summary.stored, summary.unchanged) == (3, 0, 30)
+    assert store.query("SELECT count(*), count(DISTINCT post_id) FROM posts")[0] == (30, 30)
+    assert list(collector.spool_dir.iterdir()) == []  # raw pages do not outlive their flush

@@ -149,7 +149,10 @@ def test_kill_9_mid_sweep_loses_nothing_and_duplicates_nothing(run, tmp_path):
         search.hold_at = 3  # pages 1 and 2 are stored when the process dies waiting for page 3
         cmd = [str(Path(sys.executable).with_name("civicpulse")), "--db", str(run.db), "collect", "--workspace", "w",
                "--once"]
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+        # One store merge per page, so that pages 1 and 2 are in when it dies (by default pages wait for a bigger
+        # merge, and a kill then repeats all of them: test_collect_service checks that case).
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env={**os.environ, "CIVICPULSE_COLLECT_FLUSH_POSTS": "1"})
         try:
             assert search.held.wait(60), "the collector never asked for page 3"
             os.kill(proc.pid, signal.SIGKILL)

@@ -202,6 +202,11 @@ def test_keyboard_selects_a_province_on_the_map(ui: Page) -> None:
     expect(ui.locator("#wards-panel")).to_be_visible()
     expect(ui.locator("#h-wards")).to_have_text(f"Wards of {name}")
     expect(ui.locator("#places-table tr.selected")).to_have_attribute("data-name", name)
+    ui.wait_for_selector("#wards-table tbody tr")
+    # Wards the posts name are points on a map of the province, each a button to its posts.
+    wards = ui.locator("#wards-table tbody th a").count()
+    if wards:
+        expect(ui.locator("#ward-map svg circle[role=button]")).to_have_count(wards)
 
 
 def test_vietnamese_labels(ui: Page) -> None:

@@ -11,7 +11,8 @@ from civicpulse.web.pages import WORKSPACE_PAGES
 from .conftest import sign_in
 
 FILLERS = {"query_id": "flood", "rule_id": "r1", "digest_id": "d1", "job_id": "abc", "platform": "mastodon",
-           "post_id": "other1", "username": "olga", "topic_id": "1", "note_id": "n1", "upload": "0123456789ab"}
+           "post_id": "other1", "username": "olga", "topic_id": "1", "note_id": "n1", "upload": "0123456789ab",
+           "source_id": "s1"}
 
 
 def workspace_operations(app) -> list[tuple[str, str]]:

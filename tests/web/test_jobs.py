@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from civicpulse.accounts import Accounts
+from civicpulse.runtime.jobs import Job, JobRunner, WorkspaceBusy, public_error
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.store.web_sql import GET_JOB, INSERT_JOB
 from civicpulse.web import create_app
-from civicpulse.web.jobs import Job, JobRunner, WorkspaceBusy, public_error
 from civicpulse.web.uploads import UploadLimits
 
 from .conftest import PASSWORD, sign_in

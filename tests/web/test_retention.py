@@ -15,8 +15,8 @@ from civicpulse.collect.base import Credentials
 from civicpulse.collect.credentials import CredentialBox
 from civicpulse.collect.sources import SourceRegistry
 from civicpulse.ingest.pseudonymize import KeyStore
+from civicpulse.runtime.scheduler import Scheduler
 from civicpulse.schema import Deletion, Kind, Post
-from civicpulse.web.scheduler import Scheduler
 
 from .conftest import sign_in
 from .test_jobs import statuses

@@ -92,6 +92,15 @@ class Analytics:
         join, params = places_join(name, condition, self.workspace, province)
         return self._grouped("pl.key", join, params, f, limit)
 
+    def ward_centres(self, province: str, era: str = "2025") -> dict[str, tuple[float, float]]:
+        """Where the wards (districts) of a province are, for the ward map: the gazetteer's centre that analysis
+        stored with each recognized ward (public reference data, the same for every post naming it)."""
+        name, parent = {"2025": ("name_2025", "province_2025"), "legacy": ("name_legacy", "province_legacy")}[era]
+        rows = self.store.query(f"SELECT {name}, avg(lat), avg(lon) FROM post_places WHERE workspace = ? "
+                                f"AND kind IN ('vn_ward', 'vn_district') AND {parent} = ? AND {name} IS NOT NULL "
+                                "AND lat IS NOT NULL AND lon IS NOT NULL GROUP BY 1", [self.workspace, province])
+        return {key: (round(lat, 5), round(lon, 5)) for key, lat, lon in rows}
+
     def _grouped(self, column: str, join: str, join_params: tuple[Any, ...], f: Filters, limit: int) -> list[Row]:
         rows = self._rows("avg(a.sentiment_score), count(*) FILTER (WHERE a.sentiment = 'negative')", column, f,
                           extra_from=join, order="2 DESC, 1", limit=limit, extra_params=join_params)

@@ -11,7 +11,8 @@ batch of events until `session.stop` is set or the session's window ends. Two wa
 - `collect --once`: `Collector.run(source)` gives the stream a bounded window (`CIVICPULSE_STREAM_WINDOW`
   seconds, default 30, or `CIVICPULSE_STREAM_MAX_EVENTS` events, default 5000), then the stream stops cleanly
   after storing what it read; the next run resumes from the saved cursor.
-- a server: `Collector.run_stream(source, stop_event)` (blocking; run it in a thread per source) streams until
+- a server: its runtime (runtime/collection.py) runs one supervised thread per active continuous source, which
+  calls `Collector.run(source, stop_event)` (blocking; `run_stream` is the same) and streams until
   `stop_event` is set, storing each batch and then its cursor; it returns the run's `RunSummary`. Reconnect
   waits (429s included) are slept here, interruptibly; it returns early only with status `failed` (refused
   credentials, a bad request: do not restart it before someone fixes the source) or `rate-limited` (a REST
@@ -123,6 +124,8 @@ class Connector:
     # Prefixes / patterns that name a person rather than a venue or query, with what to call them.
     person_patterns: ClassVar[tuple[tuple[str, str], ...]] = ()
     continuous: ClassVar[bool] = False   # a stream: runs for a window under --once, until stopped in a server
+
+    continuous: ClassVar[bool] = False   # True: implement `stream`, run as a supervised long-lived connection
 
     def throttle(self, status: int, headers: Any, body: bytes) -> float | None:
         """Seconds to wait when an answer says the platform is throttling beyond its rate headers; None if not."""

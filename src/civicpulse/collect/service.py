@@ -9,7 +9,6 @@ that one page on the next run, and the idempotent upsert makes the repeat a no-o
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import threading
 import time
@@ -21,13 +20,13 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from civicpulse.collect import get as get_connector
-from civicpulse.collect.base import Credentials, Page, Session
+from civicpulse.collect.base import Credentials, Session
 from civicpulse.collect.credentials import CredentialBox, CredentialError
 from civicpulse.collect.http import CollectError, HttpClient, RateLimited, Sleeper
 from civicpulse.collect.quota import QuotaLedger, ledger_name
 from civicpulse.collect.schedule import is_due
 from civicpulse.collect.sources import SourceRecord, SourceRegistry
-from civicpulse.fs import private_dir, private_file
+from civicpulse.collect.spool import Flushed, PageSpool, flush_posts_from_env
 from civicpulse.ingest.pipeline import Ingestor
 from civicpulse.ingest.pseudonymize import KeyFileError, KeyStore, Pseudonymizer
 from civicpulse.ingest.rejects import RejectWriter
@@ -37,6 +36,7 @@ from civicpulse.store.stream_sql import held_post_ids, live_post_ids
 Now = Callable[[], datetime]  # naive UTC
 STREAM_WINDOW = 30.0    # seconds a stream source runs under `collect --once`
 STREAM_MAX_EVENTS = 5000
+PROGRESS_EVERY = 5.0  # seconds between health updates of a stream's open run
 
 
 def _env_number(name: str, default: float) -> float:
@@ -72,8 +72,12 @@ class RunSummary:
 
 class Collector:
     def __init__(self, store: Store, keys_dir: str | Path, spool_dir: str | Path, rejects_dir: str | Path, *,
-                 now: Now = _utcnow, sleep: Sleeper = time.sleep, max_wait: float = 60.0):
+                 now: Now = _utcnow, sleep: Sleeper = time.sleep, max_wait: float = 60.0,
+                 write_lock: contextlib.AbstractContextManager | None = None, flush_posts: int | None = None):
         self.store = store
+        # The server's runtime runs sources in parallel: their fetches overlap, their writes take turns.
+        self.write_lock = write_lock or contextlib.nullcontext()
+        self.flush_posts = flush_posts or flush_posts_from_env()  # posts stored per store merge (collect/spool.py)
         self.keys_dir = Path(keys_dir)
         self.registry = SourceRegistry(store, CredentialBox(keys_dir))
         self.spool_dir = Path(spool_dir)
@@ -98,11 +102,18 @@ class Collector:
                                        int(units) if units.isdigit() else connector.daily_quota, client.clock,
                                        ZoneInfo(connector.quota_zone))
 
-    def due_sources(self, workspace: str | None, ignore_schedule: bool = False) -> list[SourceRecord]:
+    def due_sources(self, workspace: str | None, ignore_schedule: bool = False,
+                    streams: bool = False) -> list[SourceRecord]:
+        """Polled sources whose interval has passed; with `streams`, continuous sources too (for `collect --once`
+        without a server, which gives each a bounded window; a server's runtime keeps them open instead)."""
         now = self.now()
         due = []
         for source in self.registry.list(workspace):
             if source.paused:
+                continue
+            if get_connector(source.platform).continuous:
+                if streams:
+                    due.append(source)
                 continue
             last = self.registry.last_run(source.source_id)
             if ignore_schedule or is_due(now, last.started_at if last else None, source.every_seconds,
@@ -110,9 +121,10 @@ class Collector:
                 due.append(source)
         return due
 
-    def run_due(self, workspace: str | None, ignore_schedule: bool = False) -> list[RunSummary]:
+    def run_due(self, workspace: str | None, ignore_schedule: bool = False,
+                streams: bool = False) -> list[RunSummary]:
         """Every due source once, one after the other; one source's failure never stops the others."""
-        return [self.run(source) for source in self.due_sources(workspace, ignore_schedule)]
+        return [self.run(source) for source in self.due_sources(workspace, ignore_schedule, streams)]
 
     def run_stream(self, source: SourceRecord, stop: threading.Event) -> RunSummary:
         """A continuous source until `stop` is set (blocking: a server runs each stream in its own thread).
@@ -136,16 +148,32 @@ class Collector:
             self.prepare(client, source.platform, creds)
             pseudonymizer = Pseudonymizer(KeyStore(self.keys_dir).load(source.workspace))
             ingestors: dict[str, Ingestor] = {}
-            session = self._session(source, client, creds, pseudonymizer, stop)
-            for page in connector.collect(session):
-                format_name = page.format_name or connector.format_name
-                if page.body is not None:  # None: an empty page, nothing to store but the cursor may move
-                    if format_name not in ingestors:
-                        ingestors[format_name] = Ingestor(self.store, source.workspace, pseudonymizer, rejects,
-                                                          format_name=format_name)
-                    self._store_page(ingestors[format_name], source, page, summary)
-                summary.fetched += page.fetched
-                self.registry.save_cursor(source.source_id, page.cursor)  # only now: the posts are committed
+
+            def ingestor_for(format_name: str) -> Ingestor:
+                if format_name not in ingestors:
+                    ingestors[format_name] = Ingestor(self.store, source.workspace, pseudonymizer, rejects,
+                                                      format_name=format_name)
+                return ingestors[format_name]
+
+            def commit(done: Flushed) -> None:
+                self.registry.save_cursor(source.source_id, done.cursor or {})  # only now: the posts are committed
+                self.registry.add_hour(source.source_id, self.now(), done.fetched, done.stored)
+                for name in ("pages", "fetched", "stored", "updated", "unchanged", "rejected"):
+                    setattr(summary, name, getattr(summary, name) + getattr(done, name))
+
+            spool = PageSpool(self.spool_dir, f"{source.platform}-{source.source_id}", ingestor_for,
+                              commit, lock=self.write_lock, flush_posts=self.flush_posts)
+            reported = time.monotonic()
+            try:
+                for page in connector.collect(self._session(source, client, creds, pseudonymizer, stop)):
+                    spool.add(page, page.format_name or connector.format_name)
+                    if connector.continuous and time.monotonic() - reported >= PROGRESS_EVERY:
+                        reported = time.monotonic()  # a stream's run stays open for hours: show its counts
+                        self.registry.run_progress(run_id, **_counts(summary))
+            except Exception:
+                spool.flush()  # what was fetched before the failure is stored (and its cursor saved) first
+                raise
+            spool.flush()
             self.registry.set_not_before(source.source_id, None)
         except RateLimited as exc:
             summary.status, summary.error = "rate-limited", str(exc)
@@ -159,9 +187,8 @@ class Collector:
             client.close()
             rejects.close()
         summary.quota_left = quota_text(client)
-        self.registry.finish_run(run_id, self.now(), status=summary.status, pages=summary.pages,
-                                 fetched=summary.fetched, stored=summary.stored, updated=summary.updated,
-                                 rejected=summary.rejected, error=summary.error, quota_left=summary.quota_left)
+        self.registry.finish_run(run_id, self.now(), status=summary.status, error=summary.error,
+                                 quota_left=summary.quota_left, **_counts(summary))
         return summary
 
     def _session(self, source: SourceRecord, client: HttpClient, creds: Credentials, pseudonymizer: Pseudonymizer,
@@ -175,21 +202,9 @@ class Collector:
             stored_ids=lambda platform: live_post_ids(self.store, source.workspace, platform),
             pseudonymize=pseudonymizer)
 
-    def _store_page(self, ingestor: Ingestor, source: SourceRecord, page: Page, summary: RunSummary) -> None:
-        summary.pages += 1
-        spool = private_file(private_dir(self.spool_dir) / f"{source.platform}-{source.source_id}-page"
-                             f"{summary.pages}.json")
-        try:
-            documents = page.body if page.lines else [page.body]  # one document per line (JSONL)
-            spool.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in documents), encoding="utf-8")
-            result = ingestor.ingest(str(spool))
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                spool.unlink()
-        summary.stored += result.stored
-        summary.updated += result.updated
-        summary.unchanged += result.unchanged
-        summary.rejected += result.rejected
+
+def _counts(summary: RunSummary) -> dict[str, int]:
+    return {c: getattr(summary, c) for c in ("pages", "fetched", "stored", "updated", "rejected")}
 
 
 def quota_text(client: HttpClient) -> str | None:

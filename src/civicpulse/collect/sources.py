@@ -98,6 +98,17 @@ class SourceRegistry:
             self.store.execute(statement, [source_id])
         return record
 
+    def update(self, workspace: str, source_id: str, *, target: str, api_base: str | None, every_seconds: int,
+               creds: Credentials | None = None, label: str | None = None) -> SourceRecord:
+        """Edit what a source collects; new credentials replace the sealed ones only when given."""
+        record = self.get(workspace, source_id)
+        target = get_connector(record.platform).validate_target(target)
+        self.store.execute(sql.UPDATE_SOURCE, [target, api_base, every_seconds, workspace, source_id])
+        if creds is not None:
+            self.store.execute(sql.SET_CREDENTIALS, [self.box.seal(creds) if creds.values else None, label,
+                                                     workspace, source_id])
+        return self.get(workspace, source_id)
+
     def credentials(self, source_id: str) -> Credentials:
         rows = self.store.query(sql.SOURCE_CREDENTIALS, [source_id])
         return self.box.open(rows[0][0] if rows else None)
@@ -116,6 +127,24 @@ class SourceRegistry:
     def finish_run(self, run_id: str, finished_at: datetime, **fields: Any) -> None:
         cols = ("status", "pages", "fetched", "stored", "updated", "rejected", "error", "quota_left")
         self.store.execute(sql.FINISH_RUN, [finished_at, *(fields.get(c) for c in cols), run_id])
+
+    def run_progress(self, run_id: str, **counts: int) -> None:
+        cols = ("pages", "fetched", "stored", "updated", "rejected")
+        self.store.execute(sql.RUN_PROGRESS, [*(counts.get(c) for c in cols), run_id])
+
+    def consecutive_failures(self, source_id: str, look_back: int = 12) -> int:
+        """Failed runs since the last one that was not a failure (for the runtime's backoff)."""
+        statuses = [r[0] for r in self.store.query(sql.RECENT_RUN_STATUSES, [source_id, look_back])]
+        return next((i for i, status in enumerate(statuses) if status != "failed"), len(statuses))
+
+    def add_hour(self, source_id: str, hour: datetime, fetched: int, stored: int) -> None:
+        self.store.execute(sql.ADD_HOUR, [source_id, hour.replace(minute=0, second=0, microsecond=0), fetched, stored])
+
+    def hours_since(self, workspace: str, since: datetime) -> list[tuple[str, datetime, int, int]]:
+        return [tuple(r) for r in self.store.query(sql.HOURS_SINCE, [workspace, since])]  # type: ignore[misc]
+
+    def close_stale_runs(self, now: datetime) -> None:
+        self.store.execute(sql.CLOSE_STALE_RUNS, [now])
 
     def set_not_before(self, source_id: str, when: datetime | None) -> None:
         self.store.execute(sql.SET_NOT_BEFORE, [when, source_id])

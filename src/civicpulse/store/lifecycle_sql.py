@@ -39,6 +39,7 @@ _OF_WORKSPACE_SOURCES = "source_id IN (SELECT source_id FROM collect_sources WHE
 DELETE_DEPENDENT_ROWS: tuple[tuple[str, str], ...] = (
     ("collect_runs", f"DELETE FROM collect_runs WHERE {_OF_WORKSPACE_SOURCES}"),
     ("collect_cursors", f"DELETE FROM collect_cursors WHERE {_OF_WORKSPACE_SOURCES}"),
+    ("collect_hours", f"DELETE FROM collect_hours WHERE {_OF_WORKSPACE_SOURCES}"),
 )
 
 

@@ -83,8 +83,10 @@ def places(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
         analytics = Analytics(db, s.workspace)
         if province:
             rows = analytics.wards(f, province, era=era)
-            return {"era": era, "province": province, "k": analytics.k, "wards": [r.to_dict() for r in rows],
-                    **s.period_info()}
+            centres = analytics.ward_centres(province, era=era)
+            wards = [{**r.to_dict(), **dict(zip(("lat", "lon"), centres.get(r.key, (None, None)), strict=True))}
+                     for r in rows]
+            return {"era": era, "province": province, "k": analytics.k, "wards": wards, **s.period_info()}
         rows = analytics.provinces(f, era=era)
         return {"era": era, "k": analytics.k, "provinces": [r.to_dict() for r in rows], **s.period_info()}
 

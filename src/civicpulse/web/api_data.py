@@ -13,8 +13,7 @@ from fastapi.responses import FileResponse, Response
 
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.context import AppContext
-from civicpulse.web.deps import ANALYST, OWNER, VIEWER, Access, app_context, store
-from civicpulse.web.jobs import busy_as_conflict
+from civicpulse.web.deps import ANALYST, OWNER, VIEWER, Access, app_context, busy_as_conflict, store
 from civicpulse.web.params import Scope, scope
 from civicpulse.web.uploads import OPENAPI_BODY, receive_files
 

@@ -1,4 +1,5 @@
-"""Routes for `civicpulse ingest/analyze/stats/export/topics` handed over by the CLI on this machine (handoff.py).
+"""Routes for `civicpulse ingest/analyze/collect --once/stats/export/topics` handed over by the CLI on this machine
+(handoff.py).
 
 Not part of the public API (left out of OpenAPI): the only credential is the secret the server wrote to its
 0600 hand-off file, so only the OS user running the server (or root) can call them. Paths are server paths.
@@ -19,8 +20,7 @@ from civicpulse.export import FORMATS, MEDIA_TYPES, PostExport
 from civicpulse.handoff import LOCAL_HEADER
 from civicpulse.store import validate_workspace_name
 from civicpulse.web.context import AppContext
-from civicpulse.web.deps import app_context
-from civicpulse.web.jobs import busy_as_conflict
+from civicpulse.web.deps import app_context, busy_as_conflict
 
 
 def local_secret(request: Request, secret: str | None = Header(None, alias=LOCAL_HEADER)) -> None:
@@ -33,8 +33,8 @@ router = APIRouter(prefix="/api/local", include_in_schema=False, dependencies=[D
 
 
 class LocalJob(BaseModel):
-    kind: Literal["ingest", "analyze"]
-    workspace: str
+    kind: Literal["ingest", "analyze", "collect"]
+    workspace: str = Field(description='"" with kind collect: every workspace')
     user: str = Field(min_length=1, max_length=64, description="OS user running the CLI, for the audit log")
     keys_dir: str | None = None
     # ingest
@@ -54,6 +54,8 @@ class LocalJob(BaseModel):
     models_dir: str | None = None
     encoder: str | None = None
     classifiers: list[str] = Field(default_factory=list)
+    # collect --once
+    ignore_schedule: bool = False
 
 
 def _absolute(value: str, what: str, must_exist: bool = True) -> str:
@@ -64,10 +66,11 @@ def _absolute(value: str, what: str, must_exist: bool = True) -> str:
 
 
 def _check(body: LocalJob, ctx: AppContext) -> None:
-    try:
-        validate_workspace_name(body.workspace)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
+    if not (body.kind == "collect" and body.workspace == ""):  # "": every workspace's due sources
+        try:
+            validate_workspace_name(body.workspace)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
     if body.keys_dir and Path(body.keys_dir).resolve() != ctx.keys_dir.resolve():
         # Another keys folder would give the same authors other pseudonyms: refuse rather than mix them.
         raise HTTPException(409, f"this server pseudonymizes with the keys in {ctx.keys_dir.resolve()}, the "
@@ -85,7 +88,7 @@ def _check(body: LocalJob, ctx: AppContext) -> None:
             _absolute(body.mapping, "mapping")
         if body.rejects:
             _absolute(body.rejects, "rejects file", must_exist=False)
-    elif ctx.store.get_workspace(body.workspace) is None:
+    elif body.kind == "analyze" and ctx.store.get_workspace(body.workspace) is None:
         raise HTTPException(404, f"no workspace {body.workspace!r} in {ctx.store.path}")
     if body.models_dir:
         _absolute(body.models_dir, "models folder")
@@ -96,7 +99,11 @@ def submit(body: LocalJob, ctx: AppContext = Depends(app_context)) -> dict:
     _check(body, ctx)
     params = body.model_dump(exclude={"kind", "workspace", "user", "keys_dir"}, exclude_none=True)
     if body.kind == "analyze":
-        params = {k: v for k, v in params.items() if k not in ("paths", "analyze")}
+        params = {k: v for k, v in params.items() if k not in ("paths", "analyze", "ignore_schedule")}
+    elif body.kind == "collect":
+        params = {"ignore_schedule": body.ignore_schedule}
+    else:
+        params.pop("ignore_schedule", None)
     with busy_as_conflict():
         return ctx.jobs.submit(body.kind, body.workspace, f"cli:{body.user}", **params).to_dict()
 

@@ -14,10 +14,10 @@ from civicpulse.lifecycle import (
     set_workspace_retention,
 )
 from civicpulse.lifecycle.retention import MAX_DAYS
+from civicpulse.runtime.jobs import WorkspaceBusy
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.context import AppContext
-from civicpulse.web.deps import OWNER, Access, Caller, admin, app_context, store
-from civicpulse.web.jobs import WorkspaceBusy, busy_as_conflict
+from civicpulse.web.deps import OWNER, Access, Caller, admin, app_context, busy_as_conflict, store
 
 workspace_router = APIRouter(prefix="/api/w/{workspace}", tags=["retention"])
 admin_router = APIRouter(prefix="/api/admin", tags=["retention"])

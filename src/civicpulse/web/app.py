@@ -14,6 +14,11 @@ from fastapi.staticfiles import StaticFiles
 
 from civicpulse import __version__
 from civicpulse.alerts.outbox import DeliveryQueue
+from civicpulse.collect.service import RunSummary
+from civicpulse.collect.sources import SourceRecord
+from civicpulse.runtime.collection import CollectionRuntime, workers_from_env
+from civicpulse.runtime.job_handlers import make_handlers
+from civicpulse.runtime.jobs import Job, JobRunner, without_private_paths
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web import (
     api_admin,
@@ -24,12 +29,11 @@ from civicpulse.web import (
     api_import,
     api_local,
     api_retention,
+    api_sources,
     api_topics,
     pages,
 )
 from civicpulse.web.context import AppContext
-from civicpulse.web.job_handlers import make_handlers
-from civicpulse.web.jobs import Job, JobRunner, without_private_paths
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("civicpulse.web")
@@ -61,7 +65,16 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
         for workspace in {job.workspace, *job.result.get("retention", {})} - {""}:
             ctx.cache.bump(workspace)
 
-    ctx.jobs = JobRunner(store, make_handlers(ctx.keys_dir, ctx.rejects_dir, deliveries=ctx.deliveries),
+    def after_collecting(source: SourceRecord, summary: RunSummary) -> None:
+        # Collected posts are analyzed like imported ones; one queued analysis covers every run before it.
+        if (summary.stored or summary.updated) and not ctx.jobs.queued("analyze", source.workspace):
+            ctx.jobs.submit("analyze", source.workspace, f"system:collect:{source.source_id}")
+        ctx.cache.bump(source.workspace)
+
+    ctx.collection = CollectionRuntime(store, ctx.keys_dir, Path(f"{base}.collect"), ctx.rejects_dir,
+                                       workers=workers_from_env(), on_run=after_collecting)
+    ctx.jobs = JobRunner(store, make_handlers(ctx.keys_dir, ctx.rejects_dir, deliveries=ctx.deliveries,
+                                              collection=ctx.collection),
                          on_finish=after_job, uploads_dir=ctx.uploads_dir)
 
     @asynccontextmanager
@@ -70,7 +83,8 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
         ctx.token_usage.start()
         scheduler = None
         if background:
-            from civicpulse.web.scheduler import Scheduler
+            ctx.collection.start()
+            from civicpulse.runtime.scheduler import Scheduler
 
             scheduler = Scheduler(store, keys_dir=ctx.keys_dir, deliveries=ctx.deliveries,
                                   daily=lambda: ctx.jobs.submit("maintenance", "", "system:retention"))
@@ -79,6 +93,7 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
         # Graceful shutdown: stop taking work, finish the job in hand, then release the database file.
         if scheduler is not None:
             scheduler.stop()
+        ctx.collection.stop()  # runs in hand end within their page cap; streams close
         ctx.jobs.stop()
         ctx.token_usage.stop()  # writes the last noted token uses while the store is still open
         ctx.deliveries.stop()
@@ -95,7 +110,7 @@ def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cooki
     app.state.ctx = ctx
     for router in (api_auth.router, api_admin.router, api_dash.router, api_config.router, api_data.router,
                    api_local.router, api_retention.workspace_router, api_retention.admin_router, api_import.router,
-                   api_topics.router, api_topics.annotations_router,
+                   api_topics.router, api_topics.annotations_router, api_sources.router,
                    pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

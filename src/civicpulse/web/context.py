@@ -17,7 +17,8 @@ from civicpulse.web.uploads import UploadLimits
 
 if TYPE_CHECKING:
     from civicpulse.alerts.outbox import DeliveryQueue
-    from civicpulse.web.jobs import JobRunner
+    from civicpulse.runtime.collection import CollectionRuntime
+    from civicpulse.runtime.jobs import JobRunner
 
 
 @dataclass
@@ -34,6 +35,7 @@ class AppContext:
     jobs: JobRunner = field(init=False)
     token_usage: TokenUsage = field(init=False)
     deliveries: DeliveryQueue = field(init=False)  # alert emails and webhooks, off the request and job threads
+    collection: CollectionRuntime = field(init=False)  # live sources on their schedules (runtime/collection.py)
 
     def __post_init__(self) -> None:
         self.token_usage = TokenUsage(self.forked)

@@ -8,11 +8,13 @@ Data queries below it are scoped again by `analytics.filters.where`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request
 
 from civicpulse.accounts import Accounts, Role, User, token_hash
+from civicpulse.runtime.jobs import WorkspaceBusy
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.context import AppContext
 from civicpulse.web.security import SESSION_COOKIE, Session, Sessions, csrf_ok
@@ -110,3 +112,12 @@ def workspace_access(minimum: Role = Role.VIEWER) -> Callable[..., Access]:
 VIEWER = workspace_access(Role.VIEWER)
 ANALYST = workspace_access(Role.ANALYST)
 OWNER = workspace_access(Role.OWNER)
+
+
+@contextmanager
+def busy_as_conflict() -> Iterator[None]:
+    """WorkspaceBusy (runtime/jobs.py) as the HTTP answer: 409 with the reason."""
+    try:
+        yield
+    except WorkspaceBusy as exc:
+        raise HTTPException(409, str(exc)) from None

@@ -31,6 +31,7 @@ WORKSPACE_PAGES = (
     ("reports", "reports.html", Role.VIEWER),
     ("queries", "queries.html", Role.VIEWER),
     ("taxonomy", "taxonomy.html", Role.VIEWER),
+    ("sources", "sources.html", Role.VIEWER),
     ("import", "import.html", Role.ANALYST),
     ("members", "members.html", Role.OWNER),
     ("audit", "audit.html", Role.OWNER),

@@ -43,8 +43,24 @@
         var link = CP.el("a", { href: wardPosts(name, w.key), title: CP.t("ward_posts", { name: w.key }) }, w.key);
         body.appendChild(CP.el("tr", {}, [CP.el("th", { scope: "row" }, link)].concat(metricCells(w))));
       });
+      wardMap(name, r.wards);
       heading.focus();
     }, CP.fail);
+  }
+
+  /* The wards as points inside the province's outline; a point opens the ward's posts. Suppressed wards are drawn
+   * without a figure, like the table. */
+  function wardMap(province, wards) {
+    var box = CP.clear(document.getElementById("ward-map"));
+    var outline = (shapesByName[province] || {}).geometry;
+    var points = wards.filter(function (w) { return w.lat !== null && w.lat !== undefined; }).map(function (w) {
+      return { name: w.key, lat: w.lat, lon: w.lon,
+               label: w.suppressed ? CP.suppressedText(kValue) : CP.t("n_posts", { n: CP.fmt.num(w.posts) }) };
+    });
+    box.hidden = !points.length;
+    if (!points.length) return;
+    window.CivicMap.renderPoints(box, points, { outline: outline, label: CP.t("wards_of", { name: province }),
+      onSelect: function (p) { window.location.href = wardPosts(province, p.name); } });
   }
 
   function table(provinces) {
@@ -66,9 +82,11 @@
   }
 
   var mapBox = document.getElementById("map");
+  var shapesByName = {};
   Promise.all([CP.api(CP.wsApi("/places", CP.filterParams({ era: era }))), CP.api("/api/shapes/" + era)])
     .then(function (got) {
       var data = got[0], shapes = got[1];
+      (shapes.features || []).forEach(function (f) { shapesByName[(f.properties || {}).name] = f; });
       kValue = data.k;
       table(data.provinces);
       CP.clear(mapBox);

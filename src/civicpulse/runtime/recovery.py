@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from civicpulse.store.web_sql import UNFINISHED_JOBS
 
 if TYPE_CHECKING:
-    from civicpulse.web.jobs import Job, JobRunner
+    from civicpulse.runtime.jobs import Job, JobRunner
 
 log = logging.getLogger("civicpulse.jobs")
 
@@ -47,7 +47,7 @@ def _wants_analysis(job: Job, was: str) -> bool:
 
 
 def recover(runner: JobRunner) -> None:
-    from civicpulse.web.jobs import Job, utc_now
+    from civicpulse.runtime.jobs import Job, utc_now
 
     analyses: dict[str, Job] = {}
     for row in runner.read_rows(UNFINISHED_JOBS, []):

@@ -1,4 +1,5 @@
-"""Background jobs of the running server: imports, analysis, model retraining, retention, then alert evaluation.
+"""Background jobs of the running server (shared by the web app and collection): imports, analysis, model
+retraining, retention, then alert evaluation.
 
 The server process owns the only writable DuckDB handle, so every write that arrives while it runs (browser
 uploads, `civicpulse ingest/analyze` handed over by the CLI) becomes a job here. One worker thread runs the
@@ -52,17 +53,6 @@ def _from_db(value: datetime | None) -> str | None:
 
 class WorkspaceBusy(RuntimeError):
     """A workspace being deleted takes no new job; one with a job in hand cannot be deleted yet."""
-
-
-@contextmanager
-def busy_as_conflict() -> Iterator[None]:
-    """WorkspaceBusy as the HTTP answer: 409 with the reason."""
-    from fastapi import HTTPException
-
-    try:
-        yield
-    except WorkspaceBusy as exc:
-        raise HTTPException(409, str(exc)) from None
 
 
 @dataclass
@@ -156,7 +146,7 @@ class JobRunner:
     def start(self) -> None:
         """Recover from a previous process, then start working (the app's lifespan does this; jobs submitted
         before then wait in the queue)."""
-        from civicpulse.web.recovery import recover
+        from civicpulse.runtime.recovery import recover
 
         recover(self)
         self._thread.start()
@@ -172,6 +162,11 @@ class JobRunner:
         self.save(job, new=True)
         self._queue.put(job)
         return job
+
+    def queued(self, kind: str, workspace: str) -> bool:
+        """Whether a job of this kind waits for its turn in the workspace (so another one adds nothing)."""
+        with self._lock:
+            return any(j.kind == kind and j.workspace == workspace and j.status == "queued" for j in self.jobs.values())
 
     def get(self, workspace: str, job_id: str) -> Job | None:
         job = self.find(job_id)
@@ -214,7 +209,7 @@ class JobRunner:
 
     def stop(self, timeout: float = 30.0) -> None:
         """Finish the job in hand (graceful shutdown); queued jobs are dropped and marked interrupted."""
-        from civicpulse.web.recovery import drop_upload
+        from civicpulse.runtime.recovery import drop_upload
 
         while True:
             try:

@@ -17,12 +17,13 @@ from civicpulse.ingest.pipeline import Ingestor
 from civicpulse.ingest.pseudonymize import KeyStore, Pseudonymizer
 from civicpulse.ingest.rejects import RejectWriter
 from civicpulse.lifecycle import apply_workspace_retention, run_maintenance
+from civicpulse.runtime.jobs import Handler, Job, public_text, read_rejects
 from civicpulse.sources.generic import Mapping
 from civicpulse.store.duckdb_store import DuckDBStore
-from civicpulse.web.jobs import Handler, Job, public_text, read_rejects
 
 if TYPE_CHECKING:
     from civicpulse.alerts.outbox import DeliveryQueue
+    from civicpulse.runtime.collection import CollectionRuntime
 
 log = logging.getLogger("civicpulse.jobs")
 
@@ -76,7 +77,8 @@ def _alerts(db: DuckDBStore, job: Job, keys_dir: Path, deliveries: DeliveryQueue
     return [{"rule_id": e.rule_id, "message": e.message} for e in events]
 
 
-def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue | None = None) -> dict[str, Handler]:
+def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue | None = None,
+                  collection: CollectionRuntime | None = None) -> dict[str, Handler]:
     def ingest(db: DuckDBStore, job: Job) -> dict[str, Any]:
         p = job.params
         key = KeyStore(keys_dir).load(job.workspace)
@@ -165,8 +167,22 @@ def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue |
         job.step("applying retention")
         return run_maintenance(db, rejects_dir, job.user)
 
+    def collect(db: DuckDBStore, job: Job) -> dict[str, Any]:
+        """`civicpulse collect --once` handed over: the due sources run in the collection runtime's pool (beside
+        its scheduled runs, never twice at once) and the job waits for their summaries."""
+        from dataclasses import asdict
+
+        from civicpulse.collect.service import Collector
+
+        if collection is None:
+            raise RuntimeError("this server does not collect")
+        job.step("collecting")
+        lister = Collector(db, keys_dir, rejects_dir, rejects_dir)  # lists the due sources; runs nothing itself
+        due = lister.due_sources(job.workspace or None, ignore_schedule=bool(job.params.get("ignore_schedule")))
+        return {"runs": [asdict(s) for s in collection.run_and_wait([s.source_id for s in due])]}
+
     return {"ingest": ingest, "analyze": analyze, "retrain": retrain, "retention": retention,
-            "maintenance": maintenance, "taxonomy": _taxonomy}
+            "maintenance": maintenance, "taxonomy": _taxonomy, "collect": collect}
 
 
 def _taxonomy(db: DuckDBStore, job: Job) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from openpyxl import Workbook
 
-from civicpulse.web.jobs import without_private_paths
+from civicpulse.runtime.jobs import without_private_paths
 
 from .conftest import sign_in
 

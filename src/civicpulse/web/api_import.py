@@ -27,11 +27,11 @@ from pydantic import BaseModel, Field
 
 from civicpulse.ingest.column_mapping import ChoiceError, ColumnChoice, remember, remembered, workspace_timezone
 from civicpulse.ingest.tabular import guess_roles, header_signature, inspect_table, is_tabular
+from civicpulse.runtime.jobs import public_text
 from civicpulse.sources.generic import MappingError
 from civicpulse.store.duckdb_store import DuckDBStore
 from civicpulse.web.context import AppContext
-from civicpulse.web.deps import ANALYST, Access, app_context, store
-from civicpulse.web.jobs import busy_as_conflict, public_text
+from civicpulse.web.deps import ANALYST, Access, app_context, busy_as_conflict, store
 from civicpulse.web.uploads import receive_files
 
 router = APIRouter(prefix="/api/w/{workspace}/imports/staged", tags=["data"])

@@ -166,8 +166,8 @@ class FakeStream(Connector):
         self.connections: list[dict] = []
         self.open = threading.Event()
 
-    def stream(self, client, creds, target, cursor, stop) -> Iterator[Page]:
-        self.connections.append(dict(cursor))
+    def collect(self, session) -> Iterator[Page]:
+        self.connections.append(dict(session.cursor))
         n = len(self.connections)
         if n == 1:
             yield Page({"data": [tweet(1)], "meta": {}}, {"last": 1}, fetched=1)
@@ -175,7 +175,7 @@ class FakeStream(Connector):
             raise CollectError("the stream was cut (HTTP 503)")
         yield Page({"data": [tweet(3)], "meta": {}}, {"last": 3}, fetched=1)
         self.open.set()
-        stop.wait(30)
+        session.stop.wait(30)
 
 
 def test_a_continuous_source_is_supervised_reconnected_and_stopped_when_paused(world, monkeypatch):

@@ -179,7 +179,8 @@ def test_a_short_flood_wait_is_slept_and_a_long_one_defers_the_source(run, fake)
     assert "no source is due" in run("collect", "--workspace", "w", "--once").stderr
 
 
-def test_a_run_killed_mid_catch_up_resumes_without_loss_or_duplicates(run, fake):
+def test_a_run_killed_mid_catch_up_resumes_without_loss_or_duplicates(run, fake, monkeypatch):
+    monkeypatch.setenv("CIVICPULSE_COLLECT_FLUSH_POSTS", "1")  # each page stored (and its cursor saved) alone
     assert _add(run, test=False).code == 0
     assert run("collect", "--workspace", "w", "--once").code == 0
     fake.messages += [message(n) for n in range(121, 371)]

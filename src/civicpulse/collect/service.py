@@ -111,8 +111,8 @@ class Collector:
         for source in self.registry.list(workspace):
             if source.paused:
                 continue
-            if get_connector(source.platform).continuous:
-                if streams:
+            if get_connector(source.platform).continuous:  # no interval; only a rate limit's wait holds it back
+                if streams and (ignore_schedule or source.not_before is None or source.not_before <= now):
                     due.append(source)
                 continue
             last = self.registry.last_run(source.source_id)

@@ -70,7 +70,7 @@ def test_workspace_model_from_corrected_labels_is_used_for_that_workspace_only(r
         assert run_cli("workspaces", "create", ws).code == 0
     trained = run_cli("train", "-w", "desk", "--task", "sentiment", "--data", str(labels))
     assert trained.code == 0, trained.stderr
-    assert "trained on 80 labels" in trained.stdout and "estimated accuracy" in trained.stdout
+    assert "trained on 80 labels" in trained.stdout and "5-fold cross-validation on 80 labels" in trained.stdout
     assert "sentiment" in run_cli("models", "-w", "desk").stdout
     stdin = json.dumps({"id": 1, "text": "đường 99 xanh lè luôn"}, ensure_ascii=False).encode()
     desk = lines(run_cli("analyze-text", "-w", "desk", "--tasks", "sentiment", stdin=stdin).stdout)

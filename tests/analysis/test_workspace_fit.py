@@ -3,12 +3,17 @@ minimum number of labels, the estimate and its interval, and the live gate (no s
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from civicpulse.analysis.dataset import Example
 from civicpulse.analysis.linear import LinearHead
 from civicpulse.analysis.models import TaskModel
+from civicpulse.analysis.workspace import train_workspace_model
 from civicpulse.analysis.workspace_eval import (
     MIN_LABELS,
     TooFewLabels,
@@ -19,6 +24,7 @@ from civicpulse.analysis.workspace_eval import (
     served_proba,
 )
 from civicpulse.analysis.workspace_fit import Choice, metric, stratified_folds
+from civicpulse.store.duckdb_store import DuckDBStore
 
 LABELS = ["negative", "neutral", "positive"]
 VOCAB = ["xanh", "đỏ", "ổn", "kẹt", "vui", "buồn"] + [f"w{i}" for i in range(30)]
@@ -161,3 +167,46 @@ def test_rows_the_live_model_was_trained_on_are_scored_out_of_fold() -> None:
     assert "0 rows it never saw" in again["baseline"]["note"] and "90 it was trained on" in again["baseline"]["note"]
     # The same labels and the same recipe: the retrain is no worse, so it goes live.
     assert again["live"]
+
+
+class HashEncoder:
+    """Bag-of-words vectors of the real encoder's width, so the shipped default heads apply (fast, no model)."""
+
+    name = "test/hash-encoder-384"
+    dim = 384
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+    queries = passages
+
+
+def write_labels(path: Path, examples: list[Example]) -> Path:
+    path.write_text("text,label\n" + "".join(f"{e.text},{e.sentiment}\n" for e in examples), encoding="utf-8")
+    return path
+
+
+def test_the_store_keeps_the_live_model_when_a_retrain_is_refused(tmp_path: Path) -> None:
+    store = DuckDBStore(str(tmp_path / "s.duckdb"))
+    store.ensure_workspace("desk")
+    encoder = HashEncoder()
+    first = train_workspace_model(store, "desk", "sentiment", write_labels(tmp_path / "a.csv", word_rows(300, 1)),
+                                  encoder=encoder)
+    assert first["live"] and json.loads(store.get_workspace_model("desk", "sentiment")[1])["version"] == \
+        first["version"]
+    stored = json.loads(store.get_workspace_model("desk", "sentiment")[1])
+    assert stored["estimate"]["n"] == 300 and stored["estimate"]["low"] <= stored["estimate"]["value"]
+    noisy = write_labels(tmp_path / "b.csv", word_rows(60, 2, flip=0.3))
+    refused = train_workspace_model(store, "desk", "sentiment", noisy, encoder=encoder)
+    assert not refused["live"]
+    assert json.loads(store.get_workspace_model("desk", "sentiment")[1])["version"] == first["version"]
+    forced = train_workspace_model(store, "desk", "sentiment", noisy, encoder=encoder, force=True)
+    assert forced["live"] and forced["forced"]
+    assert json.loads(store.get_workspace_model("desk", "sentiment")[1])["workspace_examples"] == 60
+    with pytest.raises(TooFewLabels, match=r"b\.csv: 20 labelled rows"):
+        train_workspace_model(store, "desk", "sentiment", write_labels(tmp_path / "b.csv", word_rows(20, 3)),
+                              encoder=encoder)

@@ -350,8 +350,12 @@ def _print_models(state: State, workspace: str) -> None:
         out.print(f"workspace {workspace} uses the default models ({default_bundle_path()})", highlight=False)
     for task, meta, created in rows:
         info = json.loads(meta)
+        estimate = info.get("estimate")
         out.print(f"{task}: {info.get('version')} trained {created:%Y-%m-%d %H:%M} on "
-                  f"{info.get('workspace_examples', 0)} workspace examples", highlight=False)
+                  f"{info.get('workspace_examples', 0)} workspace examples" +
+                  (f"; estimate {estimate['metric'].replace('_', '-')} {estimate['value']:.3f} "
+                   f"({estimate['low']:.3f}-{estimate['high']:.3f})" if estimate and "value" in estimate else ""),
+                  highlight=False)
 
 
 @main.group("models", invoke_without_command=True)

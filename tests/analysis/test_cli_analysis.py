@@ -119,3 +119,13 @@ def test_topics_command_lists_discovered_topics(run_cli, tmp_path) -> None:
     listed = run_cli("topics", "-w", "city", "--events")
     assert listed.code == 0
     assert "ngập" in listed.stdout and "metro" in listed.stdout
+
+
+def test_train_refuses_too_few_labels_with_a_clear_message(run_cli, tmp_path) -> None:
+    labels = tmp_path / "few.csv"
+    labels.write_text("text,label\n" + "".join(f"đường {n} xanh lè,positive\n" for n in range(20)), encoding="utf-8")
+    run_cli("workspaces", "create", "desk")
+    result = run_cli("train", "-w", "desk", "--task", "sentiment", "--data", str(labels))
+    assert result.code == 1 and f"{labels}: 20 labelled rows" in result.stderr and "at least 50" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "default models" in run_cli("models", "-w", "desk").stdout

@@ -71,15 +71,17 @@ def train_workspace_model(store: Store, workspace: str, task: str, labels_path: 
     """
     if task not in TRAINABLE:
         raise ValueError(f"cannot train {task!r}; choose from {', '.join(TRAINABLE)}")
-    encoder = encoder or default_encoder()
     taxonomy = get_taxonomy(store, workspace)
     allowed = {"sentiment": SENTIMENTS, "emotion": EMOTIONS, "topics": taxonomy.ids}[task]
     labelled = [Example(**{**e.__dict__, "weight": WORKSPACE_WEIGHT}) for e in load_labels_csv(labels_path, task,
                                                                                                allowed)]
     if task == "topics":
-        model = _retrain_topics(store, workspace, taxonomy, encoder, progress, labelled)
+        model = _retrain_topics(store, workspace, taxonomy, encoder or default_encoder(), progress, labelled)
         return {"task": task, "examples": len(labelled), "version": model.version, "live": True}
-    from civicpulse.analysis.workspace_eval import learn
+    from civicpulse.analysis.workspace_eval import check_labels, learn
+
+    check_labels([getattr(e, task) for e in labelled], allowed, str(labels_path))  # before the encoder loads
+    encoder = encoder or default_encoder()
 
     found = store.get_workspace_model(workspace, task)
     live = TaskModel.from_bytes(found[0], source=f"workspace {workspace} {task} model") if found else None

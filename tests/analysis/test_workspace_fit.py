@@ -12,7 +12,7 @@ import pytest
 
 from civicpulse.analysis.dataset import Example
 from civicpulse.analysis.linear import LinearHead
-from civicpulse.analysis.models import TaskModel
+from civicpulse.analysis.models import TaskModel, default_model
 from civicpulse.analysis.workspace import train_workspace_model
 from civicpulse.analysis.workspace_eval import (
     MIN_LABELS,
@@ -210,3 +210,23 @@ def test_the_store_keeps_the_live_model_when_a_retrain_is_refused(tmp_path: Path
     with pytest.raises(TooFewLabels, match=r"b\.csv: 20 labelled rows"):
         train_workspace_model(store, "desk", "sentiment", write_labels(tmp_path / "b.csv", word_rows(20, 3)),
                               encoder=encoder)
+
+
+def test_cascade_sends_every_text_of_a_workspace_model_to_its_embedding_head() -> None:
+    from civicpulse.analysis.pipeline import Analyzer
+    from civicpulse.analysis.workspace_eval import ALWAYS_ENCODE
+
+    shipped = default_model("sentiment")
+    width = shipped.teacher.weights.shape[0]
+    # An embedding head that always says "negative", with the whole vote: only it can produce that label everywhere.
+    bias = np.array([8.0 if c == "negative" else 0.0 for c in shipped.teacher.classes], dtype=np.float32)
+    teacher = LinearHead(shipped.teacher.classes, np.zeros((width, len(bias)), np.float32), bias)
+    model = TaskModel("sentiment", shipped.student, teacher, ALWAYS_ENCODE, {"version": "ws", "teacher_weight": 1.0})
+    encoder = HashEncoder()
+    texts = ["Cảm ơn shop, hàng đẹp lắm", "Tuyệt vời quá ❤️", "great service, thank you", "ok"]
+    analyzer = Analyzer(("sentiment",), models={"sentiment": model}, encoder=encoder, mode="cascade")
+    results = analyzer.analyze_texts(texts)
+    assert analyzer.encoded == len(texts)
+    assert [r.sentiment for r in results] == ["negative"] * len(texts)
+    fast = Analyzer(("sentiment",), models={"sentiment": model}, encoder=encoder, mode="fast")
+    assert fast.analyze_texts(texts[:1])[0].sentiment == "positive" and fast.encoded == 0  # the n-gram head alone

@@ -230,3 +230,11 @@ def test_cascade_sends_every_text_of_a_workspace_model_to_its_embedding_head() -
     assert [r.sentiment for r in results] == ["negative"] * len(texts)
     fast = Analyzer(("sentiment",), models={"sentiment": model}, encoder=encoder, mode="fast")
     assert fast.analyze_texts(texts[:1])[0].sentiment == "positive" and fast.encoded == 0  # the n-gram head alone
+
+
+def test_labels_that_agree_with_the_default_leave_the_workspace_on_it() -> None:
+    agree = [Example(f"{w} w{i % 30} n{i}", "vi", sentiment=GENERAL[w])
+             for i, w in enumerate(["xanh", "đỏ", "ổn"] * 20)]
+    # The default is chosen with no optimism to take off (it is the live model itself): it is not a regression.
+    model, report = learn(agree, "sentiment", BagFeats(), default(), None, "v1", "macro_f1", False, "a.csv")
+    assert report["live"] and report["choice"] == "the default model unchanged" and model.meta["fit"]["default"]

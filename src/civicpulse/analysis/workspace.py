@@ -87,7 +87,9 @@ def train_workspace_model(store: Store, workspace: str, task: str, labels_path: 
     live = TaskModel.from_bytes(found[0], source=f"workspace {workspace} {task} model") if found else None
     model, report = learn(labelled, task, _featurizer(encoder), default_model(task), live, _version(workspace),
                           metric, force, str(labels_path), progress)
-    if report["live"]:
+    if report["live"] and model.meta["fit"]["default"]:
+        store.delete_workspace_model(workspace, task)  # the default fits these labels best: no copy of it to keep
+    elif report["live"]:
         store.put_workspace_model(workspace, task, model.to_bytes(), json.dumps(model.meta, ensure_ascii=False))
     return report
 

@@ -138,7 +138,8 @@ def live_baseline(examples: Sequence[Example], task: str, labels: Sequence[str],
         return Baseline("workspace", metric(cv.gold, pred, k, metric_name),
                         "the current workspace model (trained before cross-validation was recorded: it may have "
                         "seen some of these labels, so its score may be optimistic)")
-    seen = np.array([text_hash(e) in set(live.meta["trained_on"]) for e in examples])
+    trained_on = set(live.meta["trained_on"])
+    seen = np.array([text_hash(e) in trained_on for e in examples])
     if seen.any():
         recipe = Choice.from_dict(live.meta["fit"])
         if recipe not in cv.predictions:
@@ -180,7 +181,10 @@ def learn(labelled: Sequence[Example], task: str, feats: Featurizer, default: Ta
     cv = cross_validate(labelled, task, labels, feats, default, metric_name)
     progress(f"chosen: {cv.choice.describe()}; estimate {cv.estimate.describe()}")
     baseline = live_baseline(labelled, task, labels, feats, default, live, cv, metric_name)
-    better = cv.estimate.value >= baseline.score
+    # The same recipe as the live model's is no regression: compare its plain score (no optimism to take off), so
+    # that more labels for an unchanged recipe always reach the live model.
+    same = (live.meta.get("fit") == cv.choice.to_dict()) if live is not None else cv.choice.default
+    better = (cv.scores[cv.choice] if same else cv.estimate.value) >= baseline.score
     verdict = ("goes live" if better else "goes live (--force)" if force else
                f"is NOT live: {baseline.note} scores {baseline.score:.3f} on the same labels")
     progress(f"{baseline.note}: {metric_name.replace('_', '-')} {baseline.score:.3f}; the new model {verdict}")

@@ -238,19 +238,3 @@ def test_labels_that_agree_with_the_default_leave_the_workspace_on_it() -> None:
     # The default is chosen with no optimism to take off (it is the live model itself): it is not a regression.
     model, report = learn(agree, "sentiment", BagFeats(), default(), None, "v1", "macro_f1", False, "a.csv")
     assert report["live"] and report["choice"] == "the default model unchanged" and model.meta["fit"]["default"]
-
-
-def test_a_label_without_examples_keeps_the_default_view_when_starting_from_it() -> None:
-    from civicpulse.analysis.workspace_fit import HeadConfig, fit_offset_head
-
-    labelled = [e for e in rows(90) if e.sentiment != "neutral"]  # the desk never labelled a neutral post
-    feats, base = BagFeats(), head(GENERAL)
-    y = np.array([LABELS.index(e.sentiment) for e in labelled])
-    x = feats.teacher([e.text for e in labelled])
-    fitted = fit_offset_head(x, y, LABELS, HeadConfig(1.0, 10.0, True), base)
-    neutral, others = LABELS.index("neutral"), [LABELS.index("negative"), LABELS.index("positive")]
-    moved = fitted.weights - base.weights  # the unlabelled label moves with the average of the labelled ones
-    assert np.allclose(moved[:, neutral], moved[:, others].mean(axis=1), atol=1e-5)
-    assert LABELS[int(fitted.proba(feats.teacher(["ổn"])).argmax())] == "neutral"
-    alone = fit_offset_head(x, y, LABELS, HeadConfig(0.0, 10.0, True), base)
-    assert LABELS[int(alone.proba(feats.teacher(["ổn"])).argmax())] != "neutral"  # labels only: never seen, never said

@@ -112,18 +112,11 @@ def fit_offset_head(x: sp.spmatrix | np.ndarray, y: np.ndarray, classes: Sequenc
         x = x[:, used]
     d = x.shape[1]
     s = _weights(y, k, config.balanced)
-    # Starting from the default head, a label with no example here is left out of the fit (nothing here speaks about
-    # it) and then moves with the average of the others: its odds against them stay the default's, so the head can
-    # still predict it. A head on the labels alone cannot: it fits every label.
-    fitted = np.bincount(y, minlength=k) > 0 if config.prior and base is not None else np.ones(k, dtype=bool)
-    kf = int(fitted.sum())
-    remap = np.cumsum(fitted) - 1
-    target = np.zeros((len(y), kf))
-    target[np.arange(len(y)), remap[y]] = 1.0
-    offset = offset[:, fitted]
+    target = np.zeros((len(y), k))
+    target[np.arange(len(y)), y] = 1.0
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        w, b = theta[:d * kf].reshape(d, kf), theta[d * kf:]
+        w, b = theta[:d * k].reshape(d, k), theta[d * k:]
         z = np.asarray(x @ w) + b + offset
         z -= z.max(axis=1, keepdims=True)
         log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
@@ -132,11 +125,8 @@ def fit_offset_head(x: sp.spmatrix | np.ndarray, y: np.ndarray, classes: Sequenc
         grad_w = np.asarray(x.T @ diff) + w / config.c
         return value, np.concatenate([grad_w.ravel(), diff.sum(axis=0) + 2e-4 * b])
 
-    result = minimize(loss, np.zeros(d * kf + kf), jac=True, method="L-BFGS-B", options={"maxiter": 300})
-    w = np.zeros((d, k))
-    b = np.zeros(k)
-    w[:, fitted], b[fitted] = result.x[:d * kf].reshape(d, kf), result.x[d * kf:]
-    w[:, ~fitted], b[~fitted] = w[:, fitted].mean(axis=1, keepdims=True), b[fitted].mean()
+    result = minimize(loss, np.zeros(d * k + k), jac=True, method="L-BFGS-B", options={"maxiter": 300})
+    w, b = result.x[:d * k].reshape(d, k), result.x[d * k:]
     n_features = base.weights.shape[0] if base is not None else (used.max() + 1 if used is not None else d)
     weights = np.zeros((n_features, k), dtype=np.float32)
     if used is None:

@@ -249,9 +249,14 @@ def _print_analysis(r: dict[str, Any]) -> None:
               help="Labelled corpora for the default models' teachers (default: ../shared/corpora if present).")
 @click.option("--embedding-cache", type=click.Path(dir_okay=False), default=None,
               help="File that keeps sentence embeddings between runs (keyed by a hash of the text).")
+@click.option("--force", is_flag=True, help="Workspace model: put it live even if its estimate is below the live "
+              "model's on the same labels.")
+@click.option("--metric", type=click.Choice(("macro_f1", "weighted_f1", "macro_recall", "accuracy")),
+              default="macro_f1", show_default=True, help="Workspace model: the score cross-validation maximises.")
 @click.pass_obj
 def train_cmd(state: State, workspace: str | None, task: str | None, data_path: str | None, data_dir: str | None,
-              out_dir: str | None, encoder_spec: str, corpora_dir: str | None, embedding_cache: str | None) -> None:
+              out_dir: str | None, encoder_spec: str, corpora_dir: str | None, embedding_cache: str | None,
+              force: bool, metric: str) -> None:
     """Rebuild the default models reproducibly, or train a workspace-specific model from corrected labels."""
     from civicpulse.analysis.backends import BackendError, encoder_from_spec
     from civicpulse.analysis.dataset import DatasetError, default_data_dir
@@ -267,13 +272,12 @@ def train_cmd(state: State, workspace: str | None, task: str | None, data_path: 
             store = state.store()
             if store.get_workspace(_workspace(workspace)) is None:
                 raise Fatal(f"no workspace {workspace!r} in {state.db}")
-            result = train_workspace_model(store, workspace, task, Path(data_path), progress=err.print)
+            result = train_workspace_model(store, workspace, task, Path(data_path), progress=err.print,
+                                           force=force, metric=metric)
             store.audit(getpass.getuser(), workspace, "train", json.dumps(result))
-            estimate = result.get("estimate")
-            out.print(f"workspace {workspace}: {task} model {result['version']} trained on {result['examples']} "
-                      "labels" + (f"; estimated accuracy {estimate['accuracy']:.3f}, macro-F1 "
-                                  f"{estimate['macro_f1']:.3f} on {estimate['n']} of them held out"
-                                  if estimate else ""), highlight=False)
+            _print_trained(workspace, task, result)
+            if not result["live"]:
+                sys.exit(EXIT_REJECTED)
             return
         if task or data_path:
             raise Fatal("--task and --data train a workspace model: add --workspace")
@@ -363,6 +367,20 @@ def topics_cmd(state: State, workspace: str, events: bool) -> None:
             out.print(json.dumps(event, ensure_ascii=False, default=str), highlight=False)
 
 
+def _print_trained(workspace: str, task: str, result: dict) -> None:
+    estimate = result.get("estimate")
+    text = f"workspace {workspace}: {task} model {result['version']} trained on {result['examples']} labels"
+    if estimate:  # sentiment and emotion: cross-validated, with the live gate
+        baseline = result["baseline"]
+        text += (f"\n  chosen: {result['choice']}\n  estimate: {estimate['metric'].replace('_', '-')} "
+                 f"{estimate['value']:.3f} (95% interval {estimate['low']:.3f}-{estimate['high']:.3f}, "
+                 f"{estimate['folds']}-fold cross-validation on {estimate['n']} labels)\n"
+                 f"  {baseline['note']}: {baseline['score']:.3f} on the same labels\n  ")
+        text += ("live" + (" (forced)" if result["forced"] else "") if result["live"] else
+                 "NOT live: the current model stays (add --force to replace it anyway)")
+    out.print(text, highlight=False)
+
+
 def _print_models(state: State, workspace: str) -> None:
     from civicpulse.analysis.models import default_bundle_path
 
@@ -371,8 +389,12 @@ def _print_models(state: State, workspace: str) -> None:
         out.print(f"workspace {workspace} uses the default models ({default_bundle_path()})", highlight=False)
     for task, meta, created in rows:
         info = json.loads(meta)
+        estimate = info.get("estimate")
         out.print(f"{task}: {info.get('version')} trained {created:%Y-%m-%d %H:%M} on "
-                  f"{info.get('workspace_examples', 0)} workspace examples", highlight=False)
+                  f"{info.get('workspace_examples', 0)} workspace examples" +
+                  (f"; estimate {estimate['metric'].replace('_', '-')} {estimate['value']:.3f} "
+                   f"({estimate['low']:.3f}-{estimate['high']:.3f})" if estimate and "value" in estimate else ""),
+                  highlight=False)
 
 
 @main.group("models", invoke_without_command=True)

@@ -70,7 +70,7 @@ def test_workspace_model_from_corrected_labels_is_used_for_that_workspace_only(r
         assert run_cli("workspaces", "create", ws).code == 0
     trained = run_cli("train", "-w", "desk", "--task", "sentiment", "--data", str(labels))
     assert trained.code == 0, trained.stderr
-    assert "trained on 80 labels" in trained.stdout and "estimated accuracy" in trained.stdout
+    assert "trained on 80 labels" in trained.stdout and "5-fold cross-validation on 80 labels" in trained.stdout
     assert "sentiment" in run_cli("models", "-w", "desk").stdout
     stdin = json.dumps({"id": 1, "text": "đường 99 xanh lè luôn"}, ensure_ascii=False).encode()
     desk = lines(run_cli("analyze-text", "-w", "desk", "--tasks", "sentiment", stdin=stdin).stdout)
@@ -119,3 +119,13 @@ def test_topics_command_lists_discovered_topics(run_cli, tmp_path) -> None:
     listed = run_cli("topics", "-w", "city", "--events")
     assert listed.code == 0
     assert "ngập" in listed.stdout and "metro" in listed.stdout
+
+
+def test_train_refuses_too_few_labels_with_a_clear_message(run_cli, tmp_path) -> None:
+    labels = tmp_path / "few.csv"
+    labels.write_text("text,label\n" + "".join(f"đường {n} xanh lè,positive\n" for n in range(20)), encoding="utf-8")
+    run_cli("workspaces", "create", "desk")
+    result = run_cli("train", "-w", "desk", "--task", "sentiment", "--data", str(labels))
+    assert result.code == 1 and f"{labels}: 20 labelled rows" in result.stderr and "at least 50" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "default models" in run_cli("models", "-w", "desk").stdout

@@ -67,7 +67,7 @@ def test_an_administrator_manages_a_user_and_an_owner_the_settings(browser: Brow
     expect(page.locator("#status")).to_contain_text("unknown time zone")
 
     page.goto("/w/ops/trends")
-    page.locator("#h-spikes a.help-link").click()
+    page.locator("#h-events a.help-link").click()
     page.wait_for_url("**/glossary#spike")
     expect(page.locator("#spike")).to_have_text("Spike")
     assert errors == []

@@ -136,7 +136,9 @@ class Analyzer:
             z = np.hstack([self.encoder.passages([texts[i] for i in rows]), lexicon_matrix([lex[i] for i in rows])])
             for task, model in self.models.items():
                 if model.teacher is not None:
-                    probs[task][rows] = (probs[task][rows] + model.teacher.proba(z)) / 2
+                    # Equal votes, unless a workspace model's cross-validation chose its own share (workspace_fit)
+                    w = float(model.meta.get("teacher_weight", 0.5))
+                    probs[task][rows] = (1 - w) * probs[task][rows] + w * model.teacher.proba(z)
         if self.prior_shift and len(texts) >= MIN_BATCH:
             for task in ("sentiment", "emotion"):
                 if task in probs:

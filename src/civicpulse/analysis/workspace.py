@@ -9,12 +9,11 @@ from pathlib import Path
 
 from civicpulse.analysis.dataset import DatasetError, Example, default_data_dir, load_jsonl, load_labels_csv
 from civicpulse.analysis.encoder import Encoder, default_encoder
-from civicpulse.analysis.evaluation import scores
 from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
 from civicpulse.analysis.models import TaskModel, default_bundle_path, default_model
 from civicpulse.analysis.pipeline import Analyzer
 from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
-from civicpulse.analysis.training import EMBEDDINGS_FILE, Featurizer, load_embedding_cache, train_single, train_topics
+from civicpulse.analysis.training import EMBEDDINGS_FILE, Featurizer, load_embedding_cache, train_topics
 from civicpulse.store.base import Store
 
 WORKSPACE_WEIGHT = 3.0  # an analyst's corrected label counts three times a generic training sentence
@@ -63,41 +62,36 @@ def _version(workspace: str) -> str:
 
 
 def train_workspace_model(store: Store, workspace: str, task: str, labels_path: Path,
-                          encoder: Encoder | None = None, progress: Progress = lambda _: None) -> dict:
-    """Train a workspace-specific model from an analyst's corrected labels; returns what the card records."""
+                          encoder: Encoder | None = None, progress: Progress = lambda _: None,
+                          force: bool = False, metric: str = "macro_f1") -> dict:
+    """Train a workspace-specific model from an analyst's corrected labels; returns what the card records.
+
+    Sentiment and emotion: the head is chosen by cross-validation on the labels (workspace_fit.py) and goes live
+    only if its estimate is not worse than the live model's on the same labels, unless `force`.
+    """
     if task not in TRAINABLE:
         raise ValueError(f"cannot train {task!r}; choose from {', '.join(TRAINABLE)}")
-    encoder = encoder or default_encoder()
     taxonomy = get_taxonomy(store, workspace)
     allowed = {"sentiment": SENTIMENTS, "emotion": EMOTIONS, "topics": taxonomy.ids}[task]
     labelled = [Example(**{**e.__dict__, "weight": WORKSPACE_WEIGHT}) for e in load_labels_csv(labels_path, task,
                                                                                                allowed)]
     if task == "topics":
-        model = _retrain_topics(store, workspace, taxonomy, encoder, progress, labelled)
-        return {"task": task, "examples": len(labelled), "version": model.version}
-    feats = _featurizer(encoder)
-    base = _base_examples()
-    # Regularisation as the default model chose it on development data: no search over the analyst's few rows.
-    default = default_model(task)
-    c_values = (default.meta["c_student"], default.meta["c_teacher"])
-    # An honest estimate first: hold out one labelled row in five, train on the rest, score the held-out rows.
-    check = [e for i, e in enumerate(labelled) if i % 5 == 4]
-    estimate = None
-    if len(check) >= 5:
-        progress(f"estimating accuracy on {len(check)} of your {len(labelled)} labels")
-        trial = train_single(task, base + [e for i, e in enumerate(labelled) if i % 5 != 4], feats, "trial",
-                             c_values=c_values)
-        analyzer = Analyzer(("sentiment", "emotion"), models={task: trial}, encoder=encoder)
-        results = analyzer.analyze_texts([e.text for e in check])
-        estimate = scores([getattr(e, task) for e in check], [getattr(r, task) for r in results], list(allowed))
-    progress(f"training the {task} model on {len(labelled)} workspace labels + {len(base)} general examples")
-    model = train_single(task, base + labelled, feats, version=_version(workspace), c_values=c_values)
-    meta = {**model.meta, "workspace_examples": len(labelled), "source": str(labels_path)}
-    if estimate:
-        meta["estimate"] = {k: round(v, 4) for k, v in estimate.items() if k in ("n", "accuracy", "macro_f1")}
-    model.meta = meta
-    store.put_workspace_model(workspace, task, model.to_bytes(), json.dumps(meta, ensure_ascii=False))
-    return {"task": task, "examples": len(labelled), "version": model.version, "estimate": meta.get("estimate")}
+        model = _retrain_topics(store, workspace, taxonomy, encoder or default_encoder(), progress, labelled)
+        return {"task": task, "examples": len(labelled), "version": model.version, "live": True}
+    from civicpulse.analysis.workspace_eval import check_labels, learn
+
+    check_labels([getattr(e, task) for e in labelled], allowed, str(labels_path))  # before the encoder loads
+    encoder = encoder or default_encoder()
+
+    found = store.get_workspace_model(workspace, task)
+    live = TaskModel.from_bytes(found[0], source=f"workspace {workspace} {task} model") if found else None
+    model, report = learn(labelled, task, _featurizer(encoder), default_model(task), live, _version(workspace),
+                          metric, force, str(labels_path), progress)
+    if report["live"] and model.meta["fit"]["default"]:
+        store.delete_workspace_model(workspace, task)  # the default fits these labels best: no copy of it to keep
+    elif report["live"]:
+        store.put_workspace_model(workspace, task, model.to_bytes(), json.dumps(model.meta, ensure_ascii=False))
+    return report
 
 
 def workspace_models(store: Store, workspace: str) -> dict[str, TaskModel]:

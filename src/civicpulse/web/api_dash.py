@@ -184,6 +184,16 @@ def retrain(body: Retrain, a: Access = Depends(ANALYST), ctx=Depends(app_context
     return job.to_dict()
 
 
+@router.get("/label-queue", summary="Posts to label next: those the workspace's model is least sure of (analysts)")
+def label_queue(task: Literal["sentiment", "emotion"] = "sentiment", n: int = Query(20, ge=1, le=100),
+                a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+    """Not yet labelled posts, most uncertain first (active learning); never an author."""
+    from civicpulse.analytics.label_queue import label_queue as queue
+
+    db.audit(a.username, a.workspace, "view.label_queue", f"task={task} n={n}")
+    return {"task": task, "posts": queue(db, a.workspace, task, n)}
+
+
 @router.get("/labels", summary="The label sets: sentiments, emotions and this workspace's topics")
 def labels(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> dict:
     from civicpulse.analysis.workspace import get_taxonomy

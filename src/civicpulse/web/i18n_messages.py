@@ -433,6 +433,19 @@ _LABELS: dict[str, tuple[str, str]] = {
     "user_deleted": ("User {name} deleted.", "Đã xóa người dùng {name}."),
     "confirm_delete_user": ("Delete user {name} with their sessions, API tokens and memberships?",
                             "Xóa người dùng {name} cùng các phiên, token API và quyền thành viên?"),
+    # Workspace models: the label queue (active learning) and the live gate of a retrain.
+    "label_queue": ("Label these 20 posts", "Gán nhãn 20 bài này"),
+    "label_queue_task": ("Posts to label for", "Bài cần gán nhãn cho"),
+    "label_queue_intro": (("The 20 unlabelled posts the model is least sure about: your label on each teaches it "
+                           "most. Save a label, then retrain."),
+                          ("20 bài chưa có nhãn mà mô hình kém chắc chắn nhất: nhãn của bạn cho mỗi bài giúp mô hình "
+                           "học nhiều nhất. Lưu nhãn rồi huấn luyện lại.")),
+    "label_queue_empty": ("No unlabelled analysed posts left for this task.",
+                          "Không còn bài đã phân tích nào chưa có nhãn cho tác vụ này."),
+    "retrain_kept": (("The new {task} model was not put live: its estimate ({estimate}) is below the current "
+                      "model's ({current}) on the same labels. The current model stays."),
+                     ("Mô hình {task} mới không được đưa vào dùng: ước lượng của nó ({estimate}) thấp hơn mô hình "
+                      "hiện tại ({current}) trên cùng các nhãn. Mô hình hiện tại được giữ lại.")),
 }
 
 # English singulars of counted messages: CP.t takes "KEY_one" when n is 1. Vietnamese has no plural: same text.

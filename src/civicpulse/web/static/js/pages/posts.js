@@ -37,9 +37,9 @@
     return CP.el("details", { "class": "why" }, [CP.el("summary", {}, CP.t("why_labels")), CP.el("ul", {}, items)]);
   }
 
-  function correctForm(post, status) {
+  function correctForm(post, status, openTask) {
     var task = CP.el("select", { id: "task-" + post.post_id }, ["sentiment", "emotion", "topics"].map(function (x) {
-      return CP.el("option", { value: x }, CP.t(x));
+      return CP.el("option", { value: x, selected: x === openTask }, CP.t(x));
     }));
     var value = CP.el("select", { id: "label-" + post.post_id });
     function options() {
@@ -72,10 +72,10 @@
         CP.say(CP.t("correction_saved", { n: r.corrections }), "ok", status);
       }, function (err) { CP.fail(err, status); });
     });
-    return CP.el("details", {}, [CP.el("summary", {}, CP.t("correct_labels")), form]);
+    return CP.el("details", openTask ? { open: true } : {}, [CP.el("summary", {}, CP.t("correct_labels")), form]);
   }
 
-  function postView(post) {
+  function postView(post, openTask) {
     var chips = [];
     var fixed = post.corrections || {};
     if (post.sentiment) chips.push(P.chip(CP.t("sentiment") + ": " + CP.label("sentiment", post.sentiment), post.sentiment));
@@ -101,7 +101,7 @@
       CP.el("ul", { "class": "chips", "aria-label": CP.t("labels") }, chips),
       post.keywords && post.keywords.length ? CP.el("p", { "class": "why" }, CP.t("keywords") + ": " + post.keywords.join(", ")) : null,
       whyBlock(post.why),
-      analyst ? correctForm(post, status) : null,
+      analyst ? correctForm(post, status, openTask) : null,
       status
     ]);
   }
@@ -115,7 +115,32 @@
 
   var box = document.getElementById("posts");
   box.appendChild(CP.el("p", {}, CP.t("loading")));
-  Promise.all([CP.api(CP.wsApi("/posts", CP.filterParams({ page: page, sort: sort, page_size: 25 }))),
+  var queueTask = analyst ? here.get("queue") : null;
+  var queueButton = document.getElementById("label-queue");
+  if (queueButton) {
+    if (queueTask) document.getElementById("queue-task").value = queueTask;
+    queueButton.addEventListener("click", function () {
+      var params = new URLSearchParams(window.location.search);
+      params.set("queue", document.getElementById("queue-task").value);
+      params.delete("page");
+      params.delete("lang");
+      window.location.search = params.toString();
+    });
+  }
+  if (queueTask === "sentiment" || queueTask === "emotion") {
+    /* Active learning: the 20 unlabelled posts the workspace's model is least sure of, label controls open. */
+    document.getElementById("queue-intro").hidden = false;
+    document.querySelector(".pager").hidden = true;
+    Promise.all([CP.api(CP.wsApi("/label-queue", new URLSearchParams({ task: queueTask, n: "20" }))), CP.api(CP.wsApi("/labels"))])
+      .then(function (got) {
+        labels = got[1];
+        labels.topics.forEach(function (tp) { topicNames[tp.id] = CP.topicLabel(tp); });
+        CP.clear(box);
+        document.getElementById("total").textContent = "(" + CP.fmt.num(got[0].posts.length) + ")";
+        if (!got[0].posts.length) box.appendChild(CP.el("p", {}, CP.t("label_queue_empty")));
+        got[0].posts.forEach(function (post) { box.appendChild(postView(post, queueTask)); });
+      }, function (err) { CP.clear(box); CP.fail(err); });
+  } else Promise.all([CP.api(CP.wsApi("/posts", CP.filterParams({ page: page, sort: sort, page_size: 25 }))),
                CP.api(CP.wsApi("/labels"))]).then(function (got) {
     var r = got[0];
     labels = got[1];
@@ -141,7 +166,10 @@
       CP.api(CP.wsApi("/models/retrain"), { method: "POST", body: { task: task } }).then(function (job) {
         return CP.pollJob(job.id, function (j) { CP.say(CP.jobText(j), "info", out); });
       }).then(function (job) {
-        if (job.status === "done") CP.say(CP.t("retrained", { task: CP.t(task), n: job.result.examples || 0 }), "ok", out);
+        if (job.status === "done" && job.result.live === false) {
+          CP.say(CP.t("retrain_kept", { task: CP.t(task), estimate: job.result.estimate.value.toFixed(3),
+            current: job.result.baseline.score.toFixed(3) }), "info", out);
+        } else if (job.status === "done") CP.say(CP.t("retrained", { task: CP.t(task), n: job.result.examples || 0 }), "ok", out);
         else CP.say(CP.t("err_prefix") + " " + job.error, "error", out);
       }, function (err) { CP.fail(err, out); }).then(function () { retrain.disabled = false; });
     });

@@ -33,7 +33,7 @@ from civicpulse.collect import get as get_connector
 from civicpulse.collect.schedule import next_run
 from civicpulse.collect.service import Collector, Now, RunSummary
 from civicpulse.collect.sources import SourceError, SourceRecord, utcnow
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 
 log = logging.getLogger("civicpulse.collect")
 DEFAULT_WORKERS = 4
@@ -68,7 +68,7 @@ def _event_wait(event: threading.Event, seconds: float) -> bool:
 
 
 class CollectionRuntime:
-    def __init__(self, store: DuckDBStore, keys_dir: Path, spool_dir: Path, rejects_dir: Path, *,
+    def __init__(self, store: Store, keys_dir: Path, spool_dir: Path, rejects_dir: Path, *,
                  workers: int = DEFAULT_WORKERS, now: Now = utcnow, sleep: Callable[[float], None] = time.sleep,
                  wait: Wait = _event_wait, tick_every: float = TICK_EVERY, workspace: str | None = None,
                  on_run: Callable[[SourceRecord, RunSummary], None] = lambda source, summary: None) -> None:

@@ -19,7 +19,7 @@ from civicpulse.ingest.rejects import RejectWriter
 from civicpulse.lifecycle import apply_workspace_retention, run_maintenance
 from civicpulse.runtime.jobs import Handler, Job, public_text, read_rejects
 from civicpulse.sources.generic import Mapping
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 
 if TYPE_CHECKING:
     from civicpulse.alerts.outbox import DeliveryQueue
@@ -45,7 +45,7 @@ def _backends(p: dict[str, Any]) -> dict[str, Any]:
                             for t, spec in parse_classifier_options(tuple(p.get("classifiers") or ())).items()}}
 
 
-def _analyze(db: DuckDBStore, job: Job) -> dict[str, Any]:
+def _analyze(db: Store, job: Job) -> dict[str, Any]:
     from civicpulse.analysis.enrich import enrich_workspace
     from civicpulse.analysis.workspace import workspace_analyzer
 
@@ -61,7 +61,7 @@ def _analyze(db: DuckDBStore, job: Job) -> dict[str, Any]:
             "encoded": report.encoded, "model": analyzer.signature, "discovery": report.discovery}
 
 
-def _alerts(db: DuckDBStore, job: Job, keys_dir: Path, deliveries: DeliveryQueue | None) -> list[dict[str, Any]]:
+def _alerts(db: Store, job: Job, keys_dir: Path, deliveries: DeliveryQueue | None) -> list[dict[str, Any]]:
     """Alert rules are evaluated as data arrives: after every import and analysis. Deliveries go to the queue,
     so a slow webhook receiver does not hold the job."""
     from civicpulse.alerts import AlertService
@@ -79,7 +79,7 @@ def _alerts(db: DuckDBStore, job: Job, keys_dir: Path, deliveries: DeliveryQueue
 
 def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue | None = None,
                   collection: CollectionRuntime | None = None) -> dict[str, Handler]:
-    def ingest(db: DuckDBStore, job: Job) -> dict[str, Any]:
+    def ingest(db: Store, job: Job) -> dict[str, Any]:
         p = job.params
         key = KeyStore(keys_dir).load(job.workspace)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -132,12 +132,12 @@ def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue |
             result["alerts"] = _alerts(db, job, keys_dir, deliveries)
         return result
 
-    def analyze(db: DuckDBStore, job: Job) -> dict[str, Any]:
+    def analyze(db: Store, job: Job) -> dict[str, Any]:
         result = _analyze(db, job)
         result["alerts"] = _alerts(db, job, keys_dir, deliveries)
         return result
 
-    def retrain(db: DuckDBStore, job: Job) -> dict[str, Any]:
+    def retrain(db: Store, job: Job) -> dict[str, Any]:
         """Train the workspace's own model for a task from the analysts' label corrections."""
         from civicpulse.analysis.workspace import train_workspace_model
 
@@ -157,17 +157,17 @@ def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue |
         card.pop("source", None)
         return card
 
-    def retention(db: DuckDBStore, job: Job) -> dict[str, Any]:
+    def retention(db: Store, job: Job) -> dict[str, Any]:
         """Apply one workspace's retention now (owners ask for it; the daily pass does every workspace)."""
         job.step("deleting expired posts")
         return run_maintenance(db, rejects_dir, job.user, workspace=job.workspace)
 
-    def maintenance(db: DuckDBStore, job: Job) -> dict[str, Any]:
+    def maintenance(db: Store, job: Job) -> dict[str, Any]:
         """The daily pass: every workspace's retention, the audit log's, old rejects files and job records."""
         job.step("applying retention")
         return run_maintenance(db, rejects_dir, job.user)
 
-    def collect(db: DuckDBStore, job: Job) -> dict[str, Any]:
+    def collect(db: Store, job: Job) -> dict[str, Any]:
         """`civicpulse collect --once` handed over: the due sources run in the collection runtime's pool (beside
         its scheduled runs, never twice at once) and the job waits for their summaries."""
         from dataclasses import asdict
@@ -185,7 +185,7 @@ def make_handlers(keys_dir: Path, rejects_dir: Path, deliveries: DeliveryQueue |
             "maintenance": maintenance, "taxonomy": _taxonomy, "collect": collect}
 
 
-def _taxonomy(db: DuckDBStore, job: Job) -> dict[str, Any]:
+def _taxonomy(db: Store, job: Job) -> dict[str, Any]:
     """Store an edited taxonomy and retrain the topic classifier for it (tens of seconds: never in a request)."""
     from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
     from civicpulse.analysis.workspace import set_taxonomy

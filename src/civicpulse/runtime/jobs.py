@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 from civicpulse.store.web_sql import GET_JOB, INSERT_JOB, RECENT_JOBS, UPDATE_JOB, UPDATE_JOB_PROGRESS
 
 log = logging.getLogger("civicpulse.jobs")
@@ -124,11 +124,11 @@ def without_private_paths(message: str, folders: list[Path]) -> str:
     return message
 
 
-Handler = Callable[[DuckDBStore, Job], dict[str, Any]]
+Handler = Callable[[Store, Job], dict[str, Any]]
 
 
 class JobRunner:
-    def __init__(self, store: DuckDBStore, handlers: dict[str, Handler],
+    def __init__(self, store: Store, handlers: dict[str, Handler],
                  on_finish: Callable[[Job], None] = lambda job: None, uploads_dir: Path | None = None) -> None:
         self.store = store
         self.on_finish = on_finish

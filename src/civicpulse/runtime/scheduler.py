@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 
 if TYPE_CHECKING:
     from civicpulse.alerts.outbox import DeliveryQueue
@@ -25,7 +25,7 @@ DAY = 24 * 3600.0
 
 
 class Scheduler:
-    def __init__(self, store: DuckDBStore, every: float = 60.0, keys_dir: Path | None = None,
+    def __init__(self, store: Store, every: float = 60.0, keys_dir: Path | None = None,
                  deliveries: DeliveryQueue | None = None, daily: Callable[[], object] | None = None) -> None:
         self.store, self.every, self.daily = store, every, daily
         self.keys_dir, self.deliveries = keys_dir, deliveries

@@ -203,6 +203,9 @@ class Store(ABC):
     # to find that post, instead of failing the run. Anything else (I/O, a full disk) stays fatal.
     data_errors: tuple[type[Exception], ...] = (pa.ArrowException, OverflowError, UnicodeError, ValueError,
                                                 TypeError)
+    # Errors of a write that lost a race with a concurrent transaction: worth retrying, or skipping when best
+    # effort (backends name their own).
+    conflict_errors: tuple[type[Exception], ...] = ()
     # Where the store lives: a DuckDB file path or a postgresql:// URL (as given to open_store).
     path: str
 

@@ -67,6 +67,7 @@ def _count_by(column: str, one_workspace: bool) -> str:
 
 class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
     data_errors = (*Store.data_errors, duckdb.DataError, duckdb.OutOfMemoryException, duckdb.InvalidInputException)
+    conflict_errors = (duckdb.TransactionException,)
 
     def __init__(self, path: str, read_only: bool = False, memory_limit: str | None = None):
         self.path = path

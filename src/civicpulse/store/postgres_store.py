@@ -64,6 +64,8 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
         except psycopg.Error as exc:
             raise PostgresStoreError(f"cannot open the store {_safe(url)}: {exc}") from None
         self.data_errors = (*Store.data_errors, psycopg.DataError)
+        self.conflict_errors = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected,
+                                psycopg.errors.LockNotAvailable)
         if read_only:
             self.con.execute("SET default_transaction_read_only = on")
         elif migrate:

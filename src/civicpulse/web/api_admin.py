@@ -6,8 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
 from civicpulse.accounts import AccountError, Accounts, Role
-from civicpulse.store.base import validate_workspace_name
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store, validate_workspace_name
 from civicpulse.web.deps import OWNER, Access, Caller, admin, store
 
 router = APIRouter(prefix="/api", tags=["administration"])
@@ -34,12 +33,12 @@ class NewPassword(BaseModel):
 
 
 @router.get("/admin/workspaces", summary="All workspaces (administrators)")
-def list_workspaces(c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> list[dict]:
+def list_workspaces(c: Caller = Depends(admin), db: Store = Depends(store)) -> list[dict]:
     return [{"name": w.name, "created_at": w.created_at.isoformat()} for w in db.list_workspaces()]
 
 
 @router.post("/admin/workspaces", status_code=201, summary="Create a workspace and name its owner")
-def create_workspace(body: NewWorkspace, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+def create_workspace(body: NewWorkspace, c: Caller = Depends(admin), db: Store = Depends(store)) -> dict:
     try:
         name = validate_workspace_name(body.name)
     except ValueError as exc:
@@ -57,13 +56,13 @@ def create_workspace(body: NewWorkspace, c: Caller = Depends(admin), db: DuckDBS
 
 
 @router.get("/admin/users", summary="All users (administrators)")
-def list_users(c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> list[dict]:
+def list_users(c: Caller = Depends(admin), db: Store = Depends(store)) -> list[dict]:
     return [{"username": u.username, "is_admin": u.is_admin, "disabled": u.disabled, "created_at": t.isoformat()}
             for u, t in Accounts(db).list_users()]
 
 
 @router.post("/admin/users", status_code=201, summary="Create (invite) a user with a first password")
-def create_user(body: NewUser, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+def create_user(body: NewUser, c: Caller = Depends(admin), db: Store = Depends(store)) -> dict:
     try:
         user = Accounts(db).create_user(body.username, body.password, admin=body.admin)
     except AccountError as exc:
@@ -82,7 +81,7 @@ def _user_change(change) -> None:
 @router.post("/admin/users/{username}/password", summary="Reset a user's password (administrators); ends their "
                                                         "sessions and revokes their API tokens")
 def reset_password(username: str, body: NewPassword, c: Caller = Depends(admin),
-                   db: DuckDBStore = Depends(store)) -> dict:
+                   db: Store = Depends(store)) -> dict:
     _user_change(lambda: Accounts(db).set_password(username, body.password))
     db.audit(c.user.username, None, "users.reset-password", username)
     return {"username": username}
@@ -90,7 +89,7 @@ def reset_password(username: str, body: NewPassword, c: Caller = Depends(admin),
 
 @router.post("/admin/users/{username}/disable", summary="Disable a user (administrators): sessions end, tokens "
                                                        "are refused until enabled again")
-def disable_user(username: str, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+def disable_user(username: str, c: Caller = Depends(admin), db: Store = Depends(store)) -> dict:
     if username.strip().lower() == c.user.username:
         raise HTTPException(400, "you cannot disable yourself; ask another administrator")
     _user_change(lambda: Accounts(db).set_disabled(username, True))
@@ -99,7 +98,7 @@ def disable_user(username: str, c: Caller = Depends(admin), db: DuckDBStore = De
 
 
 @router.post("/admin/users/{username}/enable", summary="Enable a disabled user again (administrators)")
-def enable_user(username: str, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+def enable_user(username: str, c: Caller = Depends(admin), db: Store = Depends(store)) -> dict:
     _user_change(lambda: Accounts(db).set_disabled(username, False))
     db.audit(c.user.username, None, "users.enable", username)
     return {"username": username, "disabled": False}
@@ -111,7 +110,7 @@ class AdminFlag(BaseModel):
 
 @router.post("/admin/users/{username}/admin", summary="Make a user an administrator or take it away "
                                                      "(administrators; never yourself, never the last one)")
-def set_admin(username: str, body: AdminFlag, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+def set_admin(username: str, body: AdminFlag, c: Caller = Depends(admin), db: Store = Depends(store)) -> dict:
     if username.strip().lower() == c.user.username and not body.admin:
         raise HTTPException(400, "you cannot take away your own administrator role; ask another administrator")
     _user_change(lambda: Accounts(db).set_admin(username, body.admin))
@@ -120,7 +119,7 @@ def set_admin(username: str, body: AdminFlag, c: Caller = Depends(admin), db: Du
 
 
 @router.get("/admin/users/{username}/workspaces", summary="A user's workspaces and roles (administrators)")
-def user_workspaces(username: str, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> list[dict]:
+def user_workspaces(username: str, c: Caller = Depends(admin), db: Store = Depends(store)) -> list[dict]:
     accounts = Accounts(db)
     user = accounts.get_user(username)
     if user is None:
@@ -129,7 +128,7 @@ def user_workspaces(username: str, c: Caller = Depends(admin), db: DuckDBStore =
 
 
 @router.put("/admin/workspaces/{name}/members", summary="Give a user a role in any workspace (administrators)")
-def admin_grant(name: str, body: Grant, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+def admin_grant(name: str, body: Grant, c: Caller = Depends(admin), db: Store = Depends(store)) -> dict:
     try:
         Accounts(db).grant(name, body.username, body.role)
     except AccountError as exc:
@@ -140,7 +139,7 @@ def admin_grant(name: str, body: Grant, c: Caller = Depends(admin), db: DuckDBSt
 
 @router.delete("/admin/workspaces/{name}/members/{username}", summary="Remove a user from any workspace "
                                                                      "(administrators)")
-def admin_revoke(name: str, username: str, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+def admin_revoke(name: str, username: str, c: Caller = Depends(admin), db: Store = Depends(store)) -> dict:
     try:
         removed = Accounts(db).revoke(name, username)
     except AccountError as exc:
@@ -153,7 +152,7 @@ def admin_revoke(name: str, username: str, c: Caller = Depends(admin), db: DuckD
 
 @router.delete("/admin/users/{username}", summary="Delete a user with their sessions, tokens and memberships "
                                                  "(administrators); the name stays retired")
-def delete_user(username: str, c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+def delete_user(username: str, c: Caller = Depends(admin), db: Store = Depends(store)) -> dict:
     if username.strip().lower() == c.user.username:
         raise HTTPException(400, "you cannot delete yourself; ask another administrator")
     _user_change(lambda: Accounts(db).delete_user(username))
@@ -162,12 +161,12 @@ def delete_user(username: str, c: Caller = Depends(admin), db: DuckDBStore = Dep
 
 
 @router.get("/w/{workspace}/members", summary="Members of the workspace and their roles (owners)")
-def members(a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> list[dict]:
+def members(a: Access = Depends(OWNER), db: Store = Depends(store)) -> list[dict]:
     return [{"username": u, "role": r.value} for u, r in Accounts(db).members(a.workspace)]
 
 
 @router.put("/w/{workspace}/members", summary="Add a member or change their role (owners)")
-def grant(body: Grant, a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
+def grant(body: Grant, a: Access = Depends(OWNER), db: Store = Depends(store)) -> dict:
     accounts = Accounts(db)
     # An unknown name and a person from another team answer alike, so owners cannot probe which names exist.
     if not accounts.may_add_by_name(a.caller.user, body.username) or accounts.get_user(body.username) is None:
@@ -182,7 +181,7 @@ def grant(body: Grant, a: Access = Depends(OWNER), db: DuckDBStore = Depends(sto
 
 
 @router.delete("/w/{workspace}/members/{username}", summary="Remove a member (owners)")
-def revoke(username: str, a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
+def revoke(username: str, a: Access = Depends(OWNER), db: Store = Depends(store)) -> dict:
     accounts = Accounts(db)
     user = accounts.get_user(username)
     if user is None or user.username not in dict(accounts.members(a.workspace)):  # unknown, non-member: alike

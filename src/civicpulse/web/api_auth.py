@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from civicpulse.accounts import AccountError, Accounts, TokenInfo, token_id
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 from civicpulse.web.deps import Caller, app_context, caller, session_caller, store
 from civicpulse.web.security import SESSION_COOKIE, SESSION_LIFETIME, Sessions, session_hash
 from civicpulse.web.throttle import DEVICE_COOKIE, DEVICE_LIFETIME_S
@@ -46,7 +46,7 @@ def _throttled(request: Request, username: str, device: str | None) -> None:
 
 
 @router.post("/login", summary="Sign in; sets the session cookie and returns the CSRF token")
-def login(body: Credentials, request: Request, response: Response, db: DuckDBStore = Depends(store)) -> dict:
+def login(body: Credentials, request: Request, response: Response, db: Store = Depends(store)) -> dict:
     ctx, client = app_context(request), _client(request)
     username = body.username.strip().lower()
     device = _device(request, username)
@@ -76,7 +76,7 @@ def login(body: Credentials, request: Request, response: Response, db: DuckDBSto
 
 @router.post("/logout", summary="End this browser session")
 def logout(request: Request, response: Response, c: Caller = Depends(caller),
-           db: DuckDBStore = Depends(store)) -> dict:
+           db: Store = Depends(store)) -> dict:
     if c.session is not None:
         Sessions(db).end(request.cookies.get(SESSION_COOKIE, ""))
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -85,7 +85,7 @@ def logout(request: Request, response: Response, c: Caller = Depends(caller),
 
 
 @router.get("/me", summary="The signed-in user and their workspaces with roles")
-def me(c: Caller = Depends(caller), db: DuckDBStore = Depends(store)) -> dict:
+def me(c: Caller = Depends(caller), db: Store = Depends(store)) -> dict:
     return {"username": c.user.username, "is_admin": c.user.is_admin,
             "csrf_token": c.session.csrf_token if c.session else None,
             "workspaces": [{"name": ws, "role": role.value} for ws, role in Accounts(db).memberships(c.user)]}
@@ -93,7 +93,7 @@ def me(c: Caller = Depends(caller), db: DuckDBStore = Depends(store)) -> dict:
 
 @router.post("/password", summary="Change your password (ends your other sessions and revokes your API tokens)")
 def change_password(body: PasswordChange, request: Request, c: Caller = Depends(caller),
-                    db: DuckDBStore = Depends(store)) -> dict:
+                    db: Store = Depends(store)) -> dict:
     # Throttled like sign-in: a stolen session must not become a way to guess the password.
     ctx, username = app_context(request), c.user.username
     device = _device(request, username)
@@ -114,20 +114,20 @@ def change_password(body: PasswordChange, request: Request, c: Caller = Depends(
 
 
 @router.get("/tokens", summary="Your live API tokens: id, name, created, last used (never the token itself)")
-def list_tokens(request: Request, c: Caller = Depends(caller), db: DuckDBStore = Depends(store)) -> list[dict]:
+def list_tokens(request: Request, c: Caller = Depends(caller), db: Store = Depends(store)) -> list[dict]:
     return token_rows(Accounts(db).tokens(c.user.username), app_context(request).token_usage.pending())
 
 
 @router.post("/tokens", summary="Create a personal API token (shown once; send it as 'Authorization: Bearer …'); "
                                 "needs a browser session, not a token")
-def create_token(body: TokenRequest, c: Caller = Depends(session_caller), db: DuckDBStore = Depends(store)) -> dict:
+def create_token(body: TokenRequest, c: Caller = Depends(session_caller), db: Store = Depends(store)) -> dict:
     token = Accounts(db).create_token(c.user.username, body.name)
     db.audit(c.user.username, None, "token.create", f"{token_id(token)} {body.name}")
     return {"token": token, "name": body.name, "id": token_id(token)}
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke one of your API tokens by its id")
-def revoke_token(token_id: str, c: Caller = Depends(caller), db: DuckDBStore = Depends(store)) -> dict:
+def revoke_token(token_id: str, c: Caller = Depends(caller), db: Store = Depends(store)) -> dict:
     if not Accounts(db).revoke_token(c.user.username, token_id):
         raise HTTPException(404, f"you have no live API token {token_id!r}")
     db.audit(c.user.username, None, "token.revoke", token_id)

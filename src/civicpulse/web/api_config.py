@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from civicpulse.notify.targets import TargetRefused
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 from civicpulse.web.context import AppContext
 from civicpulse.web.deps import ANALYST, OWNER, VIEWER, Access, app_context, store
 
@@ -47,7 +47,7 @@ class QueryBody(BaseModel):
 
 
 @router.get("/queries", summary="Saved queries of the workspace")
-def list_queries(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> list[dict]:
+def list_queries(a: Access = Depends(VIEWER), db: Store = Depends(store)) -> list[dict]:
     from civicpulse.analytics.saved_queries import SavedQueries
 
     return [_plain(q) for q in SavedQueries(db).list(a.workspace)]
@@ -65,7 +65,7 @@ def check_query(q: str = Query(..., max_length=2000), a: Access = Depends(VIEWER
 
 
 @router.post("/queries", status_code=201, summary="Save a query (analysts)")
-def create_query(body: QueryBody, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+def create_query(body: QueryBody, a: Access = Depends(ANALYST), db: Store = Depends(store)) -> dict:
     from civicpulse.analytics.saved_queries import SavedQueries
 
     with _http_errors():
@@ -76,7 +76,7 @@ def create_query(body: QueryBody, a: Access = Depends(ANALYST), db: DuckDBStore 
 
 @router.put("/queries/{query_id}", summary="Edit a saved query (analysts)")
 def update_query(query_id: str, body: QueryBody, a: Access = Depends(ANALYST),
-                 db: DuckDBStore = Depends(store)) -> dict:
+                 db: Store = Depends(store)) -> dict:
     from civicpulse.analytics.saved_queries import SavedQueries
 
     with _http_errors():
@@ -87,7 +87,7 @@ def update_query(query_id: str, body: QueryBody, a: Access = Depends(ANALYST),
 
 
 @router.delete("/queries/{query_id}", summary="Delete a saved query (analysts)")
-def delete_query(query_id: str, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+def delete_query(query_id: str, a: Access = Depends(ANALYST), db: Store = Depends(store)) -> dict:
     from civicpulse.analytics.saved_queries import SavedQueries
 
     with _http_errors():
@@ -140,7 +140,7 @@ def _where(loc: tuple) -> tuple:
 
 
 @router.get("/taxonomy", summary="The workspace's topics: labels, descriptions and example phrases")
-def get_taxonomy(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> list[dict]:
+def get_taxonomy(a: Access = Depends(VIEWER), db: Store = Depends(store)) -> list[dict]:
     from civicpulse.analysis.workspace import get_taxonomy as load
 
     return [_plain(t) for t in load(db, a.workspace).topics]
@@ -176,7 +176,7 @@ class RuleBody(BaseModel):
     webhook_url: str | None = None
 
 
-def _alerts(db: DuckDBStore = Depends(store), ctx: AppContext = Depends(app_context)):
+def _alerts(db: Store = Depends(store), ctx: AppContext = Depends(app_context)):
     """The request's alert service: its deliveries go to the server's queue, its webhook keys to the keys dir."""
     from civicpulse.alerts import AlertService
     from civicpulse.notify.email import SmtpSettings
@@ -309,7 +309,7 @@ class DigestBody(BaseModel):
     query_id: str | None = None
 
 
-def _digests(db: DuckDBStore):
+def _digests(db: Store):
     from civicpulse.notify.email import SmtpSettings
     from civicpulse.reports.digests import DigestService
 
@@ -317,12 +317,12 @@ def _digests(db: DuckDBStore):
 
 
 @router.get("/digests", summary="Scheduled email digests")
-def list_digests(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> list[dict]:
+def list_digests(a: Access = Depends(VIEWER), db: Store = Depends(store)) -> list[dict]:
     return [_plain(d) for d in _digests(db).list(a.workspace)]
 
 
 @router.post("/digests", status_code=201, summary="Schedule a digest (owners)")
-def create_digest(body: DigestBody, a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
+def create_digest(body: DigestBody, a: Access = Depends(OWNER), db: Store = Depends(store)) -> dict:
     with _http_errors(not_found=400):
         digest = _digests(db).create(a.workspace, body.name, body.frequency, body.recipients, fmt=body.format,
                                      lang=body.language, query_id=body.query_id, user=a.username)
@@ -331,7 +331,7 @@ def create_digest(body: DigestBody, a: Access = Depends(OWNER), db: DuckDBStore 
 
 
 @router.delete("/digests/{digest_id}", summary="Cancel a digest (owners)")
-def delete_digest(digest_id: str, a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
+def delete_digest(digest_id: str, a: Access = Depends(OWNER), db: Store = Depends(store)) -> dict:
     with _http_errors():
         _digests(db).delete(a.workspace, digest_id)
     db.audit(a.username, a.workspace, "digests.delete", digest_id)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
 from civicpulse.analytics.aggregates import Analytics
 from civicpulse.analytics.filters import Filters, matching_sql
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 from civicpulse.web.deps import ANALYST, VIEWER, Access, app_context, store
 from civicpulse.web.params import Scope, scope, with_default_period
 
@@ -23,11 +23,11 @@ Bucket = Literal["hour", "day", "week", "month"]
 MAX_PAGE = 100_000  # far past any real explorer session; keeps OFFSET within the database's integers
 
 
-def _audit(db: DuckDBStore, s: Scope, action: str) -> None:
+def _audit(db: Store, s: Scope, action: str) -> None:
     db.audit(s.access.username, s.workspace, action, s.description)
 
 
-def _cached(request: Request, s: Scope, db: DuckDBStore, view: tuple, compute: Callable[[Filters], Any]) -> Any:
+def _cached(request: Request, s: Scope, db: Store, view: tuple, compute: Callable[[Filters], Any]) -> Any:
     """The view's answer for these filters, reused until the workspace's data changes (web/cache.py).
 
     A text query is matched once per computed answer, into a temporary table its statements share, rather than
@@ -49,7 +49,7 @@ def _cached(request: Request, s: Scope, db: DuckDBStore, view: tuple, compute: C
 
 @router.get("/overview", summary="Volume, sentiment, emotions, top topics and places, vs the previous period "
             "(by default the last 7 days against the 7 before)")
-def overview(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+def overview(request: Request, s: Scope = Depends(scope), db: Store = Depends(store),
              bucket: Bucket | None = None) -> dict:
     from civicpulse.analytics.overview import overview as build
 
@@ -60,7 +60,7 @@ def overview(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depe
 
 
 @router.get("/topics", summary="Taxonomy or discovered topics with their trends and representative posts")
-def topics(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+def topics(request: Request, s: Scope = Depends(scope), db: Store = Depends(store),
            kind: Literal["taxonomy", "discovered"] = "taxonomy", bucket: Literal["hour", "day", "week"] = "day",
            limit: int = Query(20, ge=1, le=100)) -> list[dict]:
     from civicpulse.analytics.topic_trends import PeriodTooLong, topic_trends
@@ -75,7 +75,7 @@ def topics(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
 
 
 @router.get("/places", summary="Provinces ranked (2025 or pre-2025 units); with `province`, its wards")
-def places(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+def places(request: Request, s: Scope = Depends(scope), db: Store = Depends(store),
            era: Literal["2025", "legacy"] = "2025", province: str | None = None) -> dict:
     _audit(db, s, "view.places")
 
@@ -95,7 +95,7 @@ def places(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
 
 @router.get("/trends", summary="Unusual volume or sentiment shifts, overall and per topic, place and saved query; "
                                "spikes of one happening grouped into events")
-def trends(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+def trends(request: Request, s: Scope = Depends(scope), db: Store = Depends(store),
            bucket: Literal["hour", "day"] = "day", threshold: float = Query(3.0, ge=1.0, le=20.0),
            days: int = Query(90, ge=1, le=366, description="without a period start: judge the last N days of data")
            ) -> dict:
@@ -134,7 +134,7 @@ def trends(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depend
 
 
 @router.get("/posts", summary="Post explorer: filtered, paginated posts with labels and explanations")
-def posts(request: Request, s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+def posts(request: Request, s: Scope = Depends(scope), db: Store = Depends(store),
           page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(25, ge=1, le=100),
           sort: Literal["newest", "oldest", "most_negative", "most_positive", "engagement"] = "newest") -> dict:
     from civicpulse.analytics.posts import explore
@@ -151,7 +151,7 @@ class Correction(BaseModel):
 
 @router.put("/posts/{platform}/{post_id}/labels", summary="Correct a post's label (analysts); feeds retraining")
 def correct(platform: str, post_id: str, body: Correction, a: Access = Depends(ANALYST),
-            db: DuckDBStore = Depends(store)) -> dict:
+            db: Store = Depends(store)) -> dict:
     from civicpulse.analysis.workspace import get_taxonomy
 
     allowed: Any = {"sentiment": SENTIMENTS, "emotion": EMOTIONS}.get(body.task)
@@ -186,7 +186,7 @@ def retrain(body: Retrain, a: Access = Depends(ANALYST), ctx=Depends(app_context
 
 @router.get("/label-queue", summary="Posts to label next: those the workspace's model is least sure of (analysts)")
 def label_queue(task: Literal["sentiment", "emotion"] = "sentiment", n: int = Query(20, ge=1, le=100),
-                a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+                a: Access = Depends(ANALYST), db: Store = Depends(store)) -> dict:
     """Not yet labelled posts, most uncertain first (active learning); never an author."""
     from civicpulse.analytics.label_queue import label_queue as queue
 
@@ -195,7 +195,7 @@ def label_queue(task: Literal["sentiment", "emotion"] = "sentiment", n: int = Qu
 
 
 @router.get("/labels", summary="The label sets: sentiments, emotions and this workspace's topics")
-def labels(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> dict:
+def labels(a: Access = Depends(VIEWER), db: Store = Depends(store)) -> dict:
     from civicpulse.analysis.workspace import get_taxonomy
 
     taxonomy = get_taxonomy(db, a.workspace)

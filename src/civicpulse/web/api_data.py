@@ -11,7 +11,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response
 
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 from civicpulse.web.context import AppContext
 from civicpulse.web.deps import ANALYST, OWNER, VIEWER, Access, app_context, busy_as_conflict, store
 from civicpulse.web.params import Scope, scope
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/w/{workspace}", tags=["data"])
              "Excel file needs NAME.mapping.toml beside it or a mapping remembered for its columns "
              "(see /imports/staged)")
 async def upload(request: Request, a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context),
-                 db: DuckDBStore = Depends(store)) -> dict:
+                 db: Store = Depends(store)) -> dict:
     from civicpulse import sources
     from civicpulse.web.api_import import direct_mappings
 
@@ -71,7 +71,7 @@ def job_status(job_id: str, a: Access = Depends(VIEWER), ctx: AppContext = Depen
 
 @router.get("/jobs/{job_id}/rejects", summary="Download every rejected record of an import (JSON lines)")
 def job_rejects(job_id: str, a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context),
-                db: DuckDBStore = Depends(store)) -> FileResponse:
+                db: Store = Depends(store)) -> FileResponse:
     job = ctx.jobs.get(a.workspace, job_id)
     name = job.result.get("rejects_file") if job else None
     if not name:
@@ -81,7 +81,7 @@ def job_rejects(job_id: str, a: Access = Depends(ANALYST), ctx: AppContext = Dep
 
 
 @router.get("/report", summary="Export the dashboard for a period as PDF (with charts), CSV or XLSX")
-def report(s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
+def report(s: Scope = Depends(scope), db: Store = Depends(store),
            format: Literal["pdf", "csv", "xlsx"] = "pdf",
            report_lang: Literal["en", "vi"] = Query("en", description="language of the report's labels (the "
                                                      "`lang` parameter filters posts by language)")) -> Response:
@@ -95,7 +95,7 @@ def report(s: Scope = Depends(scope), db: DuckDBStore = Depends(store),
 
 
 @router.get("/audit", summary="Who viewed, searched and exported what in this workspace (owners)")
-def audit(a: Access = Depends(OWNER), db: DuckDBStore = Depends(store), limit: int = Query(200, ge=1, le=5000),
+def audit(a: Access = Depends(OWNER), db: Store = Depends(store), limit: int = Query(200, ge=1, le=5000),
           action: str | None = Query(None, description="only actions starting with this, e.g. export")) -> list[dict]:
     sql = "SELECT logged_at, actor, action, detail FROM audit_log WHERE workspace = ?"
     params: list = [a.workspace]
@@ -109,7 +109,7 @@ def audit(a: Access = Depends(OWNER), db: DuckDBStore = Depends(store), limit: i
 
 @router.get("/settings", summary="Workspace settings: the minimum number of authors behind a shown figure, retention, "
             "time zone")
-def settings(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> dict:
+def settings(a: Access = Depends(VIEWER), db: Store = Depends(store)) -> dict:
     from civicpulse.analytics.localtime import timezone_for
     from civicpulse.analytics.privacy import MIN_K, k_for
     from civicpulse.lifecycle import workspace_retention
@@ -122,7 +122,7 @@ def settings(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> d
 def put_settings(min_authors: int | None = Query(None, ge=1),
                  timezone: str | None = Query(None, max_length=64, description="IANA time zone name, e.g. "
                                               "Asia/Ho_Chi_Minh: the local days and hours of every view"),
-                 a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
+                 a: Access = Depends(OWNER), db: Store = Depends(store)) -> dict:
     from civicpulse.analytics.localtime import set_timezone, timezone_for, validate_timezone
     from civicpulse.analytics.privacy import k_for, set_k
 

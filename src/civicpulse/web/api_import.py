@@ -29,7 +29,7 @@ from civicpulse.ingest.column_mapping import ChoiceError, ColumnChoice, remember
 from civicpulse.ingest.tabular import guess_roles, header_signature, inspect_table, is_tabular
 from civicpulse.runtime.jobs import public_text
 from civicpulse.sources.generic import MappingError
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 from civicpulse.web.context import AppContext
 from civicpulse.web.deps import ANALYST, Access, app_context, busy_as_conflict, store
 from civicpulse.web.uploads import receive_files
@@ -79,7 +79,7 @@ def _forget_stale(workspace_dir: Path) -> None:
             pass
 
 
-def _describe(db: DuckDBStore, workspace: str, path: Path, name: str) -> dict[str, Any]:
+def _describe(db: Store, workspace: str, path: Path, name: str) -> dict[str, Any]:
     from civicpulse.ingest.limits import Limits
 
     if not is_tabular(name):
@@ -100,7 +100,7 @@ def _describe(db: DuckDBStore, workspace: str, path: Path, name: str) -> dict[st
              summary="Upload files to choose a spreadsheet's columns before importing (analysts): CSV/TSV and "
                      "Excel files are described with their columns, first rows and a guess of which holds what")
 async def stage(request: Request, a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context),
-                db: DuckDBStore = Depends(store)) -> dict:
+                db: Store = Depends(store)) -> dict:
     _forget_stale(ctx.uploads_dir / a.workspace)
     upload = uuid.uuid4().hex[:12]
     got = await receive_files(request, ctx.uploads_dir / a.workspace / f"staged-{upload}", ctx.upload_limits)
@@ -127,7 +127,7 @@ async def stage(request: Request, a: Access = Depends(ANALYST), ctx: AppContext 
 @router.post("/{upload}", status_code=202, summary="Import a staged upload with the chosen columns (analysts); "
                                                   "the choices are remembered for the same columns next time")
 def start(upload: str, body: StagedImport, a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context),
-          db: DuckDBStore = Depends(store)) -> dict:
+          db: Store = Depends(store)) -> dict:
     folder = _folder(ctx, a.workspace, upload)
     manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
     chosen = {f.name: f for f in body.files}
@@ -177,7 +177,7 @@ def discard(upload: str, a: Access = Depends(ANALYST), ctx: AppContext = Depends
     return {"discarded": upload}
 
 
-def direct_mappings(db: DuckDBStore, workspace: str, paths: list[str], names: list[str],
+def direct_mappings(db: Store, workspace: str, paths: list[str], names: list[str],
                     forced_format: str | None) -> tuple[list[str], list[str], dict[str, dict[str, Any]]]:
     """For POST /imports: each spreadsheet's mapping, from `NAME.mapping.toml` sent beside it or from the choice
     remembered for its columns. Returns the files to import (mapping files left out) and their mappings; a

@@ -15,7 +15,7 @@ from civicpulse.lifecycle import (
 )
 from civicpulse.lifecycle.retention import MAX_DAYS
 from civicpulse.runtime.jobs import WorkspaceBusy
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 from civicpulse.web.context import AppContext
 from civicpulse.web.deps import OWNER, Access, Caller, admin, app_context, busy_as_conflict, store
 
@@ -35,7 +35,7 @@ class InstanceRetention(BaseModel):
 
 
 @workspace_router.put("/retention", summary="Set how long the workspace keeps posts (owners; null: forever)")
-def put_retention(body: WorkspaceRetention, a: Access = Depends(OWNER), db: DuckDBStore = Depends(store)) -> dict:
+def put_retention(body: WorkspaceRetention, a: Access = Depends(OWNER), db: Store = Depends(store)) -> dict:
     set_workspace_retention(db, a.workspace, body.days)
     db.audit(a.username, a.workspace, "settings.retention", f"days={body.days}")
     return {"retention_days": body.days}
@@ -50,7 +50,7 @@ def apply_retention(a: Access = Depends(OWNER), ctx: AppContext = Depends(app_co
 
 @admin_router.delete("/workspaces/{name}", summary="Delete a workspace and everything it holds (administrators)")
 def remove_workspace(name: str, c: Caller = Depends(admin), ctx: AppContext = Depends(app_context),
-                     db: DuckDBStore = Depends(store)) -> dict:
+                     db: Store = Depends(store)) -> dict:
     if db.get_workspace(name) is None:
         raise HTTPException(404, f"no workspace {name!r}")
     try:
@@ -64,13 +64,13 @@ def remove_workspace(name: str, c: Caller = Depends(admin), ctx: AppContext = De
 
 
 @admin_router.get("/retention", summary="How long the instance keeps audit-log rows and rejects files")
-def get_instance_retention(c: Caller = Depends(admin), db: DuckDBStore = Depends(store)) -> dict:
+def get_instance_retention(c: Caller = Depends(admin), db: Store = Depends(store)) -> dict:
     return instance_settings(db)
 
 
 @admin_router.put("/retention", summary="Change the audit-log and rejects retention (administrators)")
 def put_instance_retention(body: InstanceRetention, c: Caller = Depends(admin),
-                           db: DuckDBStore = Depends(store)) -> dict:
+                           db: Store = Depends(store)) -> dict:
     settings = set_instance_settings(db, audit_days=body.audit_days, rejects_days=body.rejects_days)
     db.audit(c.user.username, None, "settings.retention", " ".join(f"{k}={v}" for k, v in settings.items()))
     return settings

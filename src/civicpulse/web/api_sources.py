@@ -28,7 +28,7 @@ from civicpulse.collect.schedule import ScheduleError, format_every, next_run, p
 from civicpulse.collect.service import Collector
 from civicpulse.collect.sources import SourceError, SourceRecord, utcnow
 from civicpulse.notify.targets import AllowList, TargetRefused, vet
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 from civicpulse.web.context import AppContext
 from civicpulse.web.deps import ANALYST, VIEWER, Access, app_context, store
 
@@ -56,7 +56,7 @@ class SourceEdit(BaseModel):
     test: bool = True
 
 
-def _collector(ctx: AppContext, db: DuckDBStore) -> Collector:
+def _collector(ctx: AppContext, db: Store) -> Collector:
     return Collector(db, ctx.keys_dir, ctx.rejects_dir, ctx.rejects_dir)
 
 
@@ -151,7 +151,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
-def _audit(db: DuckDBStore, access: Access, action: str, detail: str) -> None:
+def _audit(db: Store, access: Access, action: str, detail: str) -> None:
     db.audit(access.username, access.workspace, f"sources.{action}", detail)
 
 
@@ -164,7 +164,7 @@ def platforms(access: Access = Depends(VIEWER)) -> list[dict[str, Any]]:
 
 
 @router.get("", summary="The workspace's sources with their health (last run, counts, error, quota, next run)")
-def list_sources(access: Access = Depends(VIEWER), db: DuckDBStore = Depends(store),
+def list_sources(access: Access = Depends(VIEWER), db: Store = Depends(store),
                  ctx: AppContext = Depends(app_context)) -> list[dict[str, Any]]:
     collector = _collector(ctx, db)
     running = ctx.collection.running()
@@ -174,7 +174,7 @@ def list_sources(access: Access = Depends(VIEWER), db: DuckDBStore = Depends(sto
 
 @router.get("/coverage", summary="Posts fetched and stored per source and hour of collection (UTC)")
 def coverage(days: int = Query(7, ge=1, le=31), access: Access = Depends(VIEWER),
-             db: DuckDBStore = Depends(store), ctx: AppContext = Depends(app_context)) -> dict[str, Any]:
+             db: Store = Depends(store), ctx: AppContext = Depends(app_context)) -> dict[str, Any]:
     collector = _collector(ctx, db)
     end = utcnow().replace(minute=0, second=0, microsecond=0)
     since = end - timedelta(hours=24 * days - 1)
@@ -191,7 +191,7 @@ def coverage(days: int = Query(7, ge=1, le=31), access: Access = Depends(VIEWER)
 
 
 @router.post("/test", summary="Test a source's credentials and target before saving (nothing is stored)")
-def test_new(body: SourceIn, access: Access = Depends(ANALYST), db: DuckDBStore = Depends(store),
+def test_new(body: SourceIn, access: Access = Depends(ANALYST), db: Store = Depends(store),
              ctx: AppContext = Depends(app_context)) -> dict[str, Any]:
     platform, target, creds, base = _checked(body)
     try:
@@ -212,7 +212,7 @@ def _checked(body: SourceIn) -> tuple[str, str, Credentials, str | None]:
 
 
 @router.post("", status_code=201, summary="Add a source (after a connection test unless test=false)")
-def add_source(body: SourceIn, access: Access = Depends(ANALYST), db: DuckDBStore = Depends(store),
+def add_source(body: SourceIn, access: Access = Depends(ANALYST), db: Store = Depends(store),
                ctx: AppContext = Depends(app_context)) -> dict[str, Any]:
     platform, target, creds, base = _checked(body)
     every = _every(body.every)
@@ -234,7 +234,7 @@ def _every(text: str) -> int:
 
 
 @router.get("/{source_id}", summary="One source with its health")
-def get_source(source_id: str, access: Access = Depends(VIEWER), db: DuckDBStore = Depends(store),
+def get_source(source_id: str, access: Access = Depends(VIEWER), db: Store = Depends(store),
                ctx: AppContext = Depends(app_context)) -> dict[str, Any]:
     collector = _collector(ctx, db)
     return _view(collector, _source(collector, access.workspace, source_id), ctx.collection.running(),
@@ -243,7 +243,7 @@ def get_source(source_id: str, access: Access = Depends(VIEWER), db: DuckDBStore
 
 @router.patch("/{source_id}", summary="Edit a source's target, schedule, API host or credentials")
 def edit_source(source_id: str, body: SourceEdit, access: Access = Depends(ANALYST),
-                db: DuckDBStore = Depends(store), ctx: AppContext = Depends(app_context)) -> dict[str, Any]:
+                db: Store = Depends(store), ctx: AppContext = Depends(app_context)) -> dict[str, Any]:
     collector = _collector(ctx, db)
     source = _source(collector, access.workspace, source_id)
     connector = collect.get(source.platform)
@@ -273,7 +273,7 @@ def edit_source(source_id: str, body: SourceEdit, access: Access = Depends(ANALY
     return _view(collector, record, ctx.collection.running(), True)
 
 
-def _set_paused(source_id: str, paused: bool, access: Access, db: DuckDBStore, ctx: AppContext) -> dict[str, Any]:
+def _set_paused(source_id: str, paused: bool, access: Access, db: Store, ctx: AppContext) -> dict[str, Any]:
     collector = _collector(ctx, db)
     _source(collector, access.workspace, source_id)
     record = collector.registry.set_paused(access.workspace, source_id, paused)
@@ -285,19 +285,19 @@ def _set_paused(source_id: str, paused: bool, access: Access, db: DuckDBStore, c
 
 
 @router.post("/{source_id}/pause", summary="Stop collecting from a source (its cursor is kept)")
-def pause_source(source_id: str, access: Access = Depends(ANALYST), db: DuckDBStore = Depends(store),
+def pause_source(source_id: str, access: Access = Depends(ANALYST), db: Store = Depends(store),
                  ctx: AppContext = Depends(app_context)) -> dict[str, Any]:
     return _set_paused(source_id, True, access, db, ctx)
 
 
 @router.post("/{source_id}/resume", summary="Collect from a paused source again, from where it stopped")
-def resume_source(source_id: str, access: Access = Depends(ANALYST), db: DuckDBStore = Depends(store),
+def resume_source(source_id: str, access: Access = Depends(ANALYST), db: Store = Depends(store),
                   ctx: AppContext = Depends(app_context)) -> dict[str, Any]:
     return _set_paused(source_id, False, access, db, ctx)
 
 
 @router.post("/{source_id}/run", status_code=202, summary="Run a source now, whatever its schedule")
-def run_source(source_id: str, access: Access = Depends(ANALYST), db: DuckDBStore = Depends(store),
+def run_source(source_id: str, access: Access = Depends(ANALYST), db: Store = Depends(store),
                ctx: AppContext = Depends(app_context)) -> dict[str, Any]:
     collector = _collector(ctx, db)
     source = _source(collector, access.workspace, source_id)
@@ -312,7 +312,7 @@ def run_source(source_id: str, access: Access = Depends(ANALYST), db: DuckDBStor
 
 
 @router.post("/{source_id}/test", summary="Test a saved source's credentials and target (nothing is stored)")
-def test_source(source_id: str, access: Access = Depends(ANALYST), db: DuckDBStore = Depends(store),
+def test_source(source_id: str, access: Access = Depends(ANALYST), db: Store = Depends(store),
                 ctx: AppContext = Depends(app_context)) -> dict[str, Any]:
     collector = _collector(ctx, db)
     source = _source(collector, access.workspace, source_id)
@@ -325,7 +325,7 @@ def test_source(source_id: str, access: Access = Depends(ANALYST), db: DuckDBSto
 
 
 @router.delete("/{source_id}", summary="Delete a source, its credentials, cursor and history (posts stay)")
-def delete_source(source_id: str, access: Access = Depends(ANALYST), db: DuckDBStore = Depends(store),
+def delete_source(source_id: str, access: Access = Depends(ANALYST), db: Store = Depends(store),
                   ctx: AppContext = Depends(app_context)) -> dict[str, Any]:
     collector = _collector(ctx, db)
     source = _source(collector, access.workspace, source_id)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from civicpulse.analytics import topic_curation as curation
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 from civicpulse.web.deps import ANALYST, VIEWER, Access, store
 
 router = APIRouter(prefix="/api/w/{workspace}/discovered-topics", tags=["configuration"])
@@ -21,7 +21,7 @@ class TopicChanges(BaseModel):
 
 
 @router.get("", summary="Every discovered topic, largest first, with analysts' names, merges and hidden flags")
-def list_topics(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store),
+def list_topics(a: Access = Depends(VIEWER), db: Store = Depends(store),
                 offset: int = Query(0, ge=0, le=1_000_000), limit: int = Query(50, ge=1, le=500)) -> dict:
     return curation.listing(db, a.workspace, offset, limit)
 
@@ -29,7 +29,7 @@ def list_topics(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store),
 @router.patch("/{topic_id}", summary="Rename, hide or restore a discovered topic, or merge it into another "
                                      "(its posts then count as the other's) or undo that (analysts; audited)")
 def change_topic(topic_id: int, body: TopicChanges, a: Access = Depends(ANALYST),
-                 db: DuckDBStore = Depends(store)) -> dict:
+                 db: Store = Depends(store)) -> dict:
     changes = body.model_dump(exclude_unset=True)
     try:
         if "name" in changes:
@@ -59,14 +59,14 @@ class NoteBody(BaseModel):
 
 
 @annotations_router.get("", summary="Notes on dates (e.g. \"heavy rain warning issued\"), oldest first")
-def list_notes(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store)) -> list[dict]:
+def list_notes(a: Access = Depends(VIEWER), db: Store = Depends(store)) -> list[dict]:
     from civicpulse.analytics import annotations
 
     return annotations.list_notes(db, a.workspace)
 
 
 @annotations_router.post("", status_code=201, summary="Note a date on the trend charts (analysts; audited)")
-def add_note(body: NoteBody, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+def add_note(body: NoteBody, a: Access = Depends(ANALYST), db: Store = Depends(store)) -> dict:
     from civicpulse.analytics import annotations
 
     try:
@@ -76,7 +76,7 @@ def add_note(body: NoteBody, a: Access = Depends(ANALYST), db: DuckDBStore = Dep
 
 
 @annotations_router.delete("/{note_id}", summary="Delete a note (analysts; audited)")
-def delete_note(note_id: str, a: Access = Depends(ANALYST), db: DuckDBStore = Depends(store)) -> dict:
+def delete_note(note_id: str, a: Access = Depends(ANALYST), db: Store = Depends(store)) -> dict:
     from civicpulse.analytics import annotations
 
     try:

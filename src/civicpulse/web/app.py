@@ -19,7 +19,7 @@ from civicpulse.collect.sources import SourceRecord
 from civicpulse.runtime.collection import CollectionRuntime, workers_from_env
 from civicpulse.runtime.job_handlers import make_handlers
 from civicpulse.runtime.jobs import Job, JobRunner, without_private_paths
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 from civicpulse.web import (
     api_admin,
     api_auth,
@@ -49,7 +49,7 @@ def plotly_js() -> Path:
     return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
 
-def create_app(store: DuckDBStore, *, keys_dir: Path | None = None, secure_cookies: bool = False,
+def create_app(store: Store, *, keys_dir: Path | None = None, secure_cookies: bool = False,
                background: bool = True) -> FastAPI:
     """An app over an open, writable store; the app owns it from now on (closed at shutdown).
 

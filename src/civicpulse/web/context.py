@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 from civicpulse.web.cache import ViewCache
 from civicpulse.web.throttle import DeviceCookies, LoginLimiter
 from civicpulse.web.token_usage import TokenUsage
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class AppContext:
-    store: DuckDBStore  # the process's only read-write handle; requests and jobs use forks of it
+    store: Store  # the process's only read-write handle; requests and jobs use forks of it
     keys_dir: Path
     uploads_dir: Path
     rejects_dir: Path
@@ -41,7 +41,7 @@ class AppContext:
         self.token_usage = TokenUsage(self.forked)
 
     @contextmanager
-    def forked(self) -> Iterator[DuckDBStore]:
+    def forked(self) -> Iterator[Store]:
         handle = self.store.fork()
         try:
             yield handle

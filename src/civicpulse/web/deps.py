@@ -15,7 +15,7 @@ from fastapi import Depends, HTTPException, Request
 
 from civicpulse.accounts import Accounts, Role, User, token_hash
 from civicpulse.runtime.jobs import WorkspaceBusy
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 from civicpulse.web.context import AppContext
 from civicpulse.web.security import SESSION_COOKIE, Session, Sessions, csrf_ok
 
@@ -26,7 +26,7 @@ def app_context(request: Request) -> AppContext:
     return request.app.state.ctx
 
 
-def store(request: Request) -> Iterator[DuckDBStore]:
+def store(request: Request) -> Iterator[Store]:
     with app_context(request).forked() as handle:
         yield handle
 
@@ -43,7 +43,7 @@ class NotSignedIn(HTTPException):
         super().__init__(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
 
 
-def optional_caller(request: Request, db: DuckDBStore = Depends(store)) -> Caller | None:
+def optional_caller(request: Request, db: Store = Depends(store)) -> Caller | None:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         token = auth[7:].strip()
@@ -97,7 +97,7 @@ class Access:
 
 
 def workspace_access(minimum: Role = Role.VIEWER) -> Callable[..., Access]:
-    def check(workspace: str, c: Caller = Depends(caller), db: DuckDBStore = Depends(store)) -> Access:
+    def check(workspace: str, c: Caller = Depends(caller), db: Store = Depends(store)) -> Access:
         # Membership only: an instance administrator manages accounts but reads a workspace's data only as a member.
         role = Accounts(db).role_in(c.user, workspace)
         if role is None:

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from civicpulse import __version__
 from civicpulse.accounts import Accounts, Role
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 from civicpulse.web.deps import OWNER, VIEWER, Access, Caller, caller, optional_caller, store
 from civicpulse.web.i18n import LANGUAGES, messages, pick_language
 from civicpulse.web.security import safe_next
@@ -62,7 +62,7 @@ def login_page(request: Request, c: Caller | None = Depends(optional_caller), ne
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, c: Caller = Depends(caller), db: DuckDBStore = Depends(store)) -> Response:
+def home(request: Request, c: Caller = Depends(caller), db: Store = Depends(store)) -> Response:
     workspaces = Accounts(db).memberships(c.user)
     if len(workspaces) == 1 and not c.user.is_admin:
         return RedirectResponse(f"/w/{workspaces[0][0]}/", 303)
@@ -95,7 +95,7 @@ def admin_page(request: Request, c: Caller = Depends(caller)) -> Response:
 def _workspace_page(template: str, minimum: Role):
     dependency = {Role.VIEWER: VIEWER, Role.OWNER: OWNER}.get(minimum)
 
-    def page(request: Request, a: Access = Depends(dependency or VIEWER), db: DuckDBStore = Depends(store)) -> Response:
+    def page(request: Request, a: Access = Depends(dependency or VIEWER), db: Store = Depends(store)) -> Response:
         from civicpulse.analytics.localtime import timezone_for
 
         if not a.role.at_least(minimum):

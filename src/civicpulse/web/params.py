@@ -19,7 +19,7 @@ from fastapi import Depends, HTTPException, Query
 from civicpulse.analytics.filters import Filters
 from civicpulse.analytics.localtime import local_day_start, timezone_for
 from civicpulse.analytics.periods import DEFAULT_PRESET, PresetPeriod, preset_period
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store.base import Store
 from civicpulse.web.deps import VIEWER, Access, store
 
 
@@ -76,7 +76,7 @@ class Scope:
         return {"timezone": self.timezone, "preset": self.preset.to_dict() if self.preset else None}
 
 
-def with_default_period(s: Scope, db: DuckDBStore) -> Scope:
+def with_default_period(s: Scope, db: Store) -> Scope:
     """`s`, or, with no period at all (no start, end nor preset), `s` over the default preset (the last 7 days):
     the dashboards that compare with a previous period use it, so a first look compares two real weeks."""
     if s.filters.start or s.filters.end or s.period:
@@ -84,12 +84,12 @@ def with_default_period(s: Scope, db: DuckDBStore) -> Scope:
     return _with_preset(s, db, DEFAULT_PRESET)
 
 
-def _with_preset(s: Scope, db: DuckDBStore, name: str) -> Scope:
+def _with_preset(s: Scope, db: Store, name: str) -> Scope:
     found = preset_period(db, s.workspace, name, s.timezone)
     return replace(s, filters=replace(s.filters, start=found.start, end=found.end), preset=found)
 
 
-def scope(a: Access = Depends(VIEWER), db: DuckDBStore = Depends(store),
+def scope(a: Access = Depends(VIEWER), db: Store = Depends(store),
           q: str | None = Query(None, description="query in the listening language, e.g. ngập AND lang:vi"),
           query: str | None = Query(None, description="id of a saved query of this workspace"),
           start: str | None = Query(None, description="period start (inclusive), YYYY-MM-DD or ISO date-time"),

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
-import duckdb
-
 from civicpulse.store.base import Store
 
 SESSION_COOKIE = "cp_session"
@@ -48,7 +46,7 @@ class Sessions:
         now = _now()
         try:  # tidying up expired sessions is best effort: two sign-ins at once may both try the same rows
             self.store.execute("DELETE FROM web_sessions WHERE expires_at < ?", [now])
-        except duckdb.TransactionException:
+        except self.store.conflict_errors:
             logging.getLogger("civicpulse.web").debug("expired sessions left for the next sign-in")
         self.store.execute("INSERT INTO web_sessions (session_hash, username, csrf_token, created_at, expires_at) "
                            "VALUES (?, ?, ?, ?, ?)",

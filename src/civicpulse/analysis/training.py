@@ -30,11 +30,12 @@ from civicpulse.analysis.taxonomy import Taxonomy
 STUDENT_C = (8.0, 32.0, 128.0)
 TEACHER_C = (2.0, 8.0, 32.0)
 ENCODER_SHARE = 0.08  # topics: share of dev texts within the cascade margin (the union over tasks is larger)
-# Sentiment and emotion: share of dev texts under the cascade threshold. Chosen on out-of-domain dev sets: 0.25
-# (about 40% of hand-written and 60% of real texts reach the encoder) gained 2-5 points over 0.08 at about twice
-# the encoder time; 0.15 gained about half of that.
+# Sentiment and emotion, when no real posts calibrate the routing (no corpora, workspace models): share of dev
+# texts under the cascade threshold, per task (their union over tasks is about twice that on real posts).
 CASCADE_SHARE = 0.25
 # The default models' cascade: one routing budget for all tasks together, set on real posts (see joint_thresholds).
+# 15% is where the cascade runs at 4x the raw encoder on real English posts; per-task 25% (65% of real posts in
+# all) was 2-4 points better on English sentiment at a third of the speed (docs/analysis.md).
 ROUTE_SHARE = 0.15
 CALIBRATION_TEXTS = 2000
 Progress = Callable[[str], None]
@@ -45,8 +46,10 @@ class Recipe:
     """What a default-model training run adds to data/training; every setting was chosen on out-of-domain data
     (benchmarks/accuracy.py --ood), not on the hand-written held-out split.
 
-    `extra` holds real corpus rows (GoEmotions train, mapped) per task: they train the teacher heads only, whose
-    multilingual encoder carries English supervision into Vietnamese; the students stay on data/training.
+    `extra` holds real corpus rows (GoEmotions train, mapped) per task: they train the teacher heads, whose
+    multilingual encoder carries English supervision into Vietnamese, and (with `student_extra_weight`) the
+    students, which decide most posts once routing is budgeted. `calibration` holds real texts that no head learns
+    from, on which the routing thresholds are set.
     """
 
     extra_rows: dict[str, list[Example]] = field(default_factory=dict)

@@ -21,6 +21,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
@@ -73,7 +74,8 @@ def score_set(name: str, examples, args, encoder, models, prototype: bool = True
     for mode in args.modes.split(","):
         shifts = (False, True) if args.prior_shift and mode != "fast" else (None,)
         for shift in shifts:
-            analyzer = Analyzer(("sentiment", "emotion"), mode=mode, encoder=encoder, models=models,
+            # Topics take part in routing (one decision per text, as in `analyze`), so the share is the product's.
+            analyzer = Analyzer(("sentiment", "emotion", "topics"), mode=mode, encoder=encoder, models=models,
                                 prior_shift=shift)
             label = mode + ("+prior" if analyzer.prior_shift else "")
             results = analyzer.analyze_texts(texts)
@@ -100,23 +102,33 @@ def lodo_report(args, encoder, models) -> None:
         EMBEDDINGS_FILE,
         Featurizer,
         default_recipe,
+        joint_thresholds,
         load_embedding_cache,
         train_single,
     )
 
-    chosen = {t: (models or {}).get(t) or default_model(t) for t in ("sentiment", "emotion")}
+    chosen = {t: (models or {}).get(t) or default_model(t) for t in ("sentiment", "emotion", "topics")}
 
     dataset = load_jsonl(args.data_dir.glob("*.jsonl"))
     feats = Featurizer(encoder, load_embedding_cache(default_bundle_path() / EMBEDDINGS_FILE, encoder))
     # The evaluated models' own recipe: corpus rows only if their card says they were trained with them.
-    recipe = default_recipe(args.corpora if chosen["sentiment"].meta.get("teacher_extra_examples") else None)
+    meta = chosen["sentiment"].meta
+    recipe = default_recipe(args.corpora if meta.get("teacher_extra_examples") else None,
+                            student_weight=meta.get("student_extra_weight", 0.0))
+    if not meta.get("student_extra_weight"):  # models from before one routing budget: per-task thresholds
+        recipe.calibration = []
     print(f"\n=== leave-one-domain-out over {args.data_dir} ({recipe.describe()})")
     domains = sorted({e.source.rsplit(":", 1)[0] for e in dataset.examples})
+    if args.lodo:  # a few files only: each left-out file retrains both tasks, minutes on a small CPU
+        domains = [d for d in domains if Path(d).stem in args.lodo.split(",")]
     for domain in domains:
         held = [e for e in dataset.examples if e.source.rsplit(":", 1)[0] == domain]
         rest = [e for e in dataset.examples if e.source.rsplit(":", 1)[0] != domain]
         trained = {task: train_single(task, rest, feats, "lodo", recipe=recipe, c_values=(
             chosen[task].meta["c_student"], chosen[task].meta["c_teacher"])) for task in ("sentiment", "emotion")}
+        trained["topics"] = replace(chosen["topics"])  # a copy: routing sets its threshold
+        if recipe.calibration:  # the shipped routing: one budget for all tasks, set on real posts
+            joint_thresholds(list(trained.values()), feats.student(recipe.calibration), recipe.route_share)
         score_set(f"lodo:{Path(domain).stem}", held, args, encoder, trained, prototype=False)
 
 
@@ -128,6 +140,7 @@ def main() -> None:
     parser.add_argument("--ood", action="store_true", help="add every out-of-domain set to --sets")
     parser.add_argument("--corpora", type=Path, default=default_corpora_dir())
     parser.add_argument("--models", type=Path, default=None, help="model folder (default: the shipped models)")
+    parser.add_argument("--lodo", default="", help="leave out only these data/training files (stems, comma-separated)")
     parser.add_argument("--prior-shift", action="store_true", help="also score each mode with prior re-estimation")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/civicpulse-bench-embeddings.npz"))
     parser.add_argument("--no-confusion", action="store_true")

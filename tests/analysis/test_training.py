@@ -73,3 +73,24 @@ def test_the_shipped_models_match_the_shipped_data_and_taxonomy() -> None:
         actual = hashlib.sha256((default_data_dir() / name).read_bytes()).hexdigest()
         assert actual == digest, f"{name} changed since the models were trained: run `make models`"
     assert default_model("topics").meta["taxonomy"] == default_taxonomy().fingerprint()
+
+
+def test_joint_thresholds_route_one_budget_for_all_tasks_together() -> None:
+    from civicpulse.analysis.linear import LinearHead
+    from civicpulse.analysis.training import joint_thresholds, student_confidence
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(2000, 16)).astype(np.float32)
+
+    def model(task: str, classes: int, multilabel: bool = False) -> TaskModel:
+        head = LinearHead([f"c{k}" for k in range(classes)], rng.normal(size=(16, classes)).astype(np.float32),
+                          np.zeros(classes, np.float32), multilabel)
+        return TaskModel(task, head, head, 1.0, {})
+
+    models = [model("sentiment", 3), model("emotion", 7), model("topics", 5, multilabel=True)]
+    q = joint_thresholds(models, x, 0.15)
+    routed = [student_confidence(m, x) < m.threshold for m in models]
+    assert abs(np.any(routed, axis=0).mean() - 0.15) < 0.005  # the union is the budget
+    assert 0.05 < q < 0.15  # each task alone routes less than the whole budget
+    for unsure in routed:
+        assert abs(unsure.mean() - q) < 0.005

@@ -27,15 +27,15 @@ def test_analysts_page_through_rename_merge_and_hide_discovered_topics(server, a
     assert viewer.patch("/api/w/city/discovered-topics/1", json={"name": "x"}).status_code == 403
     renamed = analyst.patch("/api/w/city/discovered-topics/1", json={"name": "Ngập lụt"})
     assert renamed.status_code == 200 and renamed.json()["names"] == {"1": "Ngập lụt"}
-    board = {t["id"]: t for t in viewer.get("/api/w/city/topics?kind=discovered").json()}
+    board = {t["id"]: t for t in viewer.get("/api/w/city/topics?kind=discovered&period=all").json()}
     assert board[1]["label"] == "Ngập lụt" and board[1]["posts"] == 60 and board[2]["posts"] == 60
 
     assert analyst.patch("/api/w/city/discovered-topics/2", json={"merged_into": 1}).status_code == 200
-    board = {t["id"]: t for t in viewer.get("/api/w/city/topics?kind=discovered").json()}
+    board = {t["id"]: t for t in viewer.get("/api/w/city/topics?kind=discovered&period=all").json()}
     assert set(board) == {1} and board[1]["posts"] == 120  # the view cache was not served stale
     assert analyst.patch("/api/w/city/discovered-topics/2", json={"merged_into": None}).status_code == 200
     assert analyst.patch("/api/w/city/discovered-topics/2", json={"hidden": True}).status_code == 200
-    assert {t["id"] for t in viewer.get("/api/w/city/topics?kind=discovered").json()} == {1}
+    assert {t["id"] for t in viewer.get("/api/w/city/topics?kind=discovered&period=all").json()} == {1}
     assert analyst.patch("/api/w/city/discovered-topics/2", json={"hidden": False}).json()["hidden"] == []
     assert analyst.patch("/api/w/city/discovered-topics/99", json={"hidden": True}).status_code == 404
     assert analyst.patch("/api/w/city/discovered-topics/1", json={"merged_into": 1}).status_code == 400

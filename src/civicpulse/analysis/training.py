@@ -30,10 +30,14 @@ from civicpulse.analysis.taxonomy import Taxonomy
 STUDENT_C = (8.0, 32.0, 128.0)
 TEACHER_C = (2.0, 8.0, 32.0)
 ENCODER_SHARE = 0.08  # topics: share of dev texts within the cascade margin (the union over tasks is larger)
-# Sentiment and emotion: share of dev texts under the cascade threshold. Chosen on out-of-domain dev sets: 0.25
-# (about 40% of hand-written and 60% of real texts reach the encoder) gained 2-5 points over 0.08 at about twice
-# the encoder time; 0.15 gained about half of that.
+# Sentiment and emotion, when no real posts calibrate the routing (no corpora, workspace models): share of dev
+# texts under the cascade threshold, per task (their union over tasks is about twice that on real posts).
 CASCADE_SHARE = 0.25
+# The default models' cascade: one routing budget for all tasks together, set on real posts (see joint_thresholds).
+# 15% is where the cascade runs at 4x the raw encoder on real English posts; per-task 25% (65% of real posts in
+# all) was 2-4 points better on English sentiment at a third of the speed (docs/analysis.md).
+ROUTE_SHARE = 0.15
+CALIBRATION_TEXTS = 2000
 Progress = Callable[[str], None]
 
 
@@ -42,15 +46,20 @@ class Recipe:
     """What a default-model training run adds to data/training; every setting was chosen on out-of-domain data
     (benchmarks/accuracy.py --ood), not on the hand-written held-out split.
 
-    `extra` holds real corpus rows (GoEmotions train, mapped) per task: they train the teacher heads only, whose
-    multilingual encoder carries English supervision into Vietnamese; the students stay on data/training.
+    `extra` holds real corpus rows (GoEmotions train, mapped) per task: they train the teacher heads, whose
+    multilingual encoder carries English supervision into Vietnamese, and (with `student_extra_weight`) the
+    students, which decide most posts once routing is budgeted. `calibration` holds real texts that no head learns
+    from, on which the routing thresholds are set.
     """
 
     extra_rows: dict[str, list[Example]] = field(default_factory=dict)
     extra_weight: float = 1.0
+    student_extra_weight: float = 0.0  # > 0: the corpus rows train the students too (English only)
     encoder_share: float = CASCADE_SHARE
     prior_shift: bool = False
     corpora: dict[str, str] = field(default_factory=dict)  # corpus file -> sha256, for the model card
+    route_share: float = ROUTE_SHARE  # all tasks together: share of calibration texts sent to the encoder
+    calibration: list[str] = field(default_factory=list)  # real texts no head trains on, to set the routing
 
     def extra(self, task: str) -> list[Example]:
         return [e for e in self.extra_rows.get(task, []) if getattr(e, task)]
@@ -59,29 +68,42 @@ class Recipe:
         if not self.corpora:
             return "data/training only"
         counts = ", ".join(f"{task} {len(self.extra(task))}" for task in self.extra_rows)
-        return f"data/training + GoEmotions train rows for the teachers ({counts}; weight {self.extra_weight})"
+        students = f", students weight {self.student_extra_weight}" if self.student_extra_weight > 0 else ""
+        return (f"data/training + GoEmotions train rows for the teachers ({counts}; weight {self.extra_weight}"
+                f"{students})")
 
 
 # Recipe settings, each chosen on the out-of-domain figures of benchmarks/accuracy.py --ood (see docs/analysis.md).
 GOEMOTIONS_PER_EMOTION = 450  # balanced: fear and disgust are rare in GoEmotions, joy and neutral common
 EXTRA_WEIGHT = 0.5  # 1.0 fitted GoEmotions' own dev set better but XED (film lines, en and vi) slightly worse
+STUDENT_EXTRA_WEIGHT = 0.5  # the same rows in the students: +3 to +9 points on the English dev sets, 1.0 no better
 PRIOR_SHIFT = False  # batch prior re-estimation lowered 5 of 6 out-of-domain figures (see docs/analysis.md)
 
 
 def default_recipe(corpora: Path | None, per_emotion: int = GOEMOTIONS_PER_EMOTION, weight: float = EXTRA_WEIGHT,
-                   prior_shift: bool = PRIOR_SHIFT, encoder_share: float = CASCADE_SHARE) -> Recipe:
-    """The default models' recipe: GoEmotions train rows when `corpora` holds them, data/training alone if not."""
+                   prior_shift: bool = PRIOR_SHIFT, encoder_share: float = CASCADE_SHARE,
+                   student_weight: float = STUDENT_EXTRA_WEIGHT, route_share: float = ROUTE_SHARE) -> Recipe:
+    """The default models' recipe: GoEmotions train rows when `corpora` holds them, data/training alone if not.
+
+    The GoEmotions train rows left out of the balanced subset (a fixed sample of them) calibrate the cascade's
+    routing: nobody trains on them, and they are real posts, whose confidence is far lower than the hand-written
+    sentences'.
+    """
     rows = load_goemotions(corpora, "train") if corpora is not None and corpora.is_dir() and per_emotion else []
     if not rows:
-        return Recipe(prior_shift=prior_shift, encoder_share=encoder_share)
+        return Recipe(prior_shift=prior_shift, encoder_share=encoder_share, route_share=route_share)
     by_emotion: dict[str, list[Example]] = {}
-    for e in stable_sample(rows, None):
+    ranked = stable_sample(rows, None)
+    for e in ranked:
         if e.emotion:
             by_emotion.setdefault(e.emotion, []).append(e)
     chosen = [e for emotion in sorted(by_emotion) for e in by_emotion[emotion][:per_emotion]]
+    used = {e.text for e in chosen}
+    calibration = [e.text for e in ranked if e.text not in used][:CALIBRATION_TEXTS]
     files = corpus_fingerprint(corpora, ["goemotions/train.tsv", "goemotions/emotions.txt",
                                          "goemotions/ekman_mapping.json", "goemotions/sentiment_dict.json"])
-    return Recipe({"sentiment": chosen, "emotion": chosen}, weight, encoder_share, prior_shift, files)
+    return Recipe({"sentiment": chosen, "emotion": chosen}, weight, student_weight, encoder_share, prior_shift,
+                  corpora=files, route_share=route_share, calibration=calibration)
 
 
 def _dev(e: Example) -> bool:
@@ -190,16 +212,49 @@ def train_single(task: str, examples: Sequence[Example], feats: Featurizer, vers
         all_w = np.array([e.weight for e in rows] + [recipe.extra_weight * e.weight for e in extra])
         teacher = fit_softmax(feats.teacher([e.text for e in teacher_rows]),
                               [getattr(e, task) for e in teacher_rows], labels, c_teacher, all_w)
-    student = fit_softmax(feats.student([e.text for e in rows]), [getattr(e, task) for e in rows], labels,
-                          c_student, np.array([e.weight for e in rows]))
+    student_rows, student_w = rows, [e.weight for e in rows]
+    if recipe.student_extra_weight > 0:
+        student_rows = rows + recipe.extra(task)
+        student_w = student_w + [recipe.student_extra_weight * e.weight for e in recipe.extra(task)]
+    student = fit_softmax(feats.student([e.text for e in student_rows]), [getattr(e, task) for e in student_rows],
+                          labels, c_student, np.array(student_w))
     meta = {"version": version, "labels": labels, "examples": len(rows), "label_counts": dict(Counter(
         getattr(e, task) for e in rows)), "c_student": c_student, "c_teacher": c_teacher,
         "encoder": feats.encoder.name if with_teacher else None}
     if with_teacher and recipe.corpora:
         meta["teacher_extra_examples"] = len(recipe.extra(task))
+        if recipe.student_extra_weight > 0:
+            meta["student_extra_weight"] = recipe.student_extra_weight
     if recipe.prior_shift:
         meta["prior_shift"] = True
     return TaskModel(task, student, teacher, threshold, meta)
+
+
+def student_confidence(model: TaskModel, x) -> np.ndarray:
+    """How sure the student is per text, on the scale of the model's threshold: the best label's probability, or
+    for topics the smallest distance of any topic's probability from 0.5."""
+    p = model.student.proba(x)
+    return np.abs(p - 0.5).min(axis=1) if model.student.multilabel else p.max(axis=1)
+
+
+def joint_thresholds(models: Sequence[TaskModel], x, share: float) -> float:
+    """Set every model's threshold so that `share` of the texts `x` reach the encoder for any task at all.
+
+    One decision per text: a text is routed when, for some task, its student confidence is among the lowest
+    fraction `q` of the calibration texts' for that task; `q` is the same for every task and found by bisection so
+    that the union is `share` (each task alone routes `q`, the union is what costs encoder time). Returns `q`.
+    """
+    confidences = [student_confidence(m, x) for m in models]
+    if not confidences or x.shape[0] == 0:
+        return 0.0
+    lo, hi = 0.0, share
+    for _ in range(40):
+        q = (lo + hi) / 2
+        routed = np.any([c < np.quantile(c, q) for c in confidences], axis=0).mean()
+        lo, hi = (q, hi) if routed < share else (lo, q)
+    for model, c in zip(models, confidences, strict=True):
+        model.threshold = float(np.quantile(c, lo))
+    return lo
 
 
 def topic_examples(taxonomy: Taxonomy, examples: Sequence[Example]) -> list[Example]:
@@ -291,10 +346,17 @@ def train_default(data_dir: Path, out_dir: Path, encoder: Encoder, taxonomy: Tax
             "languages": dict(Counter(e.lang for e in dataset.examples)), "encoder": encoder.name,
             "encoder_spec": encoder_spec, "corpora": recipe.corpora, "recipe": recipe.describe(),
             "heldout_metrics": {}}
+    models = {}
     for task in ("sentiment", "emotion", "topics"):
         progress(f"training {task} on {len(train)} examples")
-        model = (train_topics(taxonomy, train, feats, version) if task == "topics"
-                 else train_single(task, train, feats, version, recipe=recipe))
+        models[task] = (train_topics(taxonomy, train, feats, version) if task == "topics"
+                        else train_single(task, train, feats, version, recipe=recipe))
+    if recipe.calibration:
+        q = joint_thresholds(list(models.values()), feats.student(recipe.calibration), recipe.route_share)
+        card["routing"] = {"share": recipe.route_share, "per_task_quantile": round(q, 4),
+                           "calibration": f"{len(recipe.calibration)} GoEmotions train texts no head trains on"}
+        progress(f"cascade: {recipe.route_share:.0%} of the calibration texts to the encoder (q={q:.3f} per task)")
+    for task, model in models.items():
         model.save(out_dir / f"{task}.npz")
         card[task] = {k: v for k, v in model.meta.items() if k != "version"}
         card[task]["threshold"] = model.threshold
@@ -318,6 +380,10 @@ def model_card_markdown(card: dict) -> str:
         lines += ["", f"Recipe: {card['recipe']}. Corpus files read (../shared/corpora; GoEmotions, Apache-2.0, "
                   "Demszky et al. 2020; see docs/data-sources.md):", ""]
         lines += [f"- `{name}` sha256 `{digest}`" for name, digest in sorted(card["corpora"].items())]
+    if card.get("routing"):
+        r = card["routing"]
+        lines += ["", f"Cascade routing: one decision per text for all tasks; {r['share']:.0%} of {r['calibration']} "
+                  f"reach the encoder (each task's threshold at its {r['per_task_quantile']:.3f} quantile there)."]
     lines += ["", "Held-out scores (the split is never trained on):", "",
               "| task | model | accuracy (topics: exact set) | macro-F1 | micro-F1 |", "|---|---|---|---|---|"]
     for task, metrics in card["heldout_metrics"].items():

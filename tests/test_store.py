@@ -115,3 +115,16 @@ def test_concurrent_writers_of_the_same_posts_on_postgresql(pg_cluster):
         counts = racing.result(timeout=60)
         assert (counts.stored, counts.unchanged) == (25, 25)
         assert second.stats("city")["posts"] == 75
+
+
+def test_analysed_posts_come_with_their_topics_and_places_as_lists(store):
+    store.upsert_posts("city", [post(1), post(2)])
+    key = {"workspace": ["city"], "platform": ["x"], "post_id": ["1"]}
+    store.save_analysis("city", {
+        "post_analysis": {**key, "model": ["m"], "analyzed_at": [datetime(2026, 9, 2)], "sentiment": ["negative"]},
+        "post_topics": {**{k: v * 2 for k, v in key.items()}, "topic": ["traffic", "flood"], "score": [0.9, 0.4]},
+        "post_places": {**key, "kind": ["vn_ward"], "name": ["Phường Bến Nghé"], "province_2025": ["Hồ Chí Minh"]},
+    })
+    rows = [row for batch in store.iter_analysed_posts("city", ["post_id"]) for row in batch]
+    assert rows[0] == ("1", None, "negative", None, None, ["traffic", "flood"], ["Phường Bến Nghé, Hồ Chí Minh"])
+    assert rows[1] == ("2", None, None, None, None, None, None)  # not analysed yet: no lists at all

@@ -6,6 +6,8 @@ them with plain joins in DuckDB and PostgreSQL alike; the full per-post record (
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 ANALYSIS_DDL = [
     "CREATE TABLE IF NOT EXISTS post_analysis (workspace TEXT NOT NULL, platform TEXT NOT NULL, "
     "post_id TEXT NOT NULL, content_hash TEXT, model TEXT NOT NULL, analyzed_at TIMESTAMP NOT NULL, "
@@ -89,3 +91,30 @@ def orphan_cleanup_sql() -> list[str]:
     return [f"DELETE FROM {t} WHERE workspace = ? AND EXISTS (SELECT 1 FROM posts p WHERE p.workspace = "
             f"{t}.workspace AND p.platform = {t}.platform AND p.post_id = {t}.post_id AND p.deleted)"
             for t in PER_POST_TABLES]
+
+
+# A place as people read it: the recognized name, with its province when that says more.
+_PLACE_LABEL = ("CASE WHEN province_2025 IS NULL OR province_2025 = name THEN name "
+                "ELSE name || ', ' || province_2025 END")
+
+
+def analysed_posts_sql(columns: Sequence[str], aggregate: str = "list", empty: str = "[]::VARCHAR[]") -> str:
+    """Posts with their labels, in export order; topics and places are NULL (not []) for posts not analysed yet.
+
+    `aggregate` and `empty` are the dialect's list aggregate and empty list (PostgreSQL: array_agg, '{}'::text[]).
+    """
+    selected = ", ".join(f"p.{c}" for c in columns)
+    return (
+        f"WITH t AS (SELECT platform, post_id, {aggregate}(topic ORDER BY score DESC NULLS LAST, topic) AS topics "
+        "FROM post_topics WHERE workspace = ? GROUP BY platform, post_id), "
+        f"pl AS (SELECT platform, post_id, {aggregate}(DISTINCT {_PLACE_LABEL} ORDER BY {_PLACE_LABEL}) AS places "
+        "FROM post_places WHERE workspace = ? AND name IS NOT NULL GROUP BY platform, post_id) "
+        f"SELECT {selected}, a.language, a.sentiment, a.sentiment_score, a.emotion, "
+        f"CASE WHEN a.post_id IS NULL THEN NULL ELSE coalesce(t.topics, {empty}) END, "
+        f"CASE WHEN a.post_id IS NULL THEN NULL ELSE coalesce(pl.places, {empty}) END "
+        "FROM posts p LEFT JOIN post_analysis a ON a.workspace = p.workspace AND a.platform = p.platform "
+        "AND a.post_id = p.post_id "
+        "LEFT JOIN t ON t.platform = p.platform AND t.post_id = p.post_id "
+        "LEFT JOIN pl ON pl.platform = p.platform AND pl.post_id = p.post_id "
+        "WHERE p.workspace = ? AND NOT p.deleted ORDER BY p.created_at NULLS LAST, p.platform, p.post_id"
+    )

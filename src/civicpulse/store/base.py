@@ -113,6 +113,19 @@ def group_outcome_sql(batch: str, group: str) -> str:
             f"FROM {batch} b LEFT JOIN posts p ON {_key_match('p', 'b')} GROUP BY b.{group}")
 
 
+def group_counts(groups: Sequence[int], outcome: dict[int, tuple[int, int, int]]) -> dict[int, UpsertCounts]:
+    """Per group, the counts `group_outcome_sql` found (stored, suppressed, updated); the rest were unchanged."""
+    sizes: dict[int, int] = {}
+    for group in groups:
+        sizes[group] = sizes.get(group, 0) + 1
+    counts = {}
+    for group, size in sizes.items():
+        stored, suppressed, updated = outcome.get(group, (0, 0, 0))
+        counts[group] = UpsertCounts(stored=stored, updated=updated, suppressed=suppressed,
+                                     unchanged=size - stored - updated - suppressed)
+    return counts
+
+
 def upsert_statements(batch: str) -> dict[str, str]:
     """Portable statements that merge the staged table `batch` into posts, in the order they must run."""
     changed = _changed("p", "b")

@@ -11,6 +11,7 @@ import pyarrow as pa
 from civicpulse.schema import COLUMN_NAMES
 from civicpulse.store.analysis_sql import (
     FOLDED_TEXT_SQL,
+    analysed_posts_sql,
     backlog_count_sql,
     backlog_sql,
     clear_staged_sql,
@@ -41,30 +42,6 @@ SYNC_SQL = [
 ]
 
 
-# A place as people read it: the recognized name, with its province when that says more.
-_PLACE_LABEL = ("CASE WHEN province_2025 IS NULL OR province_2025 = name THEN name "
-                "ELSE name || ', ' || province_2025 END")
-
-
-def _analysed_posts_sql(columns: Sequence[str]) -> str:
-    """Posts with their labels, in export order; topics and places are NULL (not []) for posts not analysed yet."""
-    selected = ", ".join(f"p.{c}" for c in columns)
-    return (
-        "WITH t AS (SELECT platform, post_id, list(topic ORDER BY score DESC NULLS LAST, topic) AS topics "
-        "FROM post_topics WHERE workspace = ? GROUP BY platform, post_id), "
-        f"pl AS (SELECT platform, post_id, list(DISTINCT {_PLACE_LABEL} ORDER BY {_PLACE_LABEL}) AS places "
-        "FROM post_places WHERE workspace = ? AND name IS NOT NULL GROUP BY platform, post_id) "
-        f"SELECT {selected}, a.language, a.sentiment, a.sentiment_score, a.emotion, "
-        "CASE WHEN a.post_id IS NULL THEN NULL ELSE coalesce(t.topics, []::VARCHAR[]) END, "
-        "CASE WHEN a.post_id IS NULL THEN NULL ELSE coalesce(pl.places, []::VARCHAR[]) END "
-        "FROM posts p LEFT JOIN post_analysis a ON a.workspace = p.workspace AND a.platform = p.platform "
-        "AND a.post_id = p.post_id "
-        "LEFT JOIN t ON t.platform = p.platform AND t.post_id = p.post_id "
-        "LEFT JOIN pl ON pl.platform = p.platform AND pl.post_id = p.post_id "
-        "WHERE p.workspace = ? AND NOT p.deleted ORDER BY p.created_at NULLS LAST, p.platform, p.post_id"
-    )
-
-
 class DuckDBAnalysisMixin:
     """Mixed into DuckDBStore; relies on its `con`, `_all` and `_one`."""
 
@@ -80,7 +57,7 @@ class DuckDBAnalysisMixin:
         if unknown:
             raise ValueError(f"unknown columns: {', '.join(sorted(unknown))}")
         cur = self.con.cursor()  # type: ignore[attr-defined]
-        cur.execute(_analysed_posts_sql(columns), [workspace, workspace, workspace])
+        cur.execute(analysed_posts_sql(columns), [workspace, workspace, workspace])
         while rows := cur.fetchmany(batch_size):
             yield rows
 

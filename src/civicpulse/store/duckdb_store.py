@@ -24,6 +24,7 @@ from civicpulse.store.base import (
     ddl,
     delete_statements,
     deletion_rows,
+    group_counts,
     group_outcome_sql,
     post_rows,
     upsert_statements,
@@ -189,15 +190,7 @@ class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
             raise
         finally:
             self.con.unregister("staged_batch")
-        sizes: dict[int, int] = {}
-        for group in groups:
-            sizes[group] = sizes.get(group, 0) + 1
-        counts = {}
-        for group, size in sizes.items():
-            stored, suppressed, updated = outcome.get(group, (0, 0, 0))
-            counts[group] = UpsertCounts(stored=stored, updated=updated, suppressed=suppressed,
-                                         unchanged=size - stored - updated - suppressed)
-        return counts
+        return group_counts(groups, outcome)
 
     def apply_deletions(self, workspace: str, deletions: Sequence[Deletion]) -> UpsertCounts:
         unique = list({(d.platform, d.post_id): d for d in deletions}.values())

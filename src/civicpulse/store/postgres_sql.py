@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from civicpulse.store.analysis_sql import FOLDED_TEXT_SQL
+from civicpulse.store.analysis_sql import analysed_posts_sql as portable_analysed_posts_sql
 
 # DuckDB spells these types its own way; PostgreSQL's names for the same thing.
 _TYPES = ((re.compile(r"\bDOUBLE\b(?! PRECISION)"), "DOUBLE PRECISION"), (re.compile(r"\bBLOB\b"), "BYTEA"))
@@ -44,24 +45,6 @@ SYNC_SQL = [
       for t in ("post_topics", "post_places", "post_terms")),
 ]
 
-_PLACE_LABEL = ("CASE WHEN province_2025 IS NULL OR province_2025 = name THEN name "
-                "ELSE name || ', ' || province_2025 END")
-
-
 def analysed_posts_sql(columns: Sequence[str]) -> str:
-    """As duckdb_analysis._analysed_posts_sql: arrays instead of DuckDB lists."""
-    selected = ", ".join(f"p.{c}" for c in columns)
-    return (
-        "WITH t AS (SELECT platform, post_id, array_agg(topic ORDER BY score DESC NULLS LAST, topic) AS topics "
-        "FROM post_topics WHERE workspace = ? GROUP BY platform, post_id), "
-        f"pl AS (SELECT platform, post_id, array_agg(DISTINCT {_PLACE_LABEL} ORDER BY {_PLACE_LABEL}) AS places "
-        "FROM post_places WHERE workspace = ? AND name IS NOT NULL GROUP BY platform, post_id) "
-        f"SELECT {selected}, a.language, a.sentiment, a.sentiment_score, a.emotion, "
-        "CASE WHEN a.post_id IS NULL THEN NULL ELSE coalesce(t.topics, '{}'::text[]) END, "
-        "CASE WHEN a.post_id IS NULL THEN NULL ELSE coalesce(pl.places, '{}'::text[]) END "
-        "FROM posts p LEFT JOIN post_analysis a ON a.workspace = p.workspace AND a.platform = p.platform "
-        "AND a.post_id = p.post_id "
-        "LEFT JOIN t ON t.platform = p.platform AND t.post_id = p.post_id "
-        "LEFT JOIN pl ON pl.platform = p.platform AND pl.post_id = p.post_id "
-        "WHERE p.workspace = ? AND NOT p.deleted ORDER BY p.created_at NULLS LAST, p.platform, p.post_id"
-    )
+    """analysis_sql.analysed_posts_sql with arrays instead of DuckDB lists."""
+    return portable_analysed_posts_sql(columns, aggregate="array_agg", empty="'{}'::text[]")

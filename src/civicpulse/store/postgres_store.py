@@ -24,6 +24,7 @@ from civicpulse.store.base import (
     ddl,
     delete_statements,
     deletion_rows,
+    group_counts,
     group_outcome_sql,
     post_rows,
     upsert_statements,
@@ -163,15 +164,7 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
                 outcome[group] = (stored, suppressed, updated)
             for sql in upsert_statements("staged_batch").values():
                 self._all(sql)
-        sizes: dict[int, int] = {}
-        for group in groups:
-            sizes[group] = sizes.get(group, 0) + 1
-        counts = {}
-        for group, size in sizes.items():
-            stored, suppressed, updated = outcome.get(group, (0, 0, 0))
-            counts[group] = UpsertCounts(stored=stored, updated=updated, suppressed=suppressed,
-                                         unchanged=size - stored - updated - suppressed)
-        return counts
+        return group_counts(groups, outcome)
 
     def apply_deletions(self, workspace: str, deletions: Sequence[Deletion]) -> UpsertCounts:
         unique = list({(d.platform, d.post_id): d for d in deletions}.values())

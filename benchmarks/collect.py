@@ -165,8 +165,9 @@ def bench_stream_connector():
         default_api_base = "http://127.0.0.1"
         continuous = True
 
-        def stream(self, client, creds, target, cursor, stop) -> Iterator[Page]:
-            seen = int(cursor.get("seen", 0))
+        def collect(self, session) -> Iterator[Page]:
+            client, stop = session.client, session.stop
+            seen = int(session.cursor.get("seen", 0))
             data: list[dict] = []
             users: dict[str, dict] = {}
             with httpx.stream("GET", client.url("/stream"), timeout=30) as reply:

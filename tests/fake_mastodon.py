@@ -4,10 +4,10 @@ tests (the collection tests have their own richer fakes in tests/collect)."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from local_server import LoopbackHttp
 
 
 def status(n: int, text: str = "Ngập nước ở Thủ Đức sáng nay") -> dict:
@@ -19,7 +19,7 @@ def status(n: int, text: str = "Ngập nước ở Thủ Đức sáng nay") -> d
                         "display_name": f"User {n % 7}", "note": ""}}
 
 
-class FakeMastodon:
+class FakeMastodon(LoopbackHttp):
     """GET /api/v1/timelines/tag/<tag>: the newest statuses (with `min_id`: only newer ones). `token`, when set,
     is required as a bearer token (401 otherwise)."""
 
@@ -54,15 +54,4 @@ class FakeMastodon:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._listen(Handler)

@@ -7,16 +7,16 @@ headers) so tests can check what a connector asked for: the cursor it resumed fr
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from civicpulse.collect.http import HttpClient
+from local_server import LoopbackHttp
 
 # Loopback only: these tests must never reach a real platform.
 LOOPBACK = pytest.mark.allow_hosts(["127.0.0.1", "::1"])
@@ -41,7 +41,7 @@ class Reply:
 Route = Callable[[Request], Reply]
 
 
-class FakeApi:
+class FakeApi(LoopbackHttp):
     def __init__(self, route: Route):
         self.route = route
         self.requests: list[Request] = []
@@ -69,19 +69,8 @@ class FakeApi:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self._listen(Handler)
 
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
 
     def paths(self) -> list[str]:
         return [r.path for r in self.requests]

@@ -10,11 +10,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from fake_api import Reply, Request
+
+from local_server import LoopbackHttp
 
 
 @dataclass
@@ -32,7 +34,7 @@ class Stream:
 StreamRoute = Callable[[Request], Reply | Stream]
 
 
-class StreamServer:
+class StreamServer(LoopbackHttp):
     def __init__(self, route: StreamRoute):
         self.route = route
         self.requests: list[Request] = []
@@ -85,20 +87,11 @@ class StreamServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
+        self._listen(Handler)
 
     def __exit__(self, *exc: object) -> None:
-        self.closed.set()
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
+        self.closed.set()  # streams held open end first
+        super().__exit__(*exc)
 
     def paths(self) -> list[str]:
         return [r.path for r in self.requests]

@@ -125,6 +125,7 @@ def test_a_store_from_before_migrations_is_upgraded_with_its_rows(store_url, req
 def test_a_fresh_store_has_exactly_the_layout_the_ddl_declares(store_url, request, tmp_path) -> None:
     with open_store(store_url) as store:
         migrated = _layout(store)
+        assert store.audit_entries() == []  # building a new store is not an upgrade worth an audit row
         assert [(v, n) for v, n, _, _ in _migration_log(store)] == [(m.version, m.name) for m in known_migrations()]
     declared_url = _second_url(store_url, request, tmp_path)
     _raw_execute(declared_url, ddl({"DOUBLE": "DOUBLE"}))
@@ -208,3 +209,33 @@ def test_the_migrate_command_on_a_postgres_url_reports_a_changed_migration(run_c
     status = run_cli("migrate", "--status", db_path=url)
     assert status.code == 1 and "changed" in status.stdout and "0001_baseline differ" in status.stderr
     assert "Traceback" not in status.stderr
+
+
+def test_a_drafted_migration_builds_what_a_branch_added_to_the_ddl(monkeypatch) -> None:
+    """How new tables from other work become a migration: the draft, applied, leaves no drift."""
+    import civicpulse.store.base as base
+    from civicpulse.store.migrations.draft import draft
+
+    today = base.ddl
+
+    def extended(types: dict[str, str]) -> list[str]:
+        statements = [s.replace("finished_at TIMESTAMP)", "finished_at TIMESTAMP, lease_owner TEXT NOT NULL "
+                                "DEFAULT '', lease_until TIMESTAMP)") if "TABLE IF NOT EXISTS jobs " in s else s
+                      for s in today(types)]
+        return [*statements, "CREATE TABLE IF NOT EXISTS rollup_daily (workspace TEXT NOT NULL, day TIMESTAMP "
+                "NOT NULL, posts BIGINT NOT NULL, mean_score DOUBLE, PRIMARY KEY (workspace, day))"]
+
+    monkeypatch.setattr(base, "ddl", extended)
+    text = draft("job_leases_and_rollups")
+    assert '"""Job leases and rollups:' in text and "CREATE TABLE IF NOT EXISTS rollup_daily" in text
+    module: dict = {}
+    exec(compile(text, "0003_job_leases_and_rollups.py", "exec"), module)  # the drafted module is valid Python
+    assert module["STATEMENTS"][:2] == ["ALTER TABLE jobs ADD COLUMN lease_owner TEXT NOT NULL DEFAULT ''",
+                                        "ALTER TABLE jobs ADD COLUMN lease_until TIMESTAMP"]
+    with open_store(":memory:") as migrated:
+        for statement in module["STATEMENTS"]:
+            migrated.execute(statement)
+        with open_store(":memory:", migrate=False) as declared:
+            for statement in extended({"DOUBLE": "DOUBLE"}):
+                declared.execute(statement)
+            assert _layout(migrated) == _layout(declared)

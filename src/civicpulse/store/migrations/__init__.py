@@ -21,7 +21,8 @@ Adding a migration (developers):
 3. Make the same change to the table's CREATE TABLE in its store/*_sql.py module (what `ddl()` declares):
    tests/test_migrations.py checks that a fresh store equals `ddl()`'s layout on both backends.
    A new table: `CREATE TABLE IF NOT EXISTS ...` copied from its *_sql.py list. A new column:
-   `ALTER TABLE t ADD COLUMN IF NOT EXISTS c TYPE` (a NOT NULL column needs a DEFAULT for the rows already there).
+   `ALTER TABLE t ADD COLUMN c TYPE` (a NOT NULL column needs a DEFAULT for the rows already there; DuckDB
+   refuses IF NOT EXISTS on a NOT NULL column). `python -m civicpulse.store.migrations.draft NAME` drafts both.
    Backfills are plain UPDATE ... statements in the same list: they run in the migration's transaction.
 4. Never edit or renumber a migration once it is on the main branch; fix a mistake with the next one.
 """
@@ -246,6 +247,8 @@ class SchemaMigrations:
         pending = self.pending()
         if dry_run:
             return pending
+        # A new store is built by the same migrations; only changes to an existing one go into the audit log.
+        existing = "meta" in self._tables()
         for migration in pending:
             with self.con.transaction():
                 # Another process may have applied it while we waited for the lock (PostgreSQL).
@@ -253,7 +256,7 @@ class SchemaMigrations:
                         f"SELECT 1 FROM {MIGRATIONS_TABLE} WHERE version = ?", [migration.version]):
                     continue
                 how = self._run(migration)
-                self._record(migration, actor, how)
+                self._record(migration, actor, how if existing else None)
         return pending
 
     def _run(self, migration: Migration) -> str:
@@ -271,7 +274,7 @@ class SchemaMigrations:
         baseline = known_migrations()[0]
         return {m.group(1) for s in baseline.portable if (m := _CREATED_TABLE.match(s))}
 
-    def _record(self, migration: Migration, actor: str, how: str) -> None:
+    def _record(self, migration: Migration, actor: str, how: str | None) -> None:
         now = _now()
         self.con.run(_BOOTSTRAP)
         self.con.run(f"INSERT INTO {MIGRATIONS_TABLE} (version, name, applied_at, checksum) VALUES (?, ?, ?, ?)",
@@ -279,5 +282,6 @@ class SchemaMigrations:
         # Read by civicpulse versions from before migrations: they refuse a store newer than their version 1.
         self.con.run("DELETE FROM meta WHERE key = 'schema_version'")
         self.con.run("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", [str(migration.version)])
-        self.con.run("INSERT INTO audit_log (logged_at, actor, workspace, action, detail) VALUES (?, ?, NULL, "
-                     "'schema.migrate', ?)", [now, actor, f"{migration.label} {how}"])
+        if how is not None:
+            self.con.run("INSERT INTO audit_log (logged_at, actor, workspace, action, detail) VALUES (?, ?, NULL, "
+                         "'schema.migrate', ?)", [now, actor, f"{migration.label} {how}"])

@@ -261,10 +261,9 @@ class SchemaMigrations:
 
     def _run(self, migration: Migration) -> str:
         tables = self._tables()
-        if migration.version == 1 and MIGRATIONS_TABLE not in tables and self._legacy_version(tables) == 1:
-            missing = self._baseline_tables() - tables
-            if not missing:
-                return "recorded: the store was made before migrations, with all of the baseline's tables"
+        legacy = migration.version == 1 and MIGRATIONS_TABLE not in tables and self._legacy_version(tables) == 1
+        if legacy and self._baseline_tables() <= tables:
+            return "recorded: the store was made before migrations, with all of the baseline's tables"
         for statement in migration.statements(self.con.backend):
             self.con.run(statement)
         return "applied"

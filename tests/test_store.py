@@ -83,7 +83,10 @@ def test_a_store_from_before_the_jobs_table_gains_it_when_opened(store_url):
     with open_store(path) as s:
         s.ensure_workspace("city")
         s.upsert_posts("city", [post(1)])
-        s.execute("DROP TABLE jobs")  # as written by a civicpulse without persisted jobs
+        # As written by a civicpulse without persisted jobs (and so before schema migrations).
+        s.execute("DROP TABLE jobs")
+        s.execute("DROP TABLE schema_migrations")
+        s.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     with open_store(path) as s:
         assert "jobs" in s.workspace_tables() and s.query("SELECT count(*) FROM jobs") == [(0,)]
         assert s.stats()["posts"] == 1

@@ -21,7 +21,7 @@ from civicpulse import __version__
 from civicpulse.cli import Fatal, State, err, main, out
 from civicpulse.fs import FILE_MODE, private_dir, write_secret_file
 from civicpulse.store import restore_store
-from civicpulse.store.base import SCHEMA_VERSION
+from civicpulse.store.migrations import latest_version
 
 FORMAT = "civicpulse-backup"
 FORMAT_VERSION = 1
@@ -48,7 +48,7 @@ def backup_cmd(state: State, archive: str, force: bool) -> None:
         counts = store.export_dump(work / "db")
         keys = sorted(p for p in state.keys_dir.rglob("*") if p.is_file()) if state.keys_dir.is_dir() else []
         manifest = {"format": FORMAT, "version": FORMAT_VERSION, "civicpulse": __version__,
-                    "schema_version": SCHEMA_VERSION, "created_at": datetime.now(UTC).isoformat(),
+                    "schema_version": latest_version(), "created_at": datetime.now(UTC).isoformat(),
                     "tables": counts, "keys": [str(p.relative_to(state.keys_dir)) for p in keys]}
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2))
         partial = work / "archive.tar.gz"

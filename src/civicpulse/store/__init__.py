@@ -11,15 +11,19 @@ def is_postgres_url(url_or_path: str) -> bool:
     return str(url_or_path).startswith(("postgres://", "postgresql://"))
 
 
-def open_store(url_or_path: str, read_only: bool = False) -> Store:
-    """Open a store from a path (DuckDB file) or a `postgresql://` URL."""
+def open_store(url_or_path: str, read_only: bool = False, *, migrate: bool = True) -> Store:
+    """Open a store from a path (DuckDB file) or a `postgresql://` URL.
+
+    Opened for writing, it gets the schema migrations it lacks; read-only, a store that lacks some is refused.
+    `migrate=False` does neither (for `civicpulse migrate`, which shows and applies them itself).
+    """
     if is_postgres_url(url_or_path):
         from civicpulse.store.postgres_store import PostgresStore
 
-        return PostgresStore(url_or_path, read_only=read_only)
+        return PostgresStore(url_or_path, read_only=read_only, migrate=migrate)
     from civicpulse.store.duckdb_store import DuckDBStore
 
-    return DuckDBStore(url_or_path, read_only=read_only)
+    return DuckDBStore(url_or_path, read_only=read_only, migrate=migrate)
 
 
 def restore_store(url_or_path: str, folder: Path) -> Store:

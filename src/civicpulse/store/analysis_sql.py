@@ -37,10 +37,7 @@ ANALYSIS_DDL = [
 # `post_key`, an integer digest of (workspace, platform, post_id), so joins compare one integer instead of three
 # strings. Both digests are 63-bit: a collision (odds about 1 in 10^7 for a million posts) would merge two
 # authors, which only makes suppression stricter, or attach one post's topics to another.
-DENORMALIZED_COLUMNS = {"post_analysis": ("created_at TIMESTAMP", "author_id BIGINT", "post_key BIGINT",
-                                          "folded_text TEXT"),
-                        "post_topics": ("post_key BIGINT",), "post_places": ("post_key BIGINT",),
-                        "post_terms": ("post_key BIGINT",)}
+# (Stores from before these columns get them from migration 0002.)
 
 # The query language's fold, in SQL: lower case, no diacritics, "đ" -> "d" (analytics.query_ast.fold is the same
 # in Python). Stored per post in post_analysis.folded_text, so searches never fold at query time.

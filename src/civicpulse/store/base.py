@@ -22,11 +22,11 @@ from civicpulse.store.accounts_sql import ACCOUNTS_DDL
 from civicpulse.store.alerts_sql import ALERTS_DDL
 from civicpulse.store.analysis_sql import ANALYSIS_DDL, clear_staged_sql
 from civicpulse.store.collect_sql import COLLECT_DDL
+from civicpulse.store.migrations import SchemaMigrations
 from civicpulse.store.queries_sql import QUERIES_DDL
 from civicpulse.store.reports_sql import REPORTS_DDL
 from civicpulse.store.web_sql import WEB_DDL
 
-SCHEMA_VERSION = 1
 KEY = ("workspace", "platform", "post_id")
 _WORKSPACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -369,3 +369,7 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def schema_migrations(self) -> SchemaMigrations:
+        """The store's schema migrations: what is applied and pending, and applying it (store/migrations)."""
+        raise NotImplementedError

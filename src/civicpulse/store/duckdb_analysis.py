@@ -46,7 +46,7 @@ class DuckDBAnalysisMixin:
     """Mixed into DuckDBStore; relies on its `con`, `_all` and `_one`."""
 
     def sync_analysis_keys(self) -> None:
-        """Fill the columns dashboards read instead of joining `posts` (see analysis_sql.DENORMALIZED_COLUMNS)."""
+        """Fill the columns dashboards read instead of joining `posts` (analysis_sql.ANALYSIS_DDL; migration 0002)."""
         for sql in SYNC_SQL:
             self._all(sql)  # type: ignore[attr-defined]
 

@@ -14,14 +14,12 @@ import pyarrow as pa
 
 from civicpulse.fs import FILE_MODE, withhold_from_others
 from civicpulse.schema import COLUMN_NAMES, Deletion, Post
-from civicpulse.store.analysis_sql import DENORMALIZED_COLUMNS, clear_staged_sql
+from civicpulse.store.analysis_sql import clear_staged_sql
 from civicpulse.store.base import (
-    SCHEMA_VERSION,
     Store,
     UpsertCounts,
     WorkspaceInfo,
     arrow_schema,
-    ddl,
     delete_statements,
     deletion_rows,
     group_counts,
@@ -32,6 +30,7 @@ from civicpulse.store.base import (
 )
 from civicpulse.store.duckdb_analysis import DuckDBAnalysisMixin
 from civicpulse.store.duckdb_lifecycle import DuckDBLifecycleMixin
+from civicpulse.store.migrations import DuckDBConnection, SchemaMigrations
 
 _POST_SCHEMA = arrow_schema()
 _RUN_SCHEMA = pa.schema([*((c, pa.string()) for c in ("run_id", "workspace", "source", "format")),
@@ -70,7 +69,8 @@ class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
     data_errors = (*Store.data_errors, duckdb.DataError, duckdb.OutOfMemoryException, duckdb.InvalidInputException)
     conflict_errors = (duckdb.TransactionException,)
 
-    def __init__(self, path: str, read_only: bool = False, memory_limit: str | None = None):
+    def __init__(self, path: str, read_only: bool = False, memory_limit: str | None = None, *,
+                 migrate: bool = True):
         self.path = path
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -86,8 +86,15 @@ class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
             for file in (Path(path), Path(f"{path}.wal")):  # also a store made before, under a looser umask
                 if file.exists():
                     os.chmod(file, FILE_MODE)
-        if not read_only:
-            self._migrate()
+        if migrate:  # `civicpulse migrate` opens without, to show and apply them itself
+            try:
+                if read_only:
+                    self.schema_migrations().ensure_current()
+                else:
+                    self._migrate()
+            except BaseException:
+                self.con.close()
+                raise
 
     def fork(self) -> DuckDBStore:
         """Another handle on the same open database (a DuckDB cursor) for one thread or request.
@@ -109,17 +116,8 @@ class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
         return rows[0] if rows else None
 
     def _migrate(self) -> None:
-        for statement in ddl({"DOUBLE": "DOUBLE"}):
-            self._all(statement)
-        for table, columns in DENORMALIZED_COLUMNS.items():  # stores written before these columns existed
-            for column in columns:
-                self._all(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}")
-        self.sync_analysis_keys()
-        row = self._one("SELECT value FROM meta WHERE key = 'schema_version'")
-        if row is None:
-            self._all("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        elif int(row[0]) > SCHEMA_VERSION:
-            raise StoreError(f"{self.path} was written by a newer civicpulse (schema {row[0]})")
+        self.schema_migrations().apply(actor="civicpulse")
+        self.sync_analysis_keys()  # fills analysis columns a migration added (a no-op once filled)
 
     # workspaces -------------------------------------------------------------------------------------------
     def ensure_workspace(self, name: str, keep_raw: bool | None = None) -> WorkspaceInfo:
@@ -276,6 +274,9 @@ class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
     def _table_names(self) -> list[str]:
         return [r[0] for r in self._all("SELECT table_name FROM information_schema.tables "
                                          "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1")]
+
+    def schema_migrations(self) -> SchemaMigrations:
+        return SchemaMigrations(DuckDBConnection(self.con), self.path)
 
 
 def _sql_path(path: Path) -> str:

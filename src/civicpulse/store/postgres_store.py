@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from civicpulse.schema import COLUMN_NAMES, Deletion, Post
-from civicpulse.store.analysis_sql import DENORMALIZED_COLUMNS, clear_staged_sql
+from civicpulse.store.analysis_sql import clear_staged_sql
 from civicpulse.store.base import (
-    SCHEMA_VERSION,
     Store,
     UpsertCounts,
     WorkspaceInfo,
-    ddl,
     delete_statements,
     deletion_rows,
     group_counts,
@@ -32,7 +30,8 @@ from civicpulse.store.base import (
 )
 from civicpulse.store.duckdb_analysis import DuckDBAnalysisMixin
 from civicpulse.store.duckdb_lifecycle import DuckDBLifecycleMixin
-from civicpulse.store.postgres_sql import SYNC_SQL, analysed_posts_sql, pg_ddl, positional
+from civicpulse.store.migrations import PostgresConnection, SchemaMigrations
+from civicpulse.store.postgres_sql import SYNC_SQL, analysed_posts_sql, positional
 
 _GROUP = "batch_group"
 
@@ -67,10 +66,16 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
         self.data_errors = (*Store.data_errors, psycopg.DataError)
         self.conflict_errors = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected,
                                 psycopg.errors.LockNotAvailable)
-        if read_only:
-            self.con.execute("SET default_transaction_read_only = on")
-        elif migrate:
-            self._migrate()
+        try:
+            if read_only:
+                self.con.execute("SET default_transaction_read_only = on")
+                if migrate:
+                    self.schema_migrations().ensure_current()
+            elif migrate:
+                self._migrate()
+        except BaseException:
+            self.con.close()
+            raise
 
     def fork(self) -> PostgresStore:
         return PostgresStore(self.path, self.read_only, migrate=False)
@@ -86,20 +91,8 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
         return rows[0] if rows else None
 
     def _migrate(self) -> None:
-        with self.con.transaction():
-            # Two processes opening a new store at once must not race on CREATE TABLE.
-            self.con.execute("SELECT pg_advisory_xact_lock(7305417)")
-            self.con.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
-            for statement in ddl({"DOUBLE": "DOUBLE PRECISION"}):
-                self.con.execute(pg_ddl(statement))
-            for table, columns in DENORMALIZED_COLUMNS.items():
-                for column in columns:
-                    self.con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}")
-            row = self._one("SELECT value FROM meta WHERE key = 'schema_version'")
-            if row is None:
-                self._all("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise PostgresStoreError(f"{_safe(self.path)} was written by a newer civicpulse (schema {row[0]})")
+        # Each migration runs under an advisory lock: processes opening a new store at once do not race.
+        self.schema_migrations().apply(actor="civicpulse")
         self.sync_analysis_keys()
 
     @contextmanager
@@ -273,6 +266,9 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
 
     def close(self) -> None:
         self.con.close()
+
+    def schema_migrations(self) -> SchemaMigrations:
+        return SchemaMigrations(PostgresConnection(self.con), _safe(self.path))
 
 
 def _safe(url: str) -> str:

@@ -32,6 +32,7 @@ from civicpulse.store.base import (
 )
 from civicpulse.store.duckdb_analysis import DuckDBAnalysisMixin
 from civicpulse.store.duckdb_lifecycle import DuckDBLifecycleMixin
+from civicpulse.store.jobs_sql import JOB_QUEUE_DDL
 from civicpulse.store.postgres_sql import SYNC_SQL, analysed_posts_sql, pg_ddl, positional
 
 _GROUP = "batch_group"
@@ -95,6 +96,8 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
             for table, columns in DENORMALIZED_COLUMNS.items():
                 for column in columns:
                     self.con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}")
+            for statement in JOB_QUEUE_DDL:  # several processes share the jobs table as their queue
+                self.con.execute(statement)
             row = self._one("SELECT value FROM meta WHERE key = 'schema_version'")
             if row is None:
                 self._all("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])

@@ -232,9 +232,14 @@ class QueueRunner(JobRunner):
             self.run(job)
 
     def _keep_loop(self) -> None:
-        every = max(0.2, self.lease / 4)
+        """Renew leases and requeue orphans every quarter lease; look for jobs others finished every 2 polls."""
+        every, upkeep_due = max(0.05, min(2 * self.poll, self.lease / 4)), 0.0
         while not self._stopping.wait(every):
-            for step in (self.heartbeat, self.requeue_expired, self._watch_finished):
+            steps = [self._watch_finished]
+            if time.monotonic() >= upkeep_due:
+                upkeep_due = time.monotonic() + self.lease / 4
+                steps = [self.heartbeat, self.requeue_expired, *steps]
+            for step in steps:
                 try:
                     step()
                 except Exception:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -120,9 +121,9 @@ def test_the_owner_heartbeat_keeps_a_long_job_and_a_finished_job_is_seen_by_ever
 
 def test_locks_are_per_process_on_postgres_and_always_granted_on_duckdb(pg_url, tmp_path: Path) -> None:
     one, other = open_store(pg_url), open_store(pg_url)
-    with try_exclusive(one, "collect:s1") as first:
-        with try_exclusive(other, "collect:s1") as second, try_exclusive(other, "collect:s2") as third:
-            assert (first, second, third) == (True, False, True)
+    with try_exclusive(one, "collect:s1") as first, try_exclusive(other, "collect:s1") as second, \
+            try_exclusive(other, "collect:s2") as third:
+        assert (first, second, third) == (True, False, True)
     with try_exclusive(other, "collect:s1") as after:
         assert after
     one.close(), other.close()
@@ -142,14 +143,16 @@ def statuses(n: int, prefix: str) -> str:
         for i in range(n)])
 
 
-def start_worker(url: str, tmp_path: Path) -> subprocess.Popen:
+def start_workers(count: int, url: str, tmp_path: Path) -> list[subprocess.Popen]:
     env = {**os.environ, "CIVICPULSE_IMPORT_BATCH": "100"}
-    proc = subprocess.Popen([sys.executable, "-m", "civicpulse", "--db", url, "--keys-dir", str(tmp_path / "keys"),
-                             "worker", "--threads", "1", "--lease", "1", "--poll", "0.1", "--grace", "0"],
-                            cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
-    line = proc.stderr.readline()  # the worker says when it is ready
-    assert "ready" in line, line + proc.stderr.read()
-    return proc
+    logs = [tmp_path / f"worker{i}.log" for i in range(count)]
+    procs = [subprocess.Popen([sys.executable, "-m", "civicpulse", "--db", url, "--keys-dir", str(tmp_path / "keys"),
+                               "worker", "--threads", "1", "--lease", "1", "--poll", "0.1", "--grace", "0"],
+                              cwd=tmp_path, env=env, stderr=log.open("w")) for log in logs]
+    for proc, log in zip(procs, logs, strict=True):  # each worker says when it is ready
+        wait_for(lambda p=proc, f=log: "ready" in f.read_text() or p.poll() is not None, timeout=120, every=0.1)
+        assert proc.poll() is None, log.read_text()
+    return procs
 
 
 def posts(store: Store, prefix: str) -> tuple[int, int]:
@@ -157,7 +160,7 @@ def posts(store: Store, prefix: str) -> tuple[int, int]:
                        "AND post_id LIKE ?", [f"{prefix}%"])[0]
 
 
-def wait_for(check, timeout: float = 30.0, every: float = 0.02):  # noqa: ANN001, ANN201
+def wait_for(check: Callable[[], object], timeout: float = 30.0, every: float = 0.02) -> object:
     deadline = time.monotonic() + timeout
     while not (value := check()):
         assert time.monotonic() < deadline, "timed out"
@@ -168,7 +171,7 @@ def wait_for(check, timeout: float = 30.0, every: float = 0.02):  # noqa: ANN001
 def test_worker_processes_share_the_queue_and_a_killed_worker_loses_no_post(runners, pg_url, tmp_path) -> None:
     submitter = runners(handlers={"ingest": None})
     submitter.store.ensure_workspace("city")
-    workers = [start_worker(pg_url, tmp_path) for _ in range(2)]
+    workers = start_workers(2, pg_url, tmp_path)
     try:
         small = []
         for i in range(6):
@@ -180,7 +183,7 @@ def test_worker_processes_share_the_queue_and_a_killed_worker_loses_no_post(runn
             assert state(submitter.store, job.id)[:2] == ("done", 1)  # claimed once: by one worker only
         assert [posts(submitter.store, f"s{i}x") for i in range(6)] == [(40, 40)] * 6
 
-        total = 30_000
+        total = 4_000  # about 40 batches of 100: seconds of import, killed after the first ones
         (tmp_path / "big.json").write_text(statuses(total, "b"))
         big = submitter.submit("ingest", "city", "t", paths=[str(tmp_path / "big.json")], analyze=False)
         wait_for(lambda: posts(submitter.store, "b")[0] > 0)  # mid-import: some batches are committed

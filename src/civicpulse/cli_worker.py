@@ -44,8 +44,16 @@ def worker_cmd(state: State, threads: int, collect: bool, grace: float, lease: f
     if not is_postgres_url(state.db):
         raise Fatal(f"{state.db} is a DuckDB store, which one process writes: `civicpulse serve` runs its jobs; "
                     "`civicpulse worker` is for PostgreSQL stores (--db postgresql://…)")
-    store = open_store(state.db)
-    base = Path(store.path)  # the same folders beside the store's name as `serve` uses (web/app.py)
+    if state.keys_dir == Path(f"{state.db}.keys"):
+        raise Fatal("a worker needs the key folder named: --keys-dir (env CIVICPULSE_KEYS_DIR), the same as the "
+                    "servers'")
+    # The servers' folders: a PostgreSQL store has no folder of its own, so the app's files sit beside the keys
+    # (KEYS.rejects, KEYS.collect; web/app.py). Uploads are read where the servers wrote them (job params).
+    base = state.keys_dir.with_suffix("")
+    try:
+        store = open_store(state.db)
+    except RuntimeError as exc:  # the database refused or is unreachable: its message, without the password
+        raise Fatal(str(exc)) from None
     rejects_dir = Path(f"{base}.rejects")
     deliveries = DeliveryQueue(store)
     collection = None

@@ -17,8 +17,6 @@ from civicpulse.store.base import Store
 _NAMESPACE = 7305418  # the advisory lock space of these locks (the schema setup uses 7305417)
 TRY_LOCK = "SELECT pg_try_advisory_lock(?, hashtext(?))"
 UNLOCK = "SELECT pg_advisory_unlock(?, hashtext(?))"
-HELD = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = ? AND objid = hashtext(?)::oid "
-        "AND granted")
 
 
 def shared_between_processes(store: Store) -> bool:
@@ -38,11 +36,6 @@ def try_exclusive(handle: Store, name: str) -> Iterator[bool]:
     finally:
         if got:
             handle.query(UNLOCK, [_NAMESPACE, name])
-
-
-def held_elsewhere(handle: Store, name: str) -> bool:
-    """Whether some connection holds the lock `name` now (PostgreSQL; always False on DuckDB)."""
-    return shared_between_processes(handle) and bool(handle.query(HELD, [_NAMESPACE, name])[0][0])
 
 
 def source_lock(source_id: str) -> str:

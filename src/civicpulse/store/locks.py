@@ -9,7 +9,7 @@ the callers' own in-process bookkeeping is what keeps work from running twice.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from civicpulse.store import is_postgres_url
 from civicpulse.store.base import Store
@@ -35,7 +35,8 @@ def try_exclusive(handle: Store, name: str) -> Iterator[bool]:
         yield got
     finally:
         if got:
-            handle.query(UNLOCK, [_NAMESPACE, name])
+            with suppress(Exception):  # fails only with a lost connection, which took its locks with it
+                handle.query(UNLOCK, [_NAMESPACE, name])
 
 
 def source_lock(source_id: str) -> str:

@@ -141,7 +141,8 @@ def test_a_migration_changed_after_it_was_applied_is_reported(store_url) -> None
     open_store(store_url).close()
     _raw_execute(store_url, ["UPDATE schema_migrations SET checksum = 'edited' WHERE version = 2"])
     with open_store(store_url, migrate=False) as store:
-        assert [s.state for s in store.schema_migrations().states()] == ["applied", "changed"]
+        states = [s.state for s in store.schema_migrations().states()]
+        assert states[:2] == ["applied", "changed"] and set(states[2:]) <= {"applied"}
     for read_only in (False, True):
         with pytest.raises(MigrationError, match="0002_analysis_post_columns differ from this civicpulse's copy"):
             open_store(store_url, read_only=read_only)
@@ -159,7 +160,7 @@ def test_a_store_from_a_newer_civicpulse_is_refused(store_url) -> None:
 def test_a_read_only_open_of_an_old_store_asks_for_migrate_and_changes_nothing(tmp_path) -> None:
     path = str(tmp_path / "old.duckdb")
     _old_store(path)
-    with pytest.raises(MigrationError, match=r"needs schema migrations \(0001_baseline, 0002_analysis_post_columns\)"
+    with pytest.raises(MigrationError, match=r"needs schema migrations \(0001_baseline, 0002_analysis_post_columns[,)]"
                                              r".*civicpulse migrate"):
         open_store(path, read_only=True)
     with open_store(path, migrate=False) as store:
@@ -188,16 +189,16 @@ def test_the_migrate_command_lists_rehearses_and_applies(run_cli) -> None:
     _old_store(str(run_cli.db))
     status = run_cli("migrate", "--status")
     assert status.code == 0 and "0001" in status.stdout and "pending" in status.stdout
-    assert "2 pending" in status.stderr
+    assert f"{len(known_migrations())} pending" in status.stderr
     rehearsal = run_cli("migrate", "--dry-run")
     assert rehearsal.code == 0 and "ADD COLUMN IF NOT EXISTS post_key BIGINT;" in rehearsal.stdout
     assert "nothing applied" in rehearsal.stderr
     applied = run_cli("migrate")
     assert applied.code == 0 and "applied 0002_analysis_post_columns" in applied.stderr
-    assert "schema version 2" in applied.stderr
+    assert f"schema version {latest_version()}" in applied.stderr
     with open_store(str(run_cli.db), read_only=True) as store:
         actors = [e["actor"] for e in store.audit_entries() if e["action"] == "schema.migrate"]
-        assert len(actors) == 2 and "civicpulse" not in actors  # applied by the command's user, not on an open
+        assert len(actors) == len(known_migrations()) and "civicpulse" not in actors  # applied by the command's user, not on an open
 
 
 def test_the_migrate_command_on_a_postgres_url_reports_a_changed_migration(run_cli, pg_cluster) -> None:
@@ -219,8 +220,8 @@ def test_a_drafted_migration_builds_what_a_branch_added_to_the_ddl(monkeypatch) 
     today = base.ddl
 
     def extended(types: dict[str, str]) -> list[str]:
-        statements = [s.replace("finished_at TIMESTAMP)", "finished_at TIMESTAMP, lease_owner TEXT NOT NULL "
-                                "DEFAULT '', lease_until TIMESTAMP)") if "TABLE IF NOT EXISTS jobs " in s else s
+        statements = [s.replace("value TEXT)", "value TEXT, lease_owner TEXT NOT NULL DEFAULT '', "
+                                "lease_until TIMESTAMP)") if "TABLE IF NOT EXISTS meta " in s else s
                       for s in today(types)]
         return [*statements, "CREATE TABLE IF NOT EXISTS rollup_daily (workspace TEXT NOT NULL, day TIMESTAMP "
                 "NOT NULL, posts BIGINT NOT NULL, mean_score DOUBLE, PRIMARY KEY (workspace, day))"]
@@ -230,8 +231,8 @@ def test_a_drafted_migration_builds_what_a_branch_added_to_the_ddl(monkeypatch) 
     assert '"""Job leases and rollups:' in text and "CREATE TABLE IF NOT EXISTS rollup_daily" in text
     module: dict = {}
     exec(compile(text, "0003_job_leases_and_rollups.py", "exec"), module)  # the drafted module is valid Python
-    assert module["STATEMENTS"][:2] == ["ALTER TABLE jobs ADD COLUMN lease_owner TEXT NOT NULL DEFAULT ''",
-                                        "ALTER TABLE jobs ADD COLUMN lease_until TIMESTAMP"]
+    assert module["STATEMENTS"][:2] == ["ALTER TABLE meta ADD COLUMN lease_owner TEXT NOT NULL DEFAULT ''",
+                                        "ALTER TABLE meta ADD COLUMN lease_until TIMESTAMP"]
     with open_store(":memory:") as migrated:
         for statement in module["STATEMENTS"]:
             migrated.execute(statement)

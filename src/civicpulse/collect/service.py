@@ -124,7 +124,14 @@ class Collector:
     def run_due(self, workspace: str | None, ignore_schedule: bool = False,
                 streams: bool = False) -> list[RunSummary]:
         """Every due source once, one after the other; one source's failure never stops the others."""
-        return [self.run(source) for source in self.due_sources(workspace, ignore_schedule, streams)]
+        from civicpulse.store.locks import source_lock, try_exclusive
+
+        summaries = []
+        for source in self.due_sources(workspace, ignore_schedule, streams):
+            with try_exclusive(self.store, source_lock(source.source_id)) as mine:
+                if mine:  # PostgreSQL: a source another process is collecting from now is left to it
+                    summaries.append(self.run(source))
+        return summaries
 
     def run_stream(self, source: SourceRecord, stop: threading.Event) -> RunSummary:
         """A continuous source until `stop` is set (blocking: a server runs each stream in its own thread).

@@ -34,6 +34,8 @@ from civicpulse.collect.schedule import next_run
 from civicpulse.collect.service import Collector, Now, RunSummary
 from civicpulse.collect.sources import SourceError, SourceRecord, utcnow
 from civicpulse.store.base import Store
+from civicpulse.store.collect_sql import CLOSE_STALE_RUNS_OF_SOURCE
+from civicpulse.store.locks import shared_between_processes, source_lock, try_exclusive
 
 log = logging.getLogger("civicpulse.collect")
 DEFAULT_WORKERS = 4
@@ -88,7 +90,10 @@ class CollectionRuntime:
     # lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> None:
         with self._collector() as collector:
-            collector.registry.close_stale_runs(self.now())
+            if shared_between_processes(collector.store):  # only runs whose process is gone (its lock is free)
+                close_orphaned_runs(collector, self.now())
+            else:
+                collector.registry.close_stale_runs(self.now())
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -140,7 +145,7 @@ class CollectionRuntime:
                 if source.source_id in self._running:
                     continue
                 waiters = self._requested.pop(source.source_id, [])
-                future = self._pool.submit(self._run, source)
+                future = self._pool.submit(self._run, source, None, bool(waiters))
                 self._running[source.source_id] = future
                 future.add_done_callback(lambda f, sid=source.source_id, ws=waiters: self._done(sid, f, ws))
                 started.append(source.source_id)
@@ -205,12 +210,19 @@ class CollectionRuntime:
             return set(self._running) | {i for i, s in self._streams.items() if s.alive()}
 
     # runs --------------------------------------------------------------------------------------------------
-    def _run(self, source: SourceRecord, stop: threading.Event | None = None) -> RunSummary:
-        with self._collector() as collector:
+    def _run(self, source: SourceRecord, stop: threading.Event | None = None, requested: bool = False) -> RunSummary:
+        with self._collector() as collector, try_exclusive(collector.store, source_lock(source.source_id)) as mine:
+            if not mine:  # PostgreSQL: another process (server, worker, `collect`) is running this source now
+                return RunSummary(source.source_id, source.platform, source.target, "busy",
+                                  error="another civicpulse process is collecting from this source now")
             try:
                 source = collector.registry.get(source.workspace, source.source_id)  # paused or edited since?
             except SourceError as exc:
                 return RunSummary(source.source_id, source.platform, source.target, "failed", error=str(exc))
+            if not (requested or _continuous(source) or self._due(collector, source)):
+                # Another process ran it between our look at the schedule and the lock: not due any more.
+                return RunSummary(source.source_id, source.platform, source.target, "busy",
+                                  error="another civicpulse process has just collected from this source")
             summary = collector.run(source, stop)
             if summary.failed:
                 failures = collector.registry.consecutive_failures(source.source_id)
@@ -311,6 +323,17 @@ class StreamSupervisor:
                 delay = STREAM_BACKOFF[0]  # the platform closed a healthy stream: reconnect soon, not in a loop
             if self.runtime.wait(self.stop_event, delay):
                 return
+
+
+def close_orphaned_runs(collector: Collector, now: datetime) -> None:
+    """PostgreSQL: close the runs left `running` by dead processes, not those of live ones (they hold the lock)."""
+    for source in collector.registry.list(None):
+        last = collector.registry.last_run(source.source_id)
+        if last is None or last.status != "running":
+            continue
+        with try_exclusive(collector.store, source_lock(source.source_id)) as free:
+            if free:
+                collector.store.execute(CLOSE_STALE_RUNS_OF_SOURCE, [now, source.source_id])
 
 
 def _continuous(source: SourceRecord) -> bool:

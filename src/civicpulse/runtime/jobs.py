@@ -8,6 +8,9 @@ jobs in order: writes never race each other, and readers keep answering from the
 Jobs are recorded in the store's `jobs` table as they are submitted, start and finish, so a job can be looked up
 after a restart. Jobs a dead process left queued or running are marked `interrupted` at the next start (see
 `recovery.py`): what an import stored before the crash is kept and analyzed, its upload is deleted.
+
+That is a DuckDB store's queue. A PostgreSQL store is shared by several processes, which take their jobs from
+the `jobs` table itself (`job_queue.py`, a subclass of JobRunner; `make_runner` picks one or the other).
 """
 
 from __future__ import annotations

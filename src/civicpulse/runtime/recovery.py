@@ -8,6 +8,9 @@ uploads on disk. At the next start, before any new job runs:
 - every upload that belongs to no live job is deleted (raw platform data, author names included), as are
   partial uploads of requests cut off mid-transfer.
 The import is not resumed: its upload is gone by design. Uploading the same files again stores nothing twice.
+
+This is the DuckDB story (one server process). On PostgreSQL several processes share the queue and a dead
+process's jobs are queued again when their lease runs out (runtime/job_queue.py); only `clean_uploads` is shared.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,16 +73,20 @@ def recover(runner: JobRunner) -> None:
             log.warning("deleted %d upload(s) left by a previous server process", removed)
 
 
-def clean_uploads(uploads_dir: Path, live: set[Path]) -> int:
-    """Delete everything under DB.uploads/ that no live job will read; keep the folder private (0700)."""
+def clean_uploads(uploads_dir: Path, live: set[Path], keep_younger_than: float = 0.0) -> int:
+    """Delete everything under DB.uploads/ that no live job will read; keep the folder private (0700).
+
+    `keep_younger_than` (seconds): entries changed more recently are kept, for a PostgreSQL store whose other
+    web processes may be receiving an upload right now (runtime/job_queue.py)."""
     uploads_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(uploads_dir, 0o700)
     removed = 0
+    recent = time.time() - keep_younger_than
     for workspace_dir in uploads_dir.iterdir():
         entries = list(workspace_dir.iterdir()) if workspace_dir.is_dir() and not workspace_dir.is_symlink() \
             else [workspace_dir]
         for entry in entries:
-            if entry not in live:
+            if entry not in live and not (keep_younger_than and entry.lstat().st_mtime > recent):
                 _remove(entry)
                 removed += 1
         if workspace_dir.is_dir() and not any(workspace_dir.iterdir()):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from civicpulse.store.base import Store
+from civicpulse.store.locks import try_exclusive
 
 if TYPE_CHECKING:
     from civicpulse.alerts.outbox import DeliveryQueue
@@ -54,24 +55,29 @@ class Scheduler:
         self._alerts_and_digests()
 
     def _alerts_and_digests(self) -> None:
+        handle = self.store.fork()
+        try:
+            with try_exclusive(handle, "scheduler:alerts-and-digests") as mine:
+                if mine:  # PostgreSQL with several servers or workers: one of them makes the pass at a time
+                    self._pass(handle)
+        finally:
+            handle.close()
+
+    def _pass(self, handle: Store) -> None:
         from civicpulse.alerts import AlertService
         from civicpulse.notify.email import SmtpSettings
         from civicpulse.reports.digests import DigestService
 
-        handle = self.store.fork()
-        try:
-            smtp = SmtpSettings.from_env()
-            for ws in handle.list_workspaces():
-                try:
-                    AlertService(handle, smtp, keys_dir=self.keys_dir, deliveries=self.deliveries).evaluate(ws.name)
-                except Exception:  # one workspace's broken rule must not stop the others
-                    log.exception("alert evaluation failed for %s", ws.name)
-            if smtp is None:  # digests wait until an SMTP server is configured (CIVICPULSE_SMTP_HOST)
-                return
+        smtp = SmtpSettings.from_env()
+        for ws in handle.list_workspaces():
             try:
-                for line in DigestService(handle, smtp).run_due():
-                    log.info("digest %s", line)
-            except Exception:
-                log.exception("sending digests failed")
-        finally:
-            handle.close()
+                AlertService(handle, smtp, keys_dir=self.keys_dir, deliveries=self.deliveries).evaluate(ws.name)
+            except Exception:  # one workspace's broken rule must not stop the others
+                log.exception("alert evaluation failed for %s", ws.name)
+        if smtp is None:  # digests wait until an SMTP server is configured (CIVICPULSE_SMTP_HOST)
+            return
+        try:
+            for line in DigestService(handle, smtp).run_due():
+                log.info("digest %s", line)
+        except Exception:
+            log.exception("sending digests failed")

@@ -81,3 +81,7 @@ ADD_HOUR = ("INSERT INTO collect_hours (source_id, hour, fetched, stored) VALUES
             "stored = collect_hours.stored + excluded.stored")
 HOURS_SINCE = ("SELECT h.source_id, h.hour, h.fetched, h.stored FROM collect_hours h JOIN collect_sources s "
                "ON s.source_id = h.source_id WHERE s.workspace = ? AND h.hour >= ? ORDER BY h.hour, h.source_id")
+# PostgreSQL, several processes: one source's run left 'running' by a process that is gone (runtime/collection.py).
+CLOSE_STALE_RUNS_OF_SOURCE = ("UPDATE collect_runs SET status = 'interrupted', finished_at = ?, "
+                              "error = 'the server stopped during this run' WHERE status = 'running' "
+                              "AND source_id = ?")

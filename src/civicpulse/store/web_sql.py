@@ -15,7 +15,10 @@ WEB_DDL = [
     "CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, workspace TEXT, kind TEXT NOT NULL, "
     "username TEXT NOT NULL, params TEXT NOT NULL, status TEXT NOT NULL, phase TEXT NOT NULL DEFAULT '', "
     "done BIGINT NOT NULL DEFAULT 0, total BIGINT, result TEXT, error TEXT, created_at TIMESTAMP NOT NULL, "
-    "started_at TIMESTAMP, finished_at TIMESTAMP)",
+    "started_at TIMESTAMP, finished_at TIMESTAMP, owner TEXT, lease_until TIMESTAMP, "
+    "attempts BIGINT NOT NULL DEFAULT 0)",
+    # The PostgreSQL job queue claims the oldest queued job (store/jobs_sql.py).
+    "CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created_at)",
 ]
 
 JOB_COLUMNS = ("job_id", "workspace", "kind", "username", "params", "status", "phase", "done", "total", "result",

@@ -18,7 +18,8 @@ from civicpulse.collect.service import RunSummary
 from civicpulse.collect.sources import SourceRecord
 from civicpulse.runtime.collection import CollectionRuntime, workers_from_env
 from civicpulse.runtime.job_handlers import make_handlers
-from civicpulse.runtime.jobs import Job, JobRunner, without_private_paths
+from civicpulse.runtime.job_queue import make_runner
+from civicpulse.runtime.jobs import Job, without_private_paths
 from civicpulse.store.base import Store
 from civicpulse.web import (
     api_admin,
@@ -73,9 +74,9 @@ def create_app(store: Store, *, keys_dir: Path | None = None, secure_cookies: bo
 
     ctx.collection = CollectionRuntime(store, ctx.keys_dir, Path(f"{base}.collect"), ctx.rejects_dir,
                                        workers=workers_from_env(), on_run=after_collecting)
-    ctx.jobs = JobRunner(store, make_handlers(ctx.keys_dir, ctx.rejects_dir, deliveries=ctx.deliveries,
-                                              collection=ctx.collection),
-                         on_finish=after_job, uploads_dir=ctx.uploads_dir)
+    ctx.jobs = make_runner(store, make_handlers(ctx.keys_dir, ctx.rejects_dir, deliveries=ctx.deliveries,
+                                                collection=ctx.collection),
+                           on_finish=after_job, uploads_dir=ctx.uploads_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

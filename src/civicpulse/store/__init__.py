@@ -23,13 +23,20 @@ def open_store(url_or_path: str, read_only: bool = False) -> Store:
 
 
 def restore_store(url_or_path: str, folder: Path) -> Store:
-    """A new store at `url_or_path` holding what `Store.export_dump` wrote into `folder`."""
-    if is_postgres_url(url_or_path):
-        raise NotImplementedError("restore a PostgreSQL store with pg_restore (docs/deploy.md); `civicpulse "
-                                  "restore` writes DuckDB stores")
-    from civicpulse.store.duckdb_store import restore_duckdb
+    """A new store at `url_or_path` (a new DuckDB path, or an empty PostgreSQL database) holding what
+    `Store.export_dump` of either backend wrote into `folder`."""
+    from civicpulse.store.postgres_backup import refold_search_text
 
-    return restore_duckdb(url_or_path, folder)
+    if is_postgres_url(url_or_path):
+        from civicpulse.store.postgres_backup import restore_postgres
+
+        store: Store = restore_postgres(url_or_path, folder)
+    else:
+        from civicpulse.store.duckdb_store import restore_duckdb
+
+        store = restore_duckdb(url_or_path, folder)
+    refold_search_text(store)
+    return store
 
 
 __all__ = ["Store", "UpsertCounts", "WorkspaceInfo", "is_postgres_url", "open_store", "restore_store",

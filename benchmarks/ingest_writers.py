@@ -193,8 +193,11 @@ def _check(db: str, n: int) -> str:
         rows, keys = store.query("SELECT count(*), count(DISTINCT platform || ':' || post_id) FROM posts "
                                  "WHERE workspace = 'bench'")[0]
         stored = store.query("SELECT sum(stored) FROM ingest_runs WHERE workspace = 'bench'")[0][0]
+        size = store.query("SELECT pg_database_size(current_database())")[0][0] if db.startswith("postgres") \
+            else Path(db).stat().st_size
     verdict = "ok" if rows == keys == stored == n else "FAILED"
-    message = f"{rows:,} rows, {keys:,} distinct keys, stored counts sum to {stored:,}, expected {n:,}: {verdict}"
+    message = (f"{rows:,} rows, {keys:,} distinct keys, stored counts sum to {stored:,}, expected {n:,}: {verdict}"
+               f"\nstore size: {size / 2**20:,.0f} MiB = {size / n:,.0f} bytes per post")
     if verdict != "ok":
         raise SystemExit(f"check: {message}")
     return message

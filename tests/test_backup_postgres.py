@@ -70,53 +70,44 @@ def filled(db: str, keys: Path) -> str:
     return db
 
 
-def round_trip(source: str, target: str, tmp_path: Path, name: str) -> None:
-    """Back `source` up, restore into `target` (new key folder), and check the answers and the pseudonyms."""
+def round_trip(source: str, target: str, tmp_path: Path, name: str) -> dict:
+    """Back `source` up, restore into `target` (new key folder), check the answers and the pseudonyms; return
+    `source`'s answers."""
     archive = tmp_path / f"{name}.tar.gz"
     ok(cli(source, tmp_path / "keys", "backup", str(archive)))
     target_keys = tmp_path / f"keys-{name}"
     ok(cli(target, target_keys, "restore", str(archive)))
-    assert_same(answers(target, target_keys), answers(source, tmp_path / "keys"))
+    original = answers(source, tmp_path / "keys")
+    assert original["counts"]["posts"] > 0 and original["analysis"]
+    assert_same(answers(target, target_keys), original)
     stats = ("stats", "--workspace", "city")
     assert ok(cli(target, target_keys, *stats)).stdout == ok(cli(source, tmp_path / "keys", *stats)).stdout
     # The pseudonym key came back with the data: the same authors ingested again get the same pseudonyms.
     ok(cli(target, target_keys, "ingest", str(SAMPLE), "--workspace", "city", "--no-progress"))
     assert authors(target) == authors(source)
+    return original
 
 
 def test_a_postgresql_store_restores_into_postgresql_with_the_same_answers(pg_cluster, tmp_path):
     source = filled(pg_cluster.new_database(), tmp_path / "keys")
-    assert answers(source, tmp_path / "keys")["counts"]["posts"] > 0
     round_trip(source, pg_cluster.new_database(), tmp_path, "pg")
 
 
 def test_a_duckdb_store_moves_to_postgresql_and_back(pg_cluster, tmp_path):
     source = filled(str(tmp_path / "box.duckdb"), tmp_path / "keys")
     server = pg_cluster.new_database()
-    round_trip(source, server, tmp_path, "to-pg")
+    original = round_trip(source, server, tmp_path, "to-pg")
     # ... and the PostgreSQL copy's own archive restores into a new DuckDB file: the way back.
     archive = tmp_path / "from-pg.tar.gz"
     ok(cli(server, tmp_path / "keys-to-pg", "backup", str(archive)))
     back = str(tmp_path / "back.duckdb")
     ok(cli(back, tmp_path / "keys-back", "restore", str(archive)))
-    assert_same(answers(back, tmp_path / "keys-back"), answers(server, tmp_path / "keys-to-pg"))
-    assert answers(back, tmp_path / "keys-back")["overview"] == answers(source, tmp_path / "keys")["overview"]
+    restored = answers(back, tmp_path / "keys-back")
+    assert_same(restored, answers(server, tmp_path / "keys-to-pg"))
+    assert restored["overview"] == original["overview"]
 
 
-def test_restore_into_postgresql_needs_an_empty_database_and_a_named_key_folder(pg_cluster, tmp_path):
-    source = pg_cluster.new_database()
-    ok(cli(source, tmp_path / "keys", "ingest", str(SAMPLE), "--workspace", "city", "--no-progress"))
-    archive = tmp_path / "city.tar.gz"
-    ok(cli(source, tmp_path / "keys", "backup", str(archive)))
-    refused = cli(source, tmp_path / "new-keys", "restore", str(archive))
-    assert refused.code != 0 and "not empty" in refused.stderr and "Traceback" not in refused.stderr
-    unnamed = subprocess.run([str(CLI), "--db", pg_cluster.new_database(), "restore", str(archive)],
-                             capture_output=True, timeout=120, cwd=tmp_path)
-    assert unnamed.returncode != 0 and b"--keys-dir" in unnamed.stderr
-    assert not (tmp_path / "new-keys").exists()
-
-
-def test_a_failed_restore_into_postgresql_leaves_the_database_empty(pg_cluster, tmp_path):
+def test_a_failed_restore_leaves_the_database_empty_and_a_filled_one_is_refused(pg_cluster, tmp_path):
     db = str(tmp_path / "box.duckdb")
     ok(cli(db, tmp_path / "keys", "ingest", str(SAMPLE), "--workspace", "city", "--no-progress"))
     archive = tmp_path / "box.tar.gz"
@@ -138,3 +129,9 @@ def test_a_failed_restore_into_postgresql_leaves_the_database_empty(pg_cluster, 
                            ).fetchone() == (0,)
     assert not (tmp_path / "new-keys").exists()
     ok(cli(target, tmp_path / "new-keys", "restore", str(archive)))  # nothing was left behind to refuse it
+    again = cli(target, tmp_path / "other-keys", "restore", str(archive))
+    assert again.code != 0 and "not empty" in again.stderr and "Traceback" not in again.stderr
+    unnamed = subprocess.run([str(CLI), "--db", pg_cluster.new_database(), "restore", str(archive)],
+                             capture_output=True, timeout=120, cwd=tmp_path)
+    assert unnamed.returncode != 0 and b"--keys-dir" in unnamed.stderr
+    assert not (tmp_path / "other-keys").exists()

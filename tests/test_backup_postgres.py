@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from civicpulse.analytics.filters import Filters
 from civicpulse.analytics.overview import totals
 from civicpulse.cli import main
-from civicpulse.store import is_postgres_url, open_store
+from civicpulse.store import is_postgres_url, open_store, restore_store
 from conftest import CLI, Result
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "demo" / "mastodon" / "public_timeline.json"
@@ -135,3 +135,19 @@ def test_a_failed_restore_leaves_the_database_empty_and_a_filled_one_is_refused(
                              capture_output=True, timeout=120, cwd=tmp_path)
     assert unnamed.returncode != 0 and b"--keys-dir" in unnamed.stderr
     assert not (tmp_path / "other-keys").exists()
+
+
+def test_columns_and_tables_only_postgresql_has_travel_in_the_archive(pg_cluster, tmp_path):
+    """A PostgreSQL-only addition (the job queue adds columns to `jobs` there) is dumped, not dropped or refused."""
+    url = pg_cluster.new_database()
+    with open_store(url) as store:
+        store.query("ALTER TABLE jobs ADD COLUMN lease_owner TEXT")
+        store.query("CREATE TABLE pg_only_notes (note_id BIGINT, body TEXT, seen BOOLEAN, at TIMESTAMP)")
+        store.query("INSERT INTO pg_only_notes VALUES (1, 'xin chào', true, '2026-12-07 10:00:00')")
+        store.query("INSERT INTO jobs (job_id, workspace, kind, username, params, status, created_at, lease_owner) "
+                    "VALUES ('j1', 'city', 'analyze', 'lan', '{}', 'queued', '2026-12-07 10:00:00', 'worker-7')")
+        counts = store.export_dump(tmp_path / "dump")
+    assert counts["pg_only_notes"] == 1 and counts["jobs"] == 1
+    with restore_store(str(tmp_path / "copy.duckdb"), tmp_path / "dump") as copy:
+        assert copy.query("SELECT note_id, body, seen FROM pg_only_notes") == [(1, "xin chào", True)]
+        assert copy.query("SELECT job_id, lease_owner FROM jobs") == [("j1", "worker-7")]

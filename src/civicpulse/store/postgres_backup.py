@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 BATCH_ROWS = 50_000
 # A line of DuckDB's load.sql: COPY table FROM 'folder/table.parquet' (FORMAT 'parquet');
 _LOAD_LINE = re.compile(r"""^COPY\s+"?(\w+)"?\s+FROM\s+'(?:[^']*/)?([^'/]+\.parquet)'""", re.MULTILINE)
-_TABLES_SQL = ("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-               "AND table_type = 'BASE TABLE' ORDER BY 1")
+_BASE_TABLES = ("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+                "AND table_type = 'BASE TABLE'")
+_TABLES_SQL = f"{_BASE_TABLES} ORDER BY 1"
 
 
 def export_postgres(store: PostgresStore, folder: Path) -> dict[str, int]:
@@ -43,10 +44,7 @@ def export_postgres(store: PostgresStore, folder: Path) -> dict[str, int]:
         with store.fork() as snapshot, snapshot.con.transaction():  # type: ignore[attr-defined]
             snapshot.con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             tables = [r[0] for r in snapshot.con.execute(_TABLES_SQL).fetchall()]
-            unknown = sorted(set(tables) - duck_tables)
-            if unknown:
-                raise ValueError(f"tables this civicpulse does not know: {', '.join(unknown)} (a newer version's "
-                                 "store? back it up with pg_dump)")
+            _add_missing_columns(snapshot.con, staging.con)
             for table in tables:
                 counts[table] = 0
                 with snapshot.con.cursor(name=f"dump_{table}") as cur:
@@ -65,6 +63,35 @@ def export_postgres(store: PostgresStore, folder: Path) -> dict[str, int]:
         staging.close()
         for leftover in (staging_path, staging_path.with_name(staging_path.name + ".wal")):
             leftover.unlink(missing_ok=True)
+
+
+# PostgreSQL's names (information_schema.columns.data_type) of the types the schema uses, in DuckDB's spelling.
+_DUCKDB_TYPES = {"text": "VARCHAR", "character varying": "VARCHAR", "bigint": "BIGINT", "integer": "INTEGER",
+                 "smallint": "SMALLINT", "boolean": "BOOLEAN", "double precision": "DOUBLE", "real": "FLOAT",
+                 "bytea": "BLOB", "timestamp without time zone": "TIMESTAMP", "date": "DATE", "jsonb": "VARCHAR",
+                 "json": "VARCHAR"}
+
+
+def _add_missing_columns(pg: Any, duck: duckdb.DuckDBPyConnection) -> None:
+    """Give the staging file the tables and columns only PostgreSQL has (a PostgreSQL-only addition, such as the
+    job queue's columns), so that the archive carries every column the database holds."""
+    have = {(t, c) for t, c in duck.execute("SELECT table_name, column_name FROM information_schema.columns "
+                                            "WHERE table_schema = 'main'").fetchall()}
+    tables = {t for t, _ in have}
+    rows = pg.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                      f"WHERE table_schema = current_schema() AND table_name IN ({_BASE_TABLES}) "
+                      "ORDER BY table_name, ordinal_position").fetchall()
+    for table, column, pg_type in rows:
+        if (table, column) in have:
+            continue
+        if pg_type not in _DUCKDB_TYPES:
+            raise ValueError(f"{table}.{column} has type {pg_type}, which a backup cannot carry yet: back this store "
+                             "up with pg_dump")
+        if table not in tables:
+            duck.execute(f'CREATE TABLE "{table}" ("{column}" {_DUCKDB_TYPES[pg_type]})')
+            tables.add(table)
+        else:
+            duck.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {_DUCKDB_TYPES[pg_type]}')
 
 
 def dumped_tables(folder: Path) -> dict[str, Path]:

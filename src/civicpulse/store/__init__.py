@@ -6,6 +6,10 @@ from pathlib import Path
 
 from civicpulse.store.base import Store, UpsertCounts, WorkspaceInfo, validate_workspace_name
 
+# Tables whose rows record the schema itself (applied migrations): a restore into PostgreSQL keeps the records of
+# the schema it loads the rows into (store/postgres_backup.py), so their count may differ from the archive's.
+SCHEMA_RECORD_TABLES = frozenset({"schema_migrations"})
+
 
 def is_postgres_url(url_or_path: str) -> bool:
     return str(url_or_path).startswith(("postgres://", "postgresql://"))
@@ -39,5 +43,5 @@ def restore_store(url_or_path: str, folder: Path) -> Store:
     return store
 
 
-__all__ = ["Store", "UpsertCounts", "WorkspaceInfo", "is_postgres_url", "open_store", "restore_store",
-           "validate_workspace_name"]
+__all__ = ["SCHEMA_RECORD_TABLES", "Store", "UpsertCounts", "WorkspaceInfo", "is_postgres_url", "open_store",
+           "restore_store", "validate_workspace_name"]

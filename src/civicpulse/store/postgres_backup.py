@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from civicpulse.store.postgres_store import PostgresStore
 
 BATCH_ROWS = 50_000
+# Rows that describe the schema rather than hold data: the schema version in `meta`, and the applied-migrations
+# table where there is one (with per-backend checksums). A dump loaded into a schema made by this version (the
+# staging file, a restored PostgreSQL database) keeps that schema's own records; the data rows move.
+SCHEMA_RECORDS = {"meta": "key = 'schema_version'", "schema_migrations": "TRUE"}
 # A line of DuckDB's load.sql: COPY table FROM 'folder/table.parquet' (FORMAT 'parquet');
 _LOAD_LINE = re.compile(r"""^COPY\s+"?(\w+)"?\s+FROM\s+'(?:[^']*/)?([^'/]+\.parquet)'""", re.MULTILINE)
 _BASE_TABLES = ("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
@@ -37,18 +41,15 @@ def export_postgres(store: PostgresStore, folder: Path) -> dict[str, int]:
     staging_path = folder.parent / f".{folder.name}-staging.duckdb"
     staging = DuckDBStore(str(staging_path))
     try:
-        duck_tables = set(staging.table_counts())
-        for table in duck_tables:
-            staging.con.execute(f'DELETE FROM "{table}"')  # a new store seeds a few rows; the dump's replace them
-        counts: dict[str, int] = {}
+        for table in staging.table_counts():  # a new store seeds a few rows; the dump's replace them
+            staging.con.execute(f'DELETE FROM "{table}" WHERE NOT ({SCHEMA_RECORDS.get(table, "FALSE")})')
         with store.fork() as snapshot, snapshot.con.transaction():  # type: ignore[attr-defined]
             snapshot.con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             tables = [r[0] for r in snapshot.con.execute(_TABLES_SQL).fetchall()]
             _add_missing_columns(snapshot.con, staging.con)
             for table in tables:
-                counts[table] = 0
                 with snapshot.con.cursor(name=f"dump_{table}") as cur:
-                    cur.execute(f'SELECT * FROM "{table}"')
+                    cur.execute(f'SELECT * FROM "{table}" WHERE NOT ({SCHEMA_RECORDS.get(table, "FALSE")})')
                     while rows := cur.fetchmany(BATCH_ROWS):
                         names = [d.name for d in cur.description]
                         columns = zip(*rows, strict=True)
@@ -56,7 +57,7 @@ def export_postgres(store: PostgresStore, folder: Path) -> dict[str, int]:
                         staging.con.register("pg_batch", batch)
                         staging.con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM pg_batch')
                         staging.con.unregister("pg_batch")
-                        counts[table] += len(rows)
+        counts = staging.table_counts()  # what the archive holds, and what a restore must find
         staging.con.execute(f"EXPORT DATABASE '{_sql_path(folder)}' (FORMAT parquet)")
         return counts
     finally:
@@ -125,10 +126,10 @@ def restore_postgres(url: str, folder: Path) -> PostgresStore:
             unknown = sorted(set(files) - tables)
             if unknown:
                 raise PostgresStoreError(f"the archive has tables this civicpulse does not know: {', '.join(unknown)}")
-            for table in tables:
-                store.con.execute(f'DELETE FROM "{table}"')  # the rows a new store seeds; the archive's replace them
+            for table in tables:  # the rows a new store seeds; the archive's replace them
+                store.con.execute(f'DELETE FROM "{table}" WHERE NOT ({SCHEMA_RECORDS.get(table, "FALSE")})')
             for table, path in files.items():
-                _load(store.con, table, path)
+                _load(store.con, table, path, skip=SCHEMA_RECORDS.get(table, "FALSE"))
     except psycopg.Error as exc:
         raise PostgresStoreError(f"the restore into {_safe(url)} failed, nothing was written: {exc}") from None
     finally:
@@ -136,10 +137,11 @@ def restore_postgres(url: str, folder: Path) -> PostgresStore:
     return PostgresStore(url)  # opening brings an older archive's schema up to date
 
 
-def _load(con: Any, table: str, parquet: Path) -> None:
+def _load(con: Any, table: str, parquet: Path, skip: str) -> None:
+    """COPY a dumped table's rows, but those matching `skip`, into PostgreSQL."""
     reader = duckdb.connect()
     try:
-        rows = reader.read_parquet(str(parquet))
+        rows = reader.read_parquet(str(parquet)).filter(f"NOT ({skip})")
         names = ", ".join(f'"{name}"' for name in rows.columns)
         with con.cursor().copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
             for batch in rows.to_arrow_reader(BATCH_ROWS):

@@ -1,11 +1,20 @@
-"""Ingest throughput and peak memory: N synthetic posts in a platform format, through the real CLI, on one core.
+"""Ingest throughput and peak memory: N synthetic posts in a platform format, through the real CLI.
 
-    python benchmarks/ingest.py                 # N = 100k and 1M, X API v2 pages (twarc2 JSONL)
+    python benchmarks/ingest.py                 # N = 100k and 1M, X API v2 pages (twarc2 JSONL), one core
     python benchmarks/ingest.py --n 20000 --format mastodon
     python benchmarks/ingest.py --n 10000 --files 10000   # 10,000 one-post files, then the same in one file
+    python benchmarks/ingest.py --backend postgres --writers 2 --posts 1000000
+    python benchmarks/ingest.py --backend postgres --db postgresql://bench@db.internal/bench --writers 4
 
-Prints posts/second and the peak RSS of the ingesting process (pinned to one CPU core). The goal is at least
-20,000 posts/s and a peak memory that does not grow with N.
+Without --backend/--writers: one ingesting process pinned to one CPU core, DuckDB; prints posts/second and its peak
+RSS. The goal is at least 20,000 posts/s and a peak memory that does not grow with N.
+
+With --backend or --writers: W writer processes ingest into one workspace of one store at once (see
+`benchmarks/ingest_writers.py`): each its own disjoint share of the posts and, first, the head of the next
+writer's share, so writers also meet on the same posts. Prints posts/s over the wall clock and per CPU-second
+(writers plus PostgreSQL's own processes when the cluster is local), the writers' and PostgreSQL's peak memory,
+and checks that no post was lost or doubled. `--backend postgres` without `--db` starts a throwaway cluster
+(tests/pg_cluster.py: Debian's binaries, loopback, fsync off).
 """
 
 from __future__ import annotations
@@ -99,12 +108,27 @@ def measure(n: int, fmt: str, workdir: Path, files: int = 0) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--n", "--posts", type=int, nargs="+", default=None,
+                        help="Posts per run (default: 100k and 1M; with --writers: 100k).")
     parser.add_argument("--format", choices=sorted(WRITERS), default="x-v2")
     parser.add_argument("--files", type=int, default=0,
                         help="Spread the N posts over this many files in a folder (per-file overhead), and also "
                              "ingest them from one file for comparison.")
+    parser.add_argument("--backend", choices=("duckdb", "postgres"), default=None,
+                        help="Store of the concurrent-writers run (default duckdb).")
+    parser.add_argument("--writers", type=int, default=None, help="Concurrent writer processes (default 1).")
+    parser.add_argument("--overlap", type=float, default=0.2,
+                        help="Share of each writer's posts that the previous writer also ingests.")
+    parser.add_argument("--db", default=None, help="postgresql:// URL of an existing, empty database to use.")
     args = parser.parse_args()
+    if args.backend or args.writers or args.db:
+        from ingest_writers import run_writers
+
+        backend = args.backend or ("postgres" if args.db else "duckdb")
+        for n in args.n or [100_000]:
+            run_writers(n, args.writers or 1, backend, args.db, args.overlap, write_x_v2)
+        return
+    args.n = args.n or [100_000, 1_000_000]
     print(f"{'N':>10} {'files':>7} {'format':>9} {'input MiB':>10} {'seconds':>8} {'posts/s':>9} {'files/s':>8} "
           f"{'peak RSS MiB':>13}")
     with tempfile.TemporaryDirectory(prefix="civicpulse-bench-") as tmp:

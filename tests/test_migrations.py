@@ -198,7 +198,8 @@ def test_the_migrate_command_lists_rehearses_and_applies(run_cli) -> None:
     assert f"schema version {latest_version()}" in applied.stderr
     with open_store(str(run_cli.db), read_only=True) as store:
         actors = [e["actor"] for e in store.audit_entries() if e["action"] == "schema.migrate"]
-        assert len(actors) == len(known_migrations()) and "civicpulse" not in actors  # applied by the command's user, not on an open
+        # applied by the command's user, not on an open
+        assert len(actors) == len(known_migrations()) and "civicpulse" not in actors
 
 
 def test_the_migrate_command_on_a_postgres_url_reports_a_changed_migration(run_cli, pg_cluster) -> None:

@@ -20,7 +20,7 @@ import click
 from civicpulse import __version__
 from civicpulse.cli import Fatal, State, err, main, out
 from civicpulse.fs import FILE_MODE, private_dir, write_secret_file
-from civicpulse.store import restore_store
+from civicpulse.store import SCHEMA_RECORD_TABLES, is_postgres_url, restore_store
 from civicpulse.store.migrations import latest_version
 
 FORMAT = "civicpulse-backup"
@@ -36,6 +36,7 @@ def backup_cmd(state: State, archive: str, force: bool) -> None:
     from civicpulse.cli_serve import server_holding
 
     target = Path(archive)
+    _require_keys_dir(state)
     if target.exists() and not force:
         raise Fatal(f"{archive} exists: choose another name or pass --force")
     if server_holding(state) is not None:
@@ -69,20 +70,28 @@ def backup_cmd(state: State, archive: str, force: bool) -> None:
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
 @click.pass_obj
 def restore_cmd(state: State, archive: str) -> None:
-    """Restore ARCHIVE (from `backup`) into the store given by --db, which must not exist yet."""
-    if Path(state.db).exists():
+    """Restore ARCHIVE (from `backup`, of either backend) into the store given by --db: a new DuckDB path, or an
+    empty PostgreSQL database."""
+    _require_keys_dir(state)
+    postgres = is_postgres_url(state.db)
+    if not postgres and Path(state.db).exists():
         raise Fatal(f"{state.db} exists: restore into a new --db path")
     if state.keys_dir.exists() and any(state.keys_dir.iterdir()):
         raise Fatal(f"the key folder {state.keys_dir} is not empty: restore with a new --db or --keys-dir")
-    parent = Path(state.db).resolve().parent
+    # The archive is unpacked beside the store (or, for PostgreSQL, beside the key folder): same disk, same owner.
+    parent = (state.keys_dir if postgres else Path(state.db)).resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=parent, prefix=".restore-") as tmp:
         work = Path(tmp)
         manifest = _unpack(Path(archive), work)
-        store = restore_store(state.db, work / "db")
+        try:
+            store = restore_store(state.db, work / "db")
+        except (RuntimeError, ValueError, OSError) as exc:  # not empty, unknown tables, a broken dump: one line
+            raise Fatal(f"{archive}: {exc}") from None
         try:
             counts = store.table_counts()
-            differ = {t: (n, counts.get(t)) for t, n in manifest["tables"].items() if counts.get(t) != n}
+            differ = {t: (n, counts.get(t)) for t, n in manifest["tables"].items()
+                      if counts.get(t) != n and t not in SCHEMA_RECORD_TABLES}
             if differ:
                 raise Fatal(f"restored tables do not match the backup's counts: {differ}")
             private_dir(state.keys_dir)
@@ -93,6 +102,13 @@ def restore_cmd(state: State, archive: str) -> None:
             store.close()
     out.print(f"restored {sum(manifest['tables'].values())} rows in {len(manifest['tables'])} tables and "
               f"{len(manifest['keys'])} key files into {state.db}")
+
+
+def _require_keys_dir(state: State) -> None:
+    # A PostgreSQL URL has no folder beside it: its keys must be named, or a backup would silently hold none.
+    if is_postgres_url(state.db) and state.keys_dir == Path(f"{state.db}.keys"):
+        raise Fatal("a PostgreSQL store keeps its keys in the folder given by --keys-dir (env CIVICPULSE_KEYS_DIR): "
+                    "name it")
 
 
 def _unpack(archive: Path, work: Path) -> dict:

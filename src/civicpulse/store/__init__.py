@@ -6,6 +6,10 @@ from pathlib import Path
 
 from civicpulse.store.base import Store, UpsertCounts, WorkspaceInfo, validate_workspace_name
 
+# Tables whose rows record the schema itself (applied migrations): a restore into PostgreSQL keeps the records of
+# the schema it loads the rows into (store/postgres_backup.py), so their count may differ from the archive's.
+SCHEMA_RECORD_TABLES = frozenset({"schema_migrations"})
+
 
 def is_postgres_url(url_or_path: str) -> bool:
     return str(url_or_path).startswith(("postgres://", "postgresql://"))
@@ -27,14 +31,21 @@ def open_store(url_or_path: str, read_only: bool = False, *, migrate: bool = Tru
 
 
 def restore_store(url_or_path: str, folder: Path) -> Store:
-    """A new store at `url_or_path` holding what `Store.export_dump` wrote into `folder`."""
+    """A new store at `url_or_path` (a new DuckDB path, or an empty PostgreSQL database) holding what
+    `Store.export_dump` of either backend wrote into `folder`."""
+    from civicpulse.store.postgres_backup import refold_search_text
+
     if is_postgres_url(url_or_path):
-        raise NotImplementedError("restore a PostgreSQL store with pg_restore (docs/deploy.md); `civicpulse "
-                                  "restore` writes DuckDB stores")
-    from civicpulse.store.duckdb_store import restore_duckdb
+        from civicpulse.store.postgres_backup import restore_postgres
 
-    return restore_duckdb(url_or_path, folder)
+        store: Store = restore_postgres(url_or_path, folder)
+    else:
+        from civicpulse.store.duckdb_store import restore_duckdb
+
+        store = restore_duckdb(url_or_path, folder)
+    refold_search_text(store)
+    return store
 
 
-__all__ = ["Store", "UpsertCounts", "WorkspaceInfo", "is_postgres_url", "open_store", "restore_store",
-           "validate_workspace_name"]
+__all__ = ["SCHEMA_RECORD_TABLES", "Store", "UpsertCounts", "WorkspaceInfo", "is_postgres_url", "open_store",
+           "restore_store", "validate_workspace_name"]

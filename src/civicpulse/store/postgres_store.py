@@ -261,8 +261,9 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
         return {name: self._one(f'SELECT count(*) FROM "{name}"')[0] for name in names}
 
     def export_dump(self, folder: Path) -> dict[str, int]:
-        raise PostgresStoreError("back up a PostgreSQL store with pg_dump (see docs/deploy.md); `civicpulse "
-                                 "backup` writes DuckDB stores")
+        from civicpulse.store.postgres_backup import export_postgres
+
+        return export_postgres(self, folder)
 
     def close(self) -> None:
         self.con.close()

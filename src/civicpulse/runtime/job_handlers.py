@@ -18,9 +18,12 @@ from typing import TYPE_CHECKING, Any
 from civicpulse.lifecycle import run_maintenance
 from civicpulse.registry import Registry
 from civicpulse.runtime.jobs import Handler, Job, public_text, read_rejects
-from civicpulse.services.analyze import AnalyzeOptions, analyze_workspace
-from civicpulse.services.ingest import IngestOptions, ingest, rejects_file
-from civicpulse.services.labels import RetrainOptions, retrain
+from civicpulse.services import analyze as analysis
+from civicpulse.services import ingest as ingesting
+from civicpulse.services import labels
+from civicpulse.services.analyze import AnalyzeOptions
+from civicpulse.services.ingest import IngestOptions
+from civicpulse.services.labels import RetrainOptions
 from civicpulse.services.options import Options, OptionsError
 from civicpulse.store.base import Store
 
@@ -30,6 +33,8 @@ if TYPE_CHECKING:
     from civicpulse.runtime.jobs import JobRunner
 
 log = logging.getLogger("civicpulse.jobs")
+# The services are called through their modules (analysis.analyze_workspace, ingesting.ingest): each job reaches
+# the very function the CLI calls, and a test can swap one for both.
 
 
 @dataclass
@@ -110,7 +115,7 @@ class CollectOptions(Options):
 # --- the built-in kinds -------------------------------------------------------------------------------------
 def _analysis(db: Store, job: Job, options: AnalyzeOptions) -> dict[str, Any]:
     job.step("preparing the analyzer")
-    summary = analyze_workspace(db, job.workspace, options, say=lambda msg: job.step(msg),
+    summary = analysis.analyze_workspace(db, job.workspace, options, say=lambda msg: job.step(msg),
                                 progress=lambda done, total: job.step("analyzing", done, total))
     # Everything `civicpulse analyze` prints, so a handed-over run reports exactly like a local one.
     return {**summary.to_dict(), "seconds": round(summary.seconds, 1)}
@@ -141,10 +146,10 @@ def _ingest(ctx: JobContext, db: Store, job: Job, options: IngestOptions) -> dic
     def next_file(index: int, path: str) -> None:
         job.step(f"importing {shown_names[index]}", 0, Path(path).stat().st_size if Path(path).is_file() else None)
 
-    done = ingest(db, job.workspace, options, keys_dir=ctx.keys_dir, user=job.user,
-                  rejects=rejects_file(ctx.rejects_dir, job.workspace, job.id), on_file=next_file,
-                  on_progress=lambda pos: job.step(job.phase, pos, job.total),
-                  shown=(lambda text: public_text(text, p)) if uploaded else None)
+    done = ingesting.ingest(db, job.workspace, options, keys_dir=ctx.keys_dir, user=job.user,
+                            rejects=ingesting.rejects_file(ctx.rejects_dir, job.workspace, job.id), on_file=next_file,
+                            on_progress=lambda pos: job.step(job.phase, pos, job.total),
+                            shown=(lambda text: public_text(text, p)) if uploaded else None)
     writer = done.rejects
     files = [{**{k: getattr(summary, k) for k in ("format", "read", "stored", "updated", "unchanged", "deleted",
                                                 "skipped", "rejected", "warnings")},
@@ -175,7 +180,7 @@ def _analyze(ctx: JobContext, db: Store, job: Job, options: AnalyzeOptions) -> d
 @job_kind("retrain", RetrainOptions)
 def _retrain(ctx: JobContext, db: Store, job: Job, options: RetrainOptions) -> dict[str, Any]:
     """Train the workspace's own model for a task from the analysts' label corrections."""
-    return retrain(db, job.workspace, options, say=lambda msg: job.step(msg))
+    return labels.retrain(db, job.workspace, options, say=lambda msg: job.step(msg))
 
 
 @job_kind("retention", NoOptions)

@@ -36,3 +36,21 @@ def test_the_check_sees_a_backend_import(tmp_path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("from civicpulse.store.duckdb_store import DuckDBStore\nimport duckdb\n")
     assert {"civicpulse.store.duckdb_store", "duckdb"} <= imported_modules(sample)
+
+
+def test_services_sit_between_the_adapters_and_the_domain() -> None:
+    """services/ never imports the CLI, the web app or the job runtime; the domain packages never import services/."""
+    adapters = ("civicpulse.web", "civicpulse.runtime", "civicpulse.cli", "civicpulse.handoff")
+    offenders = {}
+    for path in SRC.rglob("*.py"):
+        relative = path.relative_to(SRC)
+        modules = imported_modules(path)
+        if relative.parts[0] == "services":
+            hits = {m for m in modules if m.startswith(adapters)}
+        elif relative.parts[0] in ("analysis", "analytics", "ingest", "collect", "store", "sources"):
+            hits = {m for m in modules if m.startswith("civicpulse.services")}
+        else:
+            continue
+        if hits:
+            offenders[str(relative)] = sorted(hits)
+    assert offenders == {}, offenders

@@ -6,11 +6,10 @@ Exit status: 0 when everything landed, 2 when some records were rejected (they a
 
 from __future__ import annotations
 
-import codecs
 import getpass
 import os
 import sys
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -22,10 +21,10 @@ from civicpulse import __version__, sources
 from civicpulse.export import FORMATS as EXPORT_FORMATS
 from civicpulse.export import check_export, export_posts
 from civicpulse.ingest.limits import LimitError, Limits
-from civicpulse.ingest.pipeline import FileSummary, Ingestor
-from civicpulse.ingest.pseudonymize import KeyFileError, KeyStore, Pseudonymizer
+from civicpulse.ingest.pipeline import FileSummary
+from civicpulse.ingest.pseudonymize import KeyFileError, KeyStore
 from civicpulse.ingest.reader import InputError, expand
-from civicpulse.ingest.rejects import RejectWriter
+from civicpulse.services.options import OptionsError
 from civicpulse.sources.generic import Mapping, MappingError
 from civicpulse.store import Store, validate_workspace_name
 
@@ -111,68 +110,49 @@ def ingest(state: State, paths: tuple[str, ...], workspace: str, format_name: st
     Formats are detected per file; posts are normalized, authors pseudonymized, and re-ingesting the same
     data changes nothing.
     """
+    from civicpulse.services.ingest import IngestOptions, ingest, rejects_file
+
     workspace = _workspace(workspace)
     try:
         files = expand(list(paths))
-        if format_name:
-            sources.get(format_name)
-        codecs.lookup(encoding)
-        mapping_obj = Mapping.load(mapping) if mapping else None
-        limit_overrides = Limits.parse_options(limit_options)
-        limits = Limits.from_env(**limit_overrides)
-        key = KeyStore(state.keys_dir).load(workspace)
-    except (InputError, MappingError, KeyFileError, LimitError) as exc:
+        if mapping:
+            Mapping.load(mapping)  # read now: a bad mapping stops the command before anything is stored
+        options = IngestOptions(tuple(files), format=format_name, mapping=mapping, encoding=encoding,
+                                batch_size=batch_size, limits=Limits.from_env(**Limits.parse_options(limit_options))
+                                .to_dict(), rejects=rejects, analyze=False)
+        KeyStore(state.keys_dir).load(workspace)
+    except (InputError, MappingError, KeyFileError, LimitError, OptionsError) as exc:
         raise Fatal(str(exc)) from None
-    except KeyError as exc:
-        raise Fatal(exc.args[0]) from None
-    except LookupError:
-        raise Fatal(f"unknown encoding {encoding!r}") from None
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    rejects_path = Path(rejects) if rejects else Path(f"{state.db}.rejects") / f"{workspace}-{stamp}.jsonl"
+    rejects_path = Path(rejects) if rejects else rejects_file(Path(f"{state.db}.rejects"), workspace)
+    options = replace(options, rejects=str(rejects_path))
     show_progress = sys.stderr.isatty() if progress is None else progress
     from civicpulse.cli_serve import hand_over_ingest
 
-    summaries = hand_over_ingest(state, workspace, files, rejects_path, show_progress, format_name=format_name,
-                                 mapping=mapping, encoding=encoding, batch_size=batch_size, limits=limits.to_dict())
-    writer = RejectWriter(rejects_path, limits.max_rejects_per_file)
+    summaries = hand_over_ingest(state, workspace, options, show_progress)
+    rejects_error = None
     if summaries is None:  # no server running: this process holds the store now
-        summaries = _ingest_here(state, workspace, files, Pseudonymizer(key), writer, show_progress,
-                                 format_name=format_name, mapping=mapping_obj, encoding=encoding,
-                                 batch_size=batch_size, limits=limits)
-        from civicpulse.lifecycle import apply_workspace_retention
-
-        # As the server's import job does: posts past the workspace's retention do not come back this way.
-        apply_workspace_retention(state.store(), workspace, getpass.getuser(), audit_empty=False)
-    _print_summary(summaries)
-    rejected = sum(s.rejected for s in summaries)
-    warnings = sum(s.warnings for s in summaries)
-    if rejected or warnings:
-        err.print(f"{rejected} rejected, {warnings} warnings; details in {rejects_path}", highlight=False)
-    if writer.error:
-        err.print(f"[bold red]error:[/] {writer.error}", highlight=False)
-    if rejected:
-        sys.exit(EXIT_REJECTED)
-
-
-def _ingest_here(state: State, workspace: str, files: list[str], pseudonymizer: Pseudonymizer, writer: RejectWriter,
-                 show_progress: bool, **options: object) -> list[FileSummary]:
-    summaries: list[FileSummary] = []
-    try:
         with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                       console=err, disable=not show_progress, transient=True) as bar:
             task = bar.add_task("", total=None)
-            ingestor = Ingestor(state.store(), workspace, pseudonymizer, writer,  # type: ignore[arg-type]
-                                on_progress=lambda pos: bar.update(task, completed=pos), **options)
 
             def next_file(index: int, name: str) -> None:
                 if show_progress:
                     size = None if name == "-" else os.path.getsize(name)
                     bar.reset(task, total=size, description=Path(name).name if name != "-" else "stdin")
 
-            summaries = ingestor.ingest_files(files, next_file)
-    finally:
-        writer.close()
-    return summaries
+            done = ingest(state.store(), workspace, options, keys_dir=state.keys_dir, rejects=rejects_path,
+                          user=getpass.getuser(), on_file=next_file,
+                          on_progress=lambda pos: bar.update(task, completed=pos))
+        summaries, rejects_error = done.summaries, done.rejects.error
+    _print_summary(summaries)
+    rejected = sum(s.rejected for s in summaries)
+    warnings = sum(s.warnings for s in summaries)
+    if rejected or warnings:
+        err.print(f"{rejected} rejected, {warnings} warnings; details in {rejects_path}", highlight=False)
+    if rejects_error:
+        err.print(f"[bold red]error:[/] {rejects_error}", highlight=False)
+    if rejected:
+        sys.exit(EXIT_REJECTED)
 
 
 SUMMARY_COLUMNS = ("read", "stored", "updated", "unchanged", "deleted", "skipped", "rejected", "warnings")

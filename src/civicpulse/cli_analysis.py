@@ -18,6 +18,7 @@ from civicpulse.cli import EXIT_REJECTED, Fatal, State, _workspace, err, main, o
 
 if TYPE_CHECKING:
     from civicpulse.analysis.pipeline import Analyzer
+    from civicpulse.services.analyze import AnalyzeOptions
 
 # The models, numpy and scikit-learn load inside the commands that need them, so `civicpulse --help` and the
 # ingest commands start fast.
@@ -36,31 +37,20 @@ def _tasks(value: str) -> tuple[str, ...]:
 
 def _analyzer(state: State, workspace: str | None, tasks: tuple[str, ...], mode: str, models_dir: str | None,
               encoder_spec: str | None, classifier_specs: tuple[str, ...]) -> Analyzer:
-    from civicpulse.analysis.backends import (
-        classifier_from_spec,
-        encoder_from_spec,
-        load_bundle,
-        parse_classifier_options,
-    )
     from civicpulse.analysis.dataset import DatasetError
     from civicpulse.analysis.models import ModelError
-    from civicpulse.analysis.pipeline import Analyzer
     from civicpulse.analysis.taxonomy import TaxonomyError
+    from civicpulse.services.analyze import Backends, build_analyzer
 
     try:
-        models, bundle_encoder = load_bundle(Path(models_dir)) if models_dir else ({}, None)
-        encoder = encoder_from_spec(encoder_spec or bundle_encoder)
-        classifiers = {t: classifier_from_spec(t, spec)
-                       for t, spec in parse_classifier_options(classifier_specs).items()}
+        store = None
         if workspace:
-            from civicpulse.analysis.workspace import workspace_analyzer
-
             store = state.store()
             if store.get_workspace(_workspace(workspace)) is None:
                 raise Fatal(f"no workspace {workspace!r} in {state.db}")
-            return workspace_analyzer(store, workspace, tasks, mode=mode, encoder=encoder, base_models=models,
-                                      classifiers=classifiers, progress=lambda m: err.print(m))
-        return Analyzer(tasks, mode=mode, models=models, encoder=encoder, classifiers=classifiers)
+        return build_analyzer(store, workspace, tasks=tasks, mode=mode,
+                              backends=Backends(models_dir, encoder_spec, classifier_specs),
+                              say=lambda m: err.print(m))
     except (ModelError, TaxonomyError, DatasetError, ValueError, RuntimeError) as exc:
         raise Fatal(str(exc)) from None
 
@@ -171,10 +161,20 @@ def analyze_cmd(state: State, workspace: str, mode: str, batch_size: int, limit:
                 progress: bool | None, engine: str, address: str | None, workers: int, threads_per_worker: int,
                 models_dir: str | None, encoder_spec: str | None, classifiers: tuple[str, ...]) -> None:
     """Enrich stored posts: only posts that are new, edited, or analysed by older models; resumable."""
-    from civicpulse.analysis.enrich import enrich_workspace
+    from civicpulse.analysis.dataset import DatasetError
+    from civicpulse.analysis.models import ModelError
+    from civicpulse.analysis.taxonomy import TaxonomyError
     from civicpulse.cli_serve import hand_over_analyze, server_holding
+    from civicpulse.services.analyze import AnalyzeOptions, analyze_workspace
+    from civicpulse.services.options import OptionsError
 
     show = sys.stderr.isatty() if progress is None else progress
+    try:
+        options = AnalyzeOptions(mode=mode, batch_size=batch_size, limit=limit, discovery=discovery,
+                                 models_dir=str(Path(models_dir).resolve()) if models_dir else None,
+                                 encoder=encoder_spec, classifiers=tuple(classifiers))
+    except OptionsError as exc:
+        raise Fatal(str(exc)) from None
     if engine == "ray":
         # The driver must own the store (it saves every batch); a running server owns it and runs models itself.
         if server_holding(state) is not None:
@@ -182,38 +182,33 @@ def analyze_cmd(state: State, workspace: str, mode: str, batch_size: int, limit:
                         "(the server analyses in its own process)")
         result = None
     else:
-        result = hand_over_analyze(state, _workspace(workspace), show, mode=mode, batch_size=batch_size,
-                                   limit=limit, discovery=discovery,
-                                   models_dir=str(Path(models_dir).resolve()) if models_dir else None,
-                                   encoder=encoder_spec, classifiers=list(classifiers))
+        result = hand_over_analyze(state, _workspace(workspace), show, **options.to_params())
     if result is None:  # no server running: this process holds the store now
-        analyzer = _analyzer(state, workspace, TASKS, mode, models_dir, encoder_spec, classifiers)
-        labeller = _ray_labeller(analyzer, models_dir, encoder_spec, classifiers, address, workers,
-                                 threads_per_worker) if engine == "ray" else analyzer
         store = state.store()
+        if store.get_workspace(_workspace(workspace)) is None:
+            raise Fatal(f"no workspace {workspace!r} in {state.db}")
+        labeller_for = (lambda analyzer: _ray_labeller(analyzer, options, address, workers, threads_per_worker)) \
+            if engine == "ray" else None
         try:
             with Progress(TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                           console=err, disable=not show, transient=True) as bar:
                 task = bar.add_task("", total=None)
-                report = enrich_workspace(store, workspace, labeller, batch_size=batch_size, limit=limit,
-                                          discover=discovery,
-                                          progress=lambda done, total: bar.update(task, completed=done, total=total))
-        finally:
-            if labeller is not analyzer:
-                labeller.close()
+                summary = analyze_workspace(store, workspace, options, say=lambda m: err.print(m),
+                                            labeller_for=labeller_for,
+                                            progress=lambda done, total: bar.update(task, completed=done, total=total))
+        except (ModelError, TaxonomyError, DatasetError, ValueError, RuntimeError) as exc:
+            raise Fatal(str(exc)) from None
         store.audit(getpass.getuser(), workspace, "analyze",
-                    f"posts={report.analyzed} model={analyzer.signature} engine={engine}")
-        result = {k: getattr(report, k) for k in ("analyzed", "backlog", "seconds", "encoded", "discovery")}
+                    f"posts={summary.analyzed} model={summary.model} engine={engine}")
+        result = summary.to_dict()
     _print_analysis(result)
 
 
-def _ray_labeller(analyzer: Analyzer, models_dir: str | None, encoder_spec: str | None, classifiers: tuple[str, ...],
-                  address: str | None, workers: int, threads_per_worker: int) -> Any:
-    from civicpulse.analysis.backends import load_bundle, parse_classifier_options
+def _ray_labeller(analyzer: Analyzer, options: AnalyzeOptions, address: str | None, workers: int,
+                  threads_per_worker: int) -> Any:
     from civicpulse.runtime.ray_enrich import AnalyzerRecipe, RayLabeller, RayUnavailable
 
-    encoder = encoder_spec or (load_bundle(Path(models_dir))[1] if models_dir else None)
-    recipe = AnalyzerRecipe.of(analyzer, encoder, parse_classifier_options(classifiers))
+    recipe = AnalyzerRecipe.of(analyzer, options.backends.encoder_spec(), options.backends.classifier_specs())
     try:
         return RayLabeller(recipe, workers=workers, address=address, threads_per_worker=threads_per_worker)
     except RayUnavailable as exc:

@@ -18,8 +18,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -37,6 +37,7 @@ from civicpulse.handoff import (
     withdraw,
 )
 from civicpulse.ingest.pipeline import FileSummary
+from civicpulse.services.ingest import IngestOptions
 from civicpulse.store import Store
 
 POLL_EVERY = 0.25
@@ -112,19 +113,19 @@ def _request(state: State, kind: str, workspace: str, **params: Any) -> dict[str
             "keys_dir": str(state.keys_dir.resolve()), **{k: v for k, v in params.items() if v is not None}}
 
 
-def hand_over_ingest(state: State, workspace: str, files: list[str], rejects: Path, show: bool, *,
-                     format_name: str | None, mapping: str | None, encoding: str,
-                     batch_size: int, limits: dict[str, Any] | None = None) -> list[FileSummary] | None:
+def hand_over_ingest(state: State, workspace: str, options: IngestOptions, show: bool) -> list[FileSummary] | None:
     """`civicpulse ingest` through a running server; None when there is none and the store is ours."""
     spool: list[str] = []
+    files = options.paths
 
     def make_request() -> dict[str, Any]:
         if "-" in files and not spool:
             spool.append(_spool_stdin())
-        paths = [spool[0] if f == "-" else os.path.abspath(f) for f in files]
-        return _request(state, "ingest", workspace, paths=paths, names=files, format=format_name, encoding=encoding,
-                        batch_size=batch_size, mapping=os.path.abspath(mapping) if mapping else None,
-                        rejects=os.path.abspath(rejects), analyze=False, limits=limits)
+        paths = tuple(spool[0] if f == "-" else os.path.abspath(f) for f in files)
+        handed = replace(options, paths=paths, names=files, analyze=False,
+                         mapping=os.path.abspath(options.mapping) if options.mapping else None,
+                         rejects=os.path.abspath(options.rejects) if options.rejects else None)
+        return _request(state, "ingest", workspace, **handed.to_params())
 
     try:
         result = _hand_over(state, make_request, show, (BarColumn(), DownloadColumn()))

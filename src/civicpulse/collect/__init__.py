@@ -6,33 +6,25 @@ formats in `civicpulse.sources`.
 
 from __future__ import annotations
 
-import importlib
-
 from civicpulse.collect.base import Connector
+from civicpulse.registry import Registry
 
-_CONNECTORS: dict[str, Connector] = {}
 _BUILTIN = ("mastodon", "x", "reddit", "bluesky", "youtube", "tiktok", "meta", "mastodon_stream", "jetstream",
             "x_stream", "x_compliance", "telegram")
-_loaded = False
+CONNECTORS: Registry[Connector] = Registry(
+    "connector", builtin=(f"civicpulse.collect.connectors.{m}" for m in _BUILTIN),
+    entry_point_group="civicpulse.connectors",
+    missing="no connector for platform {name!r}; available: {available} (see docs/collection.md)")
 
 
 def register(cls: type[Connector]) -> type[Connector]:
-    _CONNECTORS[cls.platform] = cls()
+    CONNECTORS.add(cls.platform, cls(), replace=True)
     return cls
 
 
 def all_connectors() -> dict[str, Connector]:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for name in _BUILTIN:
-            importlib.import_module(f"civicpulse.collect.connectors.{name}")
-    return dict(sorted(_CONNECTORS.items()))
+    return dict(CONNECTORS.items())
 
 
 def get(platform: str) -> Connector:
-    known = all_connectors()
-    if platform not in known:
-        raise KeyError(f"no connector for platform {platform!r}; available: {', '.join(known)} "
-                       "(see docs/collection.md)")
-    return known[platform]
+    return CONNECTORS.get(platform)

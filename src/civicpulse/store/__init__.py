@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from civicpulse.registry import Registry
 from civicpulse.store.base import Store, UpsertCounts, WorkspaceInfo, validate_workspace_name
 
 # Tables whose rows record the schema itself (applied migrations): a restore into PostgreSQL keeps the records of
 # the schema it loads the rows into (store/postgres_backup.py), so their count may differ from the archive's.
 SCHEMA_RECORD_TABLES = frozenset({"schema_migrations"})
+
+# Backends by URL scheme; anything without a registered scheme is a DuckDB file path. A plugin adds one under the
+# `civicpulse.stores` entry-point group: a callable (url, read_only, migrate) -> Store.
+BACKENDS: Registry[Callable[[str, bool, bool], Store]] = Registry(
+    "store backend", entry_point_group="civicpulse.stores", entry_point_adds=True)
+DEFAULT_BACKEND = "duckdb"
+
+
+@BACKENDS.register("duckdb")
+def _duckdb(path: str, read_only: bool, migrate: bool) -> Store:
+    from civicpulse.store.duckdb_store import DuckDBStore
+
+    return DuckDBStore(path, read_only=read_only, migrate=migrate)
+
+
+@BACKENDS.register("postgresql")
+@BACKENDS.register("postgres")
+def _postgres(url: str, read_only: bool, migrate: bool) -> Store:
+    from civicpulse.store.postgres_store import PostgresStore
+
+    return PostgresStore(url, read_only=read_only, migrate=migrate)
 
 
 def is_postgres_url(url_or_path: str) -> bool:
@@ -21,13 +44,13 @@ def open_store(url_or_path: str, read_only: bool = False, *, migrate: bool = Tru
     Opened for writing, it gets the schema migrations it lacks; read-only, a store that lacks some is refused.
     `migrate=False` does neither (for `civicpulse migrate`, which shows and applies them itself).
     """
-    if is_postgres_url(url_or_path):
-        from civicpulse.store.postgres_store import PostgresStore
+    return BACKENDS.get(backend_name(url_or_path))(url_or_path, read_only, migrate)
 
-        return PostgresStore(url_or_path, read_only=read_only, migrate=migrate)
-    from civicpulse.store.duckdb_store import DuckDBStore
 
-    return DuckDBStore(url_or_path, read_only=read_only, migrate=migrate)
+def backend_name(url_or_path: str) -> str:
+    """The registered backend a store URL names by its scheme; a plain path is a DuckDB file."""
+    scheme, sep, _ = str(url_or_path).partition("://")
+    return scheme if sep and scheme != DEFAULT_BACKEND and scheme in BACKENDS else DEFAULT_BACKEND
 
 
 def restore_store(url_or_path: str, folder: Path) -> Store:
@@ -47,5 +70,5 @@ def restore_store(url_or_path: str, folder: Path) -> Store:
     return store
 
 
-__all__ = ["SCHEMA_RECORD_TABLES", "Store", "UpsertCounts", "WorkspaceInfo", "is_postgres_url", "open_store",
-           "restore_store", "validate_workspace_name"]
+__all__ = ["BACKENDS", "SCHEMA_RECORD_TABLES", "Store", "UpsertCounts", "WorkspaceInfo", "backend_name",
+           "is_postgres_url", "open_store", "restore_store", "validate_workspace_name"]

@@ -160,7 +160,9 @@ def put_taxonomy(a: Access = Depends(ANALYST), topics: list[TopicBody] = Depends
         Taxonomy.from_records(records, source="taxonomy editor")  # refuse now what the job would refuse later
     except TaxonomyError as exc:
         raise HTTPException(400, str(exc)) from None
-    return ctx.jobs.submit("taxonomy", a.workspace, a.username, topics=records).to_dict()
+    from civicpulse.runtime.job_handlers import TaxonomyOptions, submit_job
+
+    return submit_job(ctx.jobs, "taxonomy", a.workspace, a.username, TaxonomyOptions(tuple(records))).to_dict()
 
 
 # alerts ----------------------------------------------------------------------------------------------------

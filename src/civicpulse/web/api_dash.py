@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -99,38 +98,13 @@ def trends(request: Request, s: Scope = Depends(scope), db: Store = Depends(stor
            bucket: Literal["hour", "day"] = "day", threshold: float = Query(3.0, ge=1.0, le=20.0),
            days: int = Query(90, ge=1, le=366, description="without a period start: judge the last N days of data")
            ) -> dict:
-    from civicpulse.analytics.events import events, topic_label
-    from civicpulse.analytics.saved_queries import SavedQueries
-    from civicpulse.analytics.topic_trends import taxonomy_for
-    from civicpulse.analytics.trends import detect_spikes
+    from civicpulse.services.trends import TrendOptions
+    from civicpulse.services.trends import trends as find_trends
 
     _audit(db, s, "view.trends")
-
-    def compute(f: Filters) -> dict:
-        # Every bucket of the chosen period is judged (each against the 14 before it), not just the latest few.
-        since = f.start
-        if since is None:
-            last = db.query("SELECT max(created_at) FROM post_analysis WHERE workspace = ?", [s.workspace])[0][0]
-            since = last - timedelta(days=days) if last else None
-        spikes = [x.to_dict() for x in detect_spikes(db, s.workspace, f, bucket=bucket, threshold=threshold,
-                                                     since=since)]
-        for saved in SavedQueries(db).list(s.workspace):
-            text = f"({saved.query}) AND ({f.query})" if f.query else saved.query
-            for x in detect_spikes(db, s.workspace, replace(f, query=text), bucket=bucket,
-                                   dimensions=("all",), threshold=threshold, since=since):
-                spikes.append({**x.to_dict(), "dimension": "query", "key": saved.name, "query_id": saved.query_id})
-        spikes.sort(key=lambda x: -x["score"])
-        # The same happening shows in several series: its spikes grouped into events (analytics/events.py).
-        queries = {saved.name: saved.query for saved in SavedQueries(db).list(s.workspace)}
-        taxonomy = taxonomy_for(db, s.workspace)
-        found = events(db, s.workspace, f, spikes, bucket, queries, taxonomy)
-        for spike in spikes:  # cards name topics by their label, never their id
-            if spike["dimension"] == "topic":
-                spike["key_label"] = {lang: topic_label(taxonomy, spike["key"], lang) for lang in ("en", "vi")}
-        return {"bucket": bucket, "since": since.isoformat() if since else None, "spikes": spikes, "events": found,
-                **s.period_info()}
-
-    return _cached(request, s, db, ("trends", bucket, threshold, days), compute)
+    options = TrendOptions(bucket=bucket, threshold=threshold, days=days)
+    return _cached(request, s, db, ("trends", bucket, threshold, days),
+                   lambda f: {**find_trends(db, s.workspace, f, options), **s.period_info()})
 
 
 @router.get("/posts", summary="Post explorer: filtered, paginated posts with labels and explanations")
@@ -152,26 +126,15 @@ class Correction(BaseModel):
 @router.put("/posts/{platform}/{post_id}/labels", summary="Correct a post's label (analysts); feeds retraining")
 def correct(platform: str, post_id: str, body: Correction, a: Access = Depends(ANALYST),
             db: Store = Depends(store)) -> dict:
-    from civicpulse.analysis.workspace import get_taxonomy
+    from civicpulse.services import labels as service
 
-    allowed: Any = {"sentiment": SENTIMENTS, "emotion": EMOTIONS}.get(body.task)
-    labels = [t.strip() for t in body.label.split(",") if t.strip()]
-    if allowed is None:
-        allowed = get_taxonomy(db, a.workspace).ids
-    bad = [x for x in labels if x not in allowed] or ([] if body.task == "topics" or len(labels) == 1 else labels)
-    if bad or not labels:
-        raise HTTPException(400, f"{body.task}: {body.label!r} is not valid; choose from {', '.join(allowed)}")
-    if not db.query("SELECT 1 FROM posts WHERE workspace = ? AND platform = ? AND post_id = ? AND NOT deleted",
-                    [a.workspace, platform, post_id]):
-        raise HTTPException(404, f"no post {platform}/{post_id} in {a.workspace}")
-    db.execute("DELETE FROM label_corrections WHERE workspace = ? AND platform = ? AND post_id = ? AND task = ?",
-               [a.workspace, platform, post_id, body.task])
-    db.execute("INSERT INTO label_corrections VALUES (?, ?, ?, ?, ?, ?, current_timestamp)",
-               [a.workspace, platform, post_id, body.task, ",".join(labels), a.username])
-    db.audit(a.username, a.workspace, "label.correct", f"{platform}/{post_id} {body.task}={','.join(labels)}")
-    count = db.query("SELECT count(*) FROM label_corrections WHERE workspace = ? AND task = ?",
-                     [a.workspace, body.task])[0][0]
-    return {"task": body.task, "label": ",".join(labels), "corrections": count}
+    try:
+        return service.correct_label(db, a.workspace, a.username, platform, post_id,
+                                     service.Correction(body.task, body.label))
+    except service.InvalidLabel as exc:
+        raise HTTPException(400, str(exc)) from None
+    except service.PostNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
 
 
 class Retrain(BaseModel):
@@ -180,18 +143,19 @@ class Retrain(BaseModel):
 
 @router.post("/models/retrain", status_code=202, summary="Retrain the workspace's model from corrections (analysts)")
 def retrain(body: Retrain, a: Access = Depends(ANALYST), ctx=Depends(app_context)) -> dict:
-    job = ctx.jobs.submit("retrain", a.workspace, a.username, task=body.task)
-    return job.to_dict()
+    from civicpulse.runtime.job_handlers import submit_job
+    from civicpulse.services.labels import RetrainOptions
+
+    return submit_job(ctx.jobs, "retrain", a.workspace, a.username, RetrainOptions(body.task)).to_dict()
 
 
 @router.get("/label-queue", summary="Posts to label next: those the workspace's model is least sure of (analysts)")
 def label_queue(task: Literal["sentiment", "emotion"] = "sentiment", n: int = Query(20, ge=1, le=100),
                 a: Access = Depends(ANALYST), db: Store = Depends(store)) -> dict:
     """Not yet labelled posts, most uncertain first (active learning); never an author."""
-    from civicpulse.analytics.label_queue import label_queue as queue
+    from civicpulse.services.labels import posts_to_label
 
-    db.audit(a.username, a.workspace, "view.label_queue", f"task={task} n={n}")
-    return {"task": task, "posts": queue(db, a.workspace, task, n)}
+    return {"task": task, "posts": posts_to_label(db, a.workspace, a.username, task, n)}
 
 
 @router.get("/labels", summary="The label sets: sentiments, emotions and this workspace's topics")

@@ -11,6 +11,9 @@ from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response
 
+from civicpulse.runtime.job_handlers import submit_job
+from civicpulse.services.analyze import AnalyzeOptions
+from civicpulse.services.ingest import IngestOptions
 from civicpulse.store.base import Store
 from civicpulse.web.context import AppContext
 from civicpulse.web.deps import ANALYST, OWNER, VIEWER, Access, app_context, busy_as_conflict, store
@@ -40,9 +43,10 @@ async def upload(request: Request, a: Access = Depends(ANALYST), ctx: AppContext
                 raise HTTPException(400, exc.args[0]) from None
         paths, names, mappings = await to_thread.run_sync(direct_mappings, db, a.workspace, got.paths, got.names,
                                                           format)
+        options = IngestOptions(tuple(paths), tuple(names), format=format, uploaded=str(folder),
+                                file_mappings=mappings)
         with busy_as_conflict():
-            job = ctx.jobs.submit("ingest", a.workspace, a.username, paths=paths, names=names,
-                                  format=format, uploaded=str(folder), file_mappings=mappings)
+            job = submit_job(ctx.jobs, "ingest", a.workspace, a.username, options)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -52,7 +56,7 @@ async def upload(request: Request, a: Access = Depends(ANALYST), ctx: AppContext
 @router.post("/analyze", status_code=202, summary="Analyze posts not analyzed yet (analysts)")
 def analyze(a: Access = Depends(ANALYST), ctx: AppContext = Depends(app_context)) -> dict:
     with busy_as_conflict():
-        return ctx.jobs.submit("analyze", a.workspace, a.username).to_dict()
+        return submit_job(ctx.jobs, "analyze", a.workspace, a.username, AnalyzeOptions()).to_dict()
 
 
 @router.get("/jobs", summary="Recent background jobs of the workspace, newest first (interrupted ones included)")

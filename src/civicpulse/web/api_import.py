@@ -27,7 +27,9 @@ from pydantic import BaseModel, Field
 
 from civicpulse.ingest.column_mapping import ChoiceError, ColumnChoice, remember, remembered, workspace_timezone
 from civicpulse.ingest.tabular import guess_roles, header_signature, inspect_table, is_tabular
+from civicpulse.runtime.job_handlers import submit_job
 from civicpulse.runtime.jobs import public_text
+from civicpulse.services.ingest import IngestOptions
 from civicpulse.sources.generic import MappingError
 from civicpulse.store.base import Store
 from civicpulse.web.context import AppContext
@@ -156,9 +158,9 @@ def start(upload: str, body: StagedImport, a: Access = Depends(ANALYST), ctx: Ap
         raise HTTPException(409, "this upload is already being imported") from None
     try:
         with busy_as_conflict():
-            job = ctx.jobs.submit("ingest", a.workspace, a.username, paths=manifest["paths"],
-                                  names=manifest["names"], file_mappings=mappings, uploaded=str(folder),
-                                  analyze=body.analyze)
+            job = submit_job(ctx.jobs, "ingest", a.workspace, a.username,
+                             IngestOptions(tuple(manifest["paths"]), tuple(manifest["names"]), file_mappings=mappings,
+                                           uploaded=str(folder), analyze=body.analyze))
     except BaseException:
         os.rename(claimed, folder / _MANIFEST)  # e.g. the workspace is busy: the user may try again
         raise

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from civicpulse.analysis.labels import MODES
 from civicpulse.export import FORMATS, MEDIA_TYPES, PostExport
 from civicpulse.handoff import LOCAL_HEADER
+from civicpulse.runtime.job_handlers import job_options, submit_job
 from civicpulse.store import validate_workspace_name
 from civicpulse.web.context import AppContext
 from civicpulse.web.deps import app_context, busy_as_conflict
@@ -98,14 +99,12 @@ def _check(body: LocalJob, ctx: AppContext) -> None:
 def submit(body: LocalJob, ctx: AppContext = Depends(app_context)) -> dict:
     _check(body, ctx)
     params = body.model_dump(exclude={"kind", "workspace", "user", "keys_dir"}, exclude_none=True)
-    if body.kind == "analyze":
-        params = {k: v for k, v in params.items() if k not in ("paths", "analyze", "ignore_schedule")}
-    elif body.kind == "collect":
-        params = {"ignore_schedule": body.ignore_schedule}
-    else:
-        params.pop("ignore_schedule", None)
+    try:  # each kind keeps the fields its options know
+        options = job_options(body.kind, params)
+    except ValueError as exc:  # OptionsError, LimitError
+        raise HTTPException(422, str(exc)) from None
     with busy_as_conflict():
-        return ctx.jobs.submit(body.kind, body.workspace, f"cli:{body.user}", **params).to_dict()
+        return submit_job(ctx.jobs, body.kind, body.workspace, f"cli:{body.user}", options).to_dict()
 
 
 @router.get("/jobs/{job_id}")

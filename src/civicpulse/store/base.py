@@ -22,6 +22,7 @@ from civicpulse.store.accounts_sql import ACCOUNTS_DDL
 from civicpulse.store.alerts_sql import ALERTS_DDL
 from civicpulse.store.analysis_sql import ANALYSIS_DDL, clear_staged_sql
 from civicpulse.store.collect_sql import COLLECT_DDL
+from civicpulse.store.dialect import Dialect
 from civicpulse.store.queries_sql import QUERIES_DDL
 from civicpulse.store.reports_sql import REPORTS_DDL
 from civicpulse.store.web_sql import WEB_DDL
@@ -369,3 +370,7 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # The SQL fragments this backend spells its own way (store/dialect.py): analytics, web, alerts and reports build
+    # their statements from portable SQL and these, never from a backend's name.
+    dialect: Dialect

@@ -30,6 +30,7 @@ from civicpulse.store.base import (
     upsert_statements,
     validate_workspace_name,
 )
+from civicpulse.store.dialect import DUCKDB, Dialect
 from civicpulse.store.duckdb_analysis import DuckDBAnalysisMixin
 from civicpulse.store.duckdb_lifecycle import DuckDBLifecycleMixin
 
@@ -276,6 +277,8 @@ class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
     def _table_names(self) -> list[str]:
         return [r[0] for r in self._all("SELECT table_name FROM information_schema.tables "
                                          "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1")]
+
+    dialect: Dialect = DUCKDB
 
 
 def _sql_path(path: Path) -> str:

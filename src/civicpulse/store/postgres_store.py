@@ -30,6 +30,7 @@ from civicpulse.store.base import (
     upsert_statements,
     validate_workspace_name,
 )
+from civicpulse.store.dialect import POSTGRES, Dialect
 from civicpulse.store.duckdb_analysis import DuckDBAnalysisMixin
 from civicpulse.store.duckdb_lifecycle import DuckDBLifecycleMixin
 from civicpulse.store.postgres_sql import SYNC_SQL, analysed_posts_sql, pg_ddl, positional
@@ -273,6 +274,8 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
 
     def close(self) -> None:
         self.con.close()
+
+    dialect: Dialect = POSTGRES
 
 
 def _safe(url: str) -> str:

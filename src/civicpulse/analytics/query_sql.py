@@ -80,8 +80,11 @@ def _field(node: Field, dialect: Dialect) -> tuple[str, list[Any]]:
             prefix = node.value.rstrip("*").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             return _exists("post_topics", "x.topic LIKE ? ESCAPE '\\'"), [prefix + "%"]
         return _exists("post_topics", "x.topic = ?"), [node.value]
+    # An uncorrelated IN: each place row is folded once, whatever the plan. A correlated EXISTS under OR or NOT is a
+    # subplan PostgreSQL may run per post, folding every place row again each time (seconds without statistics).
     any_name = " OR ".join(f"strpos({dialect.fold('x.' + c)}, ?) > 0" for c in PLACE_COLUMNS)
-    return _exists("post_places", f"({any_name})"), [node.value] * len(PLACE_COLUMNS)
+    return (f"COALESCE(a.post_key IN (SELECT x.post_key FROM post_places x WHERE x.post_key IS NOT NULL "
+            f"AND ({any_name})), FALSE)"), [node.value] * len(PLACE_COLUMNS)
 
 
 def _exists(table: str, condition: str) -> str:

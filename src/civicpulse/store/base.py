@@ -1,8 +1,9 @@
 """The storage interface every backend implements, and the portable SQL they share.
 
-Only this package writes SQL. The statements here use syntax that DuckDB and PostgreSQL both accept
-(UPDATE ... FROM, IS DISTINCT FROM, NOT EXISTS); backends supply the type names, the way a batch is staged
-as a table, and connection handling.
+Only this package writes to the tables and knows which database it talks to. The statements here use syntax that
+DuckDB and PostgreSQL both accept (UPDATE ... FROM, IS DISTINCT FROM, NOT EXISTS); backends supply the type names,
+the way a batch is staged as a table, and connection handling. Dashboards read through `Store.query` in portable
+SQL, with the few fragments the backends spell differently from `Store.dialect` (store/dialect.py).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ it exists: one with a path parameter this module cannot fill fails until PATH_VA
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import datetime, timedelta
@@ -110,6 +111,7 @@ def _writes(alice: TestClient, root: TestClient) -> dict[str, str]:
     assert alice.post("/api/w/city/annotations", json={"date": "2026-09-21", "text": "flood"}).status_code == 201
     token = alice.post("/api/tokens", json={"name": "script"})
     assert token.status_code in (200, 201), token.text
+    ids["token"] = token.json()["token"]
     source = alice.post("/api/w/city/sources", json={"platform": "mastodon", "target": "#ngapnuoc", "every": "1h",
                                                       "api_base": "http://127.0.0.1:9", "test": False,
                                                       "credentials": {"access_token": "secret-token-1"}})
@@ -189,3 +191,12 @@ def test_what_people_wrote_reads_back_the_same_on_both(apps: dict[str, dict[str,
         assert (post["post_id"], post["corrections"]) == ("b1", {"sentiment": "negative"}), backend
         assert [n["text"] for n in alice.get("/api/w/city/annotations").json()] == ["flood"], backend
         assert alice.get(f"/api/w/city/alerts/rules/{side['ids']['rule_id']}/preview").status_code == 200
+        bearer = TestClient(side["app"], headers={"Authorization": f"Bearer {side['ids']['token']}"})
+        assert bearer.get("/api/me").json()["username"] == "alice", backend
+        job = alice.get(f"/api/w/city/jobs/{side['ids']['job_id']}").json()
+        for _ in range(200):  # the analysis job queued by _writes: nothing left to analyse, it ends at once
+            if job["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.05)
+            job = alice.get(f"/api/w/city/jobs/{side['ids']['job_id']}").json()
+        assert job["status"] == "done", (backend, job)

@@ -109,6 +109,12 @@ def _writes(alice: TestClient, root: TestClient) -> dict[str, str]:
     assert alice.put("/api/w/city/posts/mastodon/b1/labels", json={"task": "sentiment", "label": "negative"}) \
         .status_code == 200
     assert alice.post("/api/w/city/annotations", json={"date": "2026-09-21", "text": "flood"}).status_code == 201
+    assert alice.post("/api/w/city/digests", json={"name": "d", "frequency": "daily",
+                                                   "recipients": ["a@example.org"]}).status_code == 201
+    topics = alice.get("/api/w/city/discovered-topics").json()["topics"]
+    assert topics and alice.patch(f"/api/w/city/discovered-topics/{topics[0]['id']}",
+                                  json={"name": "Ngập lụt"}).status_code == 200
+    assert alice.put("/api/w/city/retention", json={"days": 3650}).status_code == 200
     token = alice.post("/api/tokens", json={"name": "script"})
     assert token.status_code in (200, 201), token.text
     ids["token"] = token.json()["token"]

@@ -75,3 +75,11 @@ def store_url(request, tmp_path) -> str:
     if request.param == "duckdb":
         return str(tmp_path / "store.duckdb")
     return request.getfixturevalue("pg_cluster").new_database()
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def module_store_url(request, tmp_path_factory) -> str:
+    """`store_url` for a store a whole module shares (built once per backend)."""
+    if request.param == "duckdb":
+        return str(tmp_path_factory.mktemp("store") / "store.duckdb")
+    return request.getfixturevalue("pg_cluster").new_database()

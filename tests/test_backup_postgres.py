@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from civicpulse.analytics.filters import Filters
 from civicpulse.analytics.overview import totals
 from civicpulse.cli import main
-from civicpulse.store import is_postgres_url, open_store, restore_store
+from civicpulse.store import open_store, restore_store
 from conftest import CLI, Result
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "demo" / "mastodon" / "public_timeline.json"
@@ -45,17 +45,16 @@ def answers(db: str, keys: Path) -> dict:
             "topics": store.query("SELECT post_id, topic FROM post_topics ORDER BY post_id, topic"),
             "workspaces": store.query("SELECT name, settings FROM workspaces ORDER BY name"),
         }
-        if not is_postgres_url(db):  # the dashboards' SQL is being moved behind the store's dialect (issue 13)
-            found["overview"] = totals(store, "city", Filters(), k=1)
+        found["overview"] = totals(store, "city", Filters(), k=1)
     found["export"] = ok(cli(db, keys, "export", "--workspace", "city", "--format", "jsonl",
                              "--with-analysis")).stdout
     return found
 
 
 def assert_same(restored: dict, original: dict) -> None:
-    """Equal answers, where both backends give them (the overview is DuckDB's only, for now)."""
+    """Equal answers on both backends."""
     shared = original.keys() & restored.keys()
-    assert {"counts", "posts", "analysis", "export"} <= shared
+    assert {"counts", "posts", "analysis", "export", "overview"} <= shared
     assert {k: restored[k] for k in shared} == {k: original[k] for k in shared}
 
 

@@ -22,6 +22,7 @@ from civicpulse.handoff import (
     lock_holder,
     publish,
     read_server,
+    shown,
     withdraw,
 )
 from civicpulse.store.duckdb_store import DuckDBStore
@@ -169,3 +170,18 @@ def test_a_job_interrupted_by_a_stopping_server_is_left_to_the_cli() -> None:
     queued = {"id": "j1", "kind": "ingest", "status": "queued", "phase": "", "done": 0, "total": None}
     with pytest.raises(ServerGone, match="stopped before finishing this ingest"):
         _follow(Stopping(), queued, False, ())  # type: ignore[arg-type]
+
+
+def test_a_postgresql_store_has_no_hand_off_file_and_messages_hide_its_password(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a URL taken for a path would make folders here
+    url = "postgresql://civicpulse:s3cret@db.internal:5432/city"
+    info = ServerInfo("http://127.0.0.1:1", os.getpid(), "token")
+    assert publish(url, info) == info and read_server(url) is None
+    withdraw(url, info)
+    assert list(tmp_path.iterdir()) == []
+    assert shown(url) == "postgresql://***@db.internal:5432/city" and shown("store.duckdb") == "store.duckdb"
+
+
+def test_serving_a_postgresql_store_needs_a_named_key_folder(run_cli) -> None:
+    result = run_cli("serve", db_path="postgresql://civicpulse:s3cret@127.0.0.1:9/city")  # type: ignore[arg-type]
+    assert result.code != 0 and "--keys-dir" in result.stderr and "s3cret" not in result.stderr

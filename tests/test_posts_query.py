@@ -10,7 +10,7 @@ import pytest
 from civicpulse.analytics import Filters
 from civicpulse.analytics.posts import MAX_PAGE_SIZE, explore, get_post, representative
 from civicpulse.schema import Deletion
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store import open_store
 from trend_data import HANOI, HCMC, START, Item, add_items
 
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -29,8 +29,8 @@ ITEMS = _items()
 
 
 @pytest.fixture(scope="module")
-def store():
-    s = DuckDBStore(":memory:")
+def store(module_store_url: str):
+    s = open_store(module_store_url)  # on DuckDB and on PostgreSQL
     add_items(s, "city", ITEMS)
     add_items(s, "other", [Item("p01", "z1", START, "negative", text="bài của workspace khác")])
     s.apply_deletions("city", [Deletion("mastodon", "p03")])

@@ -8,7 +8,6 @@ import string
 import unicodedata
 from datetime import datetime
 
-import duckdb
 import pytest
 
 from civicpulse.analysis.enrich import enrich_workspace
@@ -29,9 +28,10 @@ from civicpulse.analytics.query import (
     parse,
     validate,
 )
-from civicpulse.analytics.query_ast import FOLDED_TEXT_SQL, regex
+from civicpulse.analytics.query_ast import regex
 from civicpulse.schema import Kind, Post
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store import Store, open_store
+from civicpulse.store.dialect import DUCKDB, POSTGRES, Dialect
 
 
 def t(*words: str, hashtag: bool = False) -> Term:
@@ -138,27 +138,32 @@ def test_the_error_text_shows_a_caret_under_the_position() -> None:
 VIETNAMESE = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ"
 
 
-def test_fold_equals_the_sql_fold_on_every_vietnamese_letter_nfc_and_nfd() -> None:
+def _sql_fold(store: Store, text: str) -> str:
+    return store.query(f"SELECT {store.dialect.fold('x.t')} FROM (SELECT CAST(? AS TEXT) AS t) x", [text])[0][0]
+
+
+def test_fold_equals_the_sql_fold_on_every_vietnamese_letter_nfc_and_nfd(store: Store) -> None:
     letters = VIETNAMESE + VIETNAMESE.upper()
-    texts = [letters, unicodedata.normalize("NFD", letters), "Đường Nguyễn Huệ ĐÀ NẴNG", "Straße café naïve"]
-    sql = FOLDED_TEXT_SQL.format(expr="?")
-    con = duckdb.connect()
+    # Letters that carry no mark stay (ø, ß, ł, æ, ligatures: PostgreSQL's unaccent would rewrite them); marks on
+    # any letter go; other scripts fold as Python folds them.
+    texts = [letters, unicodedata.normalize("NFD", letters), "Đường Nguyễn Huệ ĐÀ NẴNG", "Straße café naïve",
+             "Łódź Æsir Ørsted ﬁ ½ ǅ", "Москва Йошкар-Ола ёлка", "Ἀθῆναι", "한국어 ｶﾞ", "x\u0301\u20dd\u0488 😭", ""]
     for text in texts:
-        assert con.execute(f"SELECT {sql}", [text]).fetchone()[0] == fold(text)
+        assert _sql_fold(store, text) == fold(text), text
     assert fold(letters).isascii() and set(fold(letters)) == set("aeiouyd")
 
 
-def test_the_same_pattern_means_the_same_in_re2_and_python() -> None:
-    con = duckdb.connect()
+def test_the_same_pattern_means_the_same_in_sql_and_python(store: Store) -> None:
+    def in_sql(text: str, pattern: str) -> bool:
+        return store.query(f"SELECT {store.dialect.regex_match('?', '?')}", [text, pattern])[0][0]
+
     texts = ["ngập, quá", "xngap", "ngap_x", "ngập😭", "москва ngap", "中国ngap人", "ngap\n", "(ngap)", "ngapø"]
     pattern = regex(Term(("ngap",)))
     for text in texts:
-        in_re2 = con.execute("SELECT regexp_matches(?, ?)", [fold(text), pattern]).fetchone()[0]
-        assert in_re2 == bool(re.search(pattern, fold(text))), text
-    for ch in string.punctuation:  # the escaping the pattern builder uses is accepted by RE2 and means the char
-        pattern = "a\\" + ch + "b"
-        assert con.execute("SELECT regexp_matches(?, ?)", [f"a{ch}b", pattern]).fetchone()[0]
-        assert re.search(pattern, f"a{ch}b")
+        assert in_sql(fold(text), pattern) == bool(re.search(pattern, fold(text))), text
+    for ch in string.punctuation:  # the escaping the pattern builder uses is accepted by both engines: the char
+        escaped = "a\\" + ch + "b"
+        assert in_sql(f"a{ch}b", escaped) and re.search(escaped, f"a{ch}b"), ch
 
 
 @pytest.mark.parametrize(("query", "text", "expected"), [
@@ -245,8 +250,8 @@ def _posts(prefix: str) -> list[Post]:
 
 
 @pytest.fixture(scope="module")
-def store():
-    s = DuckDBStore(":memory:")
+def store(module_store_url: str):
+    s = open_store(module_store_url)
     for ws in ("city", "other"):
         s.ensure_workspace(ws)
     s.upsert_posts("city", _posts("c"))
@@ -258,12 +263,12 @@ def store():
     s.close()
 
 
-def _sql_ids(store: DuckDBStore, workspace: str, query: str) -> set[str]:
-    sql, params = where(workspace, Filters(query=query))
+def _sql_ids(store: Store, workspace: str, query: str) -> set[str]:
+    sql, params = where(workspace, Filters(query=query), store.dialect)
     return {row[0] for row in store.query(f"SELECT a.post_id {FROM} WHERE {sql}", params)}
 
 
-def test_sql_and_python_agree_on_every_query(store: DuckDBStore) -> None:
+def test_sql_and_python_agree_on_every_query(store: Store) -> None:
     posts = load_fields(store, "city")
     assert len(posts) == len(TEXTS)
     for query in QUERIES:
@@ -272,7 +277,7 @@ def test_sql_and_python_agree_on_every_query(store: DuckDBStore) -> None:
         assert _sql_ids(store, "city", query) == in_python, query
 
 
-def test_sql_and_python_agree_on_random_queries_over_messy_text() -> None:
+def test_sql_and_python_agree_on_random_queries_over_messy_text(store_url: str) -> None:
     # Decomposed text, combining marks, soft hyphens, emoji, other scripts: the literal prefilter and the SQL fold
     # must never make SQL disagree with Python.
     rng = random.Random(7)
@@ -293,15 +298,15 @@ def test_sql_and_python_agree_on_random_queries_over_messy_text() -> None:
         joiner = " OR " if pick < 0.7 else " " if pick < 0.85 else " -"
         return f"({random_query(depth + 1)}{joiner}{random_query(depth + 1)})"
 
-    store = DuckDBStore(":memory:")
+    store = open_store(store_url)
     store.ensure_workspace("w")
     store.upsert_posts("w", [Post("m", str(i), Kind.POST, text, datetime(2026, 1, 1), "x", author_key="1.0")
                              for i, text in enumerate(texts)])
     for _ in range(60):
         node = parse(random_query())
-        sql, params = compile_sql(node)
+        sql, params = compile_sql(node, store.dialect)
         # The stored fold (post_analysis.folded_text) computed here on the fly, as the store computes it.
-        folded = FOLDED_TEXT_SQL.format(expr="p.text")
+        folded = store.dialect.fold("p.text")
         source = f"FROM posts p, LATERAL (SELECT {folded} AS folded_text) a"
         in_sql = {r[0] for r in store.query(f"SELECT p.post_id {source} WHERE p.workspace = 'w' AND {sql}", params)}
         assert in_sql == {str(i) for i, text in enumerate(texts) if matches(node, text, {})}, node
@@ -319,11 +324,11 @@ def test_sql_and_python_agree_on_random_queries_over_messy_text() -> None:
     ("platform:x ngập", {0, 9, 15}),
     ('place:"Hồ Chí Minh"', {0, 1, 4, 9, 15}),  # Quận 7 is a district of HCMC
 ])
-def test_sql_finds_the_expected_posts(store: DuckDBStore, query: str, expected: set[int]) -> None:
+def test_sql_finds_the_expected_posts(store: Store, query: str, expected: set[int]) -> None:
     assert _sql_ids(store, "city", query) == {f"c{i}" for i in expected}
 
 
-def test_a_top_level_language_filter_narrows_every_alternative(store: DuckDBStore) -> None:
+def test_a_top_level_language_filter_narrows_every_alternative(store: Store) -> None:
     lifted = _sql_ids(store, "city", "flood* OR ngập lang:vi")
     grouped_by_hand = _sql_ids(store, "city", "(flood* OR ngập) lang:vi")
     kept_as_written = _sql_ids(store, "city", "(flood* OR ngập lang:vi)")
@@ -331,29 +336,35 @@ def test_a_top_level_language_filter_narrows_every_alternative(store: DuckDBStor
     assert {"c4", "c5"} <= kept_as_written - lifted  # ... which only parentheses bring back
 
 
-def test_analysis_fields_select_some_posts_but_not_all(store: DuckDBStore) -> None:
+def test_analysis_fields_select_some_posts_but_not_all(store: Store) -> None:
     for query in ("lang:vi", "sentiment:negative", "topic:flooding_weather", "place:ha noi"):
         assert 0 < len(_sql_ids(store, "city", query)) < len(TEXTS), query
 
 
-def test_a_query_only_ever_sees_its_workspace(store: DuckDBStore) -> None:
+def test_a_query_only_ever_sees_its_workspace(store: Store) -> None:
     assert _sql_ids(store, "city", "ngập OR flood*") == {"c0", "c1", "c4", "c5", "c8", "c9", "c14", "c15"}
     assert _sql_ids(store, "other", "ngập OR flood*") == {"o0", "o1", "o4", "o5"}
     assert _sql_ids(store, "other", "-ngập") == {"o2", "o3", "o4", "o5"}
-    sql, params = where("other", Filters(query="ngập"))
+    sql, params = where("other", Filters(query="ngập"), store.dialect)
     assert sql.startswith("a.workspace = ?") and params[0] == "other"
 
 
-def test_text_conditions_check_a_literal_run_before_the_regex() -> None:
-    sql, params = compile_sql(parse("ngập"))
-    assert sql.startswith("(strpos(COALESCE(a.folded_text, ''), ?) > 0 AND regexp_matches(") and params[0] == "ngap"
-    near_sql, near_params = compile_sql(parse('ngập NEAR/3 "thủ đức"'))
+TEXT = "COALESCE(a.folded_text, '')"
+
+
+@pytest.mark.parametrize("dialect", [DUCKDB, POSTGRES], ids=["duckdb", "postgres"])
+def test_text_conditions_check_a_literal_run_before_the_regex(dialect: Dialect) -> None:
+    sql, params = compile_sql(parse("ngập"), dialect)
+    assert sql.startswith("(strpos(COALESCE(a.folded_text, ''), ?) > 0 AND ") and params[0] == "ngap"
+    assert sql.endswith(f"AND {dialect.regex_match(TEXT, '?')})")
+    near_sql, near_params = compile_sql(parse('ngập NEAR/3 "thủ đức"'), dialect)
     assert near_params[:2] == ["ngap", "thu"] and near_sql.count("strpos") == 2
-    assert len(compile_sql(parse("t?c"))[1]) == 1  # no literal run of 2: the regex alone
-    assert len(compile_sql(parse("ngập OR flood"))[1]) == 1  # an OR is one regex, no literal
+    assert len(compile_sql(parse("t?c"), dialect)[1]) == 1  # no literal run of 2: the regex alone
+    assert len(compile_sql(parse("ngập OR flood"), dialect)[1]) == 1  # an OR is one regex, no literal
 
 
-def test_user_text_reaches_sql_only_as_parameters() -> None:
-    sql, params = compile_sql(parse("\"'; DROP TABLE posts; --\" place:\"'); DELETE\" topic:x'y"))
+@pytest.mark.parametrize("dialect", [DUCKDB, POSTGRES], ids=["duckdb", "postgres"])
+def test_user_text_reaches_sql_only_as_parameters(dialect: Dialect) -> None:
+    sql, params = compile_sql(parse("\"'; DROP TABLE posts; --\" place:\"'); DELETE\" topic:x'y"), dialect)
     assert "DROP" not in sql and "DELETE" not in sql and "x'y" not in sql
     assert sql.count("?") == len(params)

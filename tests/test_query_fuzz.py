@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from civicpulse.analytics.filters import FROM, Filters, where
 from civicpulse.analytics.query import Node, QuerySyntaxError, compile_sql, matches, parse
-from civicpulse.analytics.query_ast import FOLDED_TEXT_SQL, MAX_DEPTH, MAX_LENGTH, is_text_node, regex
+from civicpulse.analytics.query_ast import MAX_DEPTH, MAX_LENGTH, is_text_node, regex
 from civicpulse.schema import Kind, Post
+from civicpulse.store.dialect import DUCKDB
 from civicpulse.store.duckdb_store import DuckDBStore
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -53,13 +54,13 @@ def check(text: str, store: DuckDBStore | None = None) -> Node | None:
         assert 0 <= exc.position <= len(text)
         assert exc.message and str(exc).startswith(exc.message)
         return None
-    sql, params = compile_sql(node)
+    sql, params = compile_sql(node, DUCKDB)
     assert sql.count("?") == len(params)
     for part in _text_nodes(node):
         re.compile(regex(part, backtracking=True))  # type: ignore[arg-type]
     matches(node, "Ngập ở Thủ Đức abababx", {"language": "vi", "topics": ["flooding"], "places": ["Hà Nội"]})
     if store is not None:  # the whole WHERE, as dashboards run it
-        clause, where_params = where("w", Filters(query=text))
+        clause, where_params = where("w", Filters(query=text), DUCKDB)
         store.query(f"SELECT count(*) {FROM} WHERE {clause}", where_params)
     return node
 
@@ -116,8 +117,8 @@ def test_python_and_sql_agree_on_words_with_several_wildcards(store: DuckDBStore
                                                              texts: list[str]) -> None:
     node = parse(word)
     plain = re.compile(regex(node))  # type: ignore[arg-type] - the RE2 pattern, fine in `re` on short texts
-    sql, params = compile_sql(node)
-    folded = FOLDED_TEXT_SQL.format(expr="t.text")
+    sql, params = compile_sql(node, DUCKDB)
+    folded = DUCKDB.fold("t.text")
     rows = store.query(f"SELECT t.i FROM (SELECT unnest(?) AS text, generate_subscripts(?, 1) AS i) t, "
                        f"LATERAL (SELECT {folded} AS folded_text) a WHERE {sql}", [texts, texts, *params])
     in_sql = {r[0] - 1 for r in rows}

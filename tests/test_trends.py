@@ -13,7 +13,7 @@ from civicpulse.analytics import Filters
 from civicpulse.analytics.privacy import publish_authors
 from civicpulse.analytics.topic_trends import topic_trends
 from civicpulse.analytics.trends import detect_spikes
-from civicpulse.store.duckdb_store import DuckDBStore
+from civicpulse.store import open_store
 from trend_data import DANANG, HCMC, HUE, START, Item, add_items, burst, daily_background
 
 FLOOD_DAY = datetime(2026, 9, 28)
@@ -36,8 +36,8 @@ CITY = _city()
 
 
 @pytest.fixture(scope="module")
-def store():
-    s = DuckDBStore(":memory:")
+def store(module_store_url: str):
+    s = open_store(module_store_url)  # on DuckDB and on PostgreSQL
     add_items(s, "city", CITY)
     add_items(s, "other", daily_background("o", seed=2)
               + burst("h", 27, 60, 25, topics=("utilities",), provinces=(HUE,), terms=("#matdien",)))

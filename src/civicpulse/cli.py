@@ -44,8 +44,21 @@ class Fatal(click.ClickException):
 class State:
     def __init__(self, db: str, keys_dir: str | None):
         self.db = db
-        self.keys_dir = Path(keys_dir) if keys_dir else Path(f"{db}.keys")
+        self._keys_dir = Path(keys_dir) if keys_dir else None
         self._store: Store | None = None
+
+    @property
+    def keys_dir(self) -> Path:
+        """The pseudonym-key folder: --keys-dir, else DB.keys beside a DuckDB file. A database server has no
+        folder beside it (the URL would become a path, password and all), so a postgresql:// store needs one named."""
+        if self._keys_dir is not None:
+            return self._keys_dir
+        from civicpulse.store import is_postgres_url
+
+        if is_postgres_url(self.db):
+            raise Fatal("a postgresql:// store needs --keys-dir (or CIVICPULSE_KEYS_DIR): the pseudonym keys live in "
+                        "a folder, not in the database")
+        return Path(f"{self.db}.keys")
 
     def store(self) -> Store:
         """The store, opened on first use; waits while another civicpulse process holds it (see handoff.py)."""

@@ -34,6 +34,7 @@ from civicpulse.handoff import (
     acquire,
     new_secret,
     publish,
+    shown,
     withdraw,
 )
 from civicpulse.ingest.pipeline import FileSummary
@@ -261,7 +262,7 @@ def _server_class():
             port = self.servers[0].sockets[0].getsockname()[1]
             url = f"http://{_url_host(self.config.host)}:{port}"
             self.info = publish(self.db, ServerInfo(url, os.getpid(), self.token))
-            out.print(f"civicpulse serves {self.db} at {url} (Ctrl-C to stop)", highlight=False)
+            out.print(f"civicpulse serves {shown(self.db)} at {url} (Ctrl-C to stop)", highlight=False)
 
         async def shutdown(self, sockets=None) -> None:
             # From here on new commands wait for the file instead of handing work to a server that is leaving.
@@ -283,7 +284,7 @@ def _server_class():
                    "CIVICPULSE_WAIT).")
 @click.option("--memory", default="1GB", show_default=True, envvar="CIVICPULSE_SERVE_MEMORY",
               help="DuckDB buffer pool while serving (dashboards over millions of posts want more than the "
-                   "128 MB that ingest runs with); env CIVICPULSE_SERVE_MEMORY.")
+                   "128 MB that ingest runs with); env CIVICPULSE_SERVE_MEMORY. A PostgreSQL server sizes its own.")
 @click.option("--trusted-proxy", "trusted_proxies", multiple=True, envvar="CIVICPULSE_TRUSTED_PROXIES",
               help="Address (or CIDR network) of a reverse proxy whose X-Forwarded-For / X-Forwarded-Proto is "
                    "believed; repeat for several (env CIVICPULSE_TRUSTED_PROXIES, comma-separated). Default: "
@@ -307,12 +308,15 @@ def serve(state: State, host: str, port: int, secure_cookies: bool, log_level: s
     except ValueError as exc:
         raise Fatal(str(exc)) from None
     os.environ[ALLOW_ENV] = webhook_allow  # the policy reads it at every check, in every thread
+    state.keys_dir  # noqa: B018 -- a postgresql:// store needs it named (State says so, without the URL)
     got = _acquire(state.db, wait=wait)
     if isinstance(got, ServerInfo):
         raise Fatal(f"{state.db} is already served at {got.url} (pid {got.pid})")
     if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory.strip(), re.I):
         raise Fatal(f"--memory {memory!r}: give a size such as 512MB or 2GB")
-    got.execute(f"SET memory_limit = '{memory.strip()}'")  # checked above: only a size reaches SQL
+    limit = got.dialect.memory_limit(memory.strip())  # checked above: only a size reaches SQL
+    if limit:  # an embedded store's buffer pool; a database server sizes its own
+        got.execute(limit)
     token = new_secret()
     app = create_app(got, keys_dir=state.keys_dir, secure_cookies=secure_cookies)  # type: ignore[arg-type]
     app.state.local_token = token

@@ -9,6 +9,9 @@ read-only). So:
   a server that is started meanwhile) instead of failing with "database is locked".
 
 A hand-off file whose process is gone or whose URL does not answer is stale: it is ignored and overwritten.
+
+A PostgreSQL store (`postgresql://` URL) needs none of this: the database server takes many clients at once, so
+every command opens it itself, a server publishes no file, and no command waits.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from civicpulse.store import Store, open_store
+from civicpulse.store import Store, is_postgres_url, open_store
 
 LOCAL_HEADER = "X-Civicpulse-Local"
 DEFAULT_WAIT = 600.0  # seconds a command waits for a busy store (env CIVICPULSE_WAIT)
@@ -70,6 +73,8 @@ def new_secret() -> str:
 
 def publish(db: str, info: ServerInfo) -> ServerInfo:
     """Write the hand-off file (overwriting a stale one), atomically and readable by its owner only."""
+    if is_postgres_url(db):
+        return info
     path = handoff_path(db)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -81,6 +86,8 @@ def publish(db: str, info: ServerInfo) -> ServerInfo:
 
 def withdraw(db: str, info: ServerInfo) -> None:
     """Remove the hand-off file if it is still ours (a newer server may have replaced a stale one)."""
+    if is_postgres_url(db):
+        return
     path = handoff_path(db)
     try:
         if read_server(db) == info:
@@ -91,6 +98,8 @@ def withdraw(db: str, info: ServerInfo) -> None:
 
 # --- finding a server ---------------------------------------------------------------------------------------
 def read_server(db: str) -> ServerInfo | None:
+    if is_postgres_url(db):
+        return None
     path = handoff_path(db)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -138,7 +147,15 @@ def lock_holder(exc: Exception) -> int | None:
 
 def _open(db: str, read_only: bool) -> Store:
     # DuckDB cannot open a missing file read-only; such a store is created (empty) like any other command does.
-    return open_store(db, read_only=read_only and Path(db).is_file())
+    return open_store(db, read_only=read_only and (is_postgres_url(db) or Path(db).is_file()))
+
+
+def shown(db: str) -> str:
+    """The store as messages name it: a URL without its password."""
+    if not is_postgres_url(db):
+        return db
+    scheme, sep, rest = db.partition("://")
+    return f"{scheme}{sep}***@{rest.rsplit('@', 1)[1]}" if "@" in rest else db
 
 
 def acquire(db: str, *, read_only: bool = False, wait: float | None = None,

@@ -69,7 +69,7 @@ class Deletion:
 
 
 # Columns of the `posts` table, in order, with their portable SQL types. The store backends translate
-# these types; nothing outside `civicpulse.store` writes SQL against the table.
+# these types; nothing outside `civicpulse.store` writes to the table (dashboards only read it, in portable SQL).
 POST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("workspace", "TEXT"),
     ("platform", "TEXT"),

@@ -78,8 +78,8 @@ def test_the_matched_table_is_what_the_statements_read(server, app, monkeypatch)
     made = []
     real = api_dash.matching_sql
 
-    def spy(workspace, query):
-        found = real(workspace, query)
+    def spy(workspace, query, dialect):
+        found = real(workspace, query, dialect)
         made.append(found is not None)
         return found
 

@@ -50,6 +50,8 @@ class AlertService:
         self.base_url = base_url  # e.g. "https://civicpulse.example.org": makes the emailed link absolute
         path = getattr(store, "path", ":memory:")
         if keys_dir is None and path != ":memory:":
+            if "://" in str(path):  # a database URL has no folder beside it
+                raise ValueError("alert rules of a database-server store need its keys folder (keys_dir)")
             keys_dir = f"{path}.keys"
         self.secrets = WebhookSecrets(keys_dir)  # None: an in-memory store gets an in-memory key
         self.deliveries = deliveries

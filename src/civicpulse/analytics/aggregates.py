@@ -43,7 +43,7 @@ class Analytics:
     def _rows(self, select: str, group: str, f: Filters, extra_from: str = "", order: str = "1",
               limit: int | None = None, extra_params: tuple[Any, ...] = ()) -> list[tuple]:
         """Posts and distinct authors per `group`, plus `select`; `extra_params` belong to `extra_from`."""
-        clause, params = where(self.workspace, f)
+        clause, params = where(self.workspace, f, self.store.dialect)
         sql = (f"SELECT {group} AS key, count(*) AS posts, count(DISTINCT a.author_id) AS authors"
                f"{', ' + select if select else ''} {FROM} {extra_from} WHERE {clause} GROUP BY 1 ORDER BY {order}"
                + (f" LIMIT {int(limit)}" if limit else ""))

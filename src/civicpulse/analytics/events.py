@@ -45,7 +45,7 @@ def spike_filters(f: Filters, spike: dict[str, Any], step: timedelta, queries: d
 
 
 def _posts(store: Store, workspace: str, f: Filters) -> frozenset[int]:
-    clause, params = where(workspace, f)
+    clause, params = where(workspace, f, store.dialect)
     return frozenset(r[0] for r in store.query(f"SELECT a.post_key {FROM} WHERE {clause} LIMIT {MAX_POSTS}", params))
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from civicpulse.analytics.filters import Filters
 from civicpulse.analytics.posts import distinct_texts, example, post_rows, representative
 from civicpulse.store.base import Store
+from civicpulse.store.dialect import Dialect
 
 SPARE = 10  # candidates beyond those needed: room for posts without text
 _COLUMNS = ("p.platform, p.post_id, p.text, p.created_at, p.url, a.language, a.sentiment, a.sentiment_score, "
@@ -25,15 +26,14 @@ def candidate_count(n: int) -> int:
     return n + SPARE
 
 
-def best_candidates(n: int, alias: str = "a.") -> str:
+def best_candidates(n: int, dialect: Dialect, alias: str = "a.") -> str:
     """SQL aggregate: a group's first `candidate_count(n)` posts in EXAMPLE_ORDER, a list of {platform, post_id}.
 
-    DuckDB's top-n `max_by`, one pass whatever the number of groups (PostgreSQL: a LATERAL ... ORDER BY ... LIMIT
-    per group). Ties on (confidence, time) come back in any order: `settle` sorts and checks the cut.
+    The dialect's top-n per group, one pass whatever the number of groups. Ties on (confidence, time) come back in
+    any order: `settle` sorts and checks the cut.
     """
-    rank = (f"{{'c': COALESCE({alias}sentiment_confidence, -1.0), "
-            f"'t': COALESCE({alias}created_at, TIMESTAMP '0001-01-01')}}")
-    return f"max_by({{'platform': {alias}platform, 'post_id': {alias}post_id}}, {rank}, {candidate_count(n)})"
+    rank = (f"COALESCE({alias}sentiment_confidence, -1.0)", f"COALESCE({alias}created_at, TIMESTAMP '0001-01-01')")
+    return dialect.top_n({"platform": f"{alias}platform", "post_id": f"{alias}post_id"}, rank, candidate_count(n))
 
 
 def settle(store: Store, workspace: str, groups: dict[Any, list[dict[str, str]]],

@@ -208,7 +208,7 @@ def _mix(cells: list[Any]) -> dict[str, float | None]:
 def _scoped(ctx: Context, dimension: str, keys: list[str], f: Filters) -> tuple[str, str, list[Any]]:
     """(scope key column, "FROM ... WHERE ..." text, its parameters): posts of `f` in the spikes' series, each
     once per series."""
-    clause, params = where(ctx.workspace, f)
+    clause, params = where(ctx.workspace, f, ctx.store.dialect)
     marks = ", ".join("?" * len(keys))
     if dimension == "all":
         return "CAST(NULL AS TEXT)", f"{FROM} WHERE {clause}", params
@@ -246,15 +246,16 @@ def _breakdowns(ctx: Context, dimension: str,
              "OVER (PARTITION BY scope, grp, kind) AS hot FROM (SELECT scope, b, grp, kind, author_id, count(*) AS n "
              f"FROM ({rows}) r GROUP BY 1, 2, 3, 4, 5) x GROUP BY 1, 2, 3, 4) y WHERE hot >= ?"
              for what, rows in _GROUPS.items()]
-    # The examples' sentiment side travels in the `kind` column: 'negative', else NULL.
-    parts.append("SELECT 'examples', scope, b, NULL, CASE WHEN sentiment = 'negative' THEN 'negative' END, NULL, "
-                 f"NULL, {best_candidates(CANDIDATES, '')} FROM s WHERE {own} GROUP BY 1, 2, 3, 5")
+    # The examples' sentiment side travels in the `kind` column: 'negative', else NULL. They come first: PostgreSQL
+    # types a UNION's columns pair by pair, and the NULLs of the other parts would make the last column text.
+    parts.insert(0, "SELECT 'examples', scope, b, NULL, CASE WHEN sentiment = 'negative' THEN 'negative' END, NULL, "
+                 f"NULL, {best_candidates(CANDIDATES, ctx.store.dialect, '')} FROM s WHERE {own} GROUP BY 1, 2, 3, 5")
     inline = dimension == "all" and not ctx.filters.query  # a plain scan: cheaper to repeat than to materialize
     scoped = (f"SELECT {scope} AS scope, {ctx.bucket_sql('a.created_at')} AS b, a.post_key, a.author_id, "
               f"a.sentiment, a.sentiment_confidence, a.created_at, a.platform, a.post_id {source}")
     rows = ctx.store.query(
         f"WITH s AS {'NOT MATERIALIZED ' if inline else ''}({scoped}) " + " UNION ALL ".join(parts),
-        [*params, *[*buckets, ctx.k] * len(_GROUPS), *buckets, *(t for _, t in bounds)])
+        [*params, *buckets, *(t for _, t in bounds), *[*buckets, ctx.k] * len(_GROUPS)])
     counts: dict[str, dict] = {what: defaultdict(lambda: defaultdict(list)) for what in _GROUPS}
     found: dict[tuple, list] = {}
     for what, scope_key, b, grp, kind, posts, authors, candidates in rows:
@@ -268,7 +269,7 @@ def _breakdowns(ctx: Context, dimension: str,
 def _examples(ctx: Context, dimension: str, keys: list[str],
               buckets: list[datetime]) -> dict[tuple, list[dict[str, Any]]]:
     """(scope key, bucket, negative?) -> the 10 most confident posts with text, from one windowed query."""
-    clause, params = where(ctx.workspace, ctx.filters)
+    clause, params = where(ctx.workspace, ctx.filters, ctx.store.dialect)
     column, join = {"all": ("CAST(NULL AS TEXT)", ""),
                     "topic": ("sc.topic", "JOIN post_topics sc ON sc.post_key = a.post_key AND sc.topic IN ({keys})"),
                     "place": ("sc.province_2025", "JOIN post_places sc ON sc.post_key = a.post_key "

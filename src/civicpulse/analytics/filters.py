@@ -10,6 +10,7 @@ from typing import Any
 from civicpulse.analysis.labels import SENTIMENTS
 from civicpulse.analytics.query_parse import parse
 from civicpulse.analytics.query_sql import compile_sql
+from civicpulse.store.dialect import Dialect
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,13 @@ class Filters:
             raise ValueError("the period's start must come before its end")
 
 
-def where(workspace: str, f: Filters) -> tuple[str, list[Any]]:
+def where(workspace: str, f: Filters, dialect: Dialect) -> tuple[str, list[Any]]:
     """The WHERE of every dashboard query, over `FROM` or `FROM_POSTS`; the workspace condition always comes first.
 
     It reads post_analysis (`a`) only (a query searches `a.folded_text`), so dashboards need no join with `posts`.
+    `dialect` is the store's (`store.dialect`): a text query compiles to its regex and fold.
     """
-    clauses = ["a.workspace = ?", "NOT p.deleted"]
+    clauses = ["a.workspace = ?"]
     params: list[Any] = [workspace]
     if f.start:
         clauses.append("a.created_at >= ?")
@@ -61,7 +63,7 @@ def where(workspace: str, f: Filters) -> tuple[str, list[Any]]:
         if f.matched and f.matched[0] == f.query and _IDENTIFIER.fullmatch(f.matched[1]):
             clauses.append(f"a.post_key IN (SELECT post_key FROM {f.matched[1]})")
             return " AND ".join(clauses), params
-        condition, query_params = compile_sql(parse(f.query))  # over a.folded_text: no join with posts
+        condition, query_params = compile_sql(parse(f.query), dialect)  # over a.folded_text: no join with posts
         clauses.append(f"({condition})")
         params += query_params
     return " AND ".join(clauses), params
@@ -70,9 +72,9 @@ def where(workspace: str, f: Filters) -> tuple[str, list[Any]]:
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
-def matching_sql(workspace: str, query: str) -> tuple[str, list[Any]] | None:
+def matching_sql(workspace: str, query: str, dialect: Dialect) -> tuple[str, list[Any]] | None:
     """SELECT of the post_keys a text query matches (None when the query has no text condition to share)."""
-    condition, params = compile_sql(parse(query))
+    condition, params = compile_sql(parse(query), dialect)
     if "folded_text" not in condition:  # field filters alone are cheap: left in each statement
         return None
     return f"SELECT a.post_key {FROM} WHERE a.workspace = ? AND ({condition})", [workspace, *params]
@@ -83,10 +85,9 @@ def _exists(table: str, column: str, n: int) -> str:
 
 
 # Dashboards read post_analysis alone (it carries the post's time as `a.created_at` and an integer author id as
-# `a.author_id`); `p` is a struct column with just the post fields `where()` and query field filters name
-# (`p.deleted`, `p.platform`). DuckDB evaluates it as a projection; a LATERAL alias costs a dependent join there
-# (~190 ms a statement at a million posts). DuckDB syntax; a PostgreSQL backend would use the LATERAL form, which it
-# inlines. FROM_POSTS joins the real posts, for views that show text, links or engagement.
-FROM = "FROM (SELECT *, {'platform': platform, 'deleted': FALSE} AS p FROM post_analysis) a"
+# `a.author_id`): `where()` and query field filters name `a` only. Deleting a post deletes its analysis (store:
+# delete_statements), so every post_analysis row is a live post's. FROM_POSTS joins the real posts, for views that
+# show text, links or engagement; it checks `deleted` itself, so a post deleted while being analysed never shows.
+FROM = "FROM post_analysis a"
 FROM_POSTS = ("FROM posts p JOIN post_analysis a ON a.workspace = p.workspace AND a.platform = p.platform "
-              "AND a.post_id = p.post_id")
+              "AND a.post_id = p.post_id AND NOT p.deleted")

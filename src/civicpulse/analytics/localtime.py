@@ -85,12 +85,14 @@ def local_sql(column: str, tz: str) -> str:
     """SQL for the local wall-clock time of naive-UTC `column`.
 
     A zone whose offset has not changed since FIXED_SINCE (Vietnam: UTC+7 since 1975) adds that offset: nearly free.
-    Others (daylight saving time) convert through DuckDB's ICU time zones, about five times slower per row.
+    Others (daylight saving time) convert through the database's time zones (DuckDB: ICU), about five times slower
+    per row. Both spellings mean the same in DuckDB and PostgreSQL: a naive timestamp AT TIME ZONE 'UTC' is that
+    UTC moment, and a moment AT TIME ZONE a zone is its naive local time there.
     """
     tz = validate_timezone(tz)  # a checked IANA name: safe as a quoted literal
     offset = fixed_offset(tz)
     if offset is not None:
-        return column if not offset else f"({column} + INTERVAL {offset} SECOND)"
+        return column if not offset else f"({column} + INTERVAL '{offset} seconds')"
     return f"(({column} AT TIME ZONE 'UTC') AT TIME ZONE '{tz}')"
 
 

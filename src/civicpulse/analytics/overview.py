@@ -29,7 +29,7 @@ def data_period(store: Store, workspace: str, f: Filters) -> tuple[datetime, dat
     """
     if f.start and f.end:
         return f.start, f.end
-    clause, params = where(workspace, f)
+    clause, params = where(workspace, f, store.dialect)
     first, last = store.query(f"SELECT min(a.created_at), max(a.created_at) {FROM} WHERE {clause}", params)[0]
     start = f.start or first
     end = f.end or (last.replace(microsecond=0) + timedelta(seconds=1) if last else None)
@@ -46,7 +46,7 @@ def totals(store: Store, workspace: str, f: Filters, k: int, split: datetime | N
 
     With `split`, one scan answers two periods, f.start..split and split..f.end: [current, previous]; else [current].
     """
-    clause, params = where(workspace, f)
+    clause, params = where(workspace, f, store.dialect)
     counts = ", ".join(f"count(*) FILTER (WHERE a.sentiment = '{s}')" for s in SENTIMENTS)
     side, side_params = ("a.created_at >= ?", [split]) if split else ("TRUE", [])
     rows = store.query(f"SELECT {side} AS current, count(*), count(DISTINCT a.author_id), {counts}, "

@@ -30,6 +30,8 @@ _COLUMNS = ("p.platform, p.post_id, p.text, p.created_at, p.url, p.likes, p.repl
             "a.hashtags, a.why")
 # Example posts: the most confident first, then the newest, then by key (a total order: the same posts every time).
 EXAMPLE_ORDER = "a.sentiment_confidence DESC NULLS LAST, a.created_at DESC NULLS LAST, a.platform, a.post_id"
+# A list of post ids as one parameter (typed: PostgreSQL cannot infer an array's type from an untyped list).
+ID_LIST = "(SELECT unnest(CAST(? AS TEXT[])))"
 _PLACE_FIELDS = ("kind", "name", "country", "lat", "lon", "name_2025", "province_2025", "name_legacy",
                  "province_legacy")
 
@@ -42,7 +44,7 @@ def explore(store: Store, workspace: str, f: Filters, *, page: int = 1, page_siz
     if page < 1:
         raise ValueError(f"page numbers start at 1 (asked: {page})")
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-    clause, params = where(workspace, f)
+    clause, params = where(workspace, f, store.dialect)
     total = store.query(f"SELECT count(*) {FROM} WHERE {clause}", params)[0][0]
     # The page's keys first, sorting narrow rows; then the wide columns (text, JSON) of those few posts only.
     source = FROM_POSTS if sort == "engagement" else FROM  # engagement counts live in posts only
@@ -62,8 +64,8 @@ def post_rows(store: Store, workspace: str, keys: list[tuple], columns: str = _C
     ids = sorted({post_id for _, post_id in keys})
     # One list parameter, post_id filtering both sides of the join: neither table is read whole, and a semi-join
     # on a list beats a long IN (?, ?, ...) of separate parameters.
-    rows = store.query(f"SELECT {columns} {FROM_POSTS} WHERE p.workspace = ? AND p.post_id IN (SELECT unnest(?)) "
-                       "AND a.workspace = ? AND a.post_id IN (SELECT unnest(?))", [workspace, ids, workspace, ids])
+    rows = store.query(f"SELECT {columns} {FROM_POSTS} WHERE p.workspace = ? AND p.post_id IN {ID_LIST} "
+                       f"AND a.workspace = ? AND a.post_id IN {ID_LIST}", [workspace, ids, workspace, ids])
     wanted = set(keys)
     return [r for r in rows if (r[0], r[1]) in wanted]
 
@@ -85,7 +87,7 @@ def representative(store: Store, workspace: str, f: Filters, n: int = 3, extra_s
     Highest sentiment confidence first, so the examples are the ones the labels are surest about; near-duplicate
     texts (retweets, copy-paste campaigns) are skipped so the examples say different things.
     """
-    clause, where_params = where(workspace, f)
+    clause, where_params = where(workspace, f, store.dialect)
     if extra_sql:
         clause = f"{clause} AND ({extra_sql})"
     rows = store.query(
@@ -148,7 +150,7 @@ def _per_post(store: Store, select: str, workspace: str, keys: set[tuple[str, st
               order: str) -> dict[tuple[str, str], list[tuple]]:
     # post_id IN (list) and the platform checked here: portable, unlike row-value IN lists.
     ids = sorted({post_id for _, post_id in keys})
-    rows = store.query(f"{select} WHERE workspace = ? AND post_id IN (SELECT unnest(?)) {order}", [workspace, ids])
+    rows = store.query(f"{select} WHERE workspace = ? AND post_id IN {ID_LIST} {order}", [workspace, ids])
     found: dict[tuple[str, str], list[tuple]] = {}
     for platform, post_id, *rest in rows:
         if (platform, post_id) in keys:

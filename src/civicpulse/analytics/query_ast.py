@@ -1,7 +1,8 @@
 """The listening query language's syntax tree, its errors, and the text matching both evaluators share.
 
 Text is compared folded (lower case, no diacritics, đ -> d) and on word boundaries. One regex serves both
-evaluators: RE2 (DuckDB's `regexp_matches`, in SQL) and Python's `re` (alert rules on single posts, tests).
+evaluators: the database's (the store dialect's `regex_match`: RE2 in DuckDB, POSIX advanced regexes in PostgreSQL)
+and Python's `re` (alert rules on single posts, tests).
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import string
 import unicodedata
 from dataclasses import dataclass
 
-from civicpulse.store.analysis_sql import FOLDED_TEXT_SQL  # noqa: F401 - the fold, shared with the store
-
 MAX_LENGTH = 2000
 MAX_DEPTH = 32  # nested parentheses and NOTs
 MAX_TERMS = 100
@@ -19,9 +18,9 @@ MAX_NEAR = 50
 MIN_WILDCARD_LITERALS = 2  # "a*" or "*" would match nearly every post
 WILDCARDS = "*?"
 
-# SQL for the folded post text; must stay equal to `fold` below (tests/test_query.py checks every Vietnamese letter).
-# strip_accents is DuckDB's; PostgreSQL would use unaccent() here, the only backend-specific piece of the language.
-_MARKS = frozenset(("Mn", "Mc", "Me"))  # what DuckDB's strip_accents (utf8proc STRIPMARK) removes
+# The SQL fold (the store dialect's `fold`) must stay equal to `fold` below: tests/test_query.py checks every
+# Vietnamese letter, and letters of other scripts, on each backend.
+_MARKS = frozenset(("Mn", "Mc", "Me"))  # the combining marks: what DuckDB's strip_accents (utf8proc STRIPMARK) removes
 
 
 class QuerySyntaxError(ValueError):
@@ -81,7 +80,7 @@ FIELDS = {"lang": "lang", "language": "lang", "platform": "platform", "place": "
 
 
 def fold(text: str) -> str:
-    """Lower case without diacritics, exactly as FOLDED_TEXT_SQL: "Ngập ở Đà Nẵng" -> "ngap o da nang"."""
+    """Lower case without diacritics, exactly as the SQL fold: "Ngập ở Đà Nẵng" -> "ngap o da nang"."""
     text = text.lower().replace("đ", "d")
     if text.isascii():
         return text

@@ -87,7 +87,7 @@ def topic_trends(store: Store, workspace: str, f: Filters, bucket: str = "day", 
                             "or a shorter period")
     current = replace(f, start=start, end=end)
     totals = _totals(store, workspace, replace(f, start=start - (end - start), end=end), start, kind, k)
-    clause, params = where(workspace, current)
+    clause, params = where(workspace, current, store.dialect)
     total_posts = store.query(f"SELECT count(*) {FROM} WHERE {clause}", params)[0][0]
     visible = sorted((r for r in totals if not r["suppressed"]), key=lambda r: (-r["posts"], str(r["id"])))
     hidden = sorted((r for r in totals if r["suppressed"]), key=lambda r: str(r["id"]))
@@ -112,7 +112,7 @@ def topic_trends(store: Store, workspace: str, f: Filters, bucket: str = "day", 
 def _totals(store: Store, workspace: str, f: Filters, start: datetime, kind: str, k: int) -> list[dict[str, Any]]:
     """Per topic, the current period (from `start`) and the previous one (f.start..start) in one pass."""
     key, join, _ = _topic_sql(store, workspace, kind)
-    clause, params = where(workspace, f)
+    clause, params = where(workspace, f, store.dialect)
     rows = store.query(
         f"SELECT {key}, a.created_at >= ?, count(*), count(DISTINCT a.author_id), avg(a.sentiment_score), "
         f"count(*) FILTER (WHERE a.sentiment = 'negative') {FROM} {join} WHERE {clause} AND {key} IS NOT NULL "
@@ -130,7 +130,7 @@ def _series(store: Store, workspace: str, f: Filters, bucket: str, kind: str,
     Two stages (per author, then per bucket): cheaper than count(DISTINCT) here, and within a small memory limit.
     """
     key, join, _ = _topic_sql(store, workspace, kind)
-    clause, params = where(workspace, f)
+    clause, params = where(workspace, f, store.dialect)
     per_author = (f"SELECT {key} AS topic, {bucket_sql(bucket, 'a.created_at', tz)} AS b, a.author_id, count(*) AS n "
                   f"{FROM} {join} WHERE {clause} AND {key} IS NOT NULL GROUP BY 1, 2, 3")
     rows = store.query(f"SELECT topic, b, sum(n), count(*) FROM ({per_author}) s GROUP BY 1, 2",
@@ -151,14 +151,14 @@ def _examples(store: Store, workspace: str, f: Filters, kind: str, topics: list[
     if not topics:
         return {}
     key, join, condition = _topic_sql(store, workspace, kind)
-    clause, params = where(workspace, f)
+    clause, params = where(workspace, f, store.dialect)
     needed = candidate_count(EXAMPLES * 10)
     size = needed * len(topics) * POOL_FACTOR
     pool = store.query(f"SELECT a.post_key, a.platform, a.post_id, a.discovered_topic {FROM} WHERE {clause} "
                        f"ORDER BY {EXAMPLE_ORDER} LIMIT {size}", params)
     if kind == "taxonomy":
         rows = store.query("SELECT post_key, topic FROM post_topics WHERE workspace = ? "
-                           "AND post_key IN (SELECT unnest(?))", [workspace, [r[0] for r in pool]])
+                           "AND post_key IN (SELECT unnest(CAST(? AS BIGINT[])))", [workspace, [r[0] for r in pool]])
     else:
         curation = load_curation(store, workspace)  # the pool reads the raw id: merged and hidden ones mapped here
         rows = [(post_key, curation.effective(topic)) for post_key, _, _, topic in pool]
@@ -172,7 +172,8 @@ def _examples(store: Store, workspace: str, f: Filters, kind: str, topics: list[
                 found[topic].append({"platform": platform, "post_id": post_id})
     short = [t for t, candidates in found.items() if len(candidates) < needed] if len(pool) == size else []
     if short:  # the pool held every matching post otherwise: a short list is then the whole topic
-        found.update(store.query(f"SELECT {key}, {best_candidates(EXAMPLES * 10)} {FROM} {join} WHERE {clause} "
+        best = best_candidates(EXAMPLES * 10, store.dialect)
+        found.update(store.query(f"SELECT {key}, {best} {FROM} {join} WHERE {clause} "
                                  f"AND {key} IN ({', '.join('?' * len(short))}) GROUP BY 1",
                                  [*params, *short]))
     return representatives(store, workspace, f, found, condition, EXAMPLES)

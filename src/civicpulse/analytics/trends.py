@@ -161,7 +161,7 @@ def _series(store: Store, workspace: str, f: Filters, dimension: str, bucket: st
     Two stages (per author, then per bucket) instead of two count(DISTINCT ...): one hash aggregate, not three.
     """
     key, join, repeats = _SERIES[dimension]
-    clause, params = where(workspace, f)
+    clause, params = where(workspace, f, store.dialect)
     # Deduplicating the joined rows of the window costs less than deduplicating every place row first.
     inner = (f"SELECT {'DISTINCT ' if repeats else ''}{key} AS key, {bucket_sql(bucket, 'a.created_at', tz)} AS b, "
              f"a.post_key, a.author_id, a.sentiment {FROM} {join} WHERE {clause}")

@@ -1,8 +1,9 @@
 """The storage interface every backend implements, and the portable SQL they share.
 
-Only this package writes SQL. The statements here use syntax that DuckDB and PostgreSQL both accept
-(UPDATE ... FROM, IS DISTINCT FROM, NOT EXISTS); backends supply the type names, the way a batch is staged
-as a table, and connection handling.
+Only this package writes to the tables and knows which database it talks to. The statements here use syntax that
+DuckDB and PostgreSQL both accept (UPDATE ... FROM, IS DISTINCT FROM, NOT EXISTS); backends supply the type names,
+the way a batch is staged as a table, and connection handling. Dashboards read through `Store.query` in portable
+SQL, with the few fragments the backends spell differently from `Store.dialect` (store/dialect.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from civicpulse.store.accounts_sql import ACCOUNTS_DDL
 from civicpulse.store.alerts_sql import ALERTS_DDL
 from civicpulse.store.analysis_sql import ANALYSIS_DDL, clear_staged_sql
 from civicpulse.store.collect_sql import COLLECT_DDL
+from civicpulse.store.dialect import Dialect
 from civicpulse.store.migrations import SchemaMigrations
 from civicpulse.store.queries_sql import QUERIES_DDL
 from civicpulse.store.reports_sql import REPORTS_DDL
@@ -373,3 +375,6 @@ class Store(ABC):
     def schema_migrations(self) -> SchemaMigrations:
         """The store's schema migrations: what is applied and pending, and applying it (store/migrations)."""
         raise NotImplementedError
+    # The SQL fragments this backend spells its own way (store/dialect.py): analytics, web, alerts and reports build
+    # their statements from portable SQL and these, never from a backend's name.
+    dialect: Dialect

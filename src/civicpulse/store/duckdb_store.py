@@ -28,6 +28,7 @@ from civicpulse.store.base import (
     upsert_statements,
     validate_workspace_name,
 )
+from civicpulse.store.dialect import DUCKDB, Dialect
 from civicpulse.store.duckdb_analysis import DuckDBAnalysisMixin
 from civicpulse.store.duckdb_lifecycle import DuckDBLifecycleMixin
 from civicpulse.store.migrations import DuckDBConnection, SchemaMigrations
@@ -277,6 +278,7 @@ class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
 
     def schema_migrations(self) -> SchemaMigrations:
         return SchemaMigrations(DuckDBConnection(self.con), self.path)
+    dialect: Dialect = DUCKDB
 
 
 def _sql_path(path: Path) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from civicpulse.store.analysis_sql import FOLDED_TEXT_SQL
 from civicpulse.store.analysis_sql import analysed_posts_sql as portable_analysed_posts_sql
+from civicpulse.store.dialect import POSTGRES
 
 # DuckDB spells these types its own way; PostgreSQL's names for the same thing.
 _TYPES = ((re.compile(r"\bDOUBLE\b(?! PRECISION)"), "DOUBLE PRECISION"), (re.compile(r"\bBLOB\b"), "BYTEA"))
@@ -32,8 +32,8 @@ def _post_key(alias: str) -> str:
     return _md5_bigint(f"{alias}.workspace || chr(9) || {alias}.platform || chr(9) || {alias}.post_id")
 
 
-# unaccent() (contrib) does what DuckDB's strip_accents does for Vietnamese; the extension is created on open.
-PG_FOLDED_TEXT_SQL = FOLDED_TEXT_SQL.replace("strip_accents(", "unaccent(")
+# The query language's fold (analysis_sql.FOLDED_TEXT_SQL) as PostgreSQL spells it: see dialect.PostgresDialect.fold.
+PG_FOLDED_TEXT_SQL = POSTGRES.fold("{expr}")
 
 SYNC_SQL = [
     "UPDATE post_analysis AS a SET created_at = p.created_at, "

@@ -28,6 +28,7 @@ from civicpulse.store.base import (
     upsert_statements,
     validate_workspace_name,
 )
+from civicpulse.store.dialect import POSTGRES, Dialect
 from civicpulse.store.duckdb_analysis import DuckDBAnalysisMixin
 from civicpulse.store.duckdb_lifecycle import DuckDBLifecycleMixin
 from civicpulse.store.migrations import PostgresConnection, SchemaMigrations
@@ -270,6 +271,7 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
 
     def schema_migrations(self) -> SchemaMigrations:
         return SchemaMigrations(PostgresConnection(self.con), _safe(self.path))
+    dialect: Dialect = POSTGRES
 
 
 def _safe(url: str) -> str:

@@ -33,7 +33,7 @@ def _cached(request: Request, s: Scope, db: Store, view: tuple, compute: Callabl
     by a regular expression in every statement.
     """
     def run() -> Any:
-        found = matching_sql(s.workspace, s.filters.query) if s.filters.query else None
+        found = matching_sql(s.workspace, s.filters.query, db.dialect) if s.filters.query else None
         if found is None:
             return compute(s.filters)
         table = f"matched_{uuid.uuid4().hex[:16]}"

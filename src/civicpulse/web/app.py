@@ -20,6 +20,7 @@ from civicpulse.runtime.collection import CollectionRuntime, workers_from_env
 from civicpulse.runtime.job_handlers import make_handlers
 from civicpulse.runtime.job_queue import make_runner
 from civicpulse.runtime.jobs import Job, without_private_paths
+from civicpulse.store import is_postgres_url
 from civicpulse.store.base import Store
 from civicpulse.web import (
     api_admin,
@@ -57,6 +58,8 @@ def create_app(store: Store, *, keys_dir: Path | None = None, secure_cookies: bo
     `background=False` leaves out the periodic work (digests, alert evaluation), for tests.
     """
     base = Path(store.path) if store.path != ":memory:" else Path("var/memory")
+    if is_postgres_url(store.path):  # a database server has no folder: the app's own files go beside the keys
+        base = keys_dir.with_suffix("") if keys_dir else Path("var/postgres")
     ctx = AppContext(store, keys_dir or Path(f"{base}.keys"), Path(f"{base}.uploads"), Path(f"{base}.rejects"),
                      secure_cookies=secure_cookies)
     ctx.deliveries = DeliveryQueue(store)

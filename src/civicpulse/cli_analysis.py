@@ -172,6 +172,7 @@ def analyze_cmd(state: State, workspace: str, mode: str, batch_size: int, limit:
                 models_dir: str | None, encoder_spec: str | None, classifiers: tuple[str, ...]) -> None:
     """Enrich stored posts: only posts that are new, edited, or analysed by older models; resumable."""
     from civicpulse.analysis.enrich import enrich_workspace
+    from civicpulse.analysis.labellers import LabellerError
     from civicpulse.cli_serve import hand_over_analyze, server_holding
 
     show = sys.stderr.isatty() if progress is None else progress
@@ -198,6 +199,8 @@ def analyze_cmd(state: State, workspace: str, mode: str, batch_size: int, limit:
                 report = enrich_workspace(store, workspace, labeller, batch_size=batch_size, limit=limit,
                                           discover=discovery,
                                           progress=lambda done, total: bar.update(task, completed=done, total=total))
+        except LabellerError as exc:  # a Ray worker lost mid-run: the saved batches stay, a re-run resumes
+            raise Fatal(f"--engine ray: {exc}") from None
         finally:
             if labeller is not analyzer:
                 labeller.close()

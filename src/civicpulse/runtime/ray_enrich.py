@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -74,6 +75,9 @@ class _Worker:
 
     def ready(self) -> dict[str, int]:
         return thread_counts()
+
+    def cpu_seconds(self) -> float:
+        return time.process_time()
 
     def analyze(self, items: Sequence[TextItem]) -> tuple[list[Analysis], int]:
         before = self.analyzer.encoded
@@ -181,6 +185,10 @@ class RayLabeller:
         self._busy[slot] -= 1
         self.encoded += encoded
         return batch, results
+
+    def cpu_seconds(self) -> float:
+        """CPU time the actors' processes have used so far (for benchmarks: Ray's work, whatever the load)."""
+        return sum(self._ray.get([actor.cpu_seconds.remote() for actor in self._actors]))
 
     def close(self) -> None:
         for actor in self._actors:

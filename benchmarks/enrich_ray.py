@@ -14,7 +14,8 @@ Printed per engine: start-up (models loaded and warmed up; for Ray also `import 
 actors), the labelling phase in posts/s (first batch read to last batch saved: the part Ray spreads) and in CPU
 milliseconds per post (the driver's process and, for Ray, the actors' processes: the work done whatever the
 machine's load; Ray's own daemons are not counted), the discovery refresh that closes the run on the driver (the
-same work for every engine), and end-to-end posts/s (start-up included). Goals, on the labelling phase: 2 workers
+same work for every engine), the stop (for Ray: actors and the local instance shut down), and end-to-end posts/s
+(start-up and stop included). Goals, on the labelling phase: 2 workers
 >= 1.8x 1 worker; Ray overhead <= 10% at 1 worker against the in-process engine at the same thread count.
 """
 
@@ -85,14 +86,16 @@ def measure(db: str, engine: str, workers: int, threads: int, mode: str, batch_s
     store = open_store(db)
     try:
         report = enrich_workspace(store, "bench", labeller, batch_size=batch_size, progress=mark)
+        enriched = time.perf_counter()
     finally:
         store.close()
         if labeller is not analyzer:
             labeller.close()
     ended = time.perf_counter()
     return {"analyzed": report.analyzed, "startup_s": ready - started, "labelling_s": marks[-1][0] - marks[0][0],
-            "labelling_cpu_s": marks[-1][1] - marks[0][1], "refresh_s": ended - marks[-1][0],
-            "total_s": ended - started, "threads": max(max(p.values(), default=0) for p in pools)}
+            "labelling_cpu_s": marks[-1][1] - marks[0][1], "refresh_s": enriched - marks[-1][0],
+            "stop_s": ended - enriched, "total_s": ended - started,
+            "threads": max(max(p.values(), default=0) for p in pools)}
 
 
 def run_one(folder: Path, base: Path, engine: str, workers: int, threads: int, args: argparse.Namespace
@@ -133,7 +136,7 @@ def main() -> None:
         print(f"posts: {args.n}  mode: {args.mode}  batch: {args.batch_size}  cores: {os.cpu_count()}  "
               f"load at start: {load}")
         print(f"{'engine':26s} {'threads':>7s} {'start-up':>9s} {'labelling':>15s} {'CPU ms/post':>11s} "
-              f"{'refresh':>8s} {'end-to-end':>15s}")
+              f"{'refresh':>8s} {'stop':>6s} {'end-to-end':>15s}")
         runs = [("local", 1, 1), *([("local", 1, budget)] if budget > 1 else []), *[("ray", w, 1) for w in counts]]
         rates: dict[tuple[str, int, int], tuple[float, float]] = {}
         for engine, workers, threads in runs:
@@ -144,7 +147,8 @@ def main() -> None:
             total_threads = threads * workers
             cpu_ms = 1000 * r["labelling_cpu_s"] / r["analyzed"]
             print(f"{name:26s} {total_threads:7d} {r['startup_s']:8.1f}s {steady:9.1f} posts/s {cpu_ms:11.1f} "
-                  f"{r['refresh_s']:7.1f}s {overall:9.1f} posts/s  (pools at {int(r['threads'])} thread(s))")
+                  f"{r['refresh_s']:7.1f}s {r['stop_s']:5.1f}s {overall:9.1f} posts/s  "
+                  f"(pools at {int(r['threads'])} thread(s))")
     print(f"load at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     local, one = rates[("local", 1, 1)], rates.get(("ray", 1, 1))
     if one:

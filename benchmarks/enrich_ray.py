@@ -15,8 +15,8 @@ actors), the labelling phase in posts/s (first batch read to last batch saved: t
 milliseconds per post (the driver's process and, for Ray, the actors' processes: the work done whatever the
 machine's load; Ray's own daemons are not counted), the discovery refresh that closes the run on the driver (the
 same work for every engine), the stop (for Ray: actors and the local instance shut down), and end-to-end posts/s
-(start-up and stop included). Goals, on the labelling phase: 2 workers
->= 1.8x 1 worker; Ray overhead <= 10% at 1 worker against the in-process engine at the same thread count.
+(start-up and stop included). Goals, on the labelling phase: 2 workers >= 1.8x 1 worker; Ray overhead <= 10% at
+1 worker against the in-process engine at the same thread count.
 """
 
 from __future__ import annotations

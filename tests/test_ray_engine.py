@@ -1,11 +1,13 @@
 """`analyze --engine ray` on a real local Ray cluster: a head and a worker node, started by the test on loopback.
 
-Heavy for a 2-core machine (two Ray nodes, two actors loading the models), so it is one test, marked `ray`.
+Heavy for a 2-core machine (two Ray nodes, actors loading the models), so the module shares one cluster and keeps
+to two tests, marked `ray`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -63,7 +65,7 @@ def _cluster_processes(temp_dir: str) -> set[int]:
     return _tree(roots)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def ray_cluster(tmp_path_factory):
     temp_dir = str(tmp_path_factory.mktemp("ray"))  # the short pytest tmp path keeps Ray's socket paths legal
     port = _free_port()
@@ -85,11 +87,18 @@ def ray_cluster(tmp_path_factory):
             time.sleep(1)
 
 
-def _labels(db: Path) -> list[tuple]:
+LABELS = "SELECT platform, post_id, language, sentiment, emotion, topic_scores FROM post_analysis ORDER BY 1, 2"
+LONG_TABLES = ("post_topics", "post_terms", "post_places")
+
+
+def _contents(db: Path) -> tuple[list[tuple], dict[str, int], int]:
+    """Labels post by post, the row count of each table the analysis writes several rows into, and how many posts
+    have a discovered topic (a stopped run's unclustered posts may keep none, as with the local engine)."""
     store = open_store(str(db), read_only=True)
     try:
-        return store.query("SELECT platform, post_id, language, sentiment, emotion, topic_scores, discovered_topic "
-                           "FROM post_analysis WHERE workspace = 'demo' ORDER BY platform, post_id")
+        discovered = store.query("SELECT count(discovered_topic) FROM post_analysis")[0][0]
+        counts = {table: store.query(f"SELECT count(*) FROM {table}")[0][0] for table in LONG_TABLES}
+        return store.query(LABELS), counts, discovered
     finally:
         store.close()
 
@@ -99,27 +108,49 @@ def _cli(db: Path, *args: str, env: dict | None = None) -> subprocess.CompletedP
                           env=env, timeout=600)
 
 
-def test_ray_engine_labels_like_the_local_engine_and_resumes(tmp_path, ray_cluster):
+# A driver killed (SIGKILL) by itself right after its second batch is saved, while up to four more batches are read
+# ahead and being labelled on the actors. It prints the actors' thread pools first.
+KILLED_RUN = """
+import json, os, signal, sys
+from civicpulse.analysis.enrich import enrich_workspace
+from civicpulse.analysis.pipeline import Analyzer
+from civicpulse.runtime.ray_enrich import AnalyzerRecipe, RayLabeller
+from civicpulse.store import open_store
+
+labeller = RayLabeller(AnalyzerRecipe.of(Analyzer(mode="fast"), None, {}), workers=2, address=sys.argv[2])
+print(json.dumps(labeller.threads), flush=True)
+
+def kill_after_two_batches(done, total):
+    if done >= 32:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+enrich_workspace(open_store(sys.argv[1]), "demo", labeller, batch_size=16, progress=kill_after_two_batches)
+"""
+
+
+def test_a_killed_ray_run_resumes_with_the_labels_of_the_local_engine(tmp_path, ray_cluster):
     address, env = ray_cluster
     local_db, ray_db = tmp_path / "local.duckdb", tmp_path / "ray.duckdb"
     for db in (local_db, ray_db):
         assert _cli(db, "ingest", str(SAMPLE), "--workspace", "demo", "--no-progress").returncode == 0
-
     ran = _cli(local_db, "analyze", "--workspace", "demo", "--mode", "fast", "--batch-size", "16", "--no-progress")
     assert ran.returncode == 0, ran.stderr
-    # Part of the backlog, then the rest: the second run must start where the first stopped.
-    first = _cli(ray_db, "analyze", "--workspace", "demo", "--mode", "fast", "--batch-size", "16", "--limit", "40",
-                 "--engine", "ray", "--address", address, "--workers", "2", "--no-progress", env=env)
-    assert first.returncode == 0, first.stderr
-    assert "analyzed 40 of" in first.stdout
-    rest = _cli(ray_db, "analyze", "--workspace", "demo", "--mode", "fast", "--batch-size", "16",
-                "--engine", "ray", "--address", address, "--workers", "2", "--no-progress", env=env)
-    assert rest.returncode == 0, rest.stderr
 
-    local, distributed = _labels(local_db), _labels(ray_db)
-    assert len(local) > 40 and len(distributed) == len(local)
-    assert [row[:6] for row in distributed] == [row[:6] for row in local]
-    assert any(row[6] is not None for row in distributed)  # discovery ran on the driver
+    killed = subprocess.run([sys.executable, "-c", KILLED_RUN, str(ray_db), address], capture_output=True, text=True,
+                            env=env, timeout=600)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    pools = json.loads(killed.stdout.splitlines()[0])
+    assert len(pools) == 2 and all(set(p.values()) == {1} for p in pools), pools  # one thread per Ray CPU
+    assert len(_contents(ray_db)[0]) == 32  # the two saved batches, none of those in flight
+
+    # A fresh run (joining with `auto`, as on a cluster node) resumes at the first unsaved post.
+    rest = _cli(ray_db, "analyze", "--workspace", "demo", "--mode", "fast", "--batch-size", "16", "--engine", "ray",
+                "--address", "auto", "--workers", "2", "--no-progress", env={**env, "RAY_ADDRESS": address})
+    assert rest.returncode == 0, rest.stderr
+    (local, local_counts, _), (distributed, counts, discovered) = _contents(local_db), _contents(ray_db)
+    assert f"analyzed {len(local) - 32} of {len(local) - 32} " in rest.stdout, rest.stdout
+    assert len(local) > 32 and distributed == local
+    assert counts == local_counts and discovered > 0  # nothing saved twice; discovery ran on the driver
     again = _cli(ray_db, "analyze", "--workspace", "demo", "--mode", "fast", "--engine", "ray", "--address", address,
                  "--no-progress", env=env)
     assert again.returncode == 0 and "analyzed 0 of 0" in again.stdout, again.stdout + again.stderr

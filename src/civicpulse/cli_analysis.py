@@ -162,6 +162,7 @@ def analyze_cmd(state: State, workspace: str, mode: str, batch_size: int, limit:
                 models_dir: str | None, encoder_spec: str | None, classifiers: tuple[str, ...]) -> None:
     """Enrich stored posts: only posts that are new, edited, or analysed by older models; resumable."""
     from civicpulse.analysis.dataset import DatasetError
+    from civicpulse.analysis.labellers import LabellerError
     from civicpulse.analysis.models import ModelError
     from civicpulse.analysis.taxonomy import TaxonomyError
     from civicpulse.cli_serve import hand_over_analyze, server_holding
@@ -196,6 +197,8 @@ def analyze_cmd(state: State, workspace: str, mode: str, batch_size: int, limit:
                 summary = analyze_workspace(store, workspace, options, say=lambda m: err.print(m),
                                             labeller_for=labeller_for,
                                             progress=lambda done, total: bar.update(task, completed=done, total=total))
+        except LabellerError as exc:  # a Ray worker lost mid-run: the saved batches stay, a re-run resumes
+            raise Fatal(f"--engine ray: {exc}") from None
         except (ModelError, TaxonomyError, DatasetError, ValueError, RuntimeError) as exc:
             raise Fatal(str(exc)) from None
         store.audit(getpass.getuser(), workspace, "analyze",

@@ -24,6 +24,7 @@ from civicpulse.store.analysis_sql import ANALYSIS_DDL, clear_staged_sql
 from civicpulse.store.collect_sql import COLLECT_DDL
 from civicpulse.store.queries_sql import QUERIES_DDL
 from civicpulse.store.reports_sql import REPORTS_DDL
+from civicpulse.store.rollups_sql import ROLLUP_DDL
 from civicpulse.store.web_sql import WEB_DDL
 
 SCHEMA_VERSION = 1
@@ -89,6 +90,7 @@ def ddl(type_names: dict[str, str]) -> list[str]:
         *REPORTS_DDL,
         *WEB_DDL,
         *COLLECT_DDL,
+        *ROLLUP_DDL,
     ]
 
 

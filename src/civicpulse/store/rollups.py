@@ -1,0 +1,90 @@
+"""Keeping the dashboard rollups (store/rollups_sql.py) current, for both backends.
+
+Every write that changes analysed posts first asks which (workspace, hour) cells its posts sit in, makes its change,
+then recomputes just those cells from post_analysis, inside the same transaction: a dashboard never sees a rollup
+that disagrees with the raw rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from civicpulse.store.lifecycle_sql import GET_META, PUT_META
+from civicpulse.store.rollups_sql import (
+    READY_KEY,
+    ROLLUP_TABLES,
+    join_params,
+    rebuild_sql,
+    refresh_sql,
+    touched_hours_sql,
+)
+
+Touched = dict[str, set[datetime | None]]
+
+
+class RollupMixin:
+    """Mixed into both stores; relies on their `_all`, `_one` and `con`."""
+
+    def _touched_hours(self, condition: str, params: Sequence[Any] = ()) -> Touched:
+        touched: Touched = {}
+        for workspace, hour in self._all(touched_hours_sql(condition), params):  # type: ignore[attr-defined]
+            touched.setdefault(workspace, set()).add(hour)
+        return touched
+
+    def _refresh_rollups(self, *touched: Touched) -> None:
+        """Recompute the cells of the touched hours (the union of several lookups), in the caller's transaction."""
+        merged: Touched = {}
+        for found in touched:
+            for workspace, hours in found.items():
+                merged.setdefault(workspace, set()).update(hours)
+        for workspace, hours in merged.items():
+            timed = sorted(h for h in hours if h is not None)
+            untimed = None in hours
+            for dimension in ROLLUP_TABLES:
+                delete, insert = refresh_sql(dimension)
+                self._all(delete, [workspace, timed, untimed])  # type: ignore[attr-defined]
+                self._all(insert, [workspace, *join_params(dimension, workspace), workspace, timed,  # type: ignore
+                                   untimed])
+
+    def rebuild_rollups(self, workspace: str | None = None) -> dict[str, int]:
+        """Recompute every cell of one workspace (default: all) from post_analysis; cells per workspace."""
+        names = [workspace] if workspace else [r[0] for r in self._all("SELECT name FROM workspaces")]  # type: ignore
+        counts = {}
+        with self._rollup_transaction():
+            for name in names:
+                for dimension in ROLLUP_TABLES:
+                    delete, insert = rebuild_sql(dimension)
+                    self._all(delete, [name])  # type: ignore[attr-defined]
+                    self._all(insert, [name, *join_params(dimension, name), name])  # type: ignore[attr-defined]
+                counts[name] = self._one(f"SELECT count(*) FROM {ROLLUP_TABLES['all']} "  # type: ignore
+                                         "WHERE workspace = ?", [name])[0]
+            if workspace is None:
+                self._all(PUT_META, [READY_KEY, "1"])  # type: ignore[attr-defined]
+        return counts
+
+    def rollups_ready(self) -> bool:
+        """Whether the rollups hold every workspace's cells (dashboards read them only then)."""
+        return self._one(GET_META, [READY_KEY]) is not None  # type: ignore[attr-defined]
+
+    def _ensure_rollups(self) -> None:
+        """On opening for writing: a store written before rollups existed gets them built once."""
+        if not self.rollups_ready():
+            self.rebuild_rollups()
+
+    @contextmanager
+    def _rollup_transaction(self) -> Iterator[None]:
+        transaction = getattr(self.con, "transaction", None)  # type: ignore[attr-defined]
+        if transaction is not None:  # psycopg
+            with transaction():
+                yield
+            return
+        self._all("BEGIN TRANSACTION")  # type: ignore[attr-defined]
+        try:
+            yield
+            self._all("COMMIT")  # type: ignore[attr-defined]
+        except Exception:
+            self._all("ROLLBACK")  # type: ignore[attr-defined]
+            raise

@@ -1,0 +1,112 @@
+"""Dashboard rollups: analysed posts pre-aggregated per workspace, UTC hour and author, in portable SQL.
+
+One table per dimension a dashboard groups by: every analysed post (`rollup_all`), its taxonomy topics
+(`rollup_topics`), its 2025 and pre-2025 provinces (`rollup_places_2025`, `rollup_places_legacy`, each province once
+per post, as the raw views count them). A row is one (hour, key, platform, language, sentiment, emotion,
+discovered topic, author) cell with its posts and sentiment-score sum. Keeping the author in the cell is what keeps
+k-suppression exact: a distinct-author count over any union of cells is count(DISTINCT author_id), the same
+number the raw scan finds, never an estimate. The cells save the joins with post_topics / post_places and the wide
+rows; they are no smaller than the raw rows where an author posts once an hour at most (docs/deploy.md, "Dashboards
+at scale: rollups").
+
+Cells are recomputed per (workspace, hour) from post_analysis whenever a write changes the analysed posts of that
+hour (store/rollups.py), in the write's transaction. Posts without a time sit in the `hour_utc IS NULL` cell.
+"""
+
+from __future__ import annotations
+
+ROLLUP_TABLES = {"all": "rollup_all", "topics": "rollup_topics", "places_2025": "rollup_places_2025",
+                 "places_legacy": "rollup_places_legacy"}
+# Per dimension: the grouping key and the join that yields it (each place once per post, as places_join does).
+_SOURCES = {
+    "all": ("CAST(NULL AS TEXT)", ""),
+    "topics": ("t.topic", "JOIN post_topics t ON t.post_key = a.post_key"),
+    "places_2025": ("pl.place", "JOIN (SELECT DISTINCT post_key, province_2025 AS place FROM post_places WHERE "
+                                "workspace = ? AND province_2025 IS NOT NULL) pl ON pl.post_key = a.post_key"),
+    "places_legacy": ("pl.place", "JOIN (SELECT DISTINCT post_key, province_legacy AS place FROM post_places WHERE "
+                                  "workspace = ? AND province_legacy IS NOT NULL) pl ON pl.post_key = a.post_key"),
+}
+DIMENSION_COLUMNS = ("dim_key", "platform", "language", "sentiment", "emotion", "discovered_topic", "author_id")
+CELL_COLUMNS = ("hour_utc", *DIMENSION_COLUMNS, "posts", "score_sum", "score_n")
+
+ROLLUP_DDL = [
+    f"CREATE TABLE IF NOT EXISTS {table} (workspace TEXT NOT NULL, hour_utc TIMESTAMP, dim_key TEXT, platform TEXT, "
+    "language TEXT, sentiment TEXT, emotion TEXT, discovered_topic BIGINT, author_id BIGINT, posts BIGINT NOT NULL, "
+    "score_sum DOUBLE, score_n BIGINT NOT NULL)"
+    for table in ROLLUP_TABLES.values()
+]
+# PostgreSQL reads and refreshes cells by (workspace, hour) and edges of a period from post_analysis by time: the
+# indexes make both range scans. DuckDB scans columns with min/max zone maps and needs none.
+ROLLUP_PG_INDEXES = [
+    *(f"CREATE INDEX IF NOT EXISTS {table}_hour ON {table} (workspace, hour_utc)" for table in ROLLUP_TABLES.values()),
+    "CREATE INDEX IF NOT EXISTS post_analysis_time ON post_analysis (workspace, created_at)",
+]
+
+# meta key present once the rollups hold every workspace's cells (a store opened before rollups existed is
+# rebuilt when it is first opened for writing).
+READY_KEY = "rollups_ready"
+_HOUR = "date_trunc('hour', a.created_at)"
+
+
+def post_rows_sql(dimension: str, condition: str) -> str:
+    """One row per analysed post (per topic / place of it) in cell columns plus `t`, its exact time.
+
+    Parameters: those of the dimension's join (the workspace, for places), the workspace, then `condition`'s.
+    """
+    key, join = _SOURCES[dimension]
+    return (f"SELECT {_HOUR} AS hour_utc, a.created_at AS t, {key} AS dim_key, a.platform, a.language, a.sentiment, "
+            "a.emotion, a.discovered_topic, a.author_id, 1 AS posts, a.sentiment_score AS score_sum, "
+            "CASE WHEN a.sentiment_score IS NULL THEN 0 ELSE 1 END AS score_n "
+            f"FROM post_analysis a {join} WHERE a.workspace = ? AND {condition}")
+
+
+def join_params(dimension: str, workspace: str) -> list[str]:
+    return [workspace] if "?" in _SOURCES[dimension][1] else []
+
+
+def fill_sql(dimension: str, condition: str) -> str:
+    """INSERT of the cells of the posts matching `condition` (parameters as `post_rows_sql`, workspace first)."""
+    columns = ", ".join(DIMENSION_COLUMNS)
+    return (f"INSERT INTO {ROLLUP_TABLES[dimension]} (workspace, {', '.join(CELL_COLUMNS)}) "
+            f"SELECT ?, hour_utc, {columns}, count(*), sum(score_sum), sum(score_n) "
+            f"FROM ({post_rows_sql(dimension, condition)}) r GROUP BY hour_utc, {columns}")
+
+
+# The hours a refresh recomputes: `? ` is the list of hours, then a flag for the cell of posts without a time.
+HOURS_CONDITION = "({column} IN (SELECT unnest(CAST(? AS TIMESTAMP[]))) OR (? AND {column} IS NULL))"
+
+
+def refresh_sql(dimension: str) -> tuple[str, str]:
+    """(DELETE, INSERT) recomputing a workspace's cells of some hours. Parameters: the DELETE's
+    (workspace, hours, no-time flag); the INSERT's (workspace, [workspace], workspace, hours, no-time flag)."""
+    delete = (f"DELETE FROM {ROLLUP_TABLES[dimension]} WHERE workspace = ? AND "
+              f"{HOURS_CONDITION.format(column='hour_utc')}")
+    return delete, fill_sql(dimension, HOURS_CONDITION.format(column=_HOUR))
+
+
+def rebuild_sql(dimension: str) -> tuple[str, str]:
+    """(DELETE, INSERT) of all of a workspace's cells. Parameters: (workspace); (workspace, [workspace], workspace)."""
+    return (f"DELETE FROM {ROLLUP_TABLES[dimension]} WHERE workspace = ?", fill_sql(dimension, "TRUE"))
+
+
+def touched_hours_sql(condition: str) -> str:
+    """Workspaces and hours (NULL: no time) of the analysed posts matching `condition` over post_analysis `a`."""
+    return f"SELECT DISTINCT a.workspace, {_HOUR} FROM post_analysis a WHERE {condition}"
+
+
+def staged_keys_condition(batch: str) -> str:
+    """Posts of the staged table `batch` (workspace, platform, post_id)."""
+    return (f"EXISTS (SELECT 1 FROM {batch} b WHERE b.workspace = a.workspace AND b.platform = a.platform "
+            "AND b.post_id = a.post_id)")
+
+
+# Posts of one workspace (parameter) whose post was deleted since (analysis_sql.orphan_cleanup_sql).
+DELETED_POSTS_CONDITION = ("a.workspace = ? AND EXISTS (SELECT 1 FROM posts p WHERE p.workspace = a.workspace "
+                           "AND p.platform = a.platform AND p.post_id = a.post_id AND p.deleted)")
+# Posts of one workspace expiring at a cut-off (parameters: workspace, cut-off; as lifecycle_sql.EXPIRE_POSTS).
+EXPIRED_POSTS_CONDITION = ("a.workspace = ? AND EXISTS (SELECT 1 FROM posts p WHERE p.workspace = a.workspace AND "
+                           "p.platform = a.platform AND p.post_id = a.post_id AND NOT p.deleted AND "
+                           "COALESCE(p.created_at, p.first_seen_at) < ?)")
+# Discovered-topic assignments staged as (platform, post_id) for one workspace (parameter).
+STAGED_TOPICS_CONDITION = ("a.workspace = ? AND EXISTS (SELECT 1 FROM staged_topics s WHERE s.platform = a.platform "
+                           "AND s.post_id = a.post_id)")

@@ -25,6 +25,8 @@ from civicpulse.analytics.explain_spike import Context, explain_all
 from civicpulse.analytics.filters import FROM, Filters, where
 from civicpulse.analytics.localtime import bucket_sql, timezone_for, to_local, to_utc, truncate
 from civicpulse.analytics.privacy import k_for, publish_authors
+from civicpulse.analytics.rollup_source import AUTHORS, POSTS, label_posts
+from civicpulse.analytics.rollup_source import cells as rollup_cells
 from civicpulse.analytics.topic_trends import data_span, taxonomy_for
 from civicpulse.store.base import Store
 
@@ -35,6 +37,7 @@ RECENT = {"hour": 24, "day": 3}  # buckets judged when no `since` is given: the 
 MIN_HISTORY = 7  # baseline buckets of known history a bucket needs before it can be judged
 EXPLAINED = 10  # spikes explained with drivers and example posts (the best-scored); the rest with their figures
 DIMENSIONS = ("all", "topic", "place")
+_CELLS = {"all": "all", "topic": "topics", "place": "places_2025"}  # the rollup of each series' dimension
 METRICS = ("volume", "negative_share")
 _SERIES = {  # key column, join, whether a post can join twice (a ward and its province name the same province)
     "all": ("CAST(NULL AS TEXT)", "", False),
@@ -159,7 +162,15 @@ def _series(store: Store, workspace: str, f: Filters, dimension: str, bucket: st
     """Counts per (key, bucket) in one query: posts, authors, negative posts and their authors, neutral, positive.
 
     Two stages (per author, then per bucket) instead of two count(DISTINCT ...): one hash aggregate, not three.
+    From the rollups where they can answer `f`.
     """
+    source = rollup_cells(store, workspace, f, tz, _CELLS[dimension])
+    if source is not None:
+        rows = store.query(
+            f"SELECT c.dim_key, {bucket_sql(bucket, 'c.hour_utc', tz)}, {POSTS}, {AUTHORS}, {label_posts('negative')}, "
+            f"count(DISTINCT c.author_id) FILTER (WHERE c.sentiment = 'negative'), {label_posts('neutral')}, "
+            f"{label_posts('positive')} FROM {source.sql} GROUP BY 1, 2", source.params)
+        return _cells(rows)
     key, join, repeats = _SERIES[dimension]
     clause, params = where(workspace, f)
     # Deduplicating the joined rows of the window costs less than deduplicating every place row first.
@@ -170,6 +181,10 @@ def _series(store: Store, workspace: str, f: Filters, dimension: str, bucket: st
     rows = store.query(
         "SELECT key, b, sum(n), count(author_id), sum(negative), count(author_id) FILTER (WHERE negative > 0), "
         f"sum(neutral), sum(positive) FROM ({per_author}) s GROUP BY key, b", params)
+    return _cells(rows)
+
+
+def _cells(rows: list[tuple]) -> dict[str | None, dict[datetime, _Cell]]:
     out: dict[str | None, dict[datetime, _Cell]] = {}
     for key_value, b, *numbers in rows:
         out.setdefault(key_value, {})[b] = _Cell(*(int(n) for n in numbers))

@@ -153,7 +153,7 @@ def filled(store_url: str):
 def test_views_from_rollups_equal_raw_scans(filled, tz: str, monkeypatch: pytest.MonkeyPatch) -> None:
     store, _, _ = filled
     if is_postgres_url(store.path) and not _raw_analytics_runs(store):
-        pytest.skip("raw dashboard scans and local buckets on PostgreSQL come with the dialect work")
+        pytest.skip("raw dashboard scans on PostgreSQL come with the dialect work")
     set_timezone(store, WS, tz)
     _assert_current(store)
     _assert_same_answers(store, tz, monkeypatch)
@@ -231,3 +231,25 @@ def test_k_suppression_stays_exact_at_a_cut_hour(store_url: str, monkeypatch: py
             assert [row["suppressed"] for row in trend] == [True], switch
     finally:
         store.close()
+
+
+def test_cli_rebuild_repairs_damaged_rollups(run_cli) -> None:
+    store = open_store(str(run_cli.db))
+    rng = random.Random(5)
+    store.ensure_workspace(WS)
+    posts = [_post(rng, n) for n in range(40)]
+    store.upsert_posts(WS, posts)
+    store.save_analysis(WS, _analysis(rng, posts))
+    kept = _cells_snapshot(store)
+    store.execute("DELETE FROM rollup_topics WHERE workspace = ?", [WS])
+    store.close()
+    result = run_cli("rollups", "rebuild", "--workspace", WS)
+    assert result.code == 0, result.stderr
+    assert f"workspace {WS}: " in result.stderr
+    store = open_store(str(run_cli.db))
+    try:
+        assert _cells_snapshot(store) == kept and kept["rollup_topics"]
+    finally:
+        store.close()
+    missing = run_cli("rollups", "rebuild", "--workspace", "nope")
+    assert missing.code != 0 and "no workspace 'nope'" in missing.stderr

@@ -373,6 +373,7 @@ from civicpulse import cli_analysis as _cli_analysis  # noqa: E402,F401
 from civicpulse import cli_backup as _cli_backup  # noqa: E402,F401
 from civicpulse import cli_collect as _cli_collect  # noqa: E402,F401
 from civicpulse import cli_retention as _cli_retention  # noqa: E402,F401
+from civicpulse import cli_rollups as _cli_rollups  # noqa: E402,F401
 from civicpulse import cli_serve as _cli_serve  # noqa: E402,F401
 
 if __name__ == "__main__":

@@ -83,7 +83,7 @@ def answerable(store: Store, f: Filters, tz: str) -> bool:
     posts), hour cells that are whole local hours, and rollups that hold every workspace's cells."""
     if os.environ.get(SWITCH, "").lower() == "off" or f.query or f.topics or f.provinces:
         return False
-    return whole_hour_zone(tz) and bool(getattr(store, "rollups_ready", lambda: False)())
+    return whole_hour_zone(tz) and store.rollups_ready()
 
 
 @lru_cache(maxsize=64)

@@ -371,3 +371,12 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # dashboard rollups (store/rollups.py) -------------------------------------------------------------------
+    def rollups_ready(self) -> bool:
+        """Whether dashboards may read the rollups (a backend without them scans raw)."""
+        return False
+
+    def rebuild_rollups(self, workspace: str | None = None) -> dict[str, int]:
+        """Recompute the rollups of one workspace (default: all) from the analysed posts; cells per workspace."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no dashboard rollups")

@@ -16,7 +16,7 @@ import pytest
 from civicpulse.analytics.aggregates import Analytics
 from civicpulse.analytics.filters import Filters
 from civicpulse.analytics.localtime import set_timezone
-from civicpulse.analytics.overview import overview
+from civicpulse.analytics.overview import data_period, overview
 from civicpulse.analytics.privacy import set_k
 from civicpulse.analytics.rollup_source import SWITCH, cells, whole_hour_zone
 from civicpulse.analytics.topic_trends import topic_trends
@@ -129,9 +129,9 @@ def _raw_analytics_runs(store: Store) -> bool:
     """The raw dashboard scans on PostgreSQL arrive with the SQL-dialect work; until then only maintenance is
     compared there."""
     try:
-        store.query("SELECT count(*) FROM (SELECT *, {'deleted': FALSE} AS p FROM post_analysis) a")
+        data_period(store, WS, Filters())  # a raw scan through filters.FROM
         return True
-    except Exception:  # noqa: BLE001 - any refusal of the DuckDB-only FROM means the same
+    except Exception:  # any refusal of the scan's SQL means the same
         return False
 
 

@@ -48,8 +48,7 @@ class DuckDBAnalysisMixin:
 
     def sync_analysis_keys(self) -> None:
         """Fill the columns dashboards read instead of joining `posts` (see analysis_sql.DENORMALIZED_COLUMNS)."""
-        for sql in SYNC_SQL:
-            self._all(sql)  # type: ignore[attr-defined]
+        self._sync_keeping_rollups(SYNC_SQL)  # type: ignore[attr-defined]
 
     def iter_analysed_posts(self, workspace: str, columns: Sequence[str],
                             batch_size: int = 10_000) -> Iterator[list[tuple]]:
@@ -89,9 +88,8 @@ class DuckDBAnalysisMixin:
                 con.register(name, pa.table(columns))
                 registered.append(name)
                 self._all(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM {name}")  # type: ignore
-            self.sync_analysis_keys()
-            after = self._touched_hours(staged_keys_condition("staged_keys"))  # type: ignore[attr-defined]
-            self._refresh_rollups(before, after)  # type: ignore[attr-defined]
+            self.sync_analysis_keys()  # recomputes the cells of the rows just inserted
+            self._refresh_rollups(before)  # type: ignore[attr-defined]
             self._all("COMMIT")  # type: ignore[attr-defined]
         except Exception:
             self._all("ROLLBACK")  # type: ignore[attr-defined]

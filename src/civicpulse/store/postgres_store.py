@@ -242,8 +242,7 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, RollupMixin, Stor
 
     # analysis: staging differs, the statements are shared ------------------------------------------------------
     def sync_analysis_keys(self) -> None:
-        for sql in SYNC_SQL:
-            self._all(sql)
+        self._sync_keeping_rollups(SYNC_SQL)
 
     def save_analysis(self, workspace: str, tables: dict[str, dict[str, list[Any]]]) -> None:
         keys = tables["post_analysis"]
@@ -258,8 +257,8 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, RollupMixin, Stor
                     with self.con.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                         for row in zip(*columns.values(), strict=True):
                             copy.write_row(row)
-            self.sync_analysis_keys()
-            self._refresh_rollups(before, self._touched_hours(staged_keys_condition("staged_keys")))
+            self.sync_analysis_keys()  # recomputes the cells of the rows just inserted
+            self._refresh_rollups(before)
 
     def set_discovered_topics(self, workspace: str, assignments: Sequence[tuple[str, str, int | None]]) -> None:
         if not assignments:

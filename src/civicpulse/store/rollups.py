@@ -16,6 +16,7 @@ from civicpulse.store.lifecycle_sql import GET_META, PUT_META
 from civicpulse.store.rollups_sql import (
     READY_KEY,
     ROLLUP_TABLES,
+    UNSYNCED_HOURS_SQL,
     join_params,
     rebuild_sql,
     refresh_sql,
@@ -33,6 +34,16 @@ class RollupMixin:
         for workspace, hour in self._all(touched_hours_sql(condition), params):  # type: ignore[attr-defined]
             touched.setdefault(workspace, set()).add(hour)
         return touched
+
+    def _sync_keeping_rollups(self, statements: Sequence[str]) -> None:
+        """Run `sync_analysis_keys`' statements and recompute the cells of the rows they fill (so that rows
+        written by hand, then synced, count in the rollups too)."""
+        touched: Touched = {}
+        for workspace, hour in self._all(UNSYNCED_HOURS_SQL):  # type: ignore[attr-defined]
+            touched.setdefault(workspace, set()).add(hour)
+        for sql in statements:
+            self._all(sql)  # type: ignore[attr-defined]
+        self._refresh_rollups(touched)
 
     def _refresh_rollups(self, *touched: Touched) -> None:
         """Recompute the cells of the touched hours (the union of several lookups), in the caller's transaction."""

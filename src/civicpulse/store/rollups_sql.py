@@ -64,12 +64,15 @@ def join_params(dimension: str, workspace: str) -> list[str]:
     return [workspace] if "?" in _SOURCES[dimension][1] else []
 
 
-def fill_sql(dimension: str, condition: str) -> str:
-    """INSERT of the cells of the posts matching `condition` (parameters as `post_rows_sql`, workspace first)."""
+def fill_sql(dimension: str, condition: str, ordered: bool = False) -> str:
+    """INSERT of the cells of the posts matching `condition` (parameters as `post_rows_sql`, workspace first).
+
+    `ordered`: in time order, so that DuckDB's per-row-group min/max of the hour skip what a period leaves out."""
     columns = ", ".join(DIMENSION_COLUMNS)
     return (f"INSERT INTO {ROLLUP_TABLES[dimension]} (workspace, {', '.join(CELL_COLUMNS)}) "
             f"SELECT ?, hour_utc, {columns}, count(*), sum(score_sum), sum(score_n) "
-            f"FROM ({post_rows_sql(dimension, condition)}) r GROUP BY hour_utc, {columns}")
+            f"FROM ({post_rows_sql(dimension, condition)}) r GROUP BY hour_utc, {columns}"
+            + (" ORDER BY hour_utc" if ordered else ""))
 
 
 # The hours a refresh recomputes: `? ` is the list of hours, then a flag for the cell of posts without a time.
@@ -86,7 +89,7 @@ def refresh_sql(dimension: str) -> tuple[str, str]:
 
 def rebuild_sql(dimension: str) -> tuple[str, str]:
     """(DELETE, INSERT) of all of a workspace's cells. Parameters: (workspace); (workspace, [workspace], workspace)."""
-    return (f"DELETE FROM {ROLLUP_TABLES[dimension]} WHERE workspace = ?", fill_sql(dimension, "TRUE"))
+    return (f"DELETE FROM {ROLLUP_TABLES[dimension]} WHERE workspace = ?", fill_sql(dimension, "TRUE", ordered=True))
 
 
 def touched_hours_sql(condition: str) -> str:
@@ -100,6 +103,14 @@ def staged_keys_condition(batch: str) -> str:
             "AND b.post_id = a.post_id)")
 
 
+# Analysed posts whose denormalized columns `sync_analysis_keys` is about to fill (rows written by hand or just
+# saved): their cells now (often the no-time cell) and the cells of their posts' time, which the sync copies.
+_UNSYNCED = ("a.post_key IS NULL OR a.folded_text IS NULL OR EXISTS (SELECT 1 FROM {t} x WHERE x.post_key IS NULL "
+             "AND x.workspace = a.workspace AND x.platform = a.platform AND x.post_id = a.post_id)")
+_UNSYNCED_ROWS = " OR ".join(f"({_UNSYNCED.format(t=t)})" for t in ("post_topics", "post_places"))
+UNSYNCED_HOURS_SQL = (f"{touched_hours_sql(_UNSYNCED_ROWS)} UNION SELECT DISTINCT a.workspace, "
+                      "date_trunc('hour', p.created_at) FROM post_analysis a JOIN posts p ON p.workspace = a.workspace "
+                      f"AND p.platform = a.platform AND p.post_id = a.post_id WHERE {_UNSYNCED_ROWS}")
 # Posts of one workspace (parameter) whose post was deleted since (analysis_sql.orphan_cleanup_sql).
 DELETED_POSTS_CONDITION = ("a.workspace = ? AND EXISTS (SELECT 1 FROM posts p WHERE p.workspace = a.workspace "
                            "AND p.platform = a.platform AND p.post_id = a.post_id AND p.deleted)")

@@ -17,6 +17,7 @@ from civicpulse.store.rollups_sql import (
     READY_KEY,
     ROLLUP_TABLES,
     UNSYNCED_HOURS_SQL,
+    hours_params,
     join_params,
     rebuild_sql,
     refresh_sql,
@@ -56,9 +57,9 @@ class RollupMixin:
             untimed = None in hours
             for dimension in ROLLUP_TABLES:
                 delete, insert = refresh_sql(dimension)
-                self._all(delete, [workspace, timed, untimed])  # type: ignore[attr-defined]
-                self._all(insert, [workspace, *join_params(dimension, workspace), workspace, timed,  # type: ignore
-                                   untimed])
+                hours = hours_params(timed, untimed)
+                self._all(delete, [workspace, *hours])  # type: ignore[attr-defined]
+                self._all(insert, [workspace, *join_params(dimension, workspace), workspace, *hours])  # type: ignore
 
     def rebuild_rollups(self, workspace: str | None = None) -> dict[str, int]:
         """Recompute every cell of one workspace (default: all) from post_analysis; cells per workspace."""

@@ -15,6 +15,9 @@ hour (store/rollups.py), in the write's transaction. Posts without a time sit in
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import Any
+
 ROLLUP_TABLES = {"all": "rollup_all", "topics": "rollup_topics", "places_2025": "rollup_places_2025",
                  "places_legacy": "rollup_places_legacy"}
 # Per dimension: the grouping key and the join that yields it (each place once per post, as places_join does).
@@ -75,16 +78,25 @@ def fill_sql(dimension: str, condition: str, ordered: bool = False) -> str:
             + (" ORDER BY hour_utc" if ordered else ""))
 
 
-# The hours a refresh recomputes: `? ` is the list of hours, then a flag for the cell of posts without a time.
-HOURS_CONDITION = "({column} IN (SELECT unnest(CAST(? AS TIMESTAMP[]))) OR (? AND {column} IS NULL))"
+# The hours a refresh recomputes: the first and past-the-last hour (a range that per-row-group min/max and indexes
+# can narrow), the list of hours, then a flag for the cell of posts without a time.
+HOURS_CONDITION = ("(({time} >= ? AND {time} < ? AND {column} IN (SELECT unnest(CAST(? AS TIMESTAMP[])))) "
+                   "OR (? AND {time} IS NULL))")
 
 
 def refresh_sql(dimension: str) -> tuple[str, str]:
     """(DELETE, INSERT) recomputing a workspace's cells of some hours. Parameters: the DELETE's
-    (workspace, hours, no-time flag); the INSERT's (workspace, [workspace], workspace, hours, no-time flag)."""
+    (workspace, *hours); the INSERT's (workspace, [workspace], workspace, *hours), where hours are the four of
+    HOURS_CONDITION (`hours_params`)."""
     delete = (f"DELETE FROM {ROLLUP_TABLES[dimension]} WHERE workspace = ? AND "
-              f"{HOURS_CONDITION.format(column='hour_utc')}")
-    return delete, fill_sql(dimension, HOURS_CONDITION.format(column=_HOUR))
+              f"{HOURS_CONDITION.format(time='hour_utc', column='hour_utc')}")
+    return delete, fill_sql(dimension, HOURS_CONDITION.format(time="a.created_at", column=_HOUR))
+
+
+def hours_params(timed: list[datetime], untimed: bool) -> list[Any]:
+    """HOURS_CONDITION's parameters for whole hours `timed` (sorted) and, if `untimed`, the no-time cell."""
+    first, end = (timed[0], timed[-1] + timedelta(hours=1)) if timed else (None, None)
+    return [first, end, timed, untimed]
 
 
 def rebuild_sql(dimension: str) -> tuple[str, str]:

@@ -222,6 +222,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--cache", action=argparse.BooleanOptionalAction, default=False,
                    help="keep the server's view cache on (default off: every request computes its answer, as the "
                         "first view after new data does)")
+    p.add_argument("--rollups", action=argparse.BooleanOptionalAction, default=True,
+                   help="dashboards read the rollups where they can (default); --no-rollups: raw scans only")
     args = p.parse_args(argv)
     if args.posts < 1 or args.requests < 1 or args.warmup < 0 or args.concurrency < 1:
         p.error("--posts, --requests and --concurrency must be at least 1, --warmup at least 0")
@@ -235,6 +237,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def run(args: argparse.Namespace, db_path: str) -> bool:
     ws = synthetic_store.WORKSPACE
     os.environ["CIVICPULSE_VIEW_CACHE"] = "128" if args.cache else "0"  # read when the app is created
+    os.environ["CIVICPULSE_ROLLUPS"] = "on" if args.rollups else "off"  # read by every view
     if args.reuse and (args.backend == "postgres" or Path(db_path).exists()):
         print(f"reusing {db_path}")
     elif args.backend == "postgres":
@@ -252,7 +255,8 @@ def run(args: argparse.Namespace, db_path: str) -> bool:
         print(f"loaded {report.posts:,} posts in {report.seconds:.1f} s ({rows})")
     print(f"backend: {args.backend}, cpu cores: {os.cpu_count()}, "
           f"requests per endpoint: {args.requests} after {args.warmup} warm-up, "
-          f"concurrency: {args.concurrency}, view cache: {'on' if args.cache else 'off'}, {_load()}")
+          f"concurrency: {args.concurrency}, view cache: {'on' if args.cache else 'off'}, "
+          f"rollups: {'on' if args.rollups else 'off'}, {_load()}")
     with LocalServer(db_path, args.memory_limit) as base:
         clients = [sign_in(base) for _ in range(args.concurrency)]
         try:

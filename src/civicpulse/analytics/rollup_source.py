@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 from civicpulse.analysis.labels import SENTIMENTS
 from civicpulse.analytics.filters import Filters
 from civicpulse.store.base import Store
-from civicpulse.store.rollups_sql import CELL_COLUMNS, ROLLUP_TABLES, join_params, post_rows_sql
+from civicpulse.store.rollups_sql import CELL_COLUMNS, ROLLUP_TABLES, post_rows_sql
 
 # "off": raw scans only (a comparison, a benchmark of the raw path, a store whose rollups are suspect).
 SWITCH = "CIVICPULSE_ROLLUPS"
-_HOURS = "(SELECT unnest(CAST(? AS TIMESTAMP[])))"
+_HOUR = timedelta(hours=1)
 
 # Aggregates over cells `c`, named like the raw scans' figures.
 POSTS = "CAST(sum(c.posts) AS BIGINT)"
@@ -54,22 +54,22 @@ def cells(store: Store, workspace: str, f: Filters, tz: str, dimension: str = "a
         return None
     edges = sorted({_floor(p) for p in (f.start, f.end, *points) if p is not None and _floor(p) != p})
     rollup, params = ["workspace = ?"], [workspace]
-    raw, raw_params = [f"date_trunc('hour', a.created_at) IN {_HOURS}"], [edges]
     if f.start:
         rollup.append("hour_utc >= ?")
         params.append(_floor(f.start))
-        raw.append("a.created_at >= ?")
-        raw_params.append(f.start)
     if f.end:
         rollup.append("hour_utc < ?")
         params.append(f.end)
-        raw.append("a.created_at < ?")
-        raw_params.append(f.end)
+    # The cut hours: out of the rollup, read raw as plain time ranges (which scans narrow down).
+    rollup += ["hour_utc <> ?"] * len(edges)
+    params += edges
+    ranges = [(max(h, f.start or h), min(h + _HOUR, f.end or h + _HOUR)) for h in edges]
     columns = ", ".join(CELL_COLUMNS).replace("hour_utc", "hour_utc, hour_utc AS t", 1)
     sql = f"SELECT {columns} FROM {ROLLUP_TABLES[dimension]} WHERE {' AND '.join(rollup)}"
-    if edges:  # the cut hours: out of the rollup, read raw
-        sql += f" AND hour_utc NOT IN {_HOURS} UNION ALL {post_rows_sql(dimension, ' AND '.join(raw))}"
-        params += [edges, *join_params(dimension, workspace), workspace, *raw_params]
+    if ranges:
+        within = " OR ".join(["(a.created_at >= ? AND a.created_at < ?)"] * len(ranges))
+        sql += f" UNION ALL {post_rows_sql(dimension, f'({within})')}"
+        params += [workspace, *(t for pair in ranges for t in pair)]
     kept = []
     for column, values in (("platform", f.platforms), ("language", f.languages), ("sentiment", f.sentiments)):
         if values:

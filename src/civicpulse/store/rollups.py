@@ -18,7 +18,6 @@ from civicpulse.store.rollups_sql import (
     ROLLUP_TABLES,
     UNSYNCED_HOURS_SQL,
     hours_params,
-    join_params,
     rebuild_sql,
     refresh_sql,
     touched_hours_sql,
@@ -59,7 +58,7 @@ class RollupMixin:
                 delete, insert = refresh_sql(dimension)
                 hours = hours_params(timed, untimed)
                 self._all(delete, [workspace, *hours])  # type: ignore[attr-defined]
-                self._all(insert, [workspace, *join_params(dimension, workspace), workspace, *hours])  # type: ignore
+                self._all(insert, [workspace, workspace, *hours])  # type: ignore[attr-defined]
 
     def rebuild_rollups(self, workspace: str | None = None) -> dict[str, int]:
         """Recompute every cell of one workspace (default: all) from post_analysis; cells per workspace."""
@@ -70,7 +69,7 @@ class RollupMixin:
                 for dimension in ROLLUP_TABLES:
                     delete, insert = rebuild_sql(dimension)
                     self._all(delete, [name])  # type: ignore[attr-defined]
-                    self._all(insert, [name, *join_params(dimension, name), name])  # type: ignore[attr-defined]
+                    self._all(insert, [name, name])  # type: ignore[attr-defined]
                 counts[name] = self._one(f"SELECT count(*) FROM {ROLLUP_TABLES['all']} "  # type: ignore
                                          "WHERE workspace = ?", [name])[0]
             if workspace is None:

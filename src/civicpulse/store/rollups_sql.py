@@ -20,14 +20,16 @@ from typing import Any
 
 ROLLUP_TABLES = {"all": "rollup_all", "topics": "rollup_topics", "places_2025": "rollup_places_2025",
                  "places_legacy": "rollup_places_legacy"}
-# Per dimension: the grouping key and the join that yields it (each place once per post, as places_join does).
+# Per dimension: the grouping key and the join that yields it. A place counts once per post (as places_join has
+# it: a ward and its province name one province), by a DISTINCT over the few joined rows of the posts asked for.
+# post_key digests the workspace, so the joined tables need no workspace condition of their own.
 _SOURCES = {
     "all": ("CAST(NULL AS TEXT)", ""),
     "topics": ("t.topic", "JOIN post_topics t ON t.post_key = a.post_key"),
-    "places_2025": ("pl.place", "JOIN (SELECT DISTINCT post_key, province_2025 AS place FROM post_places WHERE "
-                                "workspace = ? AND province_2025 IS NOT NULL) pl ON pl.post_key = a.post_key"),
-    "places_legacy": ("pl.place", "JOIN (SELECT DISTINCT post_key, province_legacy AS place FROM post_places WHERE "
-                                  "workspace = ? AND province_legacy IS NOT NULL) pl ON pl.post_key = a.post_key"),
+    "places_2025": ("pl.province_2025", "JOIN post_places pl ON pl.post_key = a.post_key "
+                                        "AND pl.province_2025 IS NOT NULL"),
+    "places_legacy": ("pl.province_legacy", "JOIN post_places pl ON pl.post_key = a.post_key "
+                                            "AND pl.province_legacy IS NOT NULL"),
 }
 DIMENSION_COLUMNS = ("dim_key", "platform", "language", "sentiment", "emotion", "discovered_topic", "author_id")
 CELL_COLUMNS = ("hour_utc", *DIMENSION_COLUMNS, "posts", "score_sum", "score_n")
@@ -51,20 +53,21 @@ READY_KEY = "rollups_ready"
 _HOUR = "date_trunc('hour', a.created_at)"
 
 
+_ROW_COLUMNS = ("hour_utc", "t", *DIMENSION_COLUMNS, "posts", "score_sum", "score_n")
+
+
 def post_rows_sql(dimension: str, condition: str) -> str:
     """One row per analysed post (per topic / place of it) in cell columns plus `t`, its exact time.
 
-    Parameters: those of the dimension's join (the workspace, for places), the workspace, then `condition`'s.
+    Parameters: the workspace, then `condition`'s.
     """
     key, join = _SOURCES[dimension]
-    return (f"SELECT {_HOUR} AS hour_utc, a.created_at AS t, {key} AS dim_key, a.platform, a.language, a.sentiment, "
-            "a.emotion, a.discovered_topic, a.author_id, 1 AS posts, a.sentiment_score AS score_sum, "
+    rows = (f"SELECT {'DISTINCT a.post_key, ' if dimension.startswith('places') else ''}{_HOUR} AS hour_utc, "
+            f"a.created_at AS t, {key} AS dim_key, a.platform, a.language, a.sentiment, a.emotion, "
+            "a.discovered_topic, a.author_id, 1 AS posts, a.sentiment_score AS score_sum, "
             "CASE WHEN a.sentiment_score IS NULL THEN 0 ELSE 1 END AS score_n "
             f"FROM post_analysis a {join} WHERE a.workspace = ? AND {condition}")
-
-
-def join_params(dimension: str, workspace: str) -> list[str]:
-    return [workspace] if "?" in _SOURCES[dimension][1] else []
+    return f"SELECT {', '.join(_ROW_COLUMNS)} FROM ({rows}) p" if dimension.startswith("places") else rows
 
 
 def fill_sql(dimension: str, condition: str, ordered: bool = False) -> str:
@@ -86,8 +89,8 @@ HOURS_CONDITION = ("(({time} >= ? AND {time} < ? AND {column} IN (SELECT unnest(
 
 def refresh_sql(dimension: str) -> tuple[str, str]:
     """(DELETE, INSERT) recomputing a workspace's cells of some hours. Parameters: the DELETE's
-    (workspace, *hours); the INSERT's (workspace, [workspace], workspace, *hours), where hours are the four of
-    HOURS_CONDITION (`hours_params`)."""
+    (workspace, *hours); the INSERT's (workspace, workspace, *hours), where hours are the four of HOURS_CONDITION
+    (`hours_params`)."""
     delete = (f"DELETE FROM {ROLLUP_TABLES[dimension]} WHERE workspace = ? AND "
               f"{HOURS_CONDITION.format(time='hour_utc', column='hour_utc')}")
     return delete, fill_sql(dimension, HOURS_CONDITION.format(time="a.created_at", column=_HOUR))
@@ -100,7 +103,7 @@ def hours_params(timed: list[datetime], untimed: bool) -> list[Any]:
 
 
 def rebuild_sql(dimension: str) -> tuple[str, str]:
-    """(DELETE, INSERT) of all of a workspace's cells. Parameters: (workspace); (workspace, [workspace], workspace)."""
+    """(DELETE, INSERT) of all of a workspace's cells. Parameters: (workspace); (workspace, workspace)."""
     return (f"DELETE FROM {ROLLUP_TABLES[dimension]} WHERE workspace = ?", fill_sql(dimension, "TRUE", ordered=True))
 
 

@@ -141,8 +141,9 @@ def filled(store_url: str):
     rng = random.Random(13)
     store.ensure_workspace(WS)
     set_k(store, WS, K)
-    posts = [_post(rng, n) for n in range(360)] + [Post("x", "untimed", Kind.POST, "bài", None, "test",
-                                                        author_key="1.a1")]
+    posts = [_post(rng, n) for n in range(360)] + [
+        Post("x", "untimed", Kind.POST, "bài", None, "test", author_key="1.a1"),  # the no-time cell
+        Post("x", "anonymous", Kind.POST, "bài", T0 + timedelta(days=3), "test")]  # no author: no author id
     store.upsert_posts(WS, posts)
     store.save_analysis(WS, _analysis(rng, posts))
     yield store, rng, posts

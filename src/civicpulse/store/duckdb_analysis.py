@@ -88,8 +88,10 @@ class DuckDBAnalysisMixin:
                 con.register(name, pa.table(columns))
                 registered.append(name)
                 self._all(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM {name}")  # type: ignore
-            self.sync_analysis_keys()  # recomputes the cells of the rows just inserted
-            self._refresh_rollups(before)  # type: ignore[attr-defined]
+            for sql in SYNC_SQL:  # the sync, its rows' cells known exactly: before and after
+                self._all(sql)  # type: ignore[attr-defined]
+            after = self._touched_hours(staged_keys_condition("staged_keys"))  # type: ignore[attr-defined]
+            self._refresh_rollups(before, after)  # type: ignore[attr-defined]
             self._all("COMMIT")  # type: ignore[attr-defined]
         except Exception:
             self._all("ROLLBACK")  # type: ignore[attr-defined]

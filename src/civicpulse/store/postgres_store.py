@@ -257,8 +257,9 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, RollupMixin, Stor
                     with self.con.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                         for row in zip(*columns.values(), strict=True):
                             copy.write_row(row)
-            self.sync_analysis_keys()  # recomputes the cells of the rows just inserted
-            self._refresh_rollups(before)
+            for sql in SYNC_SQL:  # the sync, its rows' cells known exactly: before and after
+                self._all(sql)
+            self._refresh_rollups(before, self._touched_hours(staged_keys_condition("staged_keys")))
 
     def set_discovered_topics(self, workspace: str, assignments: Sequence[tuple[str, str, int | None]]) -> None:
         if not assignments:

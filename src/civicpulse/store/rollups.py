@@ -17,22 +17,26 @@ from civicpulse.store.rollups_sql import (
     READY_KEY,
     ROLLUP_TABLES,
     UNSYNCED_HOURS_SQL,
-    hours_params,
+    cells_params,
     rebuild_sql,
     refresh_sql,
-    touched_hours_sql,
+    touched_cells_sql,
 )
 
-Touched = dict[str, set[datetime | None]]
+# Per workspace: the hours (None: no time) and the authors (None: every author) whose cells a write changes.
+Touched = dict[str, tuple[set[datetime | None], set[int | None] | None]]
 
 
 class RollupMixin:
     """Mixed into both stores; relies on their `_all`, `_one` and `con`."""
 
     def _touched_hours(self, condition: str, params: Sequence[Any] = ()) -> Touched:
+        """The cells of the analysed posts matching `condition` (over post_analysis `a`)."""
         touched: Touched = {}
-        for workspace, hour in self._all(touched_hours_sql(condition), params):  # type: ignore[attr-defined]
-            touched.setdefault(workspace, set()).add(hour)
+        for workspace, hour, author in self._all(touched_cells_sql(condition), params):  # type: ignore[attr-defined]
+            hours, authors = touched.setdefault(workspace, (set(), set()))
+            hours.add(hour)
+            authors.add(author)  # type: ignore[union-attr]
         return touched
 
     def _sync_keeping_rollups(self, statements: Sequence[str]) -> None:
@@ -40,25 +44,31 @@ class RollupMixin:
         written by hand, then synced, count in the rollups too)."""
         touched: Touched = {}
         for workspace, hour in self._all(UNSYNCED_HOURS_SQL):  # type: ignore[attr-defined]
-            touched.setdefault(workspace, set()).add(hour)
+            touched.setdefault(workspace, (set(), None))[0].add(hour)
         for sql in statements:
             self._all(sql)  # type: ignore[attr-defined]
         self._refresh_rollups(touched)
 
     def _refresh_rollups(self, *touched: Touched) -> None:
-        """Recompute the cells of the touched hours (the union of several lookups), in the caller's transaction."""
+        """Recompute the touched cells (of several lookups), in the caller's transaction.
+
+        Hours and authors are recomputed as a cross product, a superset of the cells that changed: DELETE and
+        INSERT take the same condition, so the superset is recomputed whole.
+        """
         merged: Touched = {}
         for found in touched:
-            for workspace, hours in found.items():
-                merged.setdefault(workspace, set()).update(hours)
-        for workspace, hours in merged.items():
-            timed = sorted(h for h in hours if h is not None)
-            untimed = None in hours
+            for workspace, (hours, authors) in found.items():
+                kept_hours, kept_authors = merged.get(workspace, (set(), set()))
+                merged[workspace] = (kept_hours | hours,
+                                     None if kept_authors is None or authors is None else kept_authors | authors)
+        for workspace, (hours, authors) in merged.items():
+            if not hours:
+                continue
+            cells = cells_params(hours, authors)
             for dimension in ROLLUP_TABLES:
                 delete, insert = refresh_sql(dimension)
-                hours = hours_params(timed, untimed)
-                self._all(delete, [workspace, *hours])  # type: ignore[attr-defined]
-                self._all(insert, [workspace, workspace, *hours])  # type: ignore[attr-defined]
+                self._all(delete, [workspace, *cells])  # type: ignore[attr-defined]
+                self._all(insert, [workspace, workspace, *cells])  # type: ignore[attr-defined]
 
     def rebuild_rollups(self, workspace: str | None = None) -> dict[str, int]:
         """Recompute every cell of one workspace (default: all) from post_analysis; cells per workspace."""

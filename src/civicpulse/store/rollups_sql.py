@@ -85,21 +85,29 @@ def fill_sql(dimension: str, condition: str, ordered: bool = False) -> str:
 # can narrow), the list of hours, then a flag for the cell of posts without a time.
 HOURS_CONDITION = ("(({time} >= ? AND {time} < ? AND {column} IN (SELECT unnest(CAST(? AS TIMESTAMP[])))) "
                    "OR (? AND {time} IS NULL))")
+# And of some authors only (cells are per author: the others' cells of those hours did not change): a flag for
+# "every author", the list of author ids, a flag for posts without an author.
+AUTHORS_CONDITION = "(? OR {author} IN (SELECT unnest(CAST(? AS BIGINT[]))) OR (? AND {author} IS NULL))"
 
 
 def refresh_sql(dimension: str) -> tuple[str, str]:
-    """(DELETE, INSERT) recomputing a workspace's cells of some hours. Parameters: the DELETE's
-    (workspace, *hours); the INSERT's (workspace, workspace, *hours), where hours are the four of HOURS_CONDITION
-    (`hours_params`)."""
+    """(DELETE, INSERT) recomputing a workspace's cells of some hours and authors. Parameters: the DELETE's
+    (workspace, *cells); the INSERT's (workspace, workspace, *cells), where cells are `cells_params`."""
     delete = (f"DELETE FROM {ROLLUP_TABLES[dimension]} WHERE workspace = ? AND "
-              f"{HOURS_CONDITION.format(time='hour_utc', column='hour_utc')}")
-    return delete, fill_sql(dimension, HOURS_CONDITION.format(time="a.created_at", column=_HOUR))
+              f"{HOURS_CONDITION.format(time='hour_utc', column='hour_utc')} AND "
+              f"{AUTHORS_CONDITION.format(author='author_id')}")
+    insert = fill_sql(dimension, f"{HOURS_CONDITION.format(time='a.created_at', column=_HOUR)} AND "
+                                 f"{AUTHORS_CONDITION.format(author='a.author_id')}")
+    return delete, insert
 
 
-def hours_params(timed: list[datetime], untimed: bool) -> list[Any]:
-    """HOURS_CONDITION's parameters for whole hours `timed` (sorted) and, if `untimed`, the no-time cell."""
+def cells_params(hours: set[datetime | None], authors: set[int | None] | None) -> list[Any]:
+    """HOURS_CONDITION's and AUTHORS_CONDITION's parameters: cells of `hours` (None: the no-time cell) and of
+    `authors` (None: of every author; None in it: posts without an author)."""
+    timed = sorted(h for h in hours if h is not None)
     first, end = (timed[0], timed[-1] + timedelta(hours=1)) if timed else (None, None)
-    return [first, end, timed, untimed]
+    ids = sorted(a for a in authors if a is not None) if authors is not None else []
+    return [first, end, timed, None in hours, authors is None, ids, authors is not None and None in authors]
 
 
 def rebuild_sql(dimension: str) -> tuple[str, str]:
@@ -107,9 +115,10 @@ def rebuild_sql(dimension: str) -> tuple[str, str]:
     return (f"DELETE FROM {ROLLUP_TABLES[dimension]} WHERE workspace = ?", fill_sql(dimension, "TRUE", ordered=True))
 
 
-def touched_hours_sql(condition: str) -> str:
-    """Workspaces and hours (NULL: no time) of the analysed posts matching `condition` over post_analysis `a`."""
-    return f"SELECT DISTINCT a.workspace, {_HOUR} FROM post_analysis a WHERE {condition}"
+def touched_cells_sql(condition: str) -> str:
+    """Workspaces, hours (NULL: no time) and authors of the analysed posts matching `condition` over
+    post_analysis `a`."""
+    return f"SELECT DISTINCT a.workspace, {_HOUR}, a.author_id FROM post_analysis a WHERE {condition}"
 
 
 def staged_keys_condition(batch: str) -> str:
@@ -118,14 +127,14 @@ def staged_keys_condition(batch: str) -> str:
             "AND b.post_id = a.post_id)")
 
 
-# Analysed posts whose denormalized columns `sync_analysis_keys` is about to fill (rows written by hand or just
-# saved): their cells now (often the no-time cell) and the cells of their posts' time, which the sync copies.
-_UNSYNCED = ("a.post_key IS NULL OR a.folded_text IS NULL OR EXISTS (SELECT 1 FROM {t} x WHERE x.post_key IS NULL "
-             "AND x.workspace = a.workspace AND x.platform = a.platform AND x.post_id = a.post_id)")
-_UNSYNCED_ROWS = " OR ".join(f"({_UNSYNCED.format(t=t)})" for t in ("post_topics", "post_places"))
-UNSYNCED_HOURS_SQL = (f"{touched_hours_sql(_UNSYNCED_ROWS)} UNION SELECT DISTINCT a.workspace, "
-                      "date_trunc('hour', p.created_at) FROM post_analysis a JOIN posts p ON p.workspace = a.workspace "
-                      f"AND p.platform = a.platform AND p.post_id = a.post_id WHERE {_UNSYNCED_ROWS}")
+# Analysed posts whose denormalized columns `sync_analysis_keys` is about to fill (rows written by hand, with their
+# topics and places): the hours of their cells now (often the no-time cell) and of their posts' time, which the
+# sync copies (every author's cells of those hours: the author id is not known before the sync).
+_UNSYNCED_ROWS = "a.post_key IS NULL OR a.folded_text IS NULL"
+UNSYNCED_HOURS_SQL = (f"SELECT DISTINCT a.workspace, {_HOUR} FROM post_analysis a WHERE {_UNSYNCED_ROWS} "
+                      "UNION SELECT DISTINCT a.workspace, date_trunc('hour', p.created_at) FROM post_analysis a "
+                      "JOIN posts p ON p.workspace = a.workspace AND p.platform = a.platform "
+                      f"AND p.post_id = a.post_id WHERE {_UNSYNCED_ROWS}")
 # Posts of one workspace (parameter) whose post was deleted since (analysis_sql.orphan_cleanup_sql).
 DELETED_POSTS_CONDITION = ("a.workspace = ? AND EXISTS (SELECT 1 FROM posts p WHERE p.workspace = a.workspace "
                            "AND p.platform = a.platform AND p.post_id = a.post_id AND p.deleted)")

@@ -285,6 +285,10 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, RollupMixin, Stor
     def close(self) -> None:
         self.con.close()
 
+    def _lock_rollups(self, workspace: str) -> None:
+        # Read committed: a second refresh waits here for the first to commit, then reads its rows.
+        self._all("SELECT pg_advisory_xact_lock(7305418, hashtext(?))", [workspace])
+
 
 def _safe(url: str) -> str:
     """The URL without its password, for messages."""

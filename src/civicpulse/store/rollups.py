@@ -64,11 +64,16 @@ class RollupMixin:
         for workspace, (hours, authors) in merged.items():
             if not hours:
                 continue
+            self._lock_rollups(workspace)
             cells = cells_params(hours, authors)
             for dimension in ROLLUP_TABLES:
                 delete, insert = refresh_sql(dimension)
                 self._all(delete, [workspace, *cells])  # type: ignore[attr-defined]
                 self._all(insert, [workspace, workspace, *cells])  # type: ignore[attr-defined]
+
+    def _lock_rollups(self, workspace: str) -> None:
+        """Serialise concurrent refreshes of a workspace's cells until the transaction ends, where the backend
+        lets several transactions write at once (PostgreSQL): a refresh must read the other's committed rows."""
 
     def rebuild_rollups(self, workspace: str | None = None) -> dict[str, int]:
         """Recompute every cell of one workspace (default: all) from post_analysis; cells per workspace."""
@@ -76,6 +81,7 @@ class RollupMixin:
         counts = {}
         with self._rollup_transaction():
             for name in names:
+                self._lock_rollups(name)
                 for dimension in ROLLUP_TABLES:
                     delete, insert = rebuild_sql(dimension)
                     self._all(delete, [name])  # type: ignore[attr-defined]

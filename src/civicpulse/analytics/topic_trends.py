@@ -157,9 +157,10 @@ def _series(store: Store, workspace: str, f: Filters, bucket: str, kind: str,
     """
     dimension, cell_key = _cell_key(store, workspace, kind)
     source = rollup_cells(store, workspace, f, tz, dimension)
-    if source is not None:
-        rows = store.query(f"SELECT {cell_key}, {bucket_sql(bucket, 'c.hour_utc', tz)}, {POSTS}, {AUTHORS} "
-                           f"FROM {source.sql} WHERE {cell_key} IS NOT NULL GROUP BY 1, 2", source.params)
+    if source is not None:  # the same two stages over cells
+        per_author = (f"SELECT {cell_key} AS topic, {bucket_sql(bucket, 'c.hour_utc', tz)} AS b, c.author_id, "
+                      f"sum(c.posts) AS n FROM {source.sql} WHERE {cell_key} IS NOT NULL GROUP BY 1, 2, 3")
+        rows = store.query(f"SELECT topic, b, sum(n), count(*) FROM ({per_author}) s GROUP BY 1, 2", source.params)
     else:
         key, join, _ = _topic_sql(store, workspace, kind)
         clause, params = where(workspace, f)

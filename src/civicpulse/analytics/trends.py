@@ -25,7 +25,6 @@ from civicpulse.analytics.explain_spike import Context, explain_all
 from civicpulse.analytics.filters import FROM, Filters, where
 from civicpulse.analytics.localtime import bucket_sql, timezone_for, to_local, to_utc, truncate
 from civicpulse.analytics.privacy import k_for, publish_authors
-from civicpulse.analytics.rollup_source import AUTHORS, POSTS, label_posts
 from civicpulse.analytics.rollup_source import cells as rollup_cells
 from civicpulse.analytics.topic_trends import data_span, taxonomy_for
 from civicpulse.store.base import Store
@@ -165,11 +164,13 @@ def _series(store: Store, workspace: str, f: Filters, dimension: str, bucket: st
     From the rollups where they can answer `f`.
     """
     source = rollup_cells(store, workspace, f, tz, _CELLS[dimension])
-    if source is not None:
-        rows = store.query(
-            f"SELECT c.dim_key, {bucket_sql(bucket, 'c.hour_utc', tz)}, {POSTS}, {AUTHORS}, {label_posts('negative')}, "
-            f"count(DISTINCT c.author_id) FILTER (WHERE c.sentiment = 'negative'), {label_posts('neutral')}, "
-            f"{label_posts('positive')} FROM {source.sql} GROUP BY 1, 2", source.params)
+    if source is not None:  # the same two stages over cells
+        labels = ", ".join(f"sum(c.posts) FILTER (WHERE c.sentiment = '{s}') AS {s}" for s in SENTIMENTS)
+        per_author = (f"SELECT c.dim_key AS key, {bucket_sql(bucket, 'c.hour_utc', tz)} AS b, c.author_id, "
+                      f"sum(c.posts) AS n, {labels} FROM {source.sql} GROUP BY 1, 2, 3")
+        rows = store.query("SELECT key, b, sum(n), count(author_id), coalesce(sum(negative), 0), count(author_id) "
+                           "FILTER (WHERE negative > 0), coalesce(sum(neutral), 0), coalesce(sum(positive), 0) "
+                           f"FROM ({per_author}) s GROUP BY key, b", source.params)
         return _cells(rows)
     key, join, repeats = _SERIES[dimension]
     clause, params = where(workspace, f)

@@ -146,8 +146,12 @@ def configure(client: httpx.Client, ws: str) -> dict[str, float]:
         for rule in rules:
             _ok(client.post(f"{api}/alerts/rules", json=rule))
     started = time.perf_counter()
-    _ok(client.post(f"{api}/alerts/evaluate"))
-    took["alerts evaluate (POST, once)"] = (time.perf_counter() - started) * 1000
+    try:
+        _ok(client.post(f"{api}/alerts/evaluate"))
+        took["alerts evaluate (POST, once)"] = (time.perf_counter() - started) * 1000
+    except RuntimeError as exc:  # measured views still say what works; the run is reported as failed
+        print(f"  {exc}", file=sys.stderr)
+        took["alerts evaluate (POST, once) FAILED"] = (time.perf_counter() - started) * 1000
     return took
 
 
@@ -275,7 +279,7 @@ def run(args: argparse.Namespace, db_path: str) -> bool:
     views = [t for t in timings if not t.endpoint.export]
     slow = [t.endpoint.name for t in views if t.pct(95) >= GOAL_MS]
     print(f"dashboard views with p95 >= {GOAL_MS:.0f} ms: {', '.join(slow) if slow else 'none'}")
-    return all(t.ok for t in timings)
+    return all(t.ok for t in timings) and not any("FAILED" in name for name in one_off)
 
 
 def main(argv: list[str] | None = None) -> int:

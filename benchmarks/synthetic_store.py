@@ -221,9 +221,11 @@ def build(path: str, posts: int, *, other_posts: int = 2_000, batch: int = BATCH
         _fill(con, OTHER_WORKSPACE, "o", other_posts, batch, *args)
         con.execute("DROP TABLE IF EXISTS gen")
         store.sync_analysis_keys()  # rows written by SQL here: fill what save_analysis would
+        store.rebuild_rollups()  # and the dashboard rollups its maintenance would keep
         con.execute("CHECKPOINT")
         rows = {t: store.query(f"SELECT count(*) FROM {t} WHERE workspace = ?", [WORKSPACE])[0][0]
-                for t in ("posts", "post_analysis", "post_topics", "post_places", "post_terms")}
+                for t in ("posts", "post_analysis", "post_topics", "post_places", "post_terms", "rollup_all",
+                          "rollup_topics")}
     finally:
         store.close()
     return LoadReport(posts, time.perf_counter() - started, rows)

@@ -367,6 +367,7 @@ from civicpulse import cli_backup as _cli_backup  # noqa: E402,F401
 from civicpulse import cli_collect as _cli_collect  # noqa: E402,F401
 from civicpulse import cli_migrate as _cli_migrate  # noqa: E402,F401
 from civicpulse import cli_retention as _cli_retention  # noqa: E402,F401
+from civicpulse import cli_rollups as _cli_rollups  # noqa: E402,F401
 from civicpulse import cli_serve as _cli_serve  # noqa: E402,F401
 from civicpulse import cli_worker as _cli_worker  # noqa: E402,F401
 

@@ -11,8 +11,10 @@ def _discovered(app_store, n: int = 30) -> None:
     topics = {i: TopicRecord(i, [f"từ{i}", "chung"], [], [], 0.5, 100 - i, 1) for i in range(1, n + 1)}
     app_store.put_setting("discovery_state", "city", DiscoveryState(topics=topics).to_json())
     # Every city post gets topic 1 or 2 (by its number's parity): 60 posts by 30 authors each.
-    app_store.execute("UPDATE post_analysis SET discovered_topic = CASE WHEN CAST(regexp_extract(post_id, '[0-9]+') "
-                      "AS INTEGER) % 2 = 0 THEN 1 ELSE 2 END WHERE workspace = 'city'")
+    keys = app_store.query("SELECT platform, post_id, CAST(regexp_extract(post_id, '[0-9]+') AS INTEGER) "
+                           "FROM post_analysis WHERE workspace = 'city'")
+    app_store.set_discovered_topics("city", [(platform, post_id, 1 if n % 2 == 0 else 2)
+                                             for platform, post_id, n in keys])
 
 
 def test_analysts_page_through_rename_merge_and_hide_discovered_topics(server, app, app_store) -> None:

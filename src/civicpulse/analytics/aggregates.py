@@ -9,6 +9,7 @@ from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
 from civicpulse.analytics.filters import FROM, Filters, where
 from civicpulse.analytics.localtime import bucket_sql, timezone_for
 from civicpulse.analytics.privacy import k_for, publish_authors
+from civicpulse.analytics.rollup_source import AUTHORS, MEAN, POSTS, cells, label_posts
 from civicpulse.store.base import Store
 
 NO_FILTERS = Filters()
@@ -49,6 +50,18 @@ class Analytics:
                + (f" LIMIT {int(limit)}" if limit else ""))
         return self.store.query(sql, [*extra_params, *params])
 
+    def _cell_rows(self, dimension: str, select: str, group: str, f: Filters, order: str = "1",
+                   limit: int | None = None) -> list[tuple] | None:
+        """`_rows` over the rollup cells of `dimension` (`select` over cells `c`); None when the rollups cannot
+        answer `f`."""
+        source = cells(self.store, self.workspace, f, self.timezone, dimension)
+        if source is None:
+            return None
+        sql = (f"SELECT {group} AS key, {POSTS} AS posts, {AUTHORS} AS authors{', ' + select if select else ''} "
+               f"FROM {source.sql} GROUP BY 1 ORDER BY {order}"
+               + (f" LIMIT {int(limit)}" if limit else ""))
+        return self.store.query(sql, source.params)
+
     def _suppress(self, key: Any, posts: int, authors: int, values: dict[str, Any]) -> Row:
         if authors < self.k:
             return Row(key, None, None, {k: None for k in values}, suppressed=True)
@@ -61,8 +74,11 @@ class Analytics:
             raise ValueError(f"unknown time bucket {bucket!r}; choose from {', '.join(BUCKETS)}")
         trunc = bucket_sql(bucket, "a.created_at", self.timezone)
         counts = ", ".join(f"count(*) FILTER (WHERE a.sentiment = '{s}')" for s in SENTIMENTS)
+        label_counts = ", ".join(label_posts(s) for s in SENTIMENTS)
+        rows = self._cell_rows("all", f"{label_counts}, {MEAN}", bucket_sql(bucket, "c.hour_utc", self.timezone), f)
         out = []
-        for key, posts, authors, *rest in self._rows(f"{counts}, avg(a.sentiment_score)", trunc, f):
+        for key, posts, authors, *rest in rows if rows is not None else self._rows(
+                f"{counts}, avg(a.sentiment_score)", trunc, f):
             by = dict(zip(SENTIMENTS, rest[:3], strict=True))
             total = sum(by.values()) or 1
             values = {**by, **{f"{s}_share": round(by[s] / total, 4) for s in SENTIMENTS},
@@ -72,18 +88,20 @@ class Analytics:
         return out
 
     def emotions(self, f: Filters = NO_FILTERS) -> list[Row]:
-        rows = self._rows("", "a.emotion", f, order="2 DESC, 1")
+        rows = self._cell_rows("all", "", "c.emotion", f, order="2 DESC, 1")
+        rows = rows if rows is not None else self._rows("", "a.emotion", f, order="2 DESC, 1")
         found = {r[0]: self._suppress(r[0], r[1], r[2], {}) for r in rows if r[0]}
         return [found[e] for e in EMOTIONS if e in found]
 
     def topics(self, f: Filters = NO_FILTERS, limit: int = 20) -> list[Row]:
         # post_key digests the workspace, which the WHERE names: a workspace condition on post_topics as well
         # would only mislead the planner's estimates.
-        return self._grouped("t.topic", "JOIN post_topics t ON t.post_key = a.post_key", (), f, limit)
+        return self._grouped("t.topic", "JOIN post_topics t ON t.post_key = a.post_key", (), f, limit, "topics")
 
     def provinces(self, f: Filters = NO_FILTERS, limit: int = 70, era: str = "2025") -> list[Row]:
         column = {"2025": "province_2025", "legacy": "province_legacy"}[era]
-        return self._grouped("pl.key", *places_join(column, f"{column} IS NOT NULL", self.workspace), f, limit)
+        return self._grouped("pl.key", *places_join(column, f"{column} IS NOT NULL", self.workspace), f, limit,
+                             f"places_{era}")
 
     def wards(self, f: Filters, province: str, limit: int = 200, era: str = "2025") -> list[Row]:
         """Drill-down: the wards (and pre-2025 districts) of one province that posts name, ranked."""
@@ -101,9 +119,14 @@ class Analytics:
                                 "AND lat IS NOT NULL AND lon IS NOT NULL GROUP BY 1", [self.workspace, province])
         return {key: (round(lat, 5), round(lon, 5)) for key, lat, lon in rows}
 
-    def _grouped(self, column: str, join: str, join_params: tuple[Any, ...], f: Filters, limit: int) -> list[Row]:
-        rows = self._rows("avg(a.sentiment_score), count(*) FILTER (WHERE a.sentiment = 'negative')", column, f,
-                          extra_from=join, order="2 DESC, 1", limit=limit, extra_params=join_params)
+    def _grouped(self, column: str, join: str, join_params: tuple[Any, ...], f: Filters, limit: int,
+                 dimension: str | None = None) -> list[Row]:
+        """Posts grouped by `column` of `join`; from the rollup `dimension` where it can answer."""
+        rows = (self._cell_rows(dimension, f"{MEAN}, {label_posts('negative')}", "c.dim_key", f, "2 DESC, 1", limit)
+                if dimension else None)
+        if rows is None:
+            rows = self._rows("avg(a.sentiment_score), count(*) FILTER (WHERE a.sentiment = 'negative')", column, f,
+                              extra_from=join, order="2 DESC, 1", limit=limit, extra_params=join_params)
         return [self._suppress(key, posts, authors, {"mean_score": round(mean, 4) if mean is not None else None,
                                                      "negative_share": round(neg / posts, 4) if posts else None})
                 for key, posts, authors, mean, neg in rows]

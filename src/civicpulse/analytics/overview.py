@@ -15,6 +15,7 @@ from civicpulse.analytics.aggregates import BUCKETS, Analytics, Row
 from civicpulse.analytics.filters import FROM, Filters, where
 from civicpulse.analytics.localtime import to_local
 from civicpulse.analytics.privacy import publish_authors
+from civicpulse.analytics.rollup_source import AUTHORS, MEAN, POSTS, cells, label_posts
 from civicpulse.analytics.timeline import choose_bucket, dense
 from civicpulse.store.base import Store
 
@@ -41,16 +42,25 @@ def data_period(store: Store, workspace: str, f: Filters) -> tuple[datetime, dat
     return start, end
 
 
-def totals(store: Store, workspace: str, f: Filters, k: int, split: datetime | None = None) -> list[dict[str, Any]]:
+def totals(store: Store, workspace: str, f: Filters, k: int, split: datetime | None = None,
+           tz: str = "UTC") -> list[dict[str, Any]]:
     """Posts, authors (coarsened), sentiment shares, net sentiment and mean score; all None under k authors.
 
     With `split`, one scan answers two periods, f.start..split and split..f.end: [current, previous]; else [current].
+    From the rollups where they can answer `f` (`tz`: the workspace's zone).
     """
-    clause, params = where(workspace, f, store.dialect)
-    counts = ", ".join(f"count(*) FILTER (WHERE a.sentiment = '{s}')" for s in SENTIMENTS)
-    side, side_params = ("a.created_at >= ?", [split]) if split else ("TRUE", [])
-    rows = store.query(f"SELECT {side} AS current, count(*), count(DISTINCT a.author_id), {counts}, "
-                       f"avg(a.sentiment_score) {FROM} WHERE {clause} GROUP BY 1", [*side_params, *params])
+    side_params = [split] if split else []
+    source = cells(store, workspace, f, tz, points=(split,) if split else ())
+    if source is not None:
+        counts = ", ".join(label_posts(s) for s in SENTIMENTS)
+        rows = store.query(f"SELECT {'c.t >= ?' if split else 'TRUE'} AS current, {POSTS}, {AUTHORS}, {counts}, "
+                           f"{MEAN} FROM {source.sql} GROUP BY 1", [*side_params, *source.params])
+    else:
+        clause, params = where(workspace, f, store.dialect)
+        counts = ", ".join(f"count(*) FILTER (WHERE a.sentiment = '{s}')" for s in SENTIMENTS)
+        rows = store.query(f"SELECT {'a.created_at >= ?' if split else 'TRUE'} AS current, count(*), "
+                           f"count(DISTINCT a.author_id), {counts}, avg(a.sentiment_score) {FROM} WHERE {clause} "
+                           "GROUP BY 1", [*side_params, *params])
     found = {current: _figures(rest, k) for current, *rest in rows}
     return [found.get(True, _suppressed()), *([found.get(False, _suppressed())] if split else [])]
 
@@ -112,10 +122,11 @@ def overview(store: Store, workspace: str, f: Filters, bucket: str | None = None
     else:
         volume, widened_from = analytics.volume(current_f, bucket), None
     if f.start:  # one scan over both periods
-        now, before = totals(store, workspace, replace(f, start=previous_f.start, end=end), analytics.k, split=start)
+        now, before = totals(store, workspace, replace(f, start=previous_f.start, end=end), analytics.k, split=start,
+                             tz=tz)
         previous_volume = analytics.volume(previous_f, bucket)
     else:  # the period starts at the first matching post: nothing matches before it, the previous period is empty
-        now, before = totals(store, workspace, current_f, analytics.k)[0], _suppressed()
+        now, before = totals(store, workspace, current_f, analytics.k, tz=tz)[0], _suppressed()
         previous_volume = []
     local = {name: to_local(t, tz) for name, t in (("start", start), ("end", end),
                                                    ("previous_start", previous_f.start))}

@@ -20,6 +20,8 @@ from civicpulse.analytics.filters import FROM, Filters, where
 from civicpulse.analytics.localtime import bucket_sql, bucket_starts, timezone_for, to_local
 from civicpulse.analytics.posts import EXAMPLE_ORDER
 from civicpulse.analytics.privacy import k_for, publish_authors
+from civicpulse.analytics.rollup_source import AUTHORS, MEAN, POSTS, label_posts
+from civicpulse.analytics.rollup_source import cells as rollup_cells
 from civicpulse.analytics.topic_curation import load as load_curation
 from civicpulse.analytics.topic_curation import topic_key_sql
 from civicpulse.store.base import Store
@@ -35,6 +37,15 @@ _TOPIC = {  # key column, join, condition for one topic's posts (examples' fallb
                  "EXISTS (SELECT 1 FROM post_topics y WHERE y.post_key = a.post_key AND y.topic = ?)"),
     "discovered": ("a.discovered_topic", "", "a.discovered_topic = ?"),
 }
+
+
+# Per kind, the rollup dimension and the key column of its cells `c` (discovered topics: as curated, `_topic_sql`).
+_CELLS = {"taxonomy": ("topics", "c.dim_key"), "discovered": ("all", "c.discovered_topic")}
+
+
+def _cell_key(store: Store, workspace: str, kind: str) -> tuple[str, str]:
+    dimension, key = _CELLS[kind]
+    return dimension, topic_key_sql(load_curation(store, workspace), key) if kind == "discovered" else key
 
 
 def _topic_sql(store: Store, workspace: str, kind: str) -> tuple[str, str, str]:
@@ -86,9 +97,8 @@ def topic_trends(store: Store, workspace: str, f: Filters, bucket: str = "day", 
         raise PeriodTooLong(f"the period holds more than {MAX_BUCKETS} {bucket} buckets: choose a longer bucket "
                             "or a shorter period")
     current = replace(f, start=start, end=end)
-    totals = _totals(store, workspace, replace(f, start=start - (end - start), end=end), start, kind, k)
-    clause, params = where(workspace, current, store.dialect)
-    total_posts = store.query(f"SELECT count(*) {FROM} WHERE {clause}", params)[0][0]
+    totals = _totals(store, workspace, replace(f, start=start - (end - start), end=end), start, kind, k, tz)
+    total_posts = _count(store, workspace, current, tz)
     visible = sorted((r for r in totals if not r["suppressed"]), key=lambda r: (-r["posts"], str(r["id"])))
     hidden = sorted((r for r in totals if r["suppressed"]), key=lambda r: str(r["id"]))
     rows = (visible + hidden)[:limit]
@@ -109,14 +119,30 @@ def topic_trends(store: Store, workspace: str, f: Filters, bucket: str = "day", 
     return rows
 
 
-def _totals(store: Store, workspace: str, f: Filters, start: datetime, kind: str, k: int) -> list[dict[str, Any]]:
-    """Per topic, the current period (from `start`) and the previous one (f.start..start) in one pass."""
-    key, join, _ = _topic_sql(store, workspace, kind)
+def _count(store: Store, workspace: str, f: Filters, tz: str) -> int:
+    """Posts `f` selects."""
+    source = rollup_cells(store, workspace, f, tz)
+    if source is not None:
+        return store.query(f"SELECT coalesce({POSTS}, 0) FROM {source.sql}", source.params)[0][0]
     clause, params = where(workspace, f, store.dialect)
-    rows = store.query(
-        f"SELECT {key}, a.created_at >= ?, count(*), count(DISTINCT a.author_id), avg(a.sentiment_score), "
-        f"count(*) FILTER (WHERE a.sentiment = 'negative') {FROM} {join} WHERE {clause} AND {key} IS NOT NULL "
-        "GROUP BY 1, 2", [start, *params])
+    return store.query(f"SELECT count(*) {FROM} WHERE {clause}", params)[0][0]
+
+
+def _totals(store: Store, workspace: str, f: Filters, start: datetime, kind: str, k: int,
+            tz: str) -> list[dict[str, Any]]:
+    """Per topic, the current period (from `start`) and the previous one (f.start..start) in one pass."""
+    dimension, cell_key = _cell_key(store, workspace, kind)
+    source = rollup_cells(store, workspace, f, tz, dimension, points=(start,))
+    if source is not None:
+        rows = store.query(f"SELECT {cell_key}, c.t >= ?, {POSTS}, {AUTHORS}, {MEAN}, {label_posts('negative')} "
+                           f"FROM {source.sql} WHERE {cell_key} IS NOT NULL GROUP BY 1, 2", [start, *source.params])
+    else:
+        key, join, _ = _topic_sql(store, workspace, kind)
+        clause, params = where(workspace, f, store.dialect)
+        rows = store.query(
+            f"SELECT {key}, a.created_at >= ?, count(*), count(DISTINCT a.author_id), avg(a.sentiment_score), "
+            f"count(*) FILTER (WHERE a.sentiment = 'negative') {FROM} {join} WHERE {clause} AND {key} IS NOT NULL "
+            "GROUP BY 1, 2", [start, *params])
     periods: dict[Any, dict[bool, tuple]] = {}
     for topic, current, *figures in rows:
         periods.setdefault(topic, {})[current] = tuple(figures)
@@ -129,12 +155,18 @@ def _series(store: Store, workspace: str, f: Filters, bucket: str, kind: str,
 
     Two stages (per author, then per bucket): cheaper than count(DISTINCT) here, and within a small memory limit.
     """
-    key, join, _ = _topic_sql(store, workspace, kind)
-    clause, params = where(workspace, f, store.dialect)
-    per_author = (f"SELECT {key} AS topic, {bucket_sql(bucket, 'a.created_at', tz)} AS b, a.author_id, count(*) AS n "
-                  f"{FROM} {join} WHERE {clause} AND {key} IS NOT NULL GROUP BY 1, 2, 3")
-    rows = store.query(f"SELECT topic, b, sum(n), count(*) FROM ({per_author}) s GROUP BY 1, 2",
-                       params)
+    dimension, cell_key = _cell_key(store, workspace, kind)
+    source = rollup_cells(store, workspace, f, tz, dimension)
+    if source is not None:  # the same two stages over cells
+        per_author = (f"SELECT {cell_key} AS topic, {bucket_sql(bucket, 'c.hour_utc', tz)} AS b, c.author_id, "
+                      f"sum(c.posts) AS n FROM {source.sql} WHERE {cell_key} IS NOT NULL GROUP BY 1, 2, 3")
+        rows = store.query(f"SELECT topic, b, sum(n), count(*) FROM ({per_author}) s GROUP BY 1, 2", source.params)
+    else:
+        key, join, _ = _topic_sql(store, workspace, kind)
+        clause, params = where(workspace, f, store.dialect)
+        per_author = (f"SELECT {key} AS topic, {bucket_sql(bucket, 'a.created_at', tz)} AS b, a.author_id, "
+                      f"count(*) AS n {FROM} {join} WHERE {clause} AND {key} IS NOT NULL GROUP BY 1, 2, 3")
+        rows = store.query(f"SELECT topic, b, sum(n), count(*) FROM ({per_author}) s GROUP BY 1, 2", params)
     out: dict[Any, dict[datetime, int | None]] = {}
     for topic, b, posts, authors in rows:
         out.setdefault(topic, {})[b] = int(posts) if authors >= k else None

@@ -25,6 +25,7 @@ from civicpulse.analytics.explain_spike import Context, explain_all
 from civicpulse.analytics.filters import FROM, Filters, where
 from civicpulse.analytics.localtime import bucket_sql, timezone_for, to_local, to_utc, truncate
 from civicpulse.analytics.privacy import k_for, publish_authors
+from civicpulse.analytics.rollup_source import cells as rollup_cells
 from civicpulse.analytics.topic_trends import data_span, taxonomy_for
 from civicpulse.store.base import Store
 
@@ -35,6 +36,7 @@ RECENT = {"hour": 24, "day": 3}  # buckets judged when no `since` is given: the 
 MIN_HISTORY = 7  # baseline buckets of known history a bucket needs before it can be judged
 EXPLAINED = 10  # spikes explained with drivers and example posts (the best-scored); the rest with their figures
 DIMENSIONS = ("all", "topic", "place")
+_CELLS = {"all": "all", "topic": "topics", "place": "places_2025"}  # the rollup of each series' dimension
 METRICS = ("volume", "negative_share")
 _SERIES = {  # key column, join, whether a post can join twice (a ward and its province name the same province)
     "all": ("CAST(NULL AS TEXT)", "", False),
@@ -159,7 +161,17 @@ def _series(store: Store, workspace: str, f: Filters, dimension: str, bucket: st
     """Counts per (key, bucket) in one query: posts, authors, negative posts and their authors, neutral, positive.
 
     Two stages (per author, then per bucket) instead of two count(DISTINCT ...): one hash aggregate, not three.
+    From the rollups where they can answer `f`.
     """
+    source = rollup_cells(store, workspace, f, tz, _CELLS[dimension])
+    if source is not None:  # the same two stages over cells
+        labels = ", ".join(f"sum(c.posts) FILTER (WHERE c.sentiment = '{s}') AS {s}" for s in SENTIMENTS)
+        per_author = (f"SELECT c.dim_key AS key, {bucket_sql(bucket, 'c.hour_utc', tz)} AS b, c.author_id, "
+                      f"sum(c.posts) AS n, {labels} FROM {source.sql} GROUP BY 1, 2, 3")
+        rows = store.query("SELECT key, b, sum(n), count(author_id), coalesce(sum(negative), 0), count(author_id) "
+                           "FILTER (WHERE negative > 0), coalesce(sum(neutral), 0), coalesce(sum(positive), 0) "
+                           f"FROM ({per_author}) s GROUP BY key, b", source.params)
+        return _cells(rows)
     key, join, repeats = _SERIES[dimension]
     clause, params = where(workspace, f, store.dialect)
     # Deduplicating the joined rows of the window costs less than deduplicating every place row first.
@@ -170,6 +182,10 @@ def _series(store: Store, workspace: str, f: Filters, dimension: str, bucket: st
     rows = store.query(
         "SELECT key, b, sum(n), count(author_id), sum(negative), count(author_id) FILTER (WHERE negative > 0), "
         f"sum(neutral), sum(positive) FROM ({per_author}) s GROUP BY key, b", params)
+    return _cells(rows)
+
+
+def _cells(rows: list[tuple]) -> dict[str | None, dict[datetime, _Cell]]:
     out: dict[str | None, dict[datetime, _Cell]] = {}
     for key_value, b, *numbers in rows:
         out.setdefault(key_value, {})[b] = _Cell(*(int(n) for n in numbers))

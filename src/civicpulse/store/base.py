@@ -27,6 +27,7 @@ from civicpulse.store.dialect import Dialect
 from civicpulse.store.migrations import SchemaMigrations
 from civicpulse.store.queries_sql import QUERIES_DDL
 from civicpulse.store.reports_sql import REPORTS_DDL
+from civicpulse.store.rollups_sql import ROLLUP_DDL
 from civicpulse.store.web_sql import WEB_DDL
 
 KEY = ("workspace", "platform", "post_id")
@@ -91,6 +92,7 @@ def ddl(type_names: dict[str, str]) -> list[str]:
         *REPORTS_DDL,
         *WEB_DDL,
         *COLLECT_DDL,
+        *ROLLUP_DDL,
     ]
 
 
@@ -378,3 +380,12 @@ class Store(ABC):
     # The SQL fragments this backend spells its own way (store/dialect.py): analytics, web, alerts and reports build
     # their statements from portable SQL and these, never from a backend's name.
     dialect: Dialect
+
+    # dashboard rollups (store/rollups.py) -------------------------------------------------------------------
+    def rollups_ready(self) -> bool:
+        """Whether dashboards may read the rollups (a backend without them scans raw)."""
+        return False
+
+    def rebuild_rollups(self, workspace: str | None = None) -> dict[str, int]:
+        """Recompute the rollups of one workspace (default: all) from the analysed posts; cells per workspace."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no dashboard rollups")

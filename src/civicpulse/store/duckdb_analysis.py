@@ -17,6 +17,7 @@ from civicpulse.store.analysis_sql import (
     clear_staged_sql,
     orphan_cleanup_sql,
 )
+from civicpulse.store.rollups_sql import DELETED_POSTS_CONDITION, STAGED_TOPICS_CONDITION, staged_keys_condition
 
 _SETTING_TABLES = {"taxonomies": "taxonomy", "discovery_state": "state"}
 
@@ -47,8 +48,7 @@ class DuckDBAnalysisMixin:
 
     def sync_analysis_keys(self) -> None:
         """Fill the columns dashboards read instead of joining `posts` (analysis_sql.ANALYSIS_DDL; migration 0002)."""
-        for sql in SYNC_SQL:
-            self._all(sql)  # type: ignore[attr-defined]
+        self._sync_keeping_rollups(SYNC_SQL)  # type: ignore[attr-defined]
 
     def iter_analysed_posts(self, workspace: str, columns: Sequence[str],
                             batch_size: int = 10_000) -> Iterator[list[tuple]]:
@@ -78,6 +78,7 @@ class DuckDBAnalysisMixin:
         registered = ["staged_keys"]
         try:
             self._all("BEGIN TRANSACTION")  # type: ignore[attr-defined]
+            before = self._touched_hours(staged_keys_condition("staged_keys"))  # type: ignore[attr-defined]
             for sql in clear_staged_sql("staged_keys"):
                 self._all(sql)  # type: ignore[attr-defined]
             for table, columns in tables.items():
@@ -87,7 +88,10 @@ class DuckDBAnalysisMixin:
                 con.register(name, pa.table(columns))
                 registered.append(name)
                 self._all(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM {name}")  # type: ignore
-            self.sync_analysis_keys()
+            for sql in SYNC_SQL:  # the sync, its rows' cells known exactly: before and after
+                self._all(sql)  # type: ignore[attr-defined]
+            after = self._touched_hours(staged_keys_condition("staged_keys"))  # type: ignore[attr-defined]
+            self._refresh_rollups(before, after)  # type: ignore[attr-defined]
             self._all("COMMIT")  # type: ignore[attr-defined]
         except Exception:
             self._all("ROLLBACK")  # type: ignore[attr-defined]
@@ -97,8 +101,11 @@ class DuckDBAnalysisMixin:
                 con.unregister(name)
 
     def drop_deleted_analysis(self, workspace: str) -> None:
-        for sql in orphan_cleanup_sql():
-            self._all(sql, [workspace])  # type: ignore[attr-defined]
+        with self._rollup_transaction():  # type: ignore[attr-defined]
+            touched = self._touched_hours(DELETED_POSTS_CONDITION, [workspace])  # type: ignore[attr-defined]
+            for sql in orphan_cleanup_sql():
+                self._all(sql, [workspace])  # type: ignore[attr-defined]
+            self._refresh_rollups(touched)  # type: ignore[attr-defined]
 
     def set_discovered_topics(self, workspace: str, assignments: Sequence[tuple[str, str, int | None]]) -> None:
         if not assignments:
@@ -108,8 +115,11 @@ class DuckDBAnalysisMixin:
                           "topic": pa.array([a[2] for a in assignments], type=pa.int64())})
         con.register("staged_topics", table)
         try:
-            self._all("UPDATE post_analysis AS a SET discovered_topic = s.topic FROM staged_topics s "  # type: ignore
-                      "WHERE a.workspace = ? AND a.platform = s.platform AND a.post_id = s.post_id", [workspace])
+            with self._rollup_transaction():  # type: ignore[attr-defined]
+                touched = self._touched_hours(STAGED_TOPICS_CONDITION, [workspace])  # type: ignore[attr-defined]
+                self._all("UPDATE post_analysis AS a SET discovered_topic = s.topic FROM staged_topics s "  # type: ignore
+                          "WHERE a.workspace = ? AND a.platform = s.platform AND a.post_id = s.post_id", [workspace])
+                self._refresh_rollups(touched)  # type: ignore[attr-defined]
         finally:
             con.unregister("staged_topics")
 

@@ -12,25 +12,27 @@ from civicpulse.store.lifecycle_sql import (
     WORKSPACE_TABLES,
     delete_rows_sql,
 )
+from civicpulse.store.rollups_sql import EXPIRED_POSTS_CONDITION
 
 
 class DuckDBLifecycleMixin:
     """Mixed into DuckDBStore; relies on its `_all` and `_one`."""
 
-    def _counted(self, statements: list[tuple[str, str, list]]) -> dict[str, int]:
+    def _counted(self, statements: list[tuple[str, str, list]],
+                 rollups: tuple[str, list] | None = None) -> dict[str, int]:
+        """`rollups`: (condition, parameters) of the analysed posts the statements change, whose rollup cells are
+        recomputed in the transaction."""
         counts: dict[str, int] = {}
-        self._all("BEGIN TRANSACTION")  # type: ignore[attr-defined]
-        try:
+        with self._rollup_transaction():  # type: ignore[attr-defined]
+            touched = self._touched_hours(*rollups) if rollups else {}  # type: ignore[attr-defined]
             for name, sql, params in statements:
                 counts[name] = counts.get(name, 0) + self._one(sql, params)[0]  # type: ignore[attr-defined]
-            self._all("COMMIT")  # type: ignore[attr-defined]
-        except Exception:
-            self._all("ROLLBACK")  # type: ignore[attr-defined]
-            raise
+            self._refresh_rollups(touched)  # type: ignore[attr-defined]
         return counts
 
     def expire_posts(self, workspace: str, cutoff: datetime) -> dict[str, int]:
-        return self._counted([(table, sql, [workspace, cutoff]) for table, sql in EXPIRE_POSTS.items()])
+        return self._counted([(table, sql, [workspace, cutoff]) for table, sql in EXPIRE_POSTS.items()],
+                             rollups=(EXPIRED_POSTS_CONDITION, [workspace, cutoff]))
 
     def workspace_tables(self) -> list[str]:
         return [r[0] for r in self._all(WORKSPACE_TABLES)]  # type: ignore[attr-defined]

@@ -32,6 +32,8 @@ from civicpulse.store.dialect import DUCKDB, Dialect
 from civicpulse.store.duckdb_analysis import DuckDBAnalysisMixin
 from civicpulse.store.duckdb_lifecycle import DuckDBLifecycleMixin
 from civicpulse.store.migrations import DuckDBConnection, SchemaMigrations
+from civicpulse.store.rollups import RollupMixin
+from civicpulse.store.rollups_sql import staged_keys_condition
 
 _POST_SCHEMA = arrow_schema()
 _RUN_SCHEMA = pa.schema([*((c, pa.string()) for c in ("run_id", "workspace", "source", "format")),
@@ -66,7 +68,7 @@ def _count_by(column: str, one_workspace: bool) -> str:
     return f"SELECT coalesce(p.{column}, '(none)'), count(*) FROM posts p {live} GROUP BY 1 ORDER BY 2 DESC, 1"
 
 
-class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
+class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, RollupMixin, Store):
     data_errors = (*Store.data_errors, duckdb.DataError, duckdb.OutOfMemoryException, duckdb.InvalidInputException)
     conflict_errors = (duckdb.TransactionException,)
 
@@ -119,6 +121,7 @@ class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
     def _migrate(self) -> None:
         self.schema_migrations().apply(actor="civicpulse")
         self.sync_analysis_keys()  # fills analysis columns a migration added (a no-op once filled)
+        self._ensure_rollups()
 
     # workspaces -------------------------------------------------------------------------------------------
     def ensure_workspace(self, name: str, keep_raw: bool | None = None) -> WorkspaceInfo:
@@ -142,13 +145,16 @@ class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
         self._all("UPDATE workspaces SET keep_raw = ? WHERE name = ?", [keep_raw, name])
 
     # posts ------------------------------------------------------------------------------------------------
-    def _merge(self, table: pa.Table, statements: dict[str, str]) -> dict[str, int]:
+    def _merge(self, table: pa.Table, statements: dict[str, str], rollups: bool = False) -> dict[str, int]:
+        """`rollups`: the statements change analysed posts, whose rollup cells are recomputed in the transaction."""
         counts: dict[str, int] = {}
         self.con.register("staged_batch", table)
         try:
             self._all("BEGIN TRANSACTION")
+            touched = self._touched_hours(staged_keys_condition("staged_batch")) if rollups else {}
             for name, sql in statements.items():
                 counts[name] = self._one(sql)[0]
+            self._refresh_rollups(touched)
             self._all("COMMIT")
         except Exception:
             self._all("ROLLBACK")
@@ -199,7 +205,7 @@ class DuckDBStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
         table = pa.table(cols, schema=pa.schema([(n, _POST_SCHEMA.field(n).type) for n in cols]))
         # Analysis rows go with the content: dashboards read them without looking at `posts`.
         purge = {f"purged_{i}": sql for i, sql in enumerate(clear_staged_sql("staged_batch"))}
-        c = self._merge(table, {**delete_statements("staged_batch"), **purge})
+        c = self._merge(table, {**delete_statements("staged_batch"), **purge}, rollups=True)
         done = c["deleted"] + c["tombstones"]
         return UpsertCounts(deleted=done, unchanged=len(deletions) - done)
 

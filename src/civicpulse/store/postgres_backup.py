@@ -157,6 +157,10 @@ def refold_search_text(store: Store) -> None:
     """Recompute the accent-folded search column with this backend's folding (DuckDB's strip_accents and
     PostgreSQL's unaccent differ on a few letters), so an archive from the other backend searches alike."""
     store._all("UPDATE post_analysis SET folded_text = NULL")  # type: ignore[attr-defined]
+    # The sync recomputes post keys where it refolds, with this backend's formula: the side tables' keys must be
+    # recomputed with it, or their joins (and the rollups built from them) miss.
+    for table in ("post_topics", "post_places", "post_terms"):
+        store._all(f"UPDATE {table} SET post_key = NULL")  # type: ignore[attr-defined]
     store.sync_analysis_keys()
 
 

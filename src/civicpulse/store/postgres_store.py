@@ -33,6 +33,8 @@ from civicpulse.store.duckdb_analysis import DuckDBAnalysisMixin
 from civicpulse.store.duckdb_lifecycle import DuckDBLifecycleMixin
 from civicpulse.store.migrations import PostgresConnection, SchemaMigrations
 from civicpulse.store.postgres_sql import SYNC_SQL, analysed_posts_sql, positional
+from civicpulse.store.rollups import RollupMixin
+from civicpulse.store.rollups_sql import STAGED_TOPICS_CONDITION, staged_keys_condition
 
 _GROUP = "batch_group"
 
@@ -53,7 +55,7 @@ def _psycopg() -> Any:
     return psycopg
 
 
-class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
+class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, RollupMixin, Store):
     """One connection per handle (`fork()` opens another for a thread); statements autocommit unless grouped."""
 
     def __init__(self, url: str, read_only: bool = False, *, migrate: bool = True) -> None:
@@ -95,6 +97,7 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
         # Each migration runs under an advisory lock: processes opening a new store at once do not race.
         self.schema_migrations().apply(actor="civicpulse")
         self.sync_analysis_keys()
+        self._ensure_rollups()
 
     @contextmanager
     def _staged(self, name: str, like: str, columns: dict[str, list[Any]]) -> Iterator[None]:
@@ -167,7 +170,9 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
         purge = {f"purged_{i}": sql for i, sql in enumerate(clear_staged_sql("staged_batch"))}
         with self.con.transaction(), self._staged("staged_batch", "posts", deletion_rows(workspace, unique, _now())):
             self.con.execute("LOCK TABLE posts IN SHARE ROW EXCLUSIVE MODE")
+            touched = self._touched_hours(staged_keys_condition("staged_batch"))
             c = {name: self._one(sql)[0] for name, sql in {**delete_statements("staged_batch"), **purge}.items()}
+            self._refresh_rollups(touched)
         done = c["deleted"] + c["tombstones"]
         return UpsertCounts(deleted=done, unchanged=len(deletions) - done)
 
@@ -229,14 +234,14 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
 
     # analysis: staging differs, the statements are shared ------------------------------------------------------
     def sync_analysis_keys(self) -> None:
-        for sql in SYNC_SQL:
-            self._all(sql)
+        self._sync_keeping_rollups(SYNC_SQL)
 
     def save_analysis(self, workspace: str, tables: dict[str, dict[str, list[Any]]]) -> None:
         keys = tables["post_analysis"]
         with self.con.transaction():
             with self._staged("staged_keys", "post_analysis", {k: keys[k] for k in ("workspace", "platform",
                                                                                      "post_id")}):
+                before = self._touched_hours(staged_keys_condition("staged_keys"))
                 for sql in clear_staged_sql("staged_keys"):
                     self._all(sql)
             for table, columns in tables.items():
@@ -244,7 +249,9 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
                     with self.con.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                         for row in zip(*columns.values(), strict=True):
                             copy.write_row(row)
-            self.sync_analysis_keys()
+            for sql in SYNC_SQL:  # the sync, its rows' cells known exactly: before and after
+                self._all(sql)
+            self._refresh_rollups(before, self._touched_hours(staged_keys_condition("staged_keys")))
 
     def set_discovered_topics(self, workspace: str, assignments: Sequence[tuple[str, str, int | None]]) -> None:
         if not assignments:
@@ -252,8 +259,10 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
         columns = {"platform": [a[0] for a in assignments], "post_id": [a[1] for a in assignments],
                    "discovered_topic": [a[2] for a in assignments]}
         with self.con.transaction(), self._staged("staged_topics", "post_analysis", columns):
+            touched = self._touched_hours(STAGED_TOPICS_CONDITION, [workspace])
             self._all("UPDATE post_analysis AS a SET discovered_topic = s.discovered_topic FROM staged_topics s "
                       "WHERE a.workspace = ? AND a.platform = s.platform AND a.post_id = s.post_id", [workspace])
+            self._refresh_rollups(touched)
 
     # backups ---------------------------------------------------------------------------------------------------
     def table_counts(self) -> dict[str, int]:
@@ -272,6 +281,10 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, Store):
     def schema_migrations(self) -> SchemaMigrations:
         return SchemaMigrations(PostgresConnection(self.con), _safe(self.path))
     dialect: Dialect = POSTGRES
+
+    def _lock_rollups(self, workspace: str) -> None:
+        # Read committed: a second refresh waits here for the first to commit, then reads its rows.
+        self._all("SELECT pg_advisory_xact_lock(7305418, hashtext(?))", [workspace])
 
 
 def _safe(url: str) -> str:

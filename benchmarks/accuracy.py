@@ -102,8 +102,8 @@ def lodo_report(args, encoder, models) -> None:
         EMBEDDINGS_FILE,
         Featurizer,
         default_recipe,
-        joint_thresholds,
         load_embedding_cache,
+        set_routing,
         train_single,
     )
 
@@ -117,6 +117,10 @@ def lodo_report(args, encoder, models) -> None:
                             student_weight=meta.get("student_extra_weight", 0.0))
     if not meta.get("student_extra_weight"):  # models from before one routing budget: per-task thresholds
         recipe.calibration = []
+    if "language_thresholds" not in meta:  # models from before per-language budgets
+        recipe.route_share_by_language = {}
+    recipe.batch_centring = {t: chosen[t].meta["batch_centring"] for t in ("sentiment", "emotion")
+                             if "batch_centring" in chosen[t].meta}
     print(f"\n=== leave-one-domain-out over {args.data_dir} ({recipe.describe()})")
     domains = sorted({e.source.rsplit(":", 1)[0] for e in dataset.examples})
     if args.lodo:  # a few files only: each left-out file retrains both tasks, minutes on a small CPU
@@ -126,9 +130,10 @@ def lodo_report(args, encoder, models) -> None:
         rest = [e for e in dataset.examples if e.source.rsplit(":", 1)[0] != domain]
         trained = {task: train_single(task, rest, feats, "lodo", recipe=recipe, c_values=(
             chosen[task].meta["c_student"], chosen[task].meta["c_teacher"])) for task in ("sentiment", "emotion")}
-        trained["topics"] = replace(chosen["topics"])  # a copy: routing sets its threshold
-        if recipe.calibration:  # the shipped routing: one budget for all tasks, set on real posts
-            joint_thresholds(list(trained.values()), feats.student(recipe.calibration), recipe.route_share)
+        trained["topics"] = replace(chosen["topics"], meta=dict(chosen["topics"].meta))  # routing sets thresholds
+        if recipe.calibration:  # the shipped routing: one budget for all tasks (per language), set on real posts
+            set_routing(list(trained.values()), feats.student(recipe.calibration), recipe.route_share,
+                        recipe.route_share_by_language)
         score_set(f"lodo:{Path(domain).stem}", held, args, encoder, trained, prototype=False)
 
 

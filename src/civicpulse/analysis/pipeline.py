@@ -18,7 +18,7 @@ from civicpulse.analysis.labels import EMOTIONS, MODES, SENTIMENTS, TASKS, Analy
 from civicpulse.analysis.language import detect_languages
 from civicpulse.analysis.models import TaskModel, default_model
 from civicpulse.analysis.places import get_recognizer
-from civicpulse.analysis.priors import MIN_BATCH, reestimate_priors
+from civicpulse.analysis.priors import MIN_BATCH, MIN_CENTRING_GROUP, centre_log_probs, reestimate_priors
 from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
 from civicpulse.analysis.text import clean, fold
 
@@ -39,7 +39,8 @@ class Analyzer:
 
     def __init__(self, tasks: Sequence[str] = TASKS, *, models: dict[str, TaskModel] | None = None,
                  taxonomy: Taxonomy | None = None, encoder: Encoder | None = None, mode: str = "cascade",
-                 classifiers: dict[str, Classifier] | None = None, prior_shift: bool | None = None) -> None:
+                 classifiers: dict[str, Classifier] | None = None, prior_shift: bool | None = None,
+                 batch_centring: bool = True) -> None:
         unknown = set(tasks) - set(TASKS)
         if unknown:
             raise ValueError(f"unknown task(s): {', '.join(sorted(unknown))}; choose from {', '.join(TASKS)}")
@@ -61,6 +62,9 @@ class Analyzer:
         single = [m for t, m in self.models.items() if t != "topics"]
         chosen = bool(single) and all(m.meta.get("prior_shift", False) for m in single)
         self.prior_shift = mode != "fast" and (chosen if prior_shift is None else prior_shift)
+        # Centre each class's log-probability on the batch, per language, by the strength the model's training
+        # chose on out-of-domain data (meta "batch_centring"; see priors.centre_log_probs). False: never.
+        self.batch_centring = batch_centring
 
     def _check_topics(self) -> None:
         model = self.models.get("topics")
@@ -125,7 +129,7 @@ class Analyzer:
         x, lex, per_text = self.features.transform(texts, langs)
         probs = {task: model.student.proba(x) for task, model in self.models.items()}
         empty = np.array([not len(f.columns) and not s.hits for f, s in zip(per_text, lex, strict=True)])
-        unsure = self._unsure(probs) & ~empty if probs else np.zeros(len(texts), dtype=bool)
+        unsure = self._unsure(probs, langs) & ~empty if probs else np.zeros(len(texts), dtype=bool)
         if self.mode == "fast":
             unsure[:] = False
         elif self.mode == "accurate":
@@ -139,6 +143,8 @@ class Analyzer:
                     # Equal votes, unless a workspace model's cross-validation chose its own share (workspace_fit)
                     w = float(model.meta.get("teacher_weight", 0.5))
                     probs[task][rows] = (1 - w) * probs[task][rows] + w * model.teacher.proba(z)
+        if self.batch_centring:
+            self._centre(probs, langs, empty)
         if self.prior_shift and len(texts) >= MIN_BATCH:
             for task in ("sentiment", "emotion"):
                 if task in probs:
@@ -165,17 +171,31 @@ class Analyzer:
             if "topics" in probs:
                 self._topics(r, probs["topics"][i], per_text[i], texts[i], via)
 
-    def _unsure(self, probs: dict[str, np.ndarray]) -> np.ndarray:
+    def _centre(self, probs: dict[str, np.ndarray], langs: Sequence[str], empty: np.ndarray) -> None:
+        langs = np.asarray(langs)
+        for task in ("sentiment", "emotion"):
+            alpha = float(self.models[task].meta.get("batch_centring", 0.0)) if task in probs else 0.0
+            if not alpha:
+                continue
+            for lang in sorted(set(langs[~empty])):
+                rows = np.flatnonzero((langs == lang) & ~empty)
+                if len(rows) >= MIN_CENTRING_GROUP:
+                    probs[task][rows] = centre_log_probs(probs[task][rows], alpha)
+
+    def _unsure(self, probs: dict[str, np.ndarray], langs: Sequence[str]) -> np.ndarray:
         n = next(iter(probs.values())).shape[0]
         unsure = np.zeros(n, dtype=bool)
         for task, p in probs.items():
             model = self.models[task]
             if model.teacher is None:
                 continue
+            # Some languages have their own routing budget (training.set_routing); the rest use `threshold`.
+            by_lang = model.meta.get("language_thresholds", {})
+            threshold = np.array([by_lang.get(lang, model.threshold) for lang in langs], dtype=float)
             if model.student.multilabel:  # threshold = margin around 0.5 within which a topic is unsure
-                unsure |= (np.abs(p - 0.5) < model.threshold).any(axis=1)
+                unsure |= (np.abs(p - 0.5) < threshold[:, None]).any(axis=1)
             else:
-                unsure |= p.max(axis=1) < model.threshold
+                unsure |= p.max(axis=1) < threshold
         return unsure
 
     def _sentiment(self, r: Analysis, p: np.ndarray, feats, hits: list[str], via: str) -> None:

@@ -1,4 +1,4 @@
-"""Per-language routing budgets and batch centring: the cascade's two label-free levers (docs/analysis.md)."""
+"""Per-language routing budgets, per-language teacher shares and the batch-centred prototype vote (docs/analysis.md)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 
 from civicpulse.analysis.linear import LinearHead
 from civicpulse.analysis.models import TaskModel, default_model
-from civicpulse.analysis.pipeline import Analyzer
-from civicpulse.analysis.priors import MIN_CENTRING_GROUP, centre_log_probs
+from civicpulse.analysis.pipeline import Analyzer, _teacher_weights
+from civicpulse.analysis.prototypes import MIN_GROUP, centred_prototype_probs
 from civicpulse.analysis.training import ROUTE_ALL, set_routing, student_confidence
 
 
@@ -59,8 +59,9 @@ def _copies(**meta) -> dict[str, TaskModel]:
     out = {}
     for task in ("sentiment", "emotion"):
         model = copy.deepcopy(default_model(task))
-        model.meta.pop("language_thresholds", None)
-        model.meta.pop("batch_centring", None)
+        for key in ("language_thresholds", "language_teacher_weight", "prototype_weight", "prototype_temperature"):
+            model.meta.pop(key, None)
+        model.prototypes = None
         model.meta.update(meta)
         out[task] = model
     return out
@@ -80,34 +81,54 @@ def test_the_cascade_routes_by_each_texts_language() -> None:
     assert [r.why["sentiment"]["model"] for r in results] == ["student+encoder"] * 2 + ["student"] * 2
 
 
-def test_centring_removes_the_batch_average_tilt_and_alpha_zero_changes_nothing() -> None:
+def test_the_teacher_share_follows_the_language_unless_a_workspace_model_chose_its_own() -> None:
+    model = TaskModel("sentiment", None, None, 0.5, {"language_teacher_weight": {"vi": 0.7}})
+    assert _teacher_weights(model, ["vi", "en", "vi"]).tolist() == [0.7, 0.5, 0.7]
+    model.meta["teacher_weight"] = 0.25
+    assert _teacher_weights(model, ["vi", "en"]).tolist() == [0.25, 0.25]
+
+
+def test_centred_prototype_probs_remove_the_batch_tilt() -> None:
     rng = np.random.default_rng(5)
-    logits = rng.normal(size=(300, 3)) + np.array([2.0, 0.0, -1.0])  # class 0 dominates the batch
-    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    assert np.allclose(centre_log_probs(probs, 0.0), probs)
-    centred = centre_log_probs(probs, 1.0)
-    assert np.allclose(centred.sum(axis=1), 1.0)
-    means = np.log(centred).mean(axis=0)
-    assert np.ptp(means) < 1e-6  # no class is favoured on average any more
-    assert (centred.argmax(1) == 0).mean() < (probs.argmax(1) == 0).mean()
-    half = centre_log_probs(probs, 0.5)
-    assert (centred.argmax(1) == 0).mean() <= (half.argmax(1) == 0).mean() <= (probs.argmax(1) == 0).mean()
+    sims = rng.normal(0.0, 0.02, size=(200, 3)) + np.array([0.9, 0.8, 0.7])  # every text nearest class 0
+    assert (sims.argmax(1) == 0).all()
+    probs = centred_prototype_probs(sims, 50.0)
+    assert np.allclose(probs.sum(axis=1), 1.0)
+    shares = np.bincount(probs.argmax(1), minlength=3) / len(sims)
+    assert shares.max() < 0.6 and shares.min() > 0.15  # what is left is each text's own lean
+
+
+class AxisEncoder:
+    """Texts mentioning "xấu" point along axis 0, all others along axis 2: a controllable embedding space."""
+
+    name, dim = "test/axis", 384
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i, 0 if "xấu" in text else 2] = 1.0
+        return out
+
+    queries = passages
+
+
+def _with_prototypes(weight: float) -> dict[str, TaskModel]:
+    models = _copies(language_thresholds={"vi": ROUTE_ALL}, prototype_weight=weight, prototype_temperature=50.0)
+    models["sentiment"].prototypes = np.eye(3, 384, dtype=np.float32)  # negative, neutral, positive = axes 0, 1, 2
+    return models
+
+
+def test_the_prototype_vote_adapts_to_the_batch_and_needs_a_group_large_enough() -> None:
+    texts = [f"sản phẩm số {i} {'xấu' if i % 3 == 0 else 'được'} lắm, giao hàng bình thường"
+             for i in range(MIN_GROUP + 10)]
+    kwargs = {"encoder": AxisEncoder(), "mode": "cascade"}
+    voted = _labels(Analyzer(("sentiment",), models=_with_prototypes(1.0), **kwargs), texts)
+    assert voted == ["negative" if i % 3 == 0 else "positive" for i in range(len(texts))]
+    own = _labels(Analyzer(("sentiment",), models=_with_prototypes(0.0), **kwargs), texts)
+    assert _labels(Analyzer(("sentiment",), models=_with_prototypes(1.0), prototypes=False, **kwargs), texts) == own
+    small = texts[:MIN_GROUP - 1]
+    assert _labels(Analyzer(("sentiment",), models=_with_prototypes(1.0), **kwargs), small) == own[:len(small)]
 
 
 def _labels(analyzer: Analyzer, texts: list[str]) -> list[str]:
     return [r.sentiment for r in analyzer.analyze_texts(texts)]
-
-
-def test_the_analyzer_centres_large_enough_batches_only_where_the_model_says() -> None:
-    # One complaint style repeated with distinct numbers: the batch leans heavily one way.
-    batch = [f"xe buýt tuyến {i} trễ cả tiếng, bực mình quá" for i in range(MIN_CENTRING_GROUP + 10)]
-    kwargs = {"encoder": RecordingEncoder(), "mode": "fast"}
-    plain = _labels(Analyzer(("sentiment",), models=_copies(), **kwargs), batch)
-    centred_models = _copies(batch_centring=1.0)
-    centred = _labels(Analyzer(("sentiment",), models=centred_models, **kwargs), batch)
-    majority = max(set(plain), key=plain.count)
-    assert centred.count(majority) < plain.count(majority)
-    off = _labels(Analyzer(("sentiment",), models=centred_models, batch_centring=False, **kwargs), batch)
-    assert off == plain
-    small = batch[:MIN_CENTRING_GROUP - 1]
-    assert _labels(Analyzer(("sentiment",), models=centred_models, **kwargs), small) == plain[:len(small)]

@@ -18,7 +18,8 @@ from civicpulse.analysis.labels import EMOTIONS, MODES, SENTIMENTS, TASKS, Analy
 from civicpulse.analysis.language import detect_languages
 from civicpulse.analysis.models import TaskModel, default_model
 from civicpulse.analysis.places import get_recognizer
-from civicpulse.analysis.priors import MIN_BATCH, MIN_CENTRING_GROUP, centre_log_probs, reestimate_priors
+from civicpulse.analysis.priors import MIN_BATCH, reestimate_priors
+from civicpulse.analysis.prototypes import MIN_GROUP, centred_prototype_probs
 from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
 from civicpulse.analysis.text import clean, fold
 
@@ -40,7 +41,7 @@ class Analyzer:
     def __init__(self, tasks: Sequence[str] = TASKS, *, models: dict[str, TaskModel] | None = None,
                  taxonomy: Taxonomy | None = None, encoder: Encoder | None = None, mode: str = "cascade",
                  classifiers: dict[str, Classifier] | None = None, prior_shift: bool | None = None,
-                 batch_centring: bool = True) -> None:
+                 prototypes: bool = True) -> None:
         unknown = set(tasks) - set(TASKS)
         if unknown:
             raise ValueError(f"unknown task(s): {', '.join(sorted(unknown))}; choose from {', '.join(TASKS)}")
@@ -62,9 +63,8 @@ class Analyzer:
         single = [m for t, m in self.models.items() if t != "topics"]
         chosen = bool(single) and all(m.meta.get("prior_shift", False) for m in single)
         self.prior_shift = mode != "fast" and (chosen if prior_shift is None else prior_shift)
-        # Centre each class's log-probability on the batch, per language, by the strength the model's training
-        # chose on out-of-domain data (meta "batch_centring"; see priors.centre_log_probs). False: never.
-        self.batch_centring = batch_centring
+        # Blend the models' prototype vote into encoded texts where the models carry prototypes (prototypes.py).
+        self.prototypes = prototypes
 
     def _check_topics(self) -> None:
         model = self.models.get("topics")
@@ -137,14 +137,15 @@ class Analyzer:
         rows = np.flatnonzero(unsure)
         if len(rows):
             self.encoded += len(rows)
-            z = np.hstack([self.encoder.passages([texts[i] for i in rows]), lexicon_matrix([lex[i] for i in rows])])
+            emb = self.encoder.passages([texts[i] for i in rows])
+            z = np.hstack([emb, lexicon_matrix([lex[i] for i in rows])])
+            row_langs = [langs[i] for i in rows]
             for task, model in self.models.items():
                 if model.teacher is not None:
-                    # Equal votes, unless a workspace model's cross-validation chose its own share (workspace_fit)
-                    w = float(model.meta.get("teacher_weight", 0.5))
+                    w = _teacher_weights(model, row_langs)[:, None]
                     probs[task][rows] = (1 - w) * probs[task][rows] + w * model.teacher.proba(z)
-        if self.batch_centring:
-            self._centre(probs, langs, empty)
+                if self.prototypes and model.prototypes is not None:
+                    self._prototype_vote(model, probs[task], rows, emb, row_langs)
         if self.prior_shift and len(texts) >= MIN_BATCH:
             for task in ("sentiment", "emotion"):
                 if task in probs:
@@ -171,16 +172,19 @@ class Analyzer:
             if "topics" in probs:
                 self._topics(r, probs["topics"][i], per_text[i], texts[i], via)
 
-    def _centre(self, probs: dict[str, np.ndarray], langs: Sequence[str], empty: np.ndarray) -> None:
-        langs = np.asarray(langs)
-        for task in ("sentiment", "emotion"):
-            alpha = float(self.models[task].meta.get("batch_centring", 0.0)) if task in probs else 0.0
-            if not alpha:
-                continue
-            for lang in sorted(set(langs[~empty])):
-                rows = np.flatnonzero((langs == lang) & ~empty)
-                if len(rows) >= MIN_CENTRING_GROUP:
-                    probs[task][rows] = centre_log_probs(probs[task][rows], alpha)
+    @staticmethod
+    def _prototype_vote(model: TaskModel, p: np.ndarray, rows: np.ndarray, emb: np.ndarray,
+                        row_langs: Sequence[str]) -> None:
+        """Blend in the prototype vote, its similarities centred over this batch's encoded texts of one language
+        (the vote adapts to the batch without labels); a group too small to centre on keeps the models' blend."""
+        w = float(model.meta.get("prototype_weight", 0.0))
+        temperature = float(model.meta.get("prototype_temperature", 50.0))
+        row_langs = np.asarray(row_langs)
+        for lang in sorted(set(row_langs)):
+            group = np.flatnonzero(row_langs == lang)
+            if w and len(group) >= MIN_GROUP:
+                vote = centred_prototype_probs(emb[group] @ model.prototypes.T, temperature)
+                p[rows[group]] = (1 - w) * p[rows[group]] + w * vote
 
     def _unsure(self, probs: dict[str, np.ndarray], langs: Sequence[str]) -> np.ndarray:
         n = next(iter(probs.values())).shape[0]
@@ -230,6 +234,15 @@ class Analyzer:
         if "emotion" in self.models or "emotion" in self.classifiers:
             r.emotion = "neutral"
             r.emotion_scores = {e: (1.0 if e == "neutral" else 0.0) for e in EMOTIONS}
+
+
+def _teacher_weights(model: TaskModel, langs: Sequence[str]) -> np.ndarray:
+    """The teacher's share per text: equal votes, a language's own share where training chose one, or a workspace
+    model's cross-validated share (workspace_fit), which applies to every language."""
+    if "teacher_weight" in model.meta:
+        return np.full(len(langs), float(model.meta["teacher_weight"]))
+    by_lang = model.meta.get("language_teacher_weight", {})
+    return np.array([float(by_lang.get(lang, 0.5)) for lang in langs])
 
 
 def _columns(p: np.ndarray, labels: list[str], wanted: tuple[str, ...]) -> np.ndarray:

@@ -32,19 +32,3 @@ def reestimate_priors(probs: np.ndarray, train_priors: np.ndarray | None = None,
     weighted = probs * (priors / base)
     return (weighted / weighted.sum(axis=1, keepdims=True)).astype(probs.dtype), priors
 
-
-MIN_CENTRING_GROUP = 50  # texts of one language in a batch below which centring is left out (too noisy)
-
-
-def centre_log_probs(probs: np.ndarray, alpha: float) -> np.ndarray:
-    """Posteriors with each class's log-probability moved by -alpha x its mean over the batch, renormalised.
-
-    The label-free adaptation of the zero-shot prototype baseline (each class score centred on the incoming texts),
-    applied to the models' own output: a class the models over-predict on this batch (neutral for film lines, for
-    example) loses ground in proportion to how much it dominates, and alpha=1 removes the batch's average tilt.
-    Unlike EM prior re-estimation (above) it does not trust the posteriors' calibration.
-    """
-    logs = np.log(np.clip(probs.astype(float), 1e-9, 1.0))
-    logs -= alpha * logs.mean(axis=0, keepdims=True)
-    e = np.exp(logs - logs.max(axis=1, keepdims=True))
-    return (e / e.sum(axis=1, keepdims=True)).astype(probs.dtype)

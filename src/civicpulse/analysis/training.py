@@ -25,6 +25,7 @@ from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
 from civicpulse.analysis.language import detect_languages
 from civicpulse.analysis.linear import LinearHead, fit_multilabel, fit_softmax
 from civicpulse.analysis.models import TaskModel
+from civicpulse.analysis.prototypes import prototype_centres
 from civicpulse.analysis.taxonomy import Taxonomy
 
 STUDENT_C = (8.0, 32.0, 128.0)
@@ -63,8 +64,9 @@ class Recipe:
     prior_shift: bool = False
     corpora: dict[str, str] = field(default_factory=dict)  # corpus file -> sha256, for the model card
     route_share: float = ROUTE_SHARE  # all tasks together: share of calibration texts sent to the encoder
-    route_share_by_language: dict[str, float] = field(default_factory=lambda: dict(ROUTE_SHARE_BY_LANGUAGE))
-    batch_centring: dict[str, float] = field(default_factory=lambda: dict(BATCH_CENTRING))
+    route_share_by_language: dict[str, float] = field(default_factory=dict)  # languages with their own budget
+    prototype_weight: float = 0.0  # > 0: the models carry prototype centres and blend their vote (prototypes.py)
+    teacher_weight_by_language: dict[str, float] = field(default_factory=dict)
     calibration: list[str] = field(default_factory=list)  # real texts no head trains on, to set the routing
 
     def extra(self, task: str) -> list[Example]:
@@ -84,8 +86,11 @@ GOEMOTIONS_PER_EMOTION = 450  # balanced: fear and disgust are rare in GoEmotion
 EXTRA_WEIGHT = 0.5  # 1.0 fitted GoEmotions' own dev set better but XED (film lines, en and vi) slightly worse
 STUDENT_EXTRA_WEIGHT = 0.5  # the same rows in the students: +3 to +9 points on the English dev sets, 1.0 no better
 PRIOR_SHIFT = False  # batch prior re-estimation lowered 5 of 6 out-of-domain figures (see docs/analysis.md)
-# Per task, how strongly the Analyzer centres each class's log-probability on a batch (priors.centre_log_probs).
-BATCH_CENTRING = {"sentiment": 0.5, "emotion": 0.5}
+# The prototype vote on encoded texts (analysis/prototypes.py): its share of the blend and its softmax temperature.
+PROTOTYPE_WEIGHT = 0.5
+PROTOTYPE_TEMPERATURE = 50.0
+# Per language, the teacher's share of the student/teacher blend where it differs from an equal vote.
+TEACHER_WEIGHT_BY_LANGUAGE = {"vi": 0.7}
 
 
 def default_recipe(corpora: Path | None, per_emotion: int = GOEMOTIONS_PER_EMOTION, weight: float = EXTRA_WEIGHT,
@@ -98,8 +103,10 @@ def default_recipe(corpora: Path | None, per_emotion: int = GOEMOTIONS_PER_EMOTI
     sentences'.
     """
     rows = load_goemotions(corpora, "train") if corpora is not None and corpora.is_dir() and per_emotion else []
+    served = {"prototype_weight": PROTOTYPE_WEIGHT, "teacher_weight_by_language": dict(TEACHER_WEIGHT_BY_LANGUAGE),
+              "route_share_by_language": dict(ROUTE_SHARE_BY_LANGUAGE)}
     if not rows:
-        return Recipe(prior_shift=prior_shift, encoder_share=encoder_share, route_share=route_share)
+        return Recipe(prior_shift=prior_shift, encoder_share=encoder_share, route_share=route_share, **served)
     by_emotion: dict[str, list[Example]] = {}
     ranked = stable_sample(rows, None)
     for e in ranked:
@@ -111,7 +118,7 @@ def default_recipe(corpora: Path | None, per_emotion: int = GOEMOTIONS_PER_EMOTI
     files = corpus_fingerprint(corpora, ["goemotions/train.tsv", "goemotions/emotions.txt",
                                          "goemotions/ekman_mapping.json", "goemotions/sentiment_dict.json"])
     return Recipe({"sentiment": chosen, "emotion": chosen}, weight, student_weight, encoder_share, prior_shift,
-                  corpora=files, route_share=route_share, calibration=calibration)
+                  corpora=files, route_share=route_share, calibration=calibration, **served)
 
 
 def _dev(e: Example) -> bool:
@@ -235,9 +242,13 @@ def train_single(task: str, examples: Sequence[Example], feats: Featurizer, vers
             meta["student_extra_weight"] = recipe.student_extra_weight
     if recipe.prior_shift:
         meta["prior_shift"] = True
-    if recipe.batch_centring.get(task):
-        meta["batch_centring"] = recipe.batch_centring[task]
-    return TaskModel(task, student, teacher, threshold, meta)
+    prototypes = None
+    if with_teacher and recipe.prototype_weight > 0:
+        prototypes = prototype_centres(task, feats.encoder).astype(np.float16).astype(np.float32)
+        meta.update(prototype_weight=recipe.prototype_weight, prototype_temperature=PROTOTYPE_TEMPERATURE)
+    if with_teacher and recipe.teacher_weight_by_language:
+        meta["language_teacher_weight"] = dict(recipe.teacher_weight_by_language)
+    return TaskModel(task, student, teacher, threshold, meta, prototypes)
 
 
 def student_confidence(model: TaskModel, x) -> np.ndarray:

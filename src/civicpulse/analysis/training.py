@@ -73,12 +73,15 @@ class Recipe:
         return [e for e in self.extra_rows.get(task, []) if getattr(e, task)]
 
     def describe(self) -> str:
+        served = "".join([f"; prototype vote {self.prototype_weight}" if self.prototype_weight > 0 else "",
+                          *(f"; {lang} routed {share:.0%}" for lang, share in self.route_share_by_language.items()),
+                          *(f"; {lang} teacher share {w}" for lang, w in self.teacher_weight_by_language.items())])
         if not self.corpora:
-            return "data/training only"
+            return "data/training only" + served
         counts = ", ".join(f"{task} {len(self.extra(task))}" for task in self.extra_rows)
         students = f", students weight {self.student_extra_weight}" if self.student_extra_weight > 0 else ""
         return (f"data/training + GoEmotions train rows for the teachers ({counts}; weight {self.extra_weight}"
-                f"{students})")
+                f"{students}){served}")
 
 
 # Recipe settings, each chosen on the out-of-domain figures of benchmarks/accuracy.py --ood (see docs/analysis.md).

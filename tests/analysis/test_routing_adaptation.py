@@ -132,3 +132,11 @@ def test_the_prototype_vote_adapts_to_the_batch_and_needs_a_group_large_enough()
 
 def _labels(analyzer: Analyzer, texts: list[str]) -> list[str]:
     return [r.sentiment for r in analyzer.analyze_texts(texts)]
+
+
+def test_serving_settings_mark_the_signature_so_analyze_relabels() -> None:
+    plain, routed = _copies(), _copies(language_thresholds={"vi": ROUTE_ALL})
+    signatures = [Analyzer(("sentiment", "emotion"), models=m, encoder=RecordingEncoder()).signature
+                  for m in (plain, routed, _copies(language_thresholds={"vi": 0.9}))]
+    assert len(set(signatures)) == 3
+    assert f"sentiment={plain['sentiment'].version};" in signatures[0]  # models without them: as before

@@ -4,6 +4,8 @@ where the fast models are unsure."""
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -75,7 +77,7 @@ class Analyzer:
     @functools.cached_property
     def signature(self) -> str:
         """Identifies the models and taxonomy; stored with every result so a model change triggers re-analysis."""
-        parts = [f"{t}={m.version}" for t, m in sorted(self.models.items())]
+        parts = [f"{t}={m.version}{_serving_fingerprint(m)}" for t, m in sorted(self.models.items())]
         parts += [f"{t}={c.name}" for t, c in sorted(self.classifiers.items())]
         if "topics" in self.tasks:
             parts.append(f"taxonomy={self.taxonomy.fingerprint()}")
@@ -234,6 +236,18 @@ class Analyzer:
         if "emotion" in self.models or "emotion" in self.classifiers:
             r.emotion = "neutral"
             r.emotion_scores = {e: (1.0 if e == "neutral" else 0.0) for e in EMOTIONS}
+
+
+SERVING_KEYS = ("language_thresholds", "language_teacher_weight", "prototype_weight", "prototype_temperature")
+
+
+def _serving_fingerprint(model: TaskModel) -> str:
+    """Serving settings change labels without a new version (a retrain on the same day): they mark the signature
+    too, so `analyze` relabels. Models without them keep their plain version (no needless relabelling)."""
+    served = {k: model.meta[k] for k in SERVING_KEYS if k in model.meta}
+    if not served:
+        return ""
+    return "+" + hashlib.sha1(json.dumps(served, sort_keys=True).encode()).hexdigest()[:8]
 
 
 def _teacher_weights(model: TaskModel, langs: Sequence[str]) -> np.ndarray:

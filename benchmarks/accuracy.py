@@ -145,7 +145,7 @@ def lodo_report(args, encoder, models) -> None:
         recipe.calibration = []
     if "language_thresholds" not in meta:  # models from before per-language budgets
         recipe.route_share_by_language = {}
-    recipe.prototype_weight = meta.get("prototype_weight", 0.0)
+    recipe.prototype_weight = {t: chosen[t].meta.get("prototype_weight", 0.0) for t in ("sentiment", "emotion")}
     recipe.teacher_weight_by_language = meta.get("language_teacher_weight", {})
     print(f"\n=== leave-one-domain-out over {args.data_dir} ({recipe.describe()})")
     domains = sorted({e.source.rsplit(":", 1)[0] for e in dataset.examples})

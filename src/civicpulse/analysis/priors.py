@@ -31,4 +31,3 @@ def reestimate_priors(probs: np.ndarray, train_priors: np.ndarray | None = None,
             break
     weighted = probs * (priors / base)
     return (weighted / weighted.sum(axis=1, keepdims=True)).astype(probs.dtype), priors
-

@@ -4,6 +4,7 @@
     python benchmarks/accuracy.py --modes fast,cascade,accurate
     python benchmarks/accuracy.py --ood              # + leave-one-domain-out and the real corpora dev sets
     python benchmarks/accuracy.py --sets lodo,xed-vi --prior-shift --corpora ../shared/corpora
+    python benchmarks/accuracy.py --ood --ablate --lodo vi_feedback   # each adaptation lever on and off
 
 Sets (`--sets`, comma-separated): `heldout` (one sentence in five of data/training, chosen by a hash of the
 folded text, never trained on); `lodo` (leave-one-domain-out: train on three of the four data/training files with
@@ -33,7 +34,7 @@ from civicpulse.analysis.embedcache import FileCachedEncoder
 from civicpulse.analysis.encoder import default_encoder
 from civicpulse.analysis.evaluation import format_confusion, multilabel_scores, scores
 from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
-from civicpulse.analysis.models import TaskModel
+from civicpulse.analysis.models import TaskModel, default_model
 from civicpulse.analysis.ood import format_row, ood_sets, prototype_predict, task_metrics
 from civicpulse.analysis.pipeline import Analyzer
 
@@ -46,7 +47,7 @@ def heldout_report(args, encoder, models) -> None:
     for mode in args.modes.split(","):
         analyzer = Analyzer(("sentiment", "emotion", "topics"), mode=mode, encoder=encoder, models=models)
         started = time.perf_counter()
-        results = analyzer.analyze_texts([e.text for e in heldout])
+        results = analyze_in_batches(analyzer, [e.text for e in heldout], args.batch_size)
         seconds = time.perf_counter() - started
         print(f"\n=== mode {mode}: {len(heldout)} texts in {seconds:.1f} s, "
               f"{analyzer.encoded} sent to the encoder ({analyzer.encoded / len(heldout):.1%})")
@@ -67,18 +68,43 @@ def heldout_report(args, encoder, models) -> None:
                   f"exact set {t['exact_match']:.3f}")
 
 
+LANGUAGE_KEYS = ("language_thresholds", "language_teacher_weight")
+
+
+def one_budget(models) -> dict:
+    """The same models without their per-language settings: one routing budget and equal votes everywhere."""
+    chosen = {t: (models or {}).get(t) or default_model(t) for t in ("sentiment", "emotion", "topics")}
+    return {t: replace(m, meta={k: v for k, v in m.meta.items() if k not in LANGUAGE_KEYS})
+            for t, m in chosen.items()}
+
+
+def variants(args, models) -> list[tuple[str, dict | None, bool]]:
+    """(row label suffix, models, prototype vote) per system; --ablate adds the models without each lever."""
+    rows = [("", models, True)]
+    if args.ablate:
+        rows += [(" -proto", models, False), (" -lang", one_budget(models), True),
+                 (" -both", one_budget(models), False)]
+    return rows
+
+
+def analyze_in_batches(analyzer: Analyzer, texts: list[str], batch_size: int) -> list:
+    """As `analyze-text` does (--batch-size): batch-level adaptation sees one batch at a time."""
+    return [r for start in range(0, len(texts), batch_size)
+            for r in analyzer.analyze_texts(texts[start:start + batch_size])]
+
+
 def score_set(name: str, examples, args, encoder, models, prototype: bool = True) -> None:
     """One table block: each mode (and mode + prior shift) through the Analyzer, then the prototype baseline."""
     texts = [e.text for e in examples]
     systems = []
     for mode in args.modes.split(","):
         shifts = (False, True) if args.prior_shift and mode != "fast" else (None,)
-        for shift in shifts:
+        for shift, (suffix, served, vote) in ((s, v) for s in shifts for v in variants(args, models)):
             # Topics take part in routing (one decision per text, as in `analyze`), so the share is the product's.
-            analyzer = Analyzer(("sentiment", "emotion", "topics"), mode=mode, encoder=encoder, models=models,
-                                prior_shift=shift)
-            label = mode + ("+prior" if analyzer.prior_shift else "")
-            results = analyzer.analyze_texts(texts)
+            analyzer = Analyzer(("sentiment", "emotion", "topics"), mode=mode, encoder=encoder, models=served,
+                                prior_shift=shift, prototypes=vote)
+            label = mode + ("+prior" if analyzer.prior_shift else "") + suffix
+            results = analyze_in_batches(analyzer, texts, args.batch_size)
             systems.append((label, {t: [getattr(r, t) for r in results] for t in ("sentiment", "emotion")},
                             analyzer.encoded / max(len(texts), 1)))
     for task in ("sentiment", "emotion"):
@@ -97,13 +123,13 @@ def score_set(name: str, examples, args, encoder, models, prototype: bool = True
 def lodo_report(args, encoder, models) -> None:
     """Leave one data/training file out: train with the shipped recipe and C values on the others, score the one
     left out."""
-    from civicpulse.analysis.models import default_bundle_path, default_model
+    from civicpulse.analysis.models import default_bundle_path
     from civicpulse.analysis.training import (
         EMBEDDINGS_FILE,
         Featurizer,
         default_recipe,
-        joint_thresholds,
         load_embedding_cache,
+        set_routing,
         train_single,
     )
 
@@ -117,6 +143,10 @@ def lodo_report(args, encoder, models) -> None:
                             student_weight=meta.get("student_extra_weight", 0.0))
     if not meta.get("student_extra_weight"):  # models from before one routing budget: per-task thresholds
         recipe.calibration = []
+    if "language_thresholds" not in meta:  # models from before per-language budgets
+        recipe.route_share_by_language = {}
+    recipe.prototype_weight = {t: chosen[t].meta.get("prototype_weight", 0.0) for t in ("sentiment", "emotion")}
+    recipe.teacher_weight_by_language = meta.get("language_teacher_weight", {})
     print(f"\n=== leave-one-domain-out over {args.data_dir} ({recipe.describe()})")
     domains = sorted({e.source.rsplit(":", 1)[0] for e in dataset.examples})
     if args.lodo:  # a few files only: each left-out file retrains both tasks, minutes on a small CPU
@@ -126,9 +156,10 @@ def lodo_report(args, encoder, models) -> None:
         rest = [e for e in dataset.examples if e.source.rsplit(":", 1)[0] != domain]
         trained = {task: train_single(task, rest, feats, "lodo", recipe=recipe, c_values=(
             chosen[task].meta["c_student"], chosen[task].meta["c_teacher"])) for task in ("sentiment", "emotion")}
-        trained["topics"] = replace(chosen["topics"])  # a copy: routing sets its threshold
-        if recipe.calibration:  # the shipped routing: one budget for all tasks, set on real posts
-            joint_thresholds(list(trained.values()), feats.student(recipe.calibration), recipe.route_share)
+        trained["topics"] = replace(chosen["topics"], meta=dict(chosen["topics"].meta))  # routing sets thresholds
+        if recipe.calibration:  # the shipped routing: one budget for all tasks (per language), set on real posts
+            set_routing(list(trained.values()), feats.student(recipe.calibration), recipe.route_share,
+                        recipe.route_share_by_language)
         score_set(f"lodo:{Path(domain).stem}", held, args, encoder, trained, prototype=False)
 
 
@@ -144,6 +175,11 @@ def main() -> None:
     parser.add_argument("--prior-shift", action="store_true", help="also score each mode with prior re-estimation")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/civicpulse-bench-embeddings.npz"))
     parser.add_argument("--no-confusion", action="store_true")
+    parser.add_argument("--batch-size", type=int, default=256, help="texts per Analyzer call, as analyze-text's")
+    parser.add_argument("--ablate", action="store_true",
+                        help="also score the models without the prototype vote (-proto), without their "
+                             "per-language routing and teacher share (-lang) and without both (-both: as earlier "
+                             "models served them)")
     args = parser.parse_args()
     sets = [s for s in args.sets.split(",") if s] + (list(OOD_SETS) if args.ood else [])
     encoder = FileCachedEncoder(default_encoder(), args.cache)

@@ -17,14 +17,17 @@ from civicpulse.analysis.text import clean, fold
 # Known misses, kept visible: praise words outweigh the complaint for the student, and the text is not unsure
 # enough to reach the encoder (docs/analysis.md, Limits). strict: the test says so once a model gets them right.
 KNOWN_MISS = pytest.mark.xfail(strict=True, reason="sarcasm: praise words outweigh the complaint (see Limits)")
+# Lost when every Vietnamese text began to reach the encoder (per-language routing, chosen on the out-of-domain
+# checks): the student alone had these right, the teacher's 70% vote reads the praise, or the bare fact, at face value.
+ENCODER_MISS = pytest.mark.xfail(strict=True, reason="the teacher reads the surface (see Limits); the student alone "
+                                 "was right")
 SARCASM = [
     pytest.param("Hay thật, mưa có nửa tiếng mà phố thành sông luôn 🙂", marks=KNOWN_MISS),
     "Great, another Monday with no water. Love it.",
     "Oh perfect, the bus skipped our stop again. Just wonderful 🙃",
-    "Tuyệt vời ghê, vừa trải nhựa xong tuần sau lại đào lên 🙂",
+    pytest.param("Tuyệt vời ghê, vừa trải nhựa xong tuần sau lại đào lên 🙂", marks=ENCODER_MISS),
     pytest.param("Wow, three hours on hold with the city office. Amazing service, truly.", marks=KNOWN_MISS),
 ]
-SARCASM_TEXTS = [p if isinstance(p, str) else p.values[0] for p in SARCASM]
 CODE_SWITCHING = [
     "app ngân hàng lag quá, hotline support thì như không có",
     "shipper giao trễ 3 ngày, support thì không reply luôn",
@@ -32,12 +35,14 @@ CODE_SWITCHING = [
     "order online mà hàng tới bị bể hết, refund thì chờ mãi",
 ]
 IMPLICIT_COMPLAINTS = [
-    "cúp nc từ thứ 2 tới giờ",
+    pytest.param("cúp nc từ thứ 2 tới giờ", marks=ENCODER_MISS),
     "nước ngập tới đầu gối cả tuần nay vẫn chưa ai xử lý",
     "đặt hàng 10 ngày rồi mà vẫn chưa thấy giao",
     "gọi tổng đài 5 lần vẫn chưa ai bắt máy",
     "rác để đầu hẻm cả tuần chưa ai dọn",
 ]
+SARCASM_TEXTS, IMPLICIT_TEXTS = ([p if isinstance(p, str) else p.values[0] for p in cases]
+                                 for cases in (SARCASM, IMPLICIT_COMPLAINTS))
 # Texts whose topic the accurate mode finds, and that the cascade must find too.
 TOPICAL = {
     "cúp nc 3 ngày": "utilities",
@@ -53,7 +58,7 @@ def _key(text: str) -> str:
 
 def test_the_cases_are_not_training_sentences() -> None:
     training = {_key(e.text) for e in load_jsonl(default_data_dir().glob("*.jsonl")).examples}
-    cases = SARCASM_TEXTS + CODE_SWITCHING + IMPLICIT_COMPLAINTS + list(TOPICAL)
+    cases = SARCASM_TEXTS + CODE_SWITCHING + IMPLICIT_TEXTS + list(TOPICAL)
     assert not [c for c in cases if _key(c) in training]
 
 
@@ -64,7 +69,7 @@ def cascade() -> Analyzer:
 
 @pytest.fixture(scope="module")
 def cascade_results(cascade: Analyzer) -> dict[str, object]:
-    texts = SARCASM_TEXTS + CODE_SWITCHING + IMPLICIT_COMPLAINTS + list(TOPICAL)
+    texts = SARCASM_TEXTS + CODE_SWITCHING + IMPLICIT_TEXTS + list(TOPICAL)
     return dict(zip(texts, cascade.analyze_texts(texts), strict=True))
 
 

@@ -33,6 +33,8 @@ class TaskModel:
     teacher: LinearHead | None
     threshold: float  # student confidence under which the teacher is consulted
     meta: dict[str, Any] = field(default_factory=dict)
+    # (classes, dim) prototype centres in the encoder's space (analysis/prototypes.py); None: no prototype vote
+    prototypes: np.ndarray | None = None
 
     @property
     def version(self) -> str:
@@ -42,6 +44,8 @@ class TaskModel:
         arrays = self.student.to_arrays("student")
         if self.teacher is not None:
             arrays.update(self.teacher.to_arrays("teacher"))
+        if self.prototypes is not None:
+            arrays["prototypes"] = self.prototypes.astype(np.float16)
         arrays["threshold"] = np.array(self.threshold)
         arrays["meta"] = np.array(json.dumps({**self.meta, "task": self.task}, ensure_ascii=False, sort_keys=True))
         buf = io.BytesIO()
@@ -55,8 +59,9 @@ class TaskModel:
                 arrays = {k: npz[k] for k in npz.files}
             meta = json.loads(str(arrays["meta"]))
             teacher = LinearHead.from_arrays(arrays, "teacher") if "teacher.shape" in arrays else None
+            prototypes = arrays["prototypes"].astype(np.float32) if "prototypes" in arrays else None
             return cls(meta["task"], LinearHead.from_arrays(arrays, "student"), teacher,
-                       float(arrays["threshold"]), meta)
+                       float(arrays["threshold"]), meta, prototypes)
         except (OSError, KeyError, ValueError) as exc:
             raise ModelError(f"{source}: not a civicpulse model ({exc})") from exc
 

@@ -4,6 +4,8 @@ where the fast models are unsure."""
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +21,7 @@ from civicpulse.analysis.language import detect_languages
 from civicpulse.analysis.models import TaskModel, default_model
 from civicpulse.analysis.places import get_recognizer
 from civicpulse.analysis.priors import MIN_BATCH, reestimate_priors
+from civicpulse.analysis.prototypes import MIN_GROUP, centred_prototype_probs
 from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
 from civicpulse.analysis.text import clean, fold
 
@@ -39,7 +42,8 @@ class Analyzer:
 
     def __init__(self, tasks: Sequence[str] = TASKS, *, models: dict[str, TaskModel] | None = None,
                  taxonomy: Taxonomy | None = None, encoder: Encoder | None = None, mode: str = "cascade",
-                 classifiers: dict[str, Classifier] | None = None, prior_shift: bool | None = None) -> None:
+                 classifiers: dict[str, Classifier] | None = None, prior_shift: bool | None = None,
+                 prototypes: bool = True) -> None:
         unknown = set(tasks) - set(TASKS)
         if unknown:
             raise ValueError(f"unknown task(s): {', '.join(sorted(unknown))}; choose from {', '.join(TASKS)}")
@@ -61,6 +65,8 @@ class Analyzer:
         single = [m for t, m in self.models.items() if t != "topics"]
         chosen = bool(single) and all(m.meta.get("prior_shift", False) for m in single)
         self.prior_shift = mode != "fast" and (chosen if prior_shift is None else prior_shift)
+        # Blend the models' prototype vote into encoded texts where the models carry prototypes (prototypes.py).
+        self.prototypes = prototypes
 
     def _check_topics(self) -> None:
         model = self.models.get("topics")
@@ -71,7 +77,7 @@ class Analyzer:
     @functools.cached_property
     def signature(self) -> str:
         """Identifies the models and taxonomy; stored with every result so a model change triggers re-analysis."""
-        parts = [f"{t}={m.version}" for t, m in sorted(self.models.items())]
+        parts = [f"{t}={m.version}{_serving_fingerprint(m)}" for t, m in sorted(self.models.items())]
         parts += [f"{t}={c.name}" for t, c in sorted(self.classifiers.items())]
         if "topics" in self.tasks:
             parts.append(f"taxonomy={self.taxonomy.fingerprint()}")
@@ -125,7 +131,7 @@ class Analyzer:
         x, lex, per_text = self.features.transform(texts, langs)
         probs = {task: model.student.proba(x) for task, model in self.models.items()}
         empty = np.array([not len(f.columns) and not s.hits for f, s in zip(per_text, lex, strict=True)])
-        unsure = self._unsure(probs) & ~empty if probs else np.zeros(len(texts), dtype=bool)
+        unsure = self._unsure(probs, langs) & ~empty if probs else np.zeros(len(texts), dtype=bool)
         if self.mode == "fast":
             unsure[:] = False
         elif self.mode == "accurate":
@@ -133,12 +139,15 @@ class Analyzer:
         rows = np.flatnonzero(unsure)
         if len(rows):
             self.encoded += len(rows)
-            z = np.hstack([self.encoder.passages([texts[i] for i in rows]), lexicon_matrix([lex[i] for i in rows])])
+            emb = self.encoder.passages([texts[i] for i in rows])
+            z = np.hstack([emb, lexicon_matrix([lex[i] for i in rows])])
+            row_langs = [langs[i] for i in rows]
             for task, model in self.models.items():
                 if model.teacher is not None:
-                    # Equal votes, unless a workspace model's cross-validation chose its own share (workspace_fit)
-                    w = float(model.meta.get("teacher_weight", 0.5))
+                    w = _teacher_weights(model, row_langs)[:, None]
                     probs[task][rows] = (1 - w) * probs[task][rows] + w * model.teacher.proba(z)
+                if self.prototypes and model.prototypes is not None:
+                    self._prototype_vote(model, probs[task], rows, emb, row_langs)
         if self.prior_shift and len(texts) >= MIN_BATCH:
             for task in ("sentiment", "emotion"):
                 if task in probs:
@@ -165,17 +174,34 @@ class Analyzer:
             if "topics" in probs:
                 self._topics(r, probs["topics"][i], per_text[i], texts[i], via)
 
-    def _unsure(self, probs: dict[str, np.ndarray]) -> np.ndarray:
+    @staticmethod
+    def _prototype_vote(model: TaskModel, p: np.ndarray, rows: np.ndarray, emb: np.ndarray,
+                        row_langs: Sequence[str]) -> None:
+        """Blend in the prototype vote, its similarities centred over this batch's encoded texts of one language
+        (the vote adapts to the batch without labels); a group too small to centre on keeps the models' blend."""
+        w = float(model.meta.get("prototype_weight", 0.0))
+        temperature = float(model.meta.get("prototype_temperature", 50.0))
+        row_langs = np.asarray(row_langs)
+        for lang in sorted(set(row_langs)):
+            group = np.flatnonzero(row_langs == lang)
+            if w and len(group) >= MIN_GROUP:
+                vote = centred_prototype_probs(emb[group] @ model.prototypes.T, temperature)
+                p[rows[group]] = (1 - w) * p[rows[group]] + w * vote
+
+    def _unsure(self, probs: dict[str, np.ndarray], langs: Sequence[str]) -> np.ndarray:
         n = next(iter(probs.values())).shape[0]
         unsure = np.zeros(n, dtype=bool)
         for task, p in probs.items():
             model = self.models[task]
             if model.teacher is None:
                 continue
+            # Some languages have their own routing budget (training.set_routing); the rest use `threshold`.
+            by_lang = model.meta.get("language_thresholds", {})
+            threshold = np.array([by_lang.get(lang, model.threshold) for lang in langs], dtype=float)
             if model.student.multilabel:  # threshold = margin around 0.5 within which a topic is unsure
-                unsure |= (np.abs(p - 0.5) < model.threshold).any(axis=1)
+                unsure |= (np.abs(p - 0.5) < threshold[:, None]).any(axis=1)
             else:
-                unsure |= p.max(axis=1) < model.threshold
+                unsure |= p.max(axis=1) < threshold
         return unsure
 
     def _sentiment(self, r: Analysis, p: np.ndarray, feats, hits: list[str], via: str) -> None:
@@ -210,6 +236,27 @@ class Analyzer:
         if "emotion" in self.models or "emotion" in self.classifiers:
             r.emotion = "neutral"
             r.emotion_scores = {e: (1.0 if e == "neutral" else 0.0) for e in EMOTIONS}
+
+
+SERVING_KEYS = ("language_thresholds", "language_teacher_weight", "prototype_weight", "prototype_temperature")
+
+
+def _serving_fingerprint(model: TaskModel) -> str:
+    """Serving settings change labels without a new version (a retrain on the same day): they mark the signature
+    too, so `analyze` relabels. Models without them keep their plain version (no needless relabelling)."""
+    served = {k: model.meta[k] for k in SERVING_KEYS if k in model.meta}
+    if not served:
+        return ""
+    return "+" + hashlib.sha1(json.dumps(served, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def _teacher_weights(model: TaskModel, langs: Sequence[str]) -> np.ndarray:
+    """The teacher's share per text: equal votes, a language's own share where training chose one, or a workspace
+    model's cross-validated share (workspace_fit), which applies to every language."""
+    if "teacher_weight" in model.meta:
+        return np.full(len(langs), float(model.meta["teacher_weight"]))
+    by_lang = model.meta.get("language_teacher_weight", {})
+    return np.array([float(by_lang.get(lang, 0.5)) for lang in langs])
 
 
 def _columns(p: np.ndarray, labels: list[str], wanted: tuple[str, ...]) -> np.ndarray:

@@ -25,6 +25,7 @@ from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
 from civicpulse.analysis.language import detect_languages
 from civicpulse.analysis.linear import LinearHead, fit_multilabel, fit_softmax
 from civicpulse.analysis.models import TaskModel
+from civicpulse.analysis.prototypes import prototype_centres
 from civicpulse.analysis.taxonomy import Taxonomy
 
 STUDENT_C = (8.0, 32.0, 128.0)
@@ -37,6 +38,10 @@ CASCADE_SHARE = 0.25
 # 15% is where the cascade runs at 4x the raw encoder on real English posts; per-task 25% (65% of real posts in
 # all) was 2-4 points better on English sentiment at a third of the speed (docs/analysis.md).
 ROUTE_SHARE = 0.15
+# Languages with their own budget (same calibration posts, a larger share): the students are weakest on
+# Vietnamese (fewer rows, no corpus rows) and the 4x speed goal is set on English posts (docs/analysis.md).
+ROUTE_SHARE_BY_LANGUAGE = {"vi": 1.0}
+ROUTE_ALL = 2.0  # a threshold above any confidence: every text of the language reaches the encoder
 CALIBRATION_TEXTS = 2000
 Progress = Callable[[str], None]
 
@@ -59,18 +64,25 @@ class Recipe:
     prior_shift: bool = False
     corpora: dict[str, str] = field(default_factory=dict)  # corpus file -> sha256, for the model card
     route_share: float = ROUTE_SHARE  # all tasks together: share of calibration texts sent to the encoder
+    route_share_by_language: dict[str, float] = field(default_factory=dict)  # languages with their own budget
+    # per task, > 0: the model carries prototype centres and blends their vote (prototypes.py)
+    prototype_weight: dict[str, float] = field(default_factory=dict)
+    teacher_weight_by_language: dict[str, float] = field(default_factory=dict)
     calibration: list[str] = field(default_factory=list)  # real texts no head trains on, to set the routing
 
     def extra(self, task: str) -> list[Example]:
         return [e for e in self.extra_rows.get(task, []) if getattr(e, task)]
 
     def describe(self) -> str:
+        served = "".join([*(f"; {task} prototype vote {w}" for task, w in self.prototype_weight.items() if w > 0),
+                          *(f"; {lang} routed {share:.0%}" for lang, share in self.route_share_by_language.items()),
+                          *(f"; {lang} teacher share {w}" for lang, w in self.teacher_weight_by_language.items())])
         if not self.corpora:
-            return "data/training only"
+            return "data/training only" + served
         counts = ", ".join(f"{task} {len(self.extra(task))}" for task in self.extra_rows)
         students = f", students weight {self.student_extra_weight}" if self.student_extra_weight > 0 else ""
         return (f"data/training + GoEmotions train rows for the teachers ({counts}; weight {self.extra_weight}"
-                f"{students})")
+                f"{students}){served}")
 
 
 # Recipe settings, each chosen on the out-of-domain figures of benchmarks/accuracy.py --ood (see docs/analysis.md).
@@ -78,6 +90,13 @@ GOEMOTIONS_PER_EMOTION = 450  # balanced: fear and disgust are rare in GoEmotion
 EXTRA_WEIGHT = 0.5  # 1.0 fitted GoEmotions' own dev set better but XED (film lines, en and vi) slightly worse
 STUDENT_EXTRA_WEIGHT = 0.5  # the same rows in the students: +3 to +9 points on the English dev sets, 1.0 no better
 PRIOR_SHIFT = False  # batch prior re-estimation lowered 5 of 6 out-of-domain figures (see docs/analysis.md)
+# The prototype vote on encoded texts (analysis/prototypes.py): its share of the blend per task and its softmax
+# temperature. Sentiment has none: over the seven Vietnamese leave-one-domain-out files it lowered mean macro-F1
+# (0.825 -> 0.819) and tied with XED Vietnamese added; for emotion it helped on average (docs/analysis.md).
+PROTOTYPE_WEIGHT = {"sentiment": 0.0, "emotion": 0.5}
+PROTOTYPE_TEMPERATURE = 50.0
+# Per language, the teacher's share of the student/teacher blend where it differs from an equal vote.
+TEACHER_WEIGHT_BY_LANGUAGE = {"vi": 0.7}
 
 
 def default_recipe(corpora: Path | None, per_emotion: int = GOEMOTIONS_PER_EMOTION, weight: float = EXTRA_WEIGHT,
@@ -90,8 +109,10 @@ def default_recipe(corpora: Path | None, per_emotion: int = GOEMOTIONS_PER_EMOTI
     sentences'.
     """
     rows = load_goemotions(corpora, "train") if corpora is not None and corpora.is_dir() and per_emotion else []
+    served = {"prototype_weight": dict(PROTOTYPE_WEIGHT), "route_share_by_language": dict(ROUTE_SHARE_BY_LANGUAGE),
+              "teacher_weight_by_language": dict(TEACHER_WEIGHT_BY_LANGUAGE)}
     if not rows:
-        return Recipe(prior_shift=prior_shift, encoder_share=encoder_share, route_share=route_share)
+        return Recipe(prior_shift=prior_shift, encoder_share=encoder_share, route_share=route_share, **served)
     by_emotion: dict[str, list[Example]] = {}
     ranked = stable_sample(rows, None)
     for e in ranked:
@@ -103,7 +124,7 @@ def default_recipe(corpora: Path | None, per_emotion: int = GOEMOTIONS_PER_EMOTI
     files = corpus_fingerprint(corpora, ["goemotions/train.tsv", "goemotions/emotions.txt",
                                          "goemotions/ekman_mapping.json", "goemotions/sentiment_dict.json"])
     return Recipe({"sentiment": chosen, "emotion": chosen}, weight, student_weight, encoder_share, prior_shift,
-                  corpora=files, route_share=route_share, calibration=calibration)
+                  corpora=files, route_share=route_share, calibration=calibration, **served)
 
 
 def _dev(e: Example) -> bool:
@@ -227,7 +248,13 @@ def train_single(task: str, examples: Sequence[Example], feats: Featurizer, vers
             meta["student_extra_weight"] = recipe.student_extra_weight
     if recipe.prior_shift:
         meta["prior_shift"] = True
-    return TaskModel(task, student, teacher, threshold, meta)
+    prototypes = None
+    if with_teacher and recipe.prototype_weight.get(task, 0.0) > 0:
+        prototypes = prototype_centres(task, feats.encoder).astype(np.float16).astype(np.float32)
+        meta.update(prototype_weight=recipe.prototype_weight[task], prototype_temperature=PROTOTYPE_TEMPERATURE)
+    if with_teacher and recipe.teacher_weight_by_language:
+        meta["language_teacher_weight"] = dict(recipe.teacher_weight_by_language)
+    return TaskModel(task, student, teacher, threshold, meta, prototypes)
 
 
 def student_confidence(model: TaskModel, x) -> np.ndarray:
@@ -255,6 +282,24 @@ def joint_thresholds(models: Sequence[TaskModel], x, share: float) -> float:
     for model, c in zip(models, confidences, strict=True):
         model.threshold = float(np.quantile(c, lo))
     return lo
+
+
+def set_routing(models: Sequence[TaskModel], x, share: float, by_language: dict[str, float]) -> dict:
+    """The cascade's routing on calibration texts `x`: `share` for every language (each model's `threshold`), and
+    for each language in `by_language` its own thresholds (`meta["language_thresholds"]`), set on the same texts
+    at that language's share (1.0 or more: all of its texts). Returns what the model card records."""
+    per_language = {}
+    for lang, lang_share in sorted(by_language.items()):
+        if lang_share >= 1.0:
+            thresholds, q = [ROUTE_ALL] * len(models), 1.0
+        else:
+            q = joint_thresholds(models, x, lang_share)
+            thresholds = [m.threshold for m in models]
+        for model, threshold in zip(models, thresholds, strict=True):
+            model.meta["language_thresholds"] = {**model.meta.get("language_thresholds", {}), lang: threshold}
+        per_language[lang] = {"share": lang_share, "per_task_quantile": round(q, 4)}
+    q = joint_thresholds(models, x, share)
+    return {"share": share, "per_task_quantile": round(q, 4), "languages": per_language}
 
 
 def topic_examples(taxonomy: Taxonomy, examples: Sequence[Example]) -> list[Example]:
@@ -352,10 +397,12 @@ def train_default(data_dir: Path, out_dir: Path, encoder: Encoder, taxonomy: Tax
         models[task] = (train_topics(taxonomy, train, feats, version) if task == "topics"
                         else train_single(task, train, feats, version, recipe=recipe))
     if recipe.calibration:
-        q = joint_thresholds(list(models.values()), feats.student(recipe.calibration), recipe.route_share)
-        card["routing"] = {"share": recipe.route_share, "per_task_quantile": round(q, 4),
-                           "calibration": f"{len(recipe.calibration)} GoEmotions train texts no head trains on"}
-        progress(f"cascade: {recipe.route_share:.0%} of the calibration texts to the encoder (q={q:.3f} per task)")
+        card["routing"] = set_routing(list(models.values()), feats.student(recipe.calibration), recipe.route_share,
+                                      recipe.route_share_by_language)
+        card["routing"]["calibration"] = f"{len(recipe.calibration)} GoEmotions train texts no head trains on"
+        progress(f"cascade: {recipe.route_share:.0%} of the calibration texts to the encoder "
+                 f"(q={card['routing']['per_task_quantile']:.3f} per task); by language: "
+                 + ", ".join(f"{k} {v['share']:.0%}" for k, v in card["routing"]["languages"].items()))
     for task, model in models.items():
         model.save(out_dir / f"{task}.npz")
         card[task] = {k: v for k, v in model.meta.items() if k != "version"}
@@ -384,6 +431,9 @@ def model_card_markdown(card: dict) -> str:
         r = card["routing"]
         lines += ["", f"Cascade routing: one decision per text for all tasks; {r['share']:.0%} of {r['calibration']} "
                   f"reach the encoder (each task's threshold at its {r['per_task_quantile']:.3f} quantile there)."]
+        lines += [f"Texts in `{lang}`: {v['share']:.0%} of the same posts' confidence range "
+                  f"({'every text' if v['share'] >= 1 else 'their own thresholds'})."
+                  for lang, v in r.get("languages", {}).items()]
     lines += ["", "Held-out scores (the split is never trained on):", "",
               "| task | model | accuracy (topics: exact set) | macro-F1 | micro-F1 |", "|---|---|---|---|---|"]
     for task, metrics in card["heldout_metrics"].items():

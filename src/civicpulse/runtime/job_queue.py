@@ -22,8 +22,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -120,19 +119,9 @@ class QueueRunner(JobRunner):
             time.sleep(0.1)
         return current
 
-    @contextmanager
-    def exclusive(self, workspace: str) -> Iterator[None]:
-        busy = self.read_rows(ACTIVE_IN_WORKSPACE, [workspace])
-        if busy:
-            job_id, kind, status = busy[0]
-            raise WorkspaceBusy(f"job {job_id} ({kind}) is {status} in {workspace!r}: wait for it to finish")
-        with self._lock:
-            self._closing.add(workspace)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._closing.discard(workspace)
+    def busy_job(self, workspace: str) -> tuple[str, str, str] | None:
+        busy = self.read_rows(ACTIVE_IN_WORKSPACE, [workspace])  # any process's jobs, from the queue
+        return tuple(busy[0]) if busy else None  # type: ignore[return-value]
 
     def stop(self, timeout: float = 30.0) -> None:
         """Claim nothing more; give the jobs in hand `timeout` seconds to finish, then hand them back to the

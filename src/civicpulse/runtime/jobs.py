@@ -195,14 +195,19 @@ class JobRunner:
             time.sleep(0.05)
         return job
 
+    def busy_job(self, workspace: str) -> tuple[str, str, str] | None:
+        """(job id, kind, status) of a job queued or running in the workspace, if any."""
+        busy = [j for j in self.jobs.values() if j.workspace == workspace]
+        return (busy[0].id, busy[0].kind, busy[0].status) if busy else None
+
     @contextmanager
     def exclusive(self, workspace: str) -> Iterator[None]:
         """Hold off every job of a workspace while it is deleted; refuse while one is queued or running."""
         with self._lock:
-            busy = [j for j in self.jobs.values() if j.workspace == workspace]
+            busy = self.busy_job(workspace)
             if busy:
-                raise WorkspaceBusy(f"job {busy[0].id} ({busy[0].kind}) is {busy[0].status} in {workspace!r}: "
-                                    "wait for it to finish")
+                job_id, kind, status = busy
+                raise WorkspaceBusy(f"job {job_id} ({kind}) is {status} in {workspace!r}: wait for it to finish")
             self._closing.add(workspace)
         try:
             yield

@@ -52,7 +52,10 @@ def test_a_store_from_before_the_columns_is_upgraded_and_filled(tmp_path) -> Non
                           ("post_analysis", "post_key"), ("post_topics", "post_key"), ("post_places", "post_key"),
                           ("post_terms", "post_key")):
         con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-    con.execute("DROP TABLE schema_migrations")  # written before schema migrations too
+    con.execute("DROP TABLE schema_migrations")  # written before schema migrations too (and what later ones add)
+    for table in ("jobs", "rollup_all", "rollup_topics", "rollup_places_2025", "rollup_places_legacy"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("DELETE FROM meta WHERE key = 'rollups_ready'")
     con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     con.close()
     store = DuckDBStore(path)

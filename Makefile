@@ -52,7 +52,7 @@ lint: setup
 
 test: setup lint $(VENV)/.hf-installed $(VENV)/.ray-installed $(VENV)/.postgres-installed
 	bash scripts/install-system-packages.sh
-	$(BIN)/pytest --durations=25
+	BIN=$(BIN) bash scripts/run-tests.sh
 
 bench: setup
 	$(BIN)/python benchmarks/ingest.py

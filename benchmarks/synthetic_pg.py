@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from civicpulse.analytics.day_source import compact
 from civicpulse.store import open_store
 
 TABLES = ("workspaces", "posts", "post_analysis", "post_topics", "post_places", "post_terms")
@@ -48,6 +49,8 @@ def copy_to_postgres(duck_path: str, url: str, chunk_rows: int = CHUNK_ROWS, pro
                     print(f"  {table}: {total:,} rows in {time.perf_counter() - started:.0f} s", flush=True)
         started = time.perf_counter()
         store.rebuild_rollups()
+        for (name,) in store.query("SELECT name FROM workspaces"):
+            compact(store, name)
         store.execute("ANALYZE")
         if progress:
             print(f"  rollups and ANALYZE: {time.perf_counter() - started:.0f} s", flush=True)

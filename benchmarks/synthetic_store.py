@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from civicpulse.analysis.gazetteer import fold, get_gazetteer
 from civicpulse.analysis.taxonomy import default_taxonomy
+from civicpulse.analytics.day_source import compact
 from civicpulse.store.duckdb_store import DuckDBStore
 
 WORKSPACE = "bench"
@@ -221,7 +222,9 @@ def build(path: str, posts: int, *, other_posts: int = 2_000, batch: int = BATCH
         _fill(con, OTHER_WORKSPACE, "o", other_posts, batch, *args)
         con.execute("DROP TABLE IF EXISTS gen")
         store.sync_analysis_keys()  # rows written by SQL here: fill what save_analysis would
-        store.rebuild_rollups()  # and the dashboard rollups its maintenance would keep
+        store.rebuild_rollups()  # and the dashboard rollups its maintenance would keep,
+        for name in (WORKSPACE, OTHER_WORKSPACE):  # summarised per day as an analysis run leaves them
+            compact(store, name)
         con.execute("CHECKPOINT")
         rows = {t: store.query(f"SELECT count(*) FROM {t} WHERE workspace = ?", [WORKSPACE])[0][0]
                 for t in ("posts", "post_analysis", "post_topics", "post_places", "post_terms", "rollup_all",

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from civicpulse.analytics.aggregates import Analytics
+from civicpulse.analytics.day_source import compact
+from civicpulse.analytics.day_source import groups as day_groups
 from civicpulse.analytics.filters import Filters
 from civicpulse.analytics.localtime import set_timezone
 from civicpulse.analytics.overview import data_period, overview
@@ -22,6 +24,7 @@ from civicpulse.analytics.rollup_source import SWITCH, cells, whole_hour_zone
 from civicpulse.analytics.topic_trends import topic_trends
 from civicpulse.analytics.trends import detect_spikes
 from civicpulse.schema import Deletion, Kind, Post
+from civicpulse.store import day_rollups_sql as days_sql
 from civicpulse.store import is_postgres_url, open_store
 from civicpulse.store.base import Store
 from civicpulse.store.rollups_sql import ROLLUP_TABLES
@@ -92,7 +95,8 @@ def _answers(store: Store, tz: str) -> dict[str, Any]:
     return out
 
 
-def _assert_same_answers(store: Store, tz: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def _assert_same_answers(store: Store, tz: str, monkeypatch: pytest.MonkeyPatch, days: bool = True) -> None:
+    """Raw scans, hourly cells, then (`days`) day cells summarised from them answer alike."""
     # The rollups must really answer here (not a raw scan compared with itself), where the zone allows them.
     assert cells(store, WS, FILTERS[2], tz) is not None
     monkeypatch.setenv(SWITCH, "off")
@@ -102,6 +106,12 @@ def _assert_same_answers(store: Store, tz: str, monkeypatch: pytest.MonkeyPatch)
     for name in raw:
         assert rolled[name] == raw[name], name
     assert _suppressed_flags(raw) == {True, False}  # both sides of k are exercised
+    if days:
+        compact(store, WS)
+        assert day_groups(store, WS, FILTERS[1], tz, "topics", K) is not None  # day cells answer this period
+        summarised = _answers(store, tz)
+        for name in raw:
+            assert summarised[name] == raw[name], name
 
 
 def _suppressed_flags(value: Any) -> set[bool]:
@@ -254,3 +264,92 @@ def test_cli_rebuild_repairs_damaged_rollups(run_cli) -> None:
         store.close()
     missing = run_cli("rollups", "rebuild", "--workspace", "nope")
     assert missing.code != 0 and "no workspace 'nope'" in missing.stderr
+
+
+def _without_authors(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_authors(v) for k, v in value.items() if k != "authors"}
+    if isinstance(value, list):
+        return [_without_authors(v) for v in value]
+    return value
+
+
+def test_day_rollups_follow_writes_until_compacted(filled, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writes after a compaction mark their hours dirty: those days are read from the hourly cells (same answers),
+    until the next compaction summarises them again."""
+    store, rng, posts = filled
+    if is_postgres_url(store.path):
+        pytest.skip("the PostgreSQL run of test_views_from_rollups_equal_raw_scans covers the day cells there")
+    tz = "Asia/Ho_Chi_Minh"
+    set_timezone(store, WS, tz)
+    assert compact(store, WS) == 11  # ten UTC days of posts fall on eleven local days (UTC+7)
+    edited = [_post(rng, int(p.post_id[1:]), when=p.created_at + timedelta(hours=rng.randrange(1, 30)))
+              for p in rng.sample(posts[:-1], 20)]
+    store.upsert_posts(WS, edited)
+    store.save_analysis(WS, _analysis(rng, edited))
+    store.apply_deletions(WS, [Deletion(p.platform, p.post_id) for p in rng.sample(posts, 10)])
+    assert store.query("SELECT count(*) FROM rollup_dirty_hours WHERE workspace = ?", [WS])[0][0] > 0
+    monkeypatch.setenv(SWITCH, "off")
+    raw = _answers(store, tz)
+    monkeypatch.setenv(SWITCH, "on")
+    assert _answers(store, tz) == raw  # clean days from day cells, dirty ones from hourly cells
+    assert 0 < compact(store, WS) < 12
+    assert store.query("SELECT count(*) FROM rollup_dirty_hours WHERE workspace = ?", [WS])[0][0] == 0
+    assert _answers(store, tz) == raw
+    set_timezone(store, WS, "Europe/Berlin")  # day cells of another zone are never read; compaction redoes them
+    raw = _answers_raw(store, monkeypatch)
+    assert _answers(store, "Europe/Berlin") == raw
+    compact(store, WS)
+    assert store.query("SELECT DISTINCT tz FROM rollup_day_state WHERE workspace = ?", [WS]) == [("Europe/Berlin",)]
+    assert _answers(store, "Europe/Berlin") == raw
+
+
+def _answers_raw(store: Store, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv(SWITCH, "off")
+    try:
+        return _answers(store, "")
+    finally:
+        monkeypatch.setenv(SWITCH, "on")
+
+
+def test_day_sketches_keep_suppression_exact_when_they_estimate(filled, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With sketches smaller than a day's authors, unions of days estimate their authors: every figure but the
+    author counts, and every suppression decision, are still the raw scan's."""
+    store, _, _ = filled
+    if is_postgres_url(store.path):
+        pytest.skip("one backend is enough for the sketch arithmetic")
+    set_timezone(store, WS, "UTC")
+    monkeypatch.setattr(days_sql, "SKETCH_SIZE", K + 1)
+    compact(store, WS, full=True)
+    assert store.query("SELECT count(*) FROM rollup_days WHERE theta IS NOT NULL")[0][0] > 0
+    raw = _answers_raw(store, monkeypatch)
+    summarised = _answers(store, "UTC")
+    for name in raw:
+        assert _without_authors(summarised[name]) == _without_authors(raw[name]), name
+    week = Filters(start=T0, end=T0 + timedelta(days=7))
+    (group,) = day_groups(store, WS, week, "UTC", "all", K)
+    assert group.estimated and group.authors >= K + 1
+
+
+def test_day_sketch_estimates_are_close(tmp_path) -> None:
+    """2,000 authors over a week, 256 ids kept per day: the week's estimate is within 15% of the truth, each whole
+    day's count is exact."""
+    store = open_store(str(tmp_path / "s.duckdb"))
+    try:
+        store.ensure_workspace(WS)
+        set_timezone(store, WS, "UTC")
+        rng = random.Random(3)
+        posts = [_post(rng, n, author=n % 2000, when=T0 + timedelta(seconds=rng.randrange(7 * 86400)))
+                 for n in range(3000)]
+        store.upsert_posts(WS, posts)
+        store.save_analysis(WS, _analysis(rng, posts))
+        compact(store, WS)
+        (week,) = day_groups(store, WS, Filters(start=T0, end=T0 + timedelta(days=7)), "UTC", "all", K)
+        assert week.estimated and week.posts == 3000
+        assert abs(week.authors - 2000) / 2000 < 0.15, week.authors
+        (day,) = day_groups(store, WS, Filters(start=T0, end=T0 + timedelta(days=1)), "UTC", "all", K)
+        exact = store.query("SELECT count(DISTINCT author_id) FROM post_analysis WHERE created_at < ?",
+                            [T0 + timedelta(days=1)])[0][0]
+        assert not day.estimated and day.authors == exact
+    finally:
+        store.close()

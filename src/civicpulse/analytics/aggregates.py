@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from civicpulse.analysis.labels import EMOTIONS, SENTIMENTS
+from civicpulse.analytics.day_source import groups as day_groups
 from civicpulse.analytics.filters import FROM, Filters, where
 from civicpulse.analytics.localtime import bucket_sql, timezone_for
 from civicpulse.analytics.privacy import k_for, publish_authors
@@ -62,6 +63,15 @@ class Analytics:
                + (f" LIMIT {int(limit)}" if limit else ""))
         return self.store.query(sql, source.params)
 
+    def _day_rows(self, dimension: str, f: Filters, *figures: str, bucket: str | None = None) -> list[tuple] | None:
+        """`_cell_rows`' rows (key, posts, authors, *figures: Group attributes) from the day rollups, by key (or
+        `bucket` start), largest first by posts unless bucketed; None when they cannot answer `f`."""
+        found = day_groups(self.store, self.workspace, f, self.timezone, dimension, self.k, bucket=bucket)
+        if found is None:
+            return None
+        rows = [(g.bucket if bucket else g.key, g.posts, g.authors, *(getattr(g, x) for x in figures)) for g in found]
+        return sorted(rows, key=lambda r: r[0] if bucket else (-r[1], r[0]))
+
     def _suppress(self, key: Any, posts: int, authors: int, values: dict[str, Any]) -> Row:
         if authors < self.k:
             return Row(key, None, None, {k: None for k in values}, suppressed=True)
@@ -75,7 +85,9 @@ class Analytics:
         trunc = bucket_sql(bucket, "a.created_at", self.timezone)
         counts = ", ".join(f"count(*) FILTER (WHERE a.sentiment = '{s}')" for s in SENTIMENTS)
         label_counts = ", ".join(label_posts(s) for s in SENTIMENTS)
-        rows = self._cell_rows("all", f"{label_counts}, {MEAN}", bucket_sql(bucket, "c.hour_utc", self.timezone), f)
+        rows = self._day_rows("all", f, *SENTIMENTS, "mean", bucket=bucket) if bucket != "hour" else None
+        if rows is None:
+            rows = self._cell_rows("all", f"{label_counts}, {MEAN}", bucket_sql(bucket, "c.hour_utc", self.timezone), f)
         out = []
         for key, posts, authors, *rest in rows if rows is not None else self._rows(
                 f"{counts}, avg(a.sentiment_score)", trunc, f):
@@ -88,7 +100,8 @@ class Analytics:
         return out
 
     def emotions(self, f: Filters = NO_FILTERS) -> list[Row]:
-        rows = self._cell_rows("all", "", "c.emotion", f, order="2 DESC, 1")
+        rows = self._day_rows("emotion", f)
+        rows = rows if rows is not None else self._cell_rows("all", "", "c.emotion", f, order="2 DESC, 1")
         rows = rows if rows is not None else self._rows("", "a.emotion", f, order="2 DESC, 1")
         found = {r[0]: self._suppress(r[0], r[1], r[2], {}) for r in rows if r[0]}
         return [found[e] for e in EMOTIONS if e in found]
@@ -122,8 +135,10 @@ class Analytics:
     def _grouped(self, column: str, join: str, join_params: tuple[Any, ...], f: Filters, limit: int,
                  dimension: str | None = None) -> list[Row]:
         """Posts grouped by `column` of `join`; from the rollup `dimension` where it can answer."""
-        rows = (self._cell_rows(dimension, f"{MEAN}, {label_posts('negative')}", "c.dim_key", f, "2 DESC, 1", limit)
-                if dimension else None)
+        rows = self._day_rows(dimension, f, "mean", "negative") if dimension else None
+        rows = rows[:limit] if rows is not None else None
+        if rows is None and dimension:
+            rows = self._cell_rows(dimension, f"{MEAN}, {label_posts('negative')}", "c.dim_key", f, "2 DESC, 1", limit)
         if rows is None:
             rows = self._rows("avg(a.sentiment_score), count(*) FILTER (WHERE a.sentiment = 'negative')", column, f,
                               extra_from=join, order="2 DESC, 1", limit=limit, extra_params=join_params)

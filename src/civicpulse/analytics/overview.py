@@ -12,6 +12,7 @@ from typing import Any
 
 from civicpulse.analysis.labels import SENTIMENTS
 from civicpulse.analytics.aggregates import BUCKETS, Analytics, Row
+from civicpulse.analytics.day_source import groups as day_groups
 from civicpulse.analytics.filters import FROM, Filters, where
 from civicpulse.analytics.localtime import to_local
 from civicpulse.analytics.privacy import publish_authors
@@ -50,8 +51,11 @@ def totals(store: Store, workspace: str, f: Filters, k: int, split: datetime | N
     From the rollups where they can answer `f` (`tz`: the workspace's zone).
     """
     side_params = [split] if split else []
-    source = cells(store, workspace, f, tz, points=(split,) if split else ())
-    if source is not None:
+    days = day_groups(store, workspace, f, tz, "all", k, split=split)
+    source = cells(store, workspace, f, tz, points=(split,) if split else ()) if days is None else None
+    if days is not None:
+        rows = [(g.current, g.posts, g.authors, *(getattr(g, s) for s in SENTIMENTS), g.mean) for g in days]
+    elif source is not None:
         counts = ", ".join(label_posts(s) for s in SENTIMENTS)
         rows = store.query(f"SELECT {'c.t >= ?' if split else 'TRUE'} AS current, {POSTS}, {AUTHORS}, {counts}, "
                            f"{MEAN} FROM {source.sql} GROUP BY 1", [*side_params, *source.params])

@@ -15,6 +15,8 @@ from civicpulse.analysis.discovery_labels import label as discovered_label
 from civicpulse.analysis.discovery_state import DiscoveryState
 from civicpulse.analysis.taxonomy import Taxonomy, default_taxonomy
 from civicpulse.analytics.aggregates import BUCKETS
+from civicpulse.analytics.day_source import Group
+from civicpulse.analytics.day_source import groups as day_groups
 from civicpulse.analytics.examples import best_candidates, candidate_count, representatives
 from civicpulse.analytics.filters import FROM, Filters, where
 from civicpulse.analytics.localtime import bucket_sql, bucket_starts, timezone_for, to_local
@@ -46,6 +48,15 @@ _CELLS = {"taxonomy": ("topics", "c.dim_key"), "discovered": ("all", "c.discover
 def _cell_key(store: Store, workspace: str, kind: str) -> tuple[str, str]:
     dimension, key = _CELLS[kind]
     return dimension, topic_key_sql(load_curation(store, workspace), key) if kind == "discovered" else key
+
+
+def _day_groups(store: Store, workspace: str, f: Filters, tz: str, kind: str, k: int,
+                **grouping: Any) -> list[Group] | None:
+    """Day-rollup groups per topic (discovered topics as curated, by their integer id)."""
+    if kind == "discovered":
+        key = topic_key_sql(load_curation(store, workspace), "CAST(key AS BIGINT)")
+        return day_groups(store, workspace, f, tz, "discovered", k, key_sql=key, **grouping)
+    return day_groups(store, workspace, f, tz, "topics", k, **grouping)
 
 
 def _topic_sql(store: Store, workspace: str, kind: str) -> tuple[str, str, str]:
@@ -131,9 +142,12 @@ def _count(store: Store, workspace: str, f: Filters, tz: str) -> int:
 def _totals(store: Store, workspace: str, f: Filters, start: datetime, kind: str, k: int,
             tz: str) -> list[dict[str, Any]]:
     """Per topic, the current period (from `start`) and the previous one (f.start..start) in one pass."""
+    days = _day_groups(store, workspace, f, tz, kind, k, split=start)
     dimension, cell_key = _cell_key(store, workspace, kind)
-    source = rollup_cells(store, workspace, f, tz, dimension, points=(start,))
-    if source is not None:
+    source = rollup_cells(store, workspace, f, tz, dimension, points=(start,)) if days is None else None
+    if days is not None:
+        rows = [(g.key, g.current, g.posts, g.authors, g.mean, g.negative) for g in days]
+    elif source is not None:
         rows = store.query(f"SELECT {cell_key}, c.t >= ?, {POSTS}, {AUTHORS}, {MEAN}, {label_posts('negative')} "
                            f"FROM {source.sql} WHERE {cell_key} IS NOT NULL GROUP BY 1, 2", [start, *source.params])
     else:
@@ -155,9 +169,12 @@ def _series(store: Store, workspace: str, f: Filters, bucket: str, kind: str,
 
     Two stages (per author, then per bucket): cheaper than count(DISTINCT) here, and within a small memory limit.
     """
+    days = _day_groups(store, workspace, f, tz, kind, k, bucket=bucket) if bucket != "hour" else None
     dimension, cell_key = _cell_key(store, workspace, kind)
-    source = rollup_cells(store, workspace, f, tz, dimension)
-    if source is not None:  # the same two stages over cells
+    source = rollup_cells(store, workspace, f, tz, dimension) if days is None else None
+    if days is not None:
+        rows = [(g.key, g.bucket, g.posts, g.authors) for g in days]
+    elif source is not None:  # the same two stages over cells
         per_author = (f"SELECT {cell_key} AS topic, {bucket_sql(bucket, 'c.hour_utc', tz)} AS b, c.author_id, "
                       f"sum(c.posts) AS n FROM {source.sql} WHERE {cell_key} IS NOT NULL GROUP BY 1, 2, 3")
         rows = store.query(f"SELECT topic, b, sum(n), count(*) FROM ({per_author}) s GROUP BY 1, 2", source.params)

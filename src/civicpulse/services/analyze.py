@@ -131,5 +131,9 @@ def analyze_workspace(store: Store, workspace: str, options: AnalyzeOptions, *,
     finally:
         if labeller is not analyzer:
             labeller.close()
+    if report.analyzed:  # the days this run wrote to are summarised again for the dashboards
+        from civicpulse.analytics.day_source import compact
+
+        compact(store, workspace)
     return AnalysisSummary(report.analyzed, report.backlog, report.seconds, report.encoded, analyzer.signature,
                            report.discovery)

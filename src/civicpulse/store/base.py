@@ -23,6 +23,7 @@ from civicpulse.store.accounts_sql import ACCOUNTS_DDL
 from civicpulse.store.alerts_sql import ALERTS_DDL
 from civicpulse.store.analysis_sql import ANALYSIS_DDL, clear_staged_sql
 from civicpulse.store.collect_sql import COLLECT_DDL
+from civicpulse.store.day_rollups_sql import DAY_DDL
 from civicpulse.store.dialect import Dialect
 from civicpulse.store.migrations import SchemaMigrations
 from civicpulse.store.queries_sql import QUERIES_DDL
@@ -93,6 +94,7 @@ def ddl(type_names: dict[str, str]) -> list[str]:
         *WEB_DDL,
         *COLLECT_DDL,
         *ROLLUP_DDL,
+        *DAY_DDL,
     ]
 
 

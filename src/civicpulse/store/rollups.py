@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from civicpulse.store import day_rollups_sql as days_sql
 from civicpulse.store.lifecycle_sql import GET_META, PUT_META
 from civicpulse.store.rollups_sql import (
     READY_KEY,
@@ -65,6 +66,8 @@ class RollupMixin:
             if not hours:
                 continue
             self._lock_rollups(workspace)
+            # Their days are read from these hourly cells until the next compaction (day_rollups_sql).
+            self._all(days_sql.MARK_DIRTY, [workspace, sorted(h for h in hours if h is not None)])  # type: ignore
             cells = cells_params(hours, authors)
             for dimension in ROLLUP_TABLES:
                 delete, insert = refresh_sql(dimension)
@@ -82,6 +85,8 @@ class RollupMixin:
         with self._rollup_transaction():
             for name in names:
                 self._lock_rollups(name)
+                for table in days_sql.DAY_TABLES:  # summarised again from the new hourly cells by compaction
+                    self._all(f"DELETE FROM {table} WHERE workspace = ?", [name])  # type: ignore[attr-defined]
                 for dimension in ROLLUP_TABLES:
                     delete, insert = rebuild_sql(dimension)
                     self._all(delete, [name])  # type: ignore[attr-defined]
@@ -91,6 +96,41 @@ class RollupMixin:
             if workspace is None:
                 self._all(PUT_META, [READY_KEY, "1"])  # type: ignore[attr-defined]
         return counts
+
+    def compact_day_rollups(self, workspace: str, tz: str, local_day: str, full: bool = False,
+                            chunk: int = 31) -> int:
+        """Summarise a workspace's hourly cells per local day (store/day_rollups_sql.py): the days holding dirty
+        hours, or every day (`full`, a workspace never summarised, or summarised in another zone than `tz`).
+        `local_day`: SQL over `c.hour_utc` for its local day in `tz` (a whole-hour zone). Days summarised."""
+        with self._rollup_transaction():
+            self._lock_rollups(workspace)
+            dirty = [r[0] for r in self._all(days_sql.DIRTY_HOURS, [workspace])]  # type: ignore[attr-defined]
+            zones = {r[0] for r in self._all(days_sql.STATE_ZONES, [workspace])}  # type: ignore[attr-defined]
+            if full or zones != {tz}:  # everything (again), in this zone
+                for table in days_sql.DAY_TABLES:
+                    self._all(f"DELETE FROM {table} WHERE workspace = ?", [workspace])  # type: ignore
+                days = [r[0] for r in self._all(days_sql.all_days_sql(local_day), [workspace])]  # type: ignore
+            else:
+                days = [r[0] for r in self._all(days_sql.dirty_days_sql(local_day), [workspace])]  # type: ignore
+            wanted = sorted(set(days))
+            for start in range(0, len(wanted), chunk):
+                self._compact_days(workspace, tz, local_day, wanted[start:start + chunk])
+            if dirty:
+                self._all(days_sql.CLEAR_DIRTY, [workspace, dirty])  # type: ignore[attr-defined]
+        return len(wanted)
+
+    def _compact_days(self, workspace: str, tz: str, local_day: str, days: list[datetime]) -> None:
+        # The UTC hours that can fall on these local days: a day either side covers any whole-hour offset.
+        first, end = days[0] - timedelta(days=1), days[-1] + timedelta(days=2)
+        for sql in days_sql.delete_days_sql():
+            self._all(sql, [workspace, days])  # type: ignore[attr-defined]
+        size = days_sql.SKETCH_SIZE
+        for dimension in days_sql.DIMENSIONS:
+            rows = [workspace, first, end, days]
+            self._all(days_sql.fill_ids_sql(dimension, local_day, size), [workspace, dimension, *rows])  # type: ignore
+            self._all(days_sql.fill_days_sql(dimension, local_day, size),  # type: ignore[attr-defined]
+                      [workspace, dimension, *rows, workspace, dimension, days])
+        self._all(days_sql.STATE_SQL, [workspace, tz, days])  # type: ignore[attr-defined]
 
     def rollups_ready(self) -> bool:
         """Whether the rollups hold every workspace's cells (dashboards read them only then)."""

@@ -1,0 +1,158 @@
+"""Dashboard figures from the day rollups (store/day_rollups_sql.py): whole clean local days from day cells, the
+rest of the period (cut days, dirty days, days not summarised yet) from the hourly cells (rollup_source.py).
+
+A group's posts, sentiment counts and score sums are exact sums. Its distinct authors are exact when no day cell
+of the group left ids out of its sketch (then every author id is there), or when the group is one whole day (its
+cell's own count); otherwise they are a theta-sketch estimate (about 6% off at SKETCH_SIZE 256), `estimated`. Such
+a group has at least SKETCH_SIZE authors, so suppression under k <= SKETCH_SIZE is the raw scan's decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from civicpulse.analytics.filters import Filters
+from civicpulse.analytics.localtime import bucket_sql, timezone_for, to_local, to_utc
+from civicpulse.analytics.rollup_source import answerable, cells
+from civicpulse.store import day_rollups_sql as days_sql
+from civicpulse.store.base import Store
+
+_SPAN = 2.0 ** 63  # author ids are uniform over [0, 2^63)
+NO_BUCKET = datetime(2000, 1, 1)  # the one bucket of an answer without time buckets (group columns are never NULL)
+_DAY = timedelta(days=1)
+EMPTY_KEY = "''"  # the key of the `all` dimension's one group
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    current: bool  # with a split: at or after it
+    bucket: datetime  # local bucket start, NO_BUCKET without buckets
+    posts: int
+    positive: int
+    neutral: int
+    negative: int
+    score_sum: float | None
+    score_n: int
+    authors: int
+    estimated: bool = False
+
+    @property
+    def mean(self) -> float | None:
+        return self.score_sum / self.score_n if self.score_n else None
+
+
+def compact(store: Store, workspace: str, full: bool = False) -> int:
+    """Summarise the workspace's dirty (or, `full`, all) days in its time zone; days summarised. A zone whose
+    offsets are not whole hours has no day cells (its dashboards scan raw)."""
+    from civicpulse.analytics.rollup_source import whole_hour_zone
+
+    tz = timezone_for(store, workspace)
+    if not whole_hour_zone(tz) or not store.rollups_ready():
+        return 0
+    return store.compact_day_rollups(workspace, tz, bucket_sql("day", "c.hour_utc", tz), full=full)
+
+
+def groups(store: Store, workspace: str, f: Filters, tz: str, dimension: str, k: int, *,
+           split: datetime | None = None, bucket: str | None = None, key_sql: str | None = None) -> list[Group] | None:
+    """Figures per (key, side of `split`, local `bucket` of day/week/month) of the posts `f` selects, or None when
+    day cells cannot answer (then the caller reads hourly cells or scans raw): `f` must be a closed period with no
+    condition besides time, k at most SKETCH_SIZE, and at least one clean whole day in it.
+
+    `key_sql`: the group key as SQL over a TEXT column `key` (discovered topics as curated); default the key."""
+    if (f.start is None or f.end is None or f.platforms or f.languages or f.sentiments or k > days_sql.SKETCH_SIZE
+            or bucket not in (None, "day", "week", "month") or not answerable(store, f, tz)):
+        return None
+    clean = _clean_days(store, workspace, f, tz, split)
+    if not clean:
+        return None
+    table, hourly_key = days_sql.DIMENSIONS[dimension]
+    key = key_sql or "key"
+    group = (f"{bucket_sql(bucket, 'c.hour_utc', tz) if bucket else '?'}", f"{'c.t >= ?' if split else 'TRUE'}")
+    day_group = (f"date_trunc('{bucket}', d.day)" if bucket else "?", "d.day >= ?" if split else "TRUE")
+    split_local = to_local(split, tz) if split else None
+
+    def group_params(local: bool) -> list[Any]:
+        return [*([] if bucket else [NO_BUCKET]), *([split_local if local else split] if split else [])]
+
+    parts, params = [], []
+    labels = ", ".join(f"CASE WHEN c.sentiment = '{s}' THEN c.posts ELSE 0 END AS {s}" for s in
+                       ("positive", "neutral", "negative"))
+    for lo, hi in _gaps(f, clean, tz):
+        source = cells(store, workspace, replace(f, start=lo, end=hi), tz, "all" if table == "rollup_all" else
+                       dimension, points=(split,) if split else ())
+        if source is None:
+            return None
+        parts.append(f"SELECT {hourly_key or EMPTY_KEY} AS key, {group[0]} AS b, {group[1]} AS cur, c.posts, {labels}, "
+                     "c.score_sum, c.score_n, c.author_id, CAST(NULL AS BIGINT) AS theta, 0 AS day_authors, "
+                     f"0 AS day_cells, 1 AS hourly FROM {source.sql}"
+                     + (f" WHERE {hourly_key} IS NOT NULL" if hourly_key else ""))
+        params += [*group_params(False), *source.params]
+    days = "d.workspace = ? AND d.dimension = ? AND d.day IN (SELECT unnest(CAST(? AS TIMESTAMP[])))"
+    parts.append(f"SELECT d.dim_key AS key, {day_group[0]} AS b, {day_group[1]} AS cur, d.posts, d.positive, "
+                 "d.neutral, d.negative, d.score_sum, d.score_n, CAST(NULL AS BIGINT) AS author_id, d.theta, "
+                 f"d.authors AS day_authors, 1 AS day_cells, 0 AS hourly FROM rollup_days d WHERE {days}")
+    parts.append(f"SELECT d.dim_key AS key, {day_group[0]} AS b, {day_group[1]} AS cur, 0, 0, 0, 0, "
+                 "CAST(NULL AS DOUBLE PRECISION), 0, d.author_id, CAST(NULL AS BIGINT), 0, 0, 0 "
+                 f"FROM rollup_day_ids d WHERE {days}")
+    clean_list = sorted(clean)
+    params += [*group_params(True), workspace, dimension, clean_list] * 2
+    rows = (f"SELECT {key} AS g, u.b, u.cur, u.posts, u.positive, u.neutral, u.negative, u.score_sum, u.score_n, "
+            f"u.author_id, u.theta, u.day_authors, u.day_cells, u.hourly FROM ({' UNION ALL '.join(parts)}) u")
+    # Figures and theta per group, then each group's distinct author ids (those <= theta counted apart).
+    sql = (f"WITH r AS ({rows}), t AS (SELECT g, b, cur, sum(posts) AS posts, sum(positive) AS positive, "
+           "sum(neutral) AS neutral, sum(negative) AS negative, sum(score_sum) AS score_sum, sum(score_n) AS score_n, "
+           "min(theta) AS theta, sum(day_cells) AS day_cells, sum(hourly) AS hourly, max(day_authors) AS day_authors "
+           "FROM r WHERE g IS NOT NULL GROUP BY g, b, cur), "
+           "a AS (SELECT DISTINCT g, b, cur, author_id FROM r WHERE g IS NOT NULL AND author_id IS NOT NULL), "
+           "n AS (SELECT a.g, a.b, a.cur, count(*) AS ids, count(*) FILTER (WHERE a.author_id <= t.theta) AS sampled "
+           "FROM a JOIN t ON t.g = a.g AND t.b = a.b AND t.cur = a.cur GROUP BY a.g, a.b, a.cur) "
+           "SELECT t.g, t.cur, t.b, t.posts, t.positive, t.neutral, t.negative, t.score_sum, t.score_n, "
+           "coalesce(n.ids, 0), coalesce(n.sampled, 0), t.theta, t.day_cells, t.hourly, t.day_authors "
+           "FROM t LEFT JOIN n ON n.g = t.g AND n.b = t.b AND n.cur = t.cur")
+    out = []
+    for g, cur, b, posts, pos, neu, neg, score_sum, score_n, ids, sampled, theta, day_cells, hourly, day_authors in (
+            store.query(sql, params)):
+        if theta is None:
+            authors, estimated = int(ids), False
+        elif day_cells == 1 and not hourly:
+            authors, estimated = int(day_authors), False
+        else:
+            authors, estimated = round(sampled * _SPAN / (theta + 1)), True
+        out.append(Group(g, bool(cur), b, int(posts), int(pos), int(neu), int(neg), score_sum, int(score_n),
+                         authors, estimated))
+    return out
+
+
+def _clean_days(store: Store, workspace: str, f: Filters, tz: str, split: datetime | None) -> set[datetime]:
+    """Local days wholly inside `f`'s period, summarised in `tz`, without a dirty hour, not cut by `split`."""
+    first, last = to_local(f.start, tz), to_local(f.end, tz)
+    rows = store.query("SELECT day FROM rollup_day_state WHERE workspace = ? AND tz = ? AND day >= ? AND day < ?",
+                       [workspace, tz, first - _DAY, last])
+    dirty = {_day(to_local(h, tz)) for (h,) in store.query(days_sql.DIRTY_HOURS, [workspace])}
+    out = set()
+    for (day,) in rows:
+        start, end = to_utc(day, tz), to_utc(day + _DAY, tz)
+        if start >= f.start and end <= f.end and day not in dirty and not (split and start < split < end):
+            out.add(day)
+    return out
+
+
+def _gaps(f: Filters, clean: set[datetime], tz: str) -> list[tuple[datetime, datetime]]:
+    """The UTC ranges of `f`'s period outside the clean days."""
+    out, at = [], f.start
+    for day in sorted(clean):
+        start, end = to_utc(day, tz), to_utc(day + _DAY, tz)
+        if start > at:
+            out.append((at, start))
+        at = end
+    if at < f.end:
+        out.append((at, f.end))
+    return out
+
+
+def _day(local: datetime) -> datetime:
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+

@@ -20,7 +20,7 @@ import click
 from civicpulse import __version__
 from civicpulse.cli import Fatal, State, err, main, out
 from civicpulse.fs import FILE_MODE, private_dir, write_secret_file
-from civicpulse.store import SCHEMA_RECORD_TABLES, is_postgres_url, restore_store
+from civicpulse.store import BOOKKEEPING_TABLES, SCHEMA_RECORD_TABLES, is_postgres_url, restore_store
 from civicpulse.store.migrations import latest_version
 
 FORMAT = "civicpulse-backup"
@@ -91,7 +91,7 @@ def restore_cmd(state: State, archive: str) -> None:
         try:
             counts = store.table_counts()
             differ = {t: (n, counts.get(t)) for t, n in manifest["tables"].items()
-                      if counts.get(t) != n and t not in SCHEMA_RECORD_TABLES}
+                      if counts.get(t) != n and t not in SCHEMA_RECORD_TABLES | BOOKKEEPING_TABLES}
             if differ:
                 raise Fatal(f"restored tables do not match the backup's counts: {differ}")
             private_dir(state.keys_dir)

@@ -38,6 +38,7 @@ class Group:
     score_n: int
     authors: int
     estimated: bool = False
+    negative_authors: int | None = None  # exact for one whole day or hourly cells only (None for unions of days)
 
     @property
     def mean(self) -> float | None:
@@ -87,34 +88,43 @@ def groups(store: Store, workspace: str, f: Filters, tz: str, dimension: str, k:
             return None
         parts.append(f"SELECT {hourly_key or EMPTY_KEY} AS key, {group[0]} AS b, {group[1]} AS cur, c.posts, {labels}, "
                      "c.score_sum, c.score_n, c.author_id, CAST(NULL AS BIGINT) AS theta, 0 AS day_authors, "
-                     f"0 AS day_cells, 1 AS hourly FROM {source.sql}"
+                     "0 AS day_negative_authors, CASE WHEN c.sentiment = 'negative' THEN c.author_id END AS "
+                     f"negative_author, 0 AS day_cells, 1 AS hourly FROM {source.sql}"
                      + (f" WHERE {hourly_key} IS NOT NULL" if hourly_key else ""))
         params += [*group_params(False), *source.params]
     days = "d.workspace = ? AND d.dimension = ? AND d.day IN (SELECT unnest(CAST(? AS TIMESTAMP[])))"
     parts.append(f"SELECT d.dim_key AS key, {day_group[0]} AS b, {day_group[1]} AS cur, d.posts, d.positive, "
                  "d.neutral, d.negative, d.score_sum, d.score_n, CAST(NULL AS BIGINT) AS author_id, d.theta, "
-                 f"d.authors AS day_authors, 1 AS day_cells, 0 AS hourly FROM rollup_days d WHERE {days}")
+                 "d.authors AS day_authors, d.negative_authors AS day_negative_authors, "
+                 "CAST(NULL AS BIGINT) AS negative_author, 1 AS day_cells, 0 AS hourly "
+                 f"FROM rollup_days d WHERE {days}")
     parts.append(f"SELECT d.dim_key AS key, {day_group[0]} AS b, {day_group[1]} AS cur, 0, 0, 0, 0, "
-                 "CAST(NULL AS DOUBLE PRECISION), 0, d.author_id, CAST(NULL AS BIGINT), 0, 0, 0 "
+                 "CAST(NULL AS DOUBLE PRECISION), 0, d.author_id, CAST(NULL AS BIGINT), 0, 0, CAST(NULL AS BIGINT), "
+                 "0, 0 "
                  f"FROM rollup_day_ids d WHERE {days}")
     clean_list = sorted(clean)
     params += [*group_params(True), workspace, dimension, clean_list] * 2
     rows = (f"SELECT {key} AS g, u.b, u.cur, u.posts, u.positive, u.neutral, u.negative, u.score_sum, u.score_n, "
-            f"u.author_id, u.theta, u.day_authors, u.day_cells, u.hourly FROM ({' UNION ALL '.join(parts)}) u")
+            "u.author_id, u.theta, u.day_authors, u.day_negative_authors, u.negative_author, u.day_cells, u.hourly "
+            f"FROM ({' UNION ALL '.join(parts)}) u")
     # Figures and theta per group, then each group's distinct author ids (those <= theta counted apart).
     sql = (f"WITH r AS ({rows}), t AS (SELECT g, b, cur, sum(posts) AS posts, sum(positive) AS positive, "
            "sum(neutral) AS neutral, sum(negative) AS negative, sum(score_sum) AS score_sum, sum(score_n) AS score_n, "
-           "min(theta) AS theta, sum(day_cells) AS day_cells, sum(hourly) AS hourly, max(day_authors) AS day_authors "
+           "min(theta) AS theta, sum(day_cells) AS day_cells, sum(hourly) AS hourly, max(day_authors) AS day_authors, "
+           "max(day_negative_authors) AS day_negative_authors, count(DISTINCT negative_author) AS negative_authors "
            "FROM r WHERE g IS NOT NULL GROUP BY g, b, cur), "
            "a AS (SELECT DISTINCT g, b, cur, author_id FROM r WHERE g IS NOT NULL AND author_id IS NOT NULL), "
            "n AS (SELECT a.g, a.b, a.cur, count(*) AS ids, count(*) FILTER (WHERE a.author_id <= t.theta) AS sampled "
            "FROM a JOIN t ON t.g = a.g AND t.b = a.b AND t.cur = a.cur GROUP BY a.g, a.b, a.cur) "
            "SELECT t.g, t.cur, t.b, t.posts, t.positive, t.neutral, t.negative, t.score_sum, t.score_n, "
-           "coalesce(n.ids, 0), coalesce(n.sampled, 0), t.theta, t.day_cells, t.hourly, t.day_authors "
+           "coalesce(n.ids, 0), coalesce(n.sampled, 0), t.theta, t.day_cells, t.hourly, t.day_authors, "
+           "t.day_negative_authors, t.negative_authors "
            "FROM t LEFT JOIN n ON n.g = t.g AND n.b = t.b AND n.cur = t.cur")
     out = []
-    for g, cur, b, posts, pos, neu, neg, score_sum, score_n, ids, sampled, theta, day_cells, hourly, day_authors in (
-            store.query(sql, params)):
+    for (g, cur, b, posts, pos, neu, neg, score_sum, score_n, ids, sampled, theta, day_cells, hourly, day_authors,
+         day_negative_authors, negative_authors) in store.query(sql, params):
+        negative = (int(day_negative_authors) if day_cells == 1 and not hourly else
+                    int(negative_authors) if not day_cells else None)
         if theta is None:
             authors, estimated = int(ids), False
         elif day_cells == 1 and not hourly:
@@ -122,7 +132,7 @@ def groups(store: Store, workspace: str, f: Filters, tz: str, dimension: str, k:
         else:
             authors, estimated = round(sampled * _SPAN / (theta + 1)), True
         out.append(Group(g, bool(cur), b, int(posts), int(pos), int(neu), int(neg), score_sum, int(score_n),
-                         authors, estimated))
+                         authors, estimated, negative))
     return out
 
 

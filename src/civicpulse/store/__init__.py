@@ -11,6 +11,9 @@ from civicpulse.store.base import Store, UpsertCounts, WorkspaceInfo, validate_w
 # Tables whose rows record the schema itself (applied migrations): a restore into PostgreSQL keeps the records of
 # the schema it loads the rows into (store/postgres_backup.py), so their count may differ from the archive's.
 SCHEMA_RECORD_TABLES = frozenset({"schema_migrations"})
+# Bookkeeping that a restore's own writes add to (the rollup hours its key refold recomputes are marked dirty until
+# the next compaction, store/day_rollups_sql.py): their counts may differ from the archive's too.
+BOOKKEEPING_TABLES = frozenset({"rollup_dirty_hours"})
 
 # Backends by URL scheme; anything without a registered scheme is a DuckDB file path. A plugin adds one under the
 # `civicpulse.stores` entry-point group: a callable (url, read_only, migrate) -> Store.
@@ -70,5 +73,5 @@ def restore_store(url_or_path: str, folder: Path) -> Store:
     return store
 
 
-__all__ = ["BACKENDS", "SCHEMA_RECORD_TABLES", "Store", "UpsertCounts", "WorkspaceInfo", "backend_name",
-           "is_postgres_url", "open_store", "restore_store", "validate_workspace_name"]
+__all__ = ["BACKENDS", "BOOKKEEPING_TABLES", "SCHEMA_RECORD_TABLES", "Store", "UpsertCounts", "WorkspaceInfo",
+           "backend_name", "is_postgres_url", "open_store", "restore_store", "validate_workspace_name"]

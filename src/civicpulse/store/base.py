@@ -391,3 +391,16 @@ class Store(ABC):
     def rebuild_rollups(self, workspace: str | None = None) -> dict[str, int]:
         """Recompute the rollups of one workspace (default: all) from the analysed posts; cells per workspace."""
         raise NotImplementedError(f"{type(self).__name__} keeps no dashboard rollups")
+
+    def compact_day_rollups(self, workspace: str, tz: str, local_day: str, full: bool = False) -> int:
+        """Summarise the workspace's hourly rollup cells per local day (store/day_rollups_sql.py); days done."""
+        return 0
+
+    # data versions: what every process's view cache keys its answers on ------------------------------------
+    def data_version(self, workspace: str) -> int:
+        """A number that changes whenever a write (by any process) may have changed the workspace's views."""
+        return 0
+
+    def bump_data_version(self, workspace: str) -> None:
+        """Record that the workspace's views may have changed (store writes of analysed posts do it themselves)."""
+        return None

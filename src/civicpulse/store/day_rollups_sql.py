@@ -29,6 +29,12 @@ DIMENSIONS = {
     "places_2025": ("rollup_places_2025", "c.dim_key"),
     "places_legacy": ("rollup_places_legacy", "c.dim_key"),
 }
+# Per workspace, a counter every process's view cache keys its answers on (web/cache.py): bumped by every write of
+# analysed posts (with the rollups) and every write request, so one web process sees another's writes.
+VERSION_DDL = "CREATE TABLE IF NOT EXISTS data_versions (workspace TEXT PRIMARY KEY, version BIGINT NOT NULL)"
+BUMP_VERSION = ("INSERT INTO data_versions (workspace, version) VALUES (?, 1) ON CONFLICT (workspace) "
+                "DO UPDATE SET version = data_versions.version + 1")
+GET_VERSION = "SELECT version FROM data_versions WHERE workspace = ?"
 DAY_DDL = [
     "CREATE TABLE IF NOT EXISTS rollup_days (workspace TEXT NOT NULL, day TIMESTAMP NOT NULL, dimension TEXT NOT NULL, "
     "dim_key TEXT NOT NULL, posts BIGINT NOT NULL, positive BIGINT NOT NULL, neutral BIGINT NOT NULL, "
@@ -38,6 +44,7 @@ DAY_DDL = [
     "dimension TEXT NOT NULL, dim_key TEXT NOT NULL, author_id BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS rollup_day_state (workspace TEXT NOT NULL, day TIMESTAMP NOT NULL, tz TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS rollup_dirty_hours (workspace TEXT NOT NULL, hour_utc TIMESTAMP NOT NULL)",
+    VERSION_DDL,
 ]
 DAY_TABLES = ("rollup_days", "rollup_day_ids", "rollup_day_state")
 

@@ -43,7 +43,9 @@ def _cached(request: Request, s: Scope, db: Store, view: tuple, compute: Callabl
         finally:
             db.execute(f"DROP TABLE IF EXISTS {table}")
 
-    return app_context(request).cache.get(s.workspace, (*view, s.filters), run)
+    cache = app_context(request).cache
+    stored = db.data_version(s.workspace) if cache.max_entries > 0 else 0  # another process's writes count too
+    return cache.get(s.workspace, (*view, s.filters), run, stored)
 
 
 @router.get("/overview", summary="Volume, sentiment, emotions, top topics and places, vs the previous period "

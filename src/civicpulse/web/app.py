@@ -11,6 +11,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from civicpulse import __version__
 from civicpulse.alerts.outbox import DeliveryQueue
@@ -139,11 +140,18 @@ def create_app(store: Store, *, keys_dir: Path | None = None, secure_cookies: bo
     def health() -> dict:
         return {"ok": True, "version": __version__}
 
+    def _bump_stored_version(workspace: str) -> None:
+        with ctx.forked() as handle:
+            handle.bump_data_version(workspace)
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
         if request.method not in ("GET", "HEAD", "OPTIONS") and request.url.path.startswith("/api/w/"):
-            ctx.cache.bump(request.url.path.split("/")[3])  # any write in a workspace may change its views
+            workspace = request.url.path.split("/")[3]  # any write in a workspace may change its views
+            ctx.cache.bump(workspace)
+            if response.status_code < 400:  # a write that happened: the other processes' caches on the store too
+                await run_in_threadpool(_bump_stored_version, workspace)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -1,9 +1,10 @@
 """Dashboard answers kept until the workspace's data changes.
 
-The server is the only writer of its store (the CLI hands its writes over), so it knows when a workspace's data
-changes: after every background job and every write request in that workspace. Each workspace has a version
-number bumped then; an answer is reused only for the same workspace, view, filters and version. Access checks
-and the audit log run on every request, cached or not.
+Each workspace has a version number in this process, bumped after every background job and every write request in
+that workspace, and one in the store (`Store.data_version`), bumped by every write of analysed posts and every
+write request, whichever process makes it: several web processes, workers and collectors on one PostgreSQL store
+each see the others' writes. An answer is reused only for the same workspace, view, filters and both versions.
+Access checks and the audit log run on every request, cached or not.
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ class ViewCache:
             for key in [k for k in self._entries if k[0] == workspace]:
                 del self._entries[key]
 
-    def get(self, workspace: str, view: Hashable, compute: Callable[[], Any]) -> Any:
+    def get(self, workspace: str, view: Hashable, compute: Callable[[], Any], stored_version: int = 0) -> Any:
+        """The cached answer, else `compute()`'s; `stored_version`: the store's data version of the workspace."""
         if self.max_entries <= 0:  # caching switched off (CIVICPULSE_VIEW_CACHE=0)
             return compute()
         with self._lock:
-            key = (workspace, self._versions.get(workspace, 0), view)
+            key = (workspace, self._versions.get(workspace, 0), view, stored_version)
             if key in self._entries:
                 self._entries.move_to_end(key)
                 self.hits += 1

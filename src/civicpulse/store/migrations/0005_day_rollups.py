@@ -1,5 +1,6 @@
 """Day rollups: the hourly cells summarised per workspace-local day, with theta sketches of their authors
-(store/day_rollups_sql.py), and the dirty hours that keep a day from being read until it is summarised again.
+(store/day_rollups_sql.py), and the dirty hours that keep a day from being read until it is summarised again;
+per-workspace data versions that every process's view cache keys its answers on.
 
 Migration 0005. The tables start empty: the first compaction (after an analysis run, `civicpulse rollups rebuild`)
 fills them, and until then every dashboard reads the hourly cells as before.
@@ -14,6 +15,7 @@ STATEMENTS = [
     "dimension TEXT NOT NULL, dim_key TEXT NOT NULL, author_id BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS rollup_day_state (workspace TEXT NOT NULL, day TIMESTAMP NOT NULL, tz TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS rollup_dirty_hours (workspace TEXT NOT NULL, hour_utc TIMESTAMP NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS data_versions (workspace TEXT PRIMARY KEY, version BIGINT NOT NULL)",
 ]
 
 POSTGRES = [

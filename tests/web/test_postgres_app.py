@@ -145,7 +145,8 @@ def apps(pg_cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
             app = create_app(store, background=False, keys_dir=folder / backend / "keys")
             stack.enter_context(TestClient(app))  # the lifespan: job runner up, store closed at the end
             alice, root = _sign_in(app, "alice"), _sign_in(app, "root")
-            out[backend] = {"app": app, "alice": alice, "root": root, "ids": _writes(alice, root)}
+            out[backend] = {"app": app, "alice": alice, "root": root, "ids": _writes(alice, root), "url": url,
+                            "keys": folder / backend / "keys"}
         yield out
 
 
@@ -219,3 +220,18 @@ def test_what_people_wrote_reads_back_the_same_on_both(apps: dict[str, dict[str,
             time.sleep(0.05)
             job = alice.get(f"/api/w/city/jobs/{side['ids']['job_id']}").json()
         assert job["status"] == "done", (backend, job)
+
+
+def test_two_web_processes_on_one_postgresql_store_see_each_others_writes(apps: dict[str, dict[str, Any]]) -> None:
+    """Each web process caches answers; a label correction made through another one (its own store handle, as a
+    second `serve` would have) shows in the first one's next answer: the caches key on the store's data version."""
+    side = apps["postgres"]
+    other = create_app(open_store(side["url"]), background=False, keys_dir=side["keys"])
+    with TestClient(other):
+        alice, elsewhere = side["alice"], _sign_in(other, "alice")
+        url = f"/api/w/city/posts?{ALL}&sort=oldest&page_size=3"
+        post = alice.get(url).json()["posts"][2]
+        assert alice.get(url).json()["posts"][2] == post  # cached now
+        assert elsewhere.put(f"/api/w/city/posts/{post['platform']}/{post['post_id']}/labels",
+                             json={"task": "emotion", "label": "fear"}).status_code == 200
+        assert alice.get(url).json()["posts"][2]["corrections"].get("emotion") == "fear"

@@ -134,6 +134,9 @@ def test_deleting_a_workspace_leaves_nothing_of_it(server, app, app_store) -> No
     app_store.put_setting("taxonomies", "doomed", "{}")
     app_store.put_setting("discovery_state", "doomed", "{}")
     app_store.put_workspace_model("doomed", "sentiment", b"model", "{}")
+    # A write since the last compaction of the day rollups: a dirty hour (store/day_rollups_sql.py).
+    app_store.execute("INSERT INTO rollup_dirty_hours VALUES ('doomed', TIMESTAMP '2026-11-03 08:00:00')")
+    app_store.execute("INSERT INTO data_versions VALUES ('doomed', 7)")  # kept by PostgreSQL stores only
     # A collection source with its cursor and a run: rows keyed by the source, not by the workspace.
     sources = SourceRegistry(app_store, CredentialBox(app.state.ctx.keys_dir))
     source = sources.add("doomed", "mastodon", "#ngapnuoc", creds=Credentials(), every_seconds=900,

@@ -28,6 +28,7 @@ from civicpulse.store.base import (
     upsert_statements,
     validate_workspace_name,
 )
+from civicpulse.store.day_rollups_sql import BUMP_VERSION, GET_VERSION
 from civicpulse.store.dialect import POSTGRES, Dialect
 from civicpulse.store.duckdb_analysis import DuckDBAnalysisMixin
 from civicpulse.store.duckdb_lifecycle import DuckDBLifecycleMixin
@@ -281,6 +282,15 @@ class PostgresStore(DuckDBAnalysisMixin, DuckDBLifecycleMixin, RollupMixin, Stor
     def schema_migrations(self) -> SchemaMigrations:
         return SchemaMigrations(PostgresConnection(self.con), _safe(self.path))
     dialect: Dialect = POSTGRES
+
+    def data_version(self, workspace: str) -> int:
+        found = self._one(GET_VERSION, [workspace])
+        return int(found[0]) if found else 0
+
+    def bump_data_version(self, workspace: str) -> None:
+        # Several processes write here: their view caches must see each other's writes. (A DuckDB store has one
+        # writing process, whose own cache knows its writes: it keeps the base class's constant version.)
+        self._all(BUMP_VERSION, [workspace])
 
     def _lock_rollups(self, workspace: str) -> None:
         # Read committed: a second refresh waits here for the first to commit, then reads its rows.

@@ -68,7 +68,7 @@ class RollupMixin:
             self._lock_rollups(workspace)
             # Their days are read from these hourly cells until the next compaction (day_rollups_sql).
             self._all(days_sql.MARK_DIRTY, [workspace, sorted(h for h in hours if h is not None)])  # type: ignore
-            self._all(days_sql.BUMP_VERSION, [workspace])  # type: ignore[attr-defined]
+            self.bump_data_version(workspace)  # type: ignore[attr-defined]
             cells = cells_params(hours, authors)
             for dimension in ROLLUP_TABLES:
                 delete, insert = refresh_sql(dimension)
@@ -132,13 +132,6 @@ class RollupMixin:
             self._all(days_sql.fill_days_sql(dimension, local_day, size),  # type: ignore[attr-defined]
                       [workspace, dimension, *rows, workspace, dimension, days])
         self._all(days_sql.STATE_SQL, [workspace, tz, days])  # type: ignore[attr-defined]
-
-    def data_version(self, workspace: str) -> int:
-        found = self._one(days_sql.GET_VERSION, [workspace])  # type: ignore[attr-defined]
-        return int(found[0]) if found else 0
-
-    def bump_data_version(self, workspace: str) -> None:
-        self._all(days_sql.BUMP_VERSION, [workspace])  # type: ignore[attr-defined]
 
     def rollups_ready(self) -> bool:
         """Whether the rollups hold every workspace's cells (dashboards read them only then)."""

@@ -3,7 +3,8 @@
 Each workspace has a version number in this process, bumped after every background job and every write request in
 that workspace, and one in the store (`Store.data_version`), bumped by every write of analysed posts and every
 write request, whichever process makes it: several web processes, workers and collectors on one PostgreSQL store
-each see the others' writes (a DuckDB store has one writing process: its version stays 0). An answer is reused only for the same workspace, view, filters and both versions.
+each see the others' writes (a DuckDB store has one writing process: its version stays 0). An answer is reused
+only for the same workspace, view, filters and both versions.
 Access checks and the audit log run on every request, cached or not.
 """
 

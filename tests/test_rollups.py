@@ -40,6 +40,8 @@ FILTERS = (
     Filters(),
     Filters(start=T0 + timedelta(hours=26, minutes=17), end=T0 + timedelta(days=8, seconds=-30)),  # cut hours
     Filters(platforms=("x", "mastodon"), sentiments=("negative", "neutral"), languages=("vi",)),
+    Filters(topics=("flooding",)),  # one topic or one province: from those rollups' cells of that key
+    Filters(provinces=("Huế",), start=T0 + timedelta(hours=30, minutes=5), end=T0 + timedelta(days=9)),
 )
 
 
@@ -203,8 +205,12 @@ def test_rollups_answer_only_what_they_can(monkeypatch: pytest.MonkeyPatch, tmp_
         # Half- and quarter-hour offsets: a UTC hour straddles two local hours.
         assert not whole_hour_zone("Asia/Kolkata") and not whole_hour_zone("Asia/Kathmandu")
         assert cells(store, WS, Filters(), "Asia/Kolkata") is None
-        for f in (Filters(query="ngập"), Filters(topics=("flooding",)), Filters(provinces=("Huế",))):
-            assert cells(store, WS, f, "UTC") is None  # conditions on a post's text, topics or places
+        for f in (Filters(query="ngập"), Filters(topics=("flooding", "traffic")),
+                  Filters(topics=("flooding",), provinces=("Huế",))):
+            assert cells(store, WS, f, "UTC") is None  # a post's text; a post that several keys would count twice
+        for f in (Filters(topics=("flooding",)), Filters(provinces=("Huế",))):
+            assert cells(store, WS, f, "UTC") is not None  # each post once in that rollup
+            assert cells(store, WS, f, "UTC", "topics") is None  # grouped by topic besides: raw
         monkeypatch.setenv(SWITCH, "off")
         assert cells(store, WS, Filters(), "UTC") is None
     finally:

@@ -63,7 +63,8 @@ def groups(store: Store, workspace: str, f: Filters, tz: str, dimension: str, k:
     condition besides time, k at most SKETCH_SIZE, and at least one clean whole day in it.
 
     `key_sql`: the group key as SQL over a TEXT column `key` (discovered topics as curated); default the key."""
-    if (f.start is None or f.end is None or f.platforms or f.languages or f.sentiments or k > days_sql.SKETCH_SIZE
+    if (f.start is None or f.end is None or f.platforms or f.languages or f.sentiments or f.topics or f.provinces
+            or k > days_sql.SKETCH_SIZE
             or bucket not in (None, "day", "week", "month") or not answerable(store, f, tz)):
         return None
     clean = _clean_days(store, workspace, f, tz, split)

@@ -1,7 +1,7 @@
 """When dashboards read the rollups (store/rollups_sql.py), and the cells a filter stands for.
 
-A filter the rollups can answer (time, platform, language, sentiment; no text query, topic or place condition) in a
-time zone whose offsets are whole hours becomes `cells`: the rollup cells of the whole UTC hours of its period,
+A filter the rollups can answer (time, platform, language, sentiment, and one topic or one province; no text query)
+in a time zone whose offsets are whole hours becomes `cells`: the rollup cells of the whole UTC hours of its period,
 plus, for an hour that a bound (or a split point) cuts, that hour's posts read raw as one-post cells. Every view
 then aggregates cells as it would aggregate posts: posts are sum(posts), distinct authors count(DISTINCT author_id)
 over the very same author ids, so figures and k-suppression decisions are those of the raw scan.
@@ -50,8 +50,10 @@ def cells(store: Store, workspace: str, f: Filters, tz: str, dimension: str = "a
           points: tuple[datetime, ...] = ()) -> Cells | None:
     """The cells standing for the posts `f` selects (per topic / place for those dimensions), or None when the
     rollups cannot answer `f` and the caller scans raw. `points`: times the caller splits at (`c.t >= point`)."""
-    if not answerable(store, f, tz):
+    narrowed = _narrowed(dimension, f)
+    if narrowed is None or not answerable(store, f, tz):
         return None
+    dimension, key = narrowed
     edges = sorted({_floor(p) for p in (f.start, f.end, *points) if p is not None and _floor(p) != p})
     rollup, params = ["workspace = ?"], [workspace]
     if f.start:
@@ -71,6 +73,9 @@ def cells(store: Store, workspace: str, f: Filters, tz: str, dimension: str = "a
         sql += f" UNION ALL {post_rows_sql(dimension, f'({within})')}"
         params += [workspace, *(t for pair in ranges for t in pair)]
     kept = []
+    if key is not None:
+        kept.append("dim_key = ?")
+        params.append(key)
     for column, values in (("platform", f.platforms), ("language", f.languages), ("sentiment", f.sentiments)):
         if values:
             kept.append(f"{column} IN ({', '.join('?' * len(values))})")
@@ -78,10 +83,21 @@ def cells(store: Store, workspace: str, f: Filters, tz: str, dimension: str = "a
     return Cells(f"(SELECT * FROM ({sql}) u{' WHERE ' + ' AND '.join(kept) if kept else ''}) c", params)
 
 
+def _narrowed(dimension: str, f: Filters) -> tuple[str, str | None] | None:
+    """The rollup holding the posts of `f`'s topic or province condition, and its key: a post has one cell per
+    topic (province) in those rollups, so one topic (province) selects each of its posts once there. Several, or a
+    condition beside a grouping by topics or places, would count a post twice: None (scan raw)."""
+    if not f.topics and not f.provinces:
+        return dimension, None
+    if dimension != "all" or len(f.topics) + len(f.provinces) != 1:
+        return None
+    return ("topics", f.topics[0]) if f.topics else ("places_2025", f.provinces[0])
+
+
 def answerable(store: Store, f: Filters, tz: str) -> bool:
-    """Whether `f` can be answered from rollups: no condition on a post's text, topics or places (those need the
-    posts), hour cells that are whole local hours, and rollups that hold every workspace's cells."""
-    if os.environ.get(SWITCH, "").lower() == "off" or f.query or f.topics or f.provinces:
+    """Whether rollups can hold `f`'s posts: no condition on a post's text (that needs the posts), hour cells that
+    are whole local hours, and rollups that hold every workspace's cells. (Topic and place conditions: `cells`.)"""
+    if os.environ.get(SWITCH, "").lower() == "off" or f.query:
         return False
     return whole_hour_zone(tz) and store.rollups_ready()
 

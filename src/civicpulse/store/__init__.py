@@ -12,8 +12,9 @@ from civicpulse.store.base import Store, UpsertCounts, WorkspaceInfo, validate_w
 # the schema it loads the rows into (store/postgres_backup.py), so their count may differ from the archive's.
 SCHEMA_RECORD_TABLES = frozenset({"schema_migrations"})
 # Bookkeeping that a restore's own writes add to (the rollup hours its key refold recomputes are marked dirty until
-# the next compaction, store/day_rollups_sql.py): their counts may differ from the archive's too.
-BOOKKEEPING_TABLES = frozenset({"rollup_dirty_hours"})
+# the next compaction and bump the data version, store/day_rollups_sql.py): their counts may differ from the
+# archive's too.
+BOOKKEEPING_TABLES = frozenset({"rollup_dirty_hours", "data_versions"})
 
 # Backends by URL scheme; anything without a registered scheme is a DuckDB file path. A plugin adds one under the
 # `civicpulse.stores` entry-point group: a callable (url, read_only, migrate) -> Store.

@@ -126,6 +126,8 @@ def lodo_report(args, encoder, models) -> None:
     from civicpulse.analysis.models import default_bundle_path
     from civicpulse.analysis.training import (
         EMBEDDINGS_FILE,
+        GOEMOTIONS_PER_EMOTION,
+        STUDENT_GOEMOTIONS_PER_EMOTION,
         Featurizer,
         default_recipe,
         load_embedding_cache,
@@ -140,7 +142,10 @@ def lodo_report(args, encoder, models) -> None:
     # The evaluated models' own recipe: corpus rows only if their card says they were trained with them.
     meta = chosen["sentiment"].meta
     recipe = default_recipe(args.corpora if meta.get("teacher_extra_examples") else None,
-                            student_weight=meta.get("student_extra_weight", 0.0))
+                            student_weight=meta.get("student_extra_weight", 0.0),
+                            # models from before the students took more corpus rows than the teachers
+                            student_per_emotion=(STUDENT_GOEMOTIONS_PER_EMOTION if "student_extra_examples" in meta
+                                                 else GOEMOTIONS_PER_EMOTION))
     if not meta.get("student_extra_weight"):  # models from before one routing budget: per-task thresholds
         recipe.calibration = []
     if "language_thresholds" not in meta:  # models from before per-language budgets

@@ -152,6 +152,8 @@ def lodo_report(args, encoder, models) -> None:
         recipe.route_share_by_language = {}
     recipe.prototype_weight = {t: chosen[t].meta.get("prototype_weight", 0.0) for t in ("sentiment", "emotion")}
     recipe.teacher_weight_by_language = meta.get("language_teacher_weight", {})
+    recipe.class_offsets_by_language = {t: chosen[t].meta["language_class_offsets"] for t in ("sentiment", "emotion")
+                                        if "language_class_offsets" in chosen[t].meta}
     print(f"\n=== leave-one-domain-out over {args.data_dir} ({recipe.describe()})")
     domains = sorted({e.source.rsplit(":", 1)[0] for e in dataset.examples})
     if args.lodo:  # a few files only: each left-out file retrains both tasks, minutes on a small CPU

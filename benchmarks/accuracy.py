@@ -126,6 +126,8 @@ def lodo_report(args, encoder, models) -> None:
     from civicpulse.analysis.models import default_bundle_path
     from civicpulse.analysis.training import (
         EMBEDDINGS_FILE,
+        GOEMOTIONS_PER_EMOTION,
+        STUDENT_GOEMOTIONS_PER_EMOTION,
         Featurizer,
         default_recipe,
         load_embedding_cache,
@@ -140,13 +142,18 @@ def lodo_report(args, encoder, models) -> None:
     # The evaluated models' own recipe: corpus rows only if their card says they were trained with them.
     meta = chosen["sentiment"].meta
     recipe = default_recipe(args.corpora if meta.get("teacher_extra_examples") else None,
-                            student_weight=meta.get("student_extra_weight", 0.0))
+                            student_weight=meta.get("student_extra_weight", 0.0),
+                            # models from before the students took more corpus rows than the teachers
+                            student_per_emotion=(STUDENT_GOEMOTIONS_PER_EMOTION if "student_extra_examples" in meta
+                                                 else GOEMOTIONS_PER_EMOTION))
     if not meta.get("student_extra_weight"):  # models from before one routing budget: per-task thresholds
         recipe.calibration = []
     if "language_thresholds" not in meta:  # models from before per-language budgets
         recipe.route_share_by_language = {}
     recipe.prototype_weight = {t: chosen[t].meta.get("prototype_weight", 0.0) for t in ("sentiment", "emotion")}
     recipe.teacher_weight_by_language = meta.get("language_teacher_weight", {})
+    recipe.class_offsets_by_language = {t: chosen[t].meta["language_class_offsets"] for t in ("sentiment", "emotion")
+                                        if "language_class_offsets" in chosen[t].meta}
     print(f"\n=== leave-one-domain-out over {args.data_dir} ({recipe.describe()})")
     domains = sorted({e.source.rsplit(":", 1)[0] for e in dataset.examples})
     if args.lodo:  # a few files only: each left-out file retrains both tasks, minutes on a small CPU

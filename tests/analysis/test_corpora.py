@@ -111,3 +111,24 @@ def test_training_recipe_uses_the_corpus_only_when_present(tmp_path: Path) -> No
     assert sorted(e.emotion for e in recipe.extra("emotion")) == ["anger", "joy", "neutral", "surprise"]
     assert all(e.sentiment for e in recipe.extra("sentiment"))  # the surprise row has no sentiment: left out
     assert "goemotions/train.tsv" in recipe.corpora
+
+
+def test_students_take_more_corpus_rows_than_teachers_but_never_the_calibration_texts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import civicpulse.analysis.training as training
+
+    root = _goemotions(tmp_path)
+    rows = [f"the bus is late again, day {n}\t0\tid{n}" for n in range(3)]
+    rows += [f"thanks, that made my day {n}\t3\tjd{n}" for n in range(3)]
+    (root / "goemotions" / "train.tsv").write_text("\n".join(rows) + "\n")
+    monkeypatch.setattr(training, "CALIBRATION_TEXTS", 2)
+    recipe = training.default_recipe(root, per_emotion=1, student_per_emotion=3)
+    teacher = {e.text for e in recipe.extra("emotion")}
+    student = {e.text for e in recipe.student_extra("emotion")}
+    assert len(teacher) == 2 and len(recipe.calibration) == 2
+    assert teacher < student and not student & set(recipe.calibration)
+    assert len(student) == 4  # six rows, two kept back to calibrate the routing
+    assert "students sentiment 4, emotion 4 rows" in recipe.describe()
+    # without separate student rows (workspace recipes, older models) the students take the teachers' rows
+    assert training.Recipe(extra_rows={"emotion": recipe.extra("emotion")}).student_extra("emotion") == \
+        recipe.extra("emotion")

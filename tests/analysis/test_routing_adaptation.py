@@ -59,7 +59,8 @@ def _copies(**meta) -> dict[str, TaskModel]:
     out = {}
     for task in ("sentiment", "emotion"):
         model = copy.deepcopy(default_model(task))
-        for key in ("language_thresholds", "language_teacher_weight", "prototype_weight", "prototype_temperature"):
+        for key in ("language_thresholds", "language_teacher_weight", "prototype_weight", "prototype_temperature",
+                    "language_class_offsets"):
             model.meta.pop(key, None)
         model.prototypes = None
         model.meta.update(meta)
@@ -140,3 +141,23 @@ def test_serving_settings_mark_the_signature_so_analyze_relabels() -> None:
                   for m in (plain, routed, _copies(language_thresholds={"vi": 0.9}))]
     assert len(set(signatures)) == 3
     assert f"sentiment={plain['sentiment'].version};" in signatures[0]  # models without them: as before
+
+
+def test_class_offsets_move_only_the_texts_of_their_language() -> None:
+    texts = ["Wow, I did not expect the new bridge to open so early!", "Ủa, cầu mới thông xe sớm vậy hả trời!"]
+    kwargs = {"encoder": RecordingEncoder(), "mode": "fast"}
+    plain = Analyzer(("language", "emotion"), models=_copies(), **kwargs).analyze_texts(texts)
+    assert [r.language for r in plain] == ["en", "vi"]
+    english_label = plain[0].emotion
+    offsets = {"en": {english_label: -20.0}, "fr": {label: -20.0 for label in plain[1].emotion_scores}}
+    shifted = Analyzer(("language", "emotion"), models=_copies(language_class_offsets=offsets),
+                       **kwargs).analyze_texts(texts)
+    assert shifted[0].emotion != english_label and shifted[0].emotion_scores[english_label] < 1e-6
+    assert sum(shifted[0].emotion_scores.values()) == pytest.approx(1.0, abs=1e-3)
+    assert shifted[1].emotion_scores == plain[1].emotion_scores  # Vietnamese: no offsets of its own
+    mild = Analyzer(("language", "emotion"), models=_copies(language_class_offsets={"en": {english_label: -0.1}}),
+                    **kwargs).analyze_texts(texts)
+    assert mild[0].emotion_scores[english_label] < plain[0].emotion_scores[english_label]
+    signatures = {Analyzer(("emotion",), models=m, **kwargs).signature
+                  for m in (_copies(), _copies(language_class_offsets=offsets))}
+    assert len(signatures) == 2  # a change of offsets relabels stored posts

@@ -148,6 +148,9 @@ class Analyzer:
                     probs[task][rows] = (1 - w) * probs[task][rows] + w * model.teacher.proba(z)
                 if self.prototypes and model.prototypes is not None:
                     self._prototype_vote(model, probs[task], rows, emb, row_langs)
+        for task, model in self.models.items():
+            if task in probs and model.meta.get("language_class_offsets"):
+                _offset_classes(probs[task], model.meta["language_class_offsets"], LABELS[task], langs)
         if self.prior_shift and len(texts) >= MIN_BATCH:
             for task in ("sentiment", "emotion"):
                 if task in probs:
@@ -238,7 +241,8 @@ class Analyzer:
             r.emotion_scores = {e: (1.0 if e == "neutral" else 0.0) for e in EMOTIONS}
 
 
-SERVING_KEYS = ("language_thresholds", "language_teacher_weight", "prototype_weight", "prototype_temperature")
+SERVING_KEYS = ("language_thresholds", "language_teacher_weight", "prototype_weight", "prototype_temperature",
+                "language_class_offsets")
 
 
 def _serving_fingerprint(model: TaskModel) -> str:
@@ -257,6 +261,18 @@ def _teacher_weights(model: TaskModel, langs: Sequence[str]) -> np.ndarray:
         return np.full(len(langs), float(model.meta["teacher_weight"]))
     by_lang = model.meta.get("language_teacher_weight", {})
     return np.array([float(by_lang.get(lang, 0.5)) for lang in langs])
+
+
+def _offset_classes(p: np.ndarray, offsets: dict[str, dict[str, float]], labels: Sequence[str],
+                    langs: Sequence[str]) -> None:
+    """Shift the log-odds of some classes on the texts of a language (in place): corrects a label the models put
+    on too many of that language's real posts (English surprise, see docs/analysis.md)."""
+    for lang, by_label in offsets.items():
+        rows = np.flatnonzero(np.asarray(langs) == lang)
+        if len(rows):
+            scale = np.exp(np.array([float(by_label.get(label, 0.0)) for label in labels]))
+            shifted = p[rows] * scale
+            p[rows] = shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def _columns(p: np.ndarray, labels: list[str], wanted: tuple[str, ...]) -> np.ndarray:

@@ -28,8 +28,10 @@ def run_cli(tmp_path: Path):
 
     def run(*args: str, stdin: bytes | None = None, db_path: Path | None = None) -> Result:
         env = {**os.environ, "COLUMNS": "200"}
+        # A bound against a hung command, not a speed check: `train` alone takes about a minute on a busy 2-core
+        # machine, and CI runs two test processes side by side.
         proc = subprocess.run([str(CLI), "--db", str(db_path or db), *args], input=stdin, capture_output=True,
-                              env=env, timeout=120, cwd=tmp_path)
+                              env=env, timeout=300, cwd=tmp_path)
         return Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
     run.db = db  # type: ignore[attr-defined]

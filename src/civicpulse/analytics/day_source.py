@@ -59,13 +59,15 @@ def compact(store: Store, workspace: str, full: bool = False) -> int:
 def groups(store: Store, workspace: str, f: Filters, tz: str, dimension: str, k: int, *,
            split: datetime | None = None, bucket: str | None = None, key_sql: str | None = None) -> list[Group] | None:
     """Figures per (key, side of `split`, local `bucket` of day/week/month) of the posts `f` selects, or None when
-    day cells cannot answer (then the caller reads hourly cells or scans raw): `f` must be a closed period with no
-    condition besides time, k at most SKETCH_SIZE, and at least one clean whole day in it.
+    day cells cannot answer (then the caller reads hourly cells or scans raw): `f` may have no condition besides
+    time, k must be at most SKETCH_SIZE, and `f`'s period must hold a clean whole day. A split and buckets need a
+    closed period; without any bound, posts without a time count too (as the raw scan counts them).
 
     `key_sql`: the group key as SQL over a TEXT column `key` (discovered topics as curated); default the key."""
-    if (f.start is None or f.end is None or f.platforms or f.languages or f.sentiments or f.topics or f.provinces
-            or k > days_sql.SKETCH_SIZE
-            or bucket not in (None, "day", "week", "month") or not answerable(store, f, tz)):
+    unbounded = f.start is None and f.end is None
+    if (f.platforms or f.languages or f.sentiments or f.topics or f.provinces or k > days_sql.SKETCH_SIZE
+            or bucket not in (None, "day", "week", "month") or not answerable(store, f, tz)
+            or ((split or bucket) and (f.start is None or f.end is None))):
         return None
     clean = _clean_days(store, workspace, f, tz, split)
     if not clean:
@@ -93,6 +95,14 @@ def groups(store: Store, workspace: str, f: Filters, tz: str, dimension: str, k:
                      f"negative_author, 0 AS day_cells, 1 AS hourly FROM {source.sql}"
                      + (f" WHERE {hourly_key} IS NOT NULL" if hourly_key else ""))
         params += [*group_params(False), *source.params]
+    if unbounded:  # posts without a time: their hourly cell
+        keyed = f" AND {hourly_key} IS NOT NULL" if hourly_key else ""
+        parts.append(f"SELECT {hourly_key or EMPTY_KEY} AS key, ? AS b, TRUE AS cur, c.posts, {labels}, c.score_sum, "
+                     "c.score_n, c.author_id, CAST(NULL AS BIGINT) AS theta, 0 AS day_authors, 0 AS "
+                     "day_negative_authors, CASE WHEN c.sentiment = 'negative' THEN c.author_id END AS "
+                     f"negative_author, 0 AS day_cells, 1 AS hourly FROM {table} c WHERE c.workspace = ? "
+                     f"AND c.hour_utc IS NULL{keyed}")
+        params += [NO_BUCKET, workspace]
     days = "d.workspace = ? AND d.dimension = ? AND d.day IN (SELECT unnest(CAST(? AS TIMESTAMP[])))"
     parts.append(f"SELECT d.dim_key AS key, {day_group[0]} AS b, {day_group[1]} AS cur, d.posts, d.positive, "
                  "d.neutral, d.negative, d.score_sum, d.score_n, CAST(NULL AS BIGINT) AS author_id, d.theta, "
@@ -139,27 +149,31 @@ def groups(store: Store, workspace: str, f: Filters, tz: str, dimension: str, k:
 
 def _clean_days(store: Store, workspace: str, f: Filters, tz: str, split: datetime | None) -> set[datetime]:
     """Local days wholly inside `f`'s period, summarised in `tz`, without a dirty hour, not cut by `split`."""
-    first, last = to_local(f.start, tz), to_local(f.end, tz)
-    rows = store.query("SELECT day FROM rollup_day_state WHERE workspace = ? AND tz = ? AND day >= ? AND day < ?",
-                       [workspace, tz, first - _DAY, last])
+    sql, params = "SELECT day FROM rollup_day_state WHERE workspace = ? AND tz = ?", [workspace, tz]
+    if f.start:
+        sql, params = sql + " AND day >= ?", [*params, to_local(f.start, tz) - _DAY]
+    if f.end:
+        sql, params = sql + " AND day < ?", [*params, to_local(f.end, tz)]
     dirty = {_day(to_local(h, tz)) for (h,) in store.query(days_sql.DIRTY_HOURS, [workspace])}
     out = set()
-    for (day,) in rows:
+    for (day,) in store.query(sql, params):
         start, end = to_utc(day, tz), to_utc(day + _DAY, tz)
-        if start >= f.start and end <= f.end and day not in dirty and not (split and start < split < end):
+        inside = (f.start is None or start >= f.start) and (f.end is None or end <= f.end)
+        if inside and day not in dirty and not (split and start < split < end):
             out.add(day)
     return out
 
 
-def _gaps(f: Filters, clean: set[datetime], tz: str) -> list[tuple[datetime, datetime]]:
-    """The UTC ranges of `f`'s period outside the clean days."""
-    out, at = [], f.start
+def _gaps(f: Filters, clean: set[datetime], tz: str) -> list[tuple[datetime | None, datetime | None]]:
+    """The UTC ranges of `f`'s period outside the clean days (None: an open end)."""
+    out: list[tuple[datetime | None, datetime | None]] = []
+    at = f.start
     for day in sorted(clean):
         start, end = to_utc(day, tz), to_utc(day + _DAY, tz)
-        if start > at:
+        if at is None or start > at:
             out.append((at, start))
         at = end
-    if at < f.end:
+    if f.end is None or at < f.end:
         out.append((at, f.end))
     return out
 

@@ -153,3 +153,12 @@ nested_values = st.recursive(st.text(alphabet='[]{}"\\ab', max_size=6) | st.inte
 def test_nesting_depth_matches_a_walk_of_the_parsed_value(value, max_depth):
     raw = json.dumps(value).encode()
     assert nesting_depth_exceeds(raw, max_depth) == (_depth(value) > max_depth)
+
+
+def test_a_stray_utf16_mark_before_utf8_lines_is_one_bad_line(shared):
+    """Found by the fuzz test above: a first line that is only a UTF-16 byte-order mark, then UTF-8 records. The
+    file is not UTF-16 (no NUL bytes): that line is rejected and every record after it lands."""
+    good = orjson.dumps(mastodon_status("0", "bài 0"))
+    _, rejects, ids = ingest(shared, b"\xff\xfe\n" + good + b"\n", "f.jsonl")
+    assert ids == {"0"}
+    assert {r["line"] for r in rejects if r["severity"] == "error"} == {1}

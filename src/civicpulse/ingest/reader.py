@@ -286,7 +286,8 @@ def _read_json_lines(lines: _Lines, jsonl: bool, encoding: str, limits: Limits) 
         first = b""
     if line_no == 1 and first.startswith(b"\xef\xbb\xbf"):
         first = first[3:]
-    if first.startswith((b"\xff\xfe", b"\xfe\xff")) and encoding == "utf-8":
+    # A UTF-16 file: its BOM, and NUL bytes in its text (a stray BOM before UTF-8 lines is one bad line, below).
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" in first and encoding == "utf-8":
         yield ReadError(1, "file is UTF-16: pass --encoding utf-16", first[:PREFIX_BYTES])
         return
     if not jsonl:

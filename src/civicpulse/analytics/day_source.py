@@ -15,7 +15,7 @@ from typing import Any
 
 from civicpulse.analytics.filters import Filters
 from civicpulse.analytics.localtime import bucket_sql, timezone_for, to_local, to_utc
-from civicpulse.analytics.rollup_source import answerable, cells
+from civicpulse.analytics.rollup_source import answerable, cells, whole_hour_zone
 from civicpulse.store import day_rollups_sql as days_sql
 from civicpulse.store.base import Store
 
@@ -48,8 +48,6 @@ class Group:
 def compact(store: Store, workspace: str, full: bool = False) -> int:
     """Summarise the workspace's dirty (or, `full`, all) days in its time zone; days summarised. A zone whose
     offsets are not whole hours has no day cells (its dashboards scan raw)."""
-    from civicpulse.analytics.rollup_source import whole_hour_zone
-
     tz = timezone_for(store, workspace)
     if not whole_hour_zone(tz) or not store.rollups_ready():
         return 0
@@ -60,14 +58,14 @@ def groups(store: Store, workspace: str, f: Filters, tz: str, dimension: str, k:
            split: datetime | None = None, bucket: str | None = None, key_sql: str | None = None) -> list[Group] | None:
     """Figures per (key, side of `split`, local `bucket` of day/week/month) of the posts `f` selects, or None when
     day cells cannot answer (then the caller reads hourly cells or scans raw): `f` may have no condition besides
-    time, k must be at most SKETCH_SIZE, and `f`'s period must hold a clean whole day. A split and buckets need a
-    closed period; without any bound, posts without a time count too (as the raw scan counts them).
+    time, k must be at most SKETCH_SIZE, and `f`'s period must hold a clean whole day. Without any bound, posts
+    without a time count too (as the raw scan counts them): then there is no split and no bucket.
 
     `key_sql`: the group key as SQL over a TEXT column `key` (discovered topics as curated); default the key."""
     unbounded = f.start is None and f.end is None
     if (f.platforms or f.languages or f.sentiments or f.topics or f.provinces or k > days_sql.SKETCH_SIZE
             or bucket not in (None, "day", "week", "month") or not answerable(store, f, tz)
-            or ((split or bucket) and (f.start is None or f.end is None))):
+            or (unbounded and (split or bucket))):
         return None
     clean = _clean_days(store, workspace, f, tz, split)
     if not clean:
@@ -84,25 +82,24 @@ def groups(store: Store, workspace: str, f: Filters, tz: str, dimension: str, k:
     parts, params = [], []
     labels = ", ".join(f"CASE WHEN c.sentiment = '{s}' THEN c.posts ELSE 0 END AS {s}" for s in
                        ("positive", "neutral", "negative"))
+
+    def hourly(source_sql: str, where: str) -> str:
+        return (f"SELECT {hourly_key or EMPTY_KEY} AS key, {group[0]} AS b, {group[1]} AS cur, c.posts, {labels}, "
+                "c.score_sum, c.score_n, c.author_id, CAST(NULL AS BIGINT) AS theta, 0 AS day_authors, "
+                "0 AS day_negative_authors, CASE WHEN c.sentiment = 'negative' THEN c.author_id END AS "
+                f"negative_author, 0 AS day_cells, 1 AS hourly FROM {source_sql} WHERE {where}"
+                + (f" AND {hourly_key} IS NOT NULL" if hourly_key else ""))
+
     for lo, hi in _gaps(f, clean, tz):
         source = cells(store, workspace, replace(f, start=lo, end=hi), tz, "all" if table == "rollup_all" else
                        dimension, points=(split,) if split else ())
         if source is None:
             return None
-        parts.append(f"SELECT {hourly_key or EMPTY_KEY} AS key, {group[0]} AS b, {group[1]} AS cur, c.posts, {labels}, "
-                     "c.score_sum, c.score_n, c.author_id, CAST(NULL AS BIGINT) AS theta, 0 AS day_authors, "
-                     "0 AS day_negative_authors, CASE WHEN c.sentiment = 'negative' THEN c.author_id END AS "
-                     f"negative_author, 0 AS day_cells, 1 AS hourly FROM {source.sql}"
-                     + (f" WHERE {hourly_key} IS NOT NULL" if hourly_key else ""))
+        parts.append(hourly(source.sql, "TRUE"))
         params += [*group_params(False), *source.params]
-    if unbounded:  # posts without a time: their hourly cell
-        keyed = f" AND {hourly_key} IS NOT NULL" if hourly_key else ""
-        parts.append(f"SELECT {hourly_key or EMPTY_KEY} AS key, ? AS b, TRUE AS cur, c.posts, {labels}, c.score_sum, "
-                     "c.score_n, c.author_id, CAST(NULL AS BIGINT) AS theta, 0 AS day_authors, 0 AS "
-                     "day_negative_authors, CASE WHEN c.sentiment = 'negative' THEN c.author_id END AS "
-                     f"negative_author, 0 AS day_cells, 1 AS hourly FROM {table} c WHERE c.workspace = ? "
-                     f"AND c.hour_utc IS NULL{keyed}")
-        params += [NO_BUCKET, workspace]
+    if unbounded:  # posts without a time: their hourly cell (no split, no bucket here)
+        parts.append(hourly(f"{table} c", "c.workspace = ? AND c.hour_utc IS NULL"))
+        params += [*group_params(False), workspace]
     days = "d.workspace = ? AND d.dimension = ? AND d.day IN (SELECT unnest(CAST(? AS TIMESTAMP[])))"
     parts.append(f"SELECT d.dim_key AS key, {day_group[0]} AS b, {day_group[1]} AS cur, d.posts, d.positive, "
                  "d.neutral, d.negative, d.score_sum, d.score_n, CAST(NULL AS BIGINT) AS author_id, d.theta, "

@@ -113,7 +113,7 @@ def detect_spikes(store: Store, workspace: str, f: Filters, *, bucket: str = "da
     window = replace(f, start=to_utc(max(first - baseline * stride, first_known), tz))
     spikes, series = [], {}
     for dimension in dimensions:
-        series[dimension] = _series(store, workspace, window, dimension, bucket, tz, k, span[1])
+        series[dimension] = _series(store, workspace, window, dimension, bucket, tz, k)
         for key, cells in series[dimension].items():
             t = first
             while t <= last:
@@ -157,16 +157,15 @@ def _judge(dimension: str, key: str | None, t: datetime, bucket: str, cell: _Cel
     return found
 
 
-def _series(store: Store, workspace: str, f: Filters, dimension: str, bucket: str, tz: str, k: int,
-            last: datetime) -> dict[str | None, dict[datetime, _Cell]]:
+def _series(store: Store, workspace: str, f: Filters, dimension: str, bucket: str, tz: str,
+            k: int) -> dict[str | None, dict[datetime, _Cell]]:
     """Counts per (key, bucket) in one query: posts, authors, negative posts and their authors, neutral, positive.
 
     Two stages (per author, then per bucket) instead of two count(DISTINCT ...): one hash aggregate, not three.
-    From the day rollups (day buckets), else the hourly ones, where they can answer `f` (`last`: the last post).
+    From the day rollups (day buckets), else the hourly ones, where they can answer `f`.
     """
     if bucket == "day":  # every bucket is one local day: its cell's own exact counts
-        closed = f if f.end else replace(f, end=last.replace(microsecond=0) + timedelta(seconds=1))
-        days = day_groups(store, workspace, closed, tz, _CELLS[dimension], k, bucket="day")
+        days = day_groups(store, workspace, f, tz, _CELLS[dimension], k, bucket="day")
         if days is not None:
             return _cells([(None if dimension == "all" else g.key, g.bucket, g.posts, g.authors, g.negative,
                             g.negative_authors, g.neutral, g.positive) for g in days])

@@ -131,9 +131,10 @@ def analyze_workspace(store: Store, workspace: str, options: AnalyzeOptions, *,
     finally:
         if labeller is not analyzer:
             labeller.close()
-    if report.analyzed:  # the days this run wrote to are summarised again for the dashboards
-        from civicpulse.analytics.day_source import compact
+    # The days this run (and deletions or retention since the last run) changed are summarised again for the
+    # dashboards; an upgraded store gets its day cells here the first time (nothing to do costs two lookups).
+    from civicpulse.analytics.day_source import compact
 
-        compact(store, workspace)
+    compact(store, workspace)
     return AnalysisSummary(report.analyzed, report.backlog, report.seconds, report.encoded, analyzer.signature,
                            report.discovery)
